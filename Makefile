@@ -1,0 +1,38 @@
+# Plumb — the two set-up commands are `make demo` and `make test`; both install what they need.
+SHELL := /bin/bash
+SWIFT ?= swift
+BUILD_FLAGS ?=
+# Debian packages the build, the tests and the demo need.
+DEB_PACKAGES := libgit2-dev libcurl4-openssl-dev libyaml-dev libsqlite3-dev pkg-config git openssh-server openssh-client
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps build test demo bench clean
+
+all: build
+
+# Installs the Debian packages that are missing (apt-get update first, once).
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+build: deps
+	$(SWIFT) build $(BUILD_FLAGS)
+
+test: deps
+	$(SWIFT) build $(BUILD_FLAGS) --build-tests
+	$(SWIFT) test $(BUILD_FLAGS) --skip-build
+
+# Renders fixtures/demo from this repository at HEAD.
+demo: build
+	$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/plumb render --repo . --revision HEAD --path fixtures/demo
+
+bench: deps
+	$(SWIFT) run -c release Benchmarks all
+
+clean:
+	rm -rf .build

@@ -1,0 +1,3 @@
+import PlumbCore
+import PlumbGit
+import PlumbYAML

@@ -1,0 +1,5 @@
+import CYAML
+import PlumbCore
+
+/// The version of libyaml Plumb reads YAML with.
+public var libyamlVersion: String { String(cString: yaml_get_version_string()) }

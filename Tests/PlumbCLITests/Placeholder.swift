@@ -1,0 +1,2 @@
+import XCTest
+final class PlumbCLITestsPlaceholder: XCTestCase { func testBuilds() {} }

@@ -1,0 +1,2 @@
+import XCTest
+final class PlumbGitTestsPlaceholder: XCTestCase { func testBuilds() {} }

@@ -1,0 +1,2 @@
+import XCTest
+final class PlumbYAMLTestsPlaceholder: XCTestCase { func testBuilds() {} }
