@@ -7,7 +7,7 @@ import PlumbYAML
 
 private let objectCount = 10_000
 private let perFile = 500
-private let runs = 5
+private let runs = 7
 private let pythonRuns = 3
 
 func runYAMLBenchmark() throws {
@@ -27,22 +27,24 @@ func runYAMLBenchmark() throws {
     let inputs = try paths.map { [UInt8](try Data(contentsOf: URL(fileURLWithPath: $0))) }
     print("yaml: \(objectCount) objects in \(files.count) files, \(String(format: "%.1f", megabytes)) MB (\(dir.path))")
 
-    var documents = 0
-    let plumb = try best(of: runs) {
-        var n = 0
-        for (i, input) in inputs.enumerated() {
-            n += try YAML.parseDocuments(input, file: paths[i]).count
-        }
-        documents = n
-    }
-    guard documents == objectCount else {
-        throw BenchmarkError("Plumb parsed \(documents) documents, expected \(objectCount)")
-    }
+    // Plumb and the bare loop alternate, so that both see the same machine load.
+    var plumb = Double.infinity
+    var bare = Double.infinity
     var events = 0
-    let bare = try best(of: runs) {
-        var n = 0
-        for input in inputs { n += try bareEventLoop(input) }
-        events = n
+    for _ in 0..<runs {
+        var documents = 0
+        plumb = min(plumb, try seconds {
+            for (i, input) in inputs.enumerated() {
+                documents += try YAML.parseDocuments(input, file: paths[i]).count
+            }
+        })
+        guard documents == objectCount else {
+            throw BenchmarkError("Plumb parsed \(documents) documents, expected \(objectCount)")
+        }
+        events = 0
+        bare = min(bare, try seconds {
+            for input in inputs { events += try bareEventLoop(input) }
+        })
     }
     let python = try pyYAML(paths: paths)
 
@@ -63,17 +65,12 @@ struct BenchmarkError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// The fastest of `n` runs, in seconds.
-private func best(of n: Int, _ body: () throws -> Void) throws -> Double {
-    var fastest = Double.infinity
-    for _ in 0..<n {
-        let start = ContinuousClock.now
-        try body()
-        let d = ContinuousClock.now - start
-        let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-        fastest = min(fastest, seconds)
-    }
-    return fastest
+/// How long `body` takes, in seconds.
+private func seconds(_ body: () throws -> Void) throws -> Double {
+    let start = ContinuousClock.now
+    try body()
+    let d = ContinuousClock.now - start
+    return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
 }
 
 /// libyaml alone: parse every event and drop it, building nothing.

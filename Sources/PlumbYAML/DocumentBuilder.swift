@@ -4,21 +4,26 @@ import PlumbCore
 /// Builds one document's `Value` straight from libyaml events, with no node tree in between.
 /// Containers collect their members on shared scratch stacks and are copied out once, at their
 /// end event, so each map or list costs one allocation.
-struct DocumentBuilder {
+struct DocumentBuilder: ~Copyable {
     /// A map or list still open.
     struct Frame {
         var isMapping: Bool
         var start: Int
         var line: Int
         var column: Int
-        var anchor: String?
         /// Values this node expands to, itself and aliases included.
         var size = 1
         var hasKey = false
         var keyIsMerge = false
         var key = ""
         var keyLine = 0
-        var keyColumn = 0
+        /// What few frames need (an anchor, merge keys, a key index), kept out of line so that
+        /// the common frame stays small and cheap to move.
+        var extras: Extras?
+    }
+
+    final class Extras {
+        var anchor: String?
         var merges: [ValueObject] = []
         var mergeAt = -1
         /// Member index by key, built once a map is too big for linear duplicate checks.
@@ -33,10 +38,11 @@ struct DocumentBuilder {
     let file: String
     let options: YAMLOptions
     private var frames: [Frame] = []
-    private var values: [Value] = []
-    private var entries: [ValueObject.Entry] = []
-    private var keyLines: [Int] = []
+    private var values = ScratchStack<Value>(capacity: 256)
+    private var entries = ScratchStack<ValueObject.Entry>(capacity: 256)
+    private var keyLines = ScratchStack<Int>(capacity: 256)
     private var anchors: [String: Anchor] = [:]
+    private var strings = StringCache()
     private var total = 0
     private var aliased = 0
     private(set) var root: Value?
@@ -46,9 +52,6 @@ struct DocumentBuilder {
     init(file: String, options: YAMLOptions) {
         self.file = file
         self.options = options
-        values.reserveCapacity(64)
-        entries.reserveCapacity(64)
-        keyLines.reserveCapacity(64)
     }
 
     private func error(_ line: Int, _ column: Int, _ message: String) -> YAMLError {
@@ -57,6 +60,9 @@ struct DocumentBuilder {
 
     mutating func startDocument() {
         frames.removeAll(keepingCapacity: true)
+        values.removeAll()
+        entries.removeAll()
+        keyLines.removeAll()
         anchors.removeAll()
         total = 0
         aliased = 0
@@ -65,8 +71,15 @@ struct DocumentBuilder {
 
     @inline(__always)
     private var expectsKey: Bool {
-        guard let top = frames.last else { return false }
-        return top.isMapping && !top.hasKey
+        let top = frames.count - 1
+        return top >= 0 && frames[top].isMapping && !frames[top].hasKey
+    }
+
+    private mutating func extras(_ top: Int) -> Extras {
+        if let e = frames[top].extras { return e }
+        let e = Extras()
+        frames[top].extras = e
+        return e
     }
 
     // MARK: events
@@ -89,9 +102,9 @@ struct DocumentBuilder {
             if expectsKey && data.length == 2 && bytes[0] == UInt8(ascii: "<") && bytes[1] == UInt8(ascii: "<") {
                 return setMergeKey(line: line, column: column)
             }
-            value = ScalarResolver.resolvePlain(bytes)
+            value = ScalarResolver.resolveNonString(bytes) ?? .string(strings.make(bytes))
         } else {
-            value = .string(ScalarResolver.string(bytes))
+            value = .string(strings.make(bytes))
         }
         if let anchor = data.anchor { anchors[String(cString: anchor)] = Anchor(value: value, size: 1) }
         try deliver(value, size: 1, line: line, column: column)
@@ -100,7 +113,7 @@ struct DocumentBuilder {
     mutating func alias(_ name: UnsafeMutablePointer<yaml_char_t>, line: Int, column: Int) throws(YAMLError) {
         let anchorName = String(cString: name)
         guard let target = anchors[anchorName] else {
-            if frames.contains(where: { $0.anchor == anchorName }) {
+            if frames.contains(where: { $0.extras?.anchor == anchorName }) {
                 throw error(line, column, "anchor '\(anchorName)' value contains itself")
             }
             throw error(line, column, "unknown anchor '\(anchorName)' referenced")
@@ -137,32 +150,29 @@ struct DocumentBuilder {
             throw error(line, column, "nesting deeper than \(options.maxDepth) levels")
         }
         total += 1
-        var frame = Frame(isMapping: mapping, start: mapping ? entries.count : values.count, line: line, column: column)
-        if let anchor { frame.anchor = String(cString: anchor) }
-        frames.append(frame)
+        frames.append(Frame(isMapping: mapping, start: mapping ? entries.count : values.count, line: line, column: column))
+        if let anchor { extras(frames.count - 1).anchor = String(cString: anchor) }
     }
 
     mutating func endSequence() throws(YAMLError) {
         let f = frames.removeLast()
-        let items = Array(values[f.start...])
-        values.removeSubrange(f.start...)
-        let v = Value.array(items)
-        if let a = f.anchor { anchors[a] = Anchor(value: v, size: f.size) }
+        let v = Value.array(values.popArray(from: f.start))
+        if let a = f.extras?.anchor { anchors[a] = Anchor(value: v, size: f.size) }
         try deliver(v, size: f.size, line: f.line, column: f.column)
     }
 
     mutating func endMapping() throws(YAMLError) {
         let f = frames.removeLast()
         let object: ValueObject
-        if f.merges.isEmpty {
-            object = ValueObject(uniqueEntries: Array(entries[f.start...]))
+        let members = entries.popArray(from: f.start)
+        keyLines.truncate(to: f.start)
+        if let extras = f.extras, !extras.merges.isEmpty {
+            object = MergeKeys.apply(explicit: members, mergedAt: extras.mergeAt - f.start, sources: extras.merges)
         } else {
-            object = MergeKeys.apply(explicit: entries[f.start...], mergedAt: f.mergeAt - f.start, sources: f.merges)
+            object = ValueObject(uniqueEntries: members)
         }
-        entries.removeSubrange(f.start...)
-        keyLines.removeSubrange(f.start...)
         let v = Value.object(object)
-        if let a = f.anchor { anchors[a] = Anchor(value: v, size: f.size) }
+        if let a = f.extras?.anchor { anchors[a] = Anchor(value: v, size: f.size) }
         try deliver(v, size: f.size, line: f.line, column: f.column)
     }
 
@@ -173,7 +183,6 @@ struct DocumentBuilder {
         frames[top].hasKey = true
         frames[top].keyIsMerge = true
         frames[top].keyLine = line
-        frames[top].keyColumn = column
         frames[top].size += 1
     }
 
@@ -188,7 +197,7 @@ struct DocumentBuilder {
         }
         frames[top].size += size
         if !frames[top].isMapping {
-            values.append(v)
+            values.push(v)
         } else if !frames[top].hasKey {
             try setKey(v, line: line, column: column)
         } else if frames[top].keyIsMerge {
@@ -197,8 +206,8 @@ struct DocumentBuilder {
             try addMergeSource(v, line: line, column: column)
         } else {
             frames[top].hasKey = false
-            entries.append(ValueObject.Entry(key: frames[top].key, value: v))
-            keyLines.append(frames[top].keyLine)
+            entries.push(ValueObject.Entry(key: frames[top].key, value: v))
+            keyLines.push(frames[top].keyLine)
         }
     }
 
@@ -218,35 +227,35 @@ struct DocumentBuilder {
                 i += 1
             }
         } else {
-            if frames[top].keyIndex == nil {
+            let extras = extras(top)
+            if extras.keyIndex == nil {
                 var index: [String: Int] = [:]
                 index.reserveCapacity(count * 2)
                 for i in start..<entries.count { index[entries[i].key] = i }
-                frames[top].keyIndex = index
+                extras.keyIndex = index
             }
-            if let i = frames[top].keyIndex![key] {
+            if let i = extras.keyIndex![key] {
                 throw error(line, column, "mapping key \"\(key)\" already defined at line \(keyLines[i])")
             }
-            frames[top].keyIndex![key] = entries.count
+            extras.keyIndex![key] = entries.count
         }
         frames[top].hasKey = true
         frames[top].key = key
         frames[top].keyLine = line
-        frames[top].keyColumn = column
     }
 
     private mutating func addMergeSource(_ v: Value, line: Int, column: Int) throws(YAMLError) {
-        let top = frames.count - 1
-        if frames[top].mergeAt < 0 { frames[top].mergeAt = entries.count }
+        let extras = extras(frames.count - 1)
+        if extras.mergeAt < 0 { extras.mergeAt = entries.count }
         switch v {
         case .object(let o):
-            frames[top].merges.append(o)
+            extras.merges.append(o)
         case .array(let items):
             for item in items {
                 guard case .object(let o) = item else {
                     throw error(line, column, "map merge requires map or sequence of maps as the value")
                 }
-                frames[top].merges.append(o)
+                extras.merges.append(o)
             }
         default:
             throw error(line, column, "map merge requires map or sequence of maps as the value")

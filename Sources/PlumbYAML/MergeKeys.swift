@@ -5,7 +5,7 @@ import PlumbCore
 /// first `<<` in the map's order.
 enum MergeKeys {
     static func apply(
-        explicit: ArraySlice<ValueObject.Entry>, mergedAt: Int, sources: [ValueObject]
+        explicit: [ValueObject.Entry], mergedAt: Int, sources: [ValueObject]
     ) -> ValueObject {
         var seen = Set<String>()
         for e in explicit { seen.insert(e.key) }
@@ -17,7 +17,7 @@ enum MergeKeys {
         }
         var result: [ValueObject.Entry] = []
         result.reserveCapacity(explicit.count + merged.count)
-        let split = explicit.startIndex + mergedAt
+        let split = mergedAt
         result.append(contentsOf: explicit[..<split])
         result.append(contentsOf: merged)
         result.append(contentsOf: explicit[split...])

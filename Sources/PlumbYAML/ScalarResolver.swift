@@ -45,22 +45,27 @@ enum ScalarResolver {
 
     /// The value of an untagged plain scalar.
     static func resolvePlain(_ b: UnsafeBufferPointer<UInt8>) -> Value {
+        resolveNonString(b) ?? .string(string(b))
+    }
+
+    /// The value of an untagged plain scalar when it is not a string; nil when it is one.
+    @inline(__always)
+    static func resolveNonString(_ b: UnsafeBufferPointer<UInt8>) -> Value? {
         guard let first = b.first else { return .null }
         switch first {
         case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "+"), UInt8(ascii: "-"):
             if first < UInt8(ascii: "0"), let w = word(b) { return w }
-            if let v = number(b) { return v }
+            return number(b)
         case UInt8(ascii: "."):
             if let w = word(b) { return w }
-            if let d = dotFloat(b) { return .double(d) }
+            return dotFloat(b).map(Value.double)
         case UInt8(ascii: "y"), UInt8(ascii: "Y"), UInt8(ascii: "n"), UInt8(ascii: "N"),
             UInt8(ascii: "t"), UInt8(ascii: "T"), UInt8(ascii: "f"), UInt8(ascii: "F"),
             UInt8(ascii: "o"), UInt8(ascii: "O"), UInt8(ascii: "~"):
-            if let w = word(b) { return w }
+            return word(b)
         default:
-            break
+            return nil
         }
-        return .string(string(b))
     }
 
     /// Whether a string would read back as something other than itself when written plain.
