@@ -10,6 +10,12 @@ public struct GitChange: Sendable, Hashable {
     public var path: String
     /// The path in the older commit when it differs (renames).
     public var oldPath: String?
+
+    public init(kind: Kind, path: String, oldPath: String? = nil) {
+        self.kind = kind
+        self.path = path
+        self.oldPath = oldPath
+    }
 }
 
 extension GitRepository {
