@@ -47,7 +47,7 @@ struct RunResult {
 
 /// Runs a program to completion, feeding `input` to its stdin.
 @discardableResult
-func run(
+func runTool(
     _ executable: String, _ args: [String], cwd: String? = nil, env: [String: String]? = nil,
     input: [UInt8]? = nil, check: Bool = true
 ) throws -> RunResult {
@@ -78,7 +78,7 @@ func run(
 /// Runs the `git` CLI with `-c init.defaultBranch=main`; returns trimmed stdout.
 @discardableResult
 func git(_ args: [String], in dir: String, input: String? = nil) throws -> String {
-    let result = try run(
+    let result = try runTool(
         "/usr/bin/git", ["-c", "init.defaultBranch=main", "-c", "protocol.file.allow=always"] + args,
         cwd: dir, input: input.map { Array($0.utf8) })
     return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
