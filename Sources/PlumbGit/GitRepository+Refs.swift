@@ -15,8 +15,11 @@ extension GitRepository {
             throw GitError(.invalidArgument, "\(displayName): empty revision")
         }
         if rev == "HEAD" {
-            if let id = try peelReference("HEAD", asked: rev) { return id }
-            throw notFound(rev, tried: "HEAD")
+            // In a cache clone HEAD is unborn and origin/HEAD names the remote's default branch.
+            for name in ["HEAD", "refs/remotes/origin/HEAD"] {
+                if let id = try peelReference(name, asked: rev) { return id }
+            }
+            throw notFound(rev, tried: "HEAD, origin/HEAD")
         }
         var tried: [String] = []
         var candidates: [String] = []
@@ -53,7 +56,7 @@ extension GitRepository {
         defer { git_reference_free(ref) }
         var obj: OpaquePointer?
         let peel = git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT)
-        if peel == GIT_ENOTFOUND.rawValue && name == "HEAD" { return nil }  // unborn branch
+        if peel == GIT_ENOTFOUND.rawValue && name.hasSuffix("HEAD") { return nil }  // unborn branch
         if peel < 0 {
             throw GitError(
                 peel == GIT_ENOTFOUND.rawValue ? .corrupt : .invalidArgument,

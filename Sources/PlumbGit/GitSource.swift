@@ -139,8 +139,9 @@ struct GitCache {
         try pointHeadAtDefaultBranch(repo, origin: origin.pointer)
     }
 
-    /// Makes `HEAD` (and `origin/HEAD`) follow the remote's default branch, so that
-    /// resolving "HEAD" in the cache means what it means on the remote.
+    /// Records the remote's default branch as `refs/remotes/origin/HEAD` (as `git clone`
+    /// does), which is what resolving "HEAD" in a cache means. The cache's own HEAD is left
+    /// alone: git insists that it name a local branch.
     private func pointHeadAtDefaultBranch(_ repo: GitRepository, origin: OpaquePointer) throws {
         var buf = git_buf()
         guard git_remote_default_branch(&buf, origin) == 0 else {
@@ -150,13 +151,11 @@ struct GitCache {
         let branch = String(decoding: takeBuffer(&buf), as: UTF8.self)
         guard branch.hasPrefix("refs/heads/") else { return }
         let tracking = "refs/remotes/origin/" + branch.dropFirst("refs/heads/".count)
-        for name in ["refs/remotes/origin/HEAD", "HEAD"] {
-            var ref: OpaquePointer?
-            try repo.check(
-                git_reference_symbolic_create(&ref, repo.pointer, name, tracking, 1, "plumb: default branch"),
-                "git_reference_symbolic_create")
-            git_reference_free(ref)
-        }
+        var ref: OpaquePointer?
+        try repo.check(
+            git_reference_symbolic_create(&ref, repo.pointer, "refs/remotes/origin/HEAD", tracking, 1, "plumb: default branch"),
+            "git_reference_symbolic_create")
+        git_reference_free(ref)
     }
 
     private func createDirectory(_ path: String) throws {

@@ -57,7 +57,20 @@ final class RemoteSession {
     func check(_ code: Int32, _ call: String) throws {
         guard code < 0 else { return }
         if let failure { throw failure }
-        try GitError.check(code, call, subject: remote.display, redactor: redactor)
+        let klass = git_error_last().map { UInt32(bitPattern: $0.pointee.klass) }
+        do {
+            try GitError.check(code, call, subject: remote.display, redactor: redactor)
+        } catch var error as GitError {
+            switch klass {
+            case GIT_ERROR_ODB.rawValue, GIT_ERROR_ZLIB.rawValue, GIT_ERROR_OBJECT.rawValue:
+                error.kind = .corrupt  // Missing or unreadable local objects: the cache is bad.
+            case GIT_ERROR_OS.rawValue:
+                error.kind = .network  // OS errors while talking to a remote are socket errors.
+            default:
+                break
+            }
+            throw error
+        }
     }
 
     private func fail(_ error: GitError) -> Int32 {
