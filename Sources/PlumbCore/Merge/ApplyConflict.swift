@@ -1,0 +1,61 @@
+/// An apply that would change fields other managers own: the API server's 409 Conflict.
+public struct ApplyConflict: Error, Sendable, Equatable, CustomStringConvertible {
+    /// One field another manager owns.
+    public struct Conflict: Sendable, Hashable {
+        public var manager: ManagerIdentity
+        public var path: FieldPath
+
+        public init(manager: ManagerIdentity, path: FieldPath) {
+            self.manager = manager
+            self.path = path
+        }
+    }
+
+    /// Sorted by manager, then path.
+    public var conflicts: [Conflict]
+
+    public init(conflicts: [Conflict]) {
+        self.conflicts = conflicts.sorted { ($0.manager, $0.path) < ($1.manager, $1.path) }
+    }
+
+    /// The `details.causes` of the 409 Status: `conflict with "plumb"` at `.spec.replicas`.
+    public var causes: [(message: String, field: String)] {
+        conflicts.map { ("conflict with \($0.manager)", $0.path.description) }
+    }
+
+    /// The Status message, exactly as the API server words it.
+    public var message: String {
+        if conflicts.count == 1, let c = conflicts.first {
+            return "Apply failed with 1 conflict: conflict with \(c.manager): \(c.path)"
+        }
+        var lines: [String] = []
+        var current: ManagerIdentity?
+        for c in conflicts {
+            if c.manager != current {
+                lines.append("conflicts with \(c.manager):")
+                current = c.manager
+            }
+            lines.append("- \(c.path)")
+        }
+        return "Apply failed with \(conflicts.count) conflicts: " + lines.joined(separator: "\n")
+    }
+
+    public var description: String { message }
+
+    public static func == (a: ApplyConflict, b: ApplyConflict) -> Bool { a.conflicts == b.conflicts }
+}
+
+/// Why a server-side apply or update failed.
+public enum ApplyError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Other managers own fields the apply changes (409, terminal until forced or resolved).
+    case conflict(ApplyConflict)
+    /// The object or its managed fields do not fit the schema (terminal: bad input).
+    case invalid(String)
+
+    public var description: String {
+        switch self {
+        case .conflict(let c): return c.message
+        case .invalid(let m): return m
+        }
+    }
+}
