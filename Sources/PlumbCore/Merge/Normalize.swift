@@ -4,13 +4,13 @@
 public enum Normalize {
     /// Whether two values are the same for the purpose of a diff.
     public static func equal(_ a: Value?, _ b: Value?) -> Bool {
-        equal(a, b, inQuantities: false)
+        equal(a, b, isQuantityMap: false)
     }
 
     /// The value with every quantity under `resources.limits`/`requests` (and `overhead`) in
     /// canonical form, as the server stores it; unparsable strings are left as they are.
     public static func canonicalQuantities(_ value: Value) -> Value {
-        canonical(value, inQuantities: false)
+        canonical(value, isQuantityMap: false)
     }
 
     /// The quantity a value holds: a string, or a number as YAML gives `cpu: 2`.
@@ -35,35 +35,42 @@ public enum Normalize {
         }
     }
 
-    private static func equal(_ a: Value?, _ b: Value?, inQuantities: Bool) -> Bool {
+    /// `isQuantityMap`: `a` and `b` are the values of a `limits`-like key, whose members are quantities.
+    private static func equal(_ a: Value?, _ b: Value?, isQuantityMap: Bool) -> Bool {
         if isAbsentLike(a) && isAbsentLike(b) { return true }
         guard let a, let b else { return false }
         switch (a, b) {
         case let (.object(x), .object(y)):
             for key in Set(x.keys).union(y.keys) {
-                if !equal(x[key], y[key], inQuantities: quantityMaps.contains(key)) { return false }
+                if isQuantityMap, let xv = x[key], let yv = y[key], let p = quantity(xv), let q = quantity(yv) {
+                    if p != q { return false }
+                } else if !equal(x[key], y[key], isQuantityMap: quantityMaps.contains(key)) {
+                    return false
+                }
             }
             return true
         case let (.array(x), .array(y)):
-            return x.count == y.count && zip(x, y).allSatisfy { equal($0, $1, inQuantities: false) }
+            return x.count == y.count && zip(x, y).allSatisfy { equal($0, $1, isQuantityMap: false) }
         default:
-            if inQuantities, let p = quantity(a), let q = quantity(b) { return p == q }
             return a == b
         }
     }
 
-    private static func canonical(_ value: Value, inQuantities: Bool) -> Value {
+    private static func canonical(_ value: Value, isQuantityMap: Bool) -> Value {
         switch value {
         case .object(let o):
             var out = ValueObject(minimumCapacity: o.count)
             for e in o {
-                out.appendUnchecked(key: e.key, value: canonical(e.value, inQuantities: quantityMaps.contains(e.key)))
+                if isQuantityMap, let q = quantity(e.value) {
+                    out.appendUnchecked(key: e.key, value: .string(q.canonical))
+                } else {
+                    out.appendUnchecked(key: e.key, value: canonical(e.value, isQuantityMap: quantityMaps.contains(e.key)))
+                }
             }
             return .object(out)
         case .array(let items):
-            return .array(items.map { canonical($0, inQuantities: false) })
+            return .array(items.map { canonical($0, isQuantityMap: false) })
         default:
-            if inQuantities, let q = quantity(value) { return .string(q.canonical) }
             return value
         }
     }

@@ -16,8 +16,10 @@ extension StructuredMerge {
     /// Merges `rhs` into `lhs` as structured-merge-diff's `Merge`: granular maps and lists merge
     /// member by member, everything else takes `rhs`'s value.
     static func merge(_ lhs: Value?, _ rhs: Value, node: MergeSchema.Node, path: inout [PathElement]) throws(MergeError) -> Value {
-        switch (lhs, rhs) {
-        case (.object(let l)?, .object(let r)) where node.mapType != .atomic:
+        // A missing or differently typed lhs merges as empty, so that rhs is still checked.
+        switch rhs {
+        case .object(let r) where node.mapType != .atomic:
+            let l = lhs?.objectValue ?? ValueObject()
             var out = l
             for entry in r {
                 path.append(.field(entry.key))
@@ -25,8 +27,8 @@ extension StructuredMerge {
                 out[entry.key] = try merge(l[entry.key], entry.value, node: node.child(entry.key).node, path: &path)
             }
             return .object(out)
-        case (.array(let l)?, .array(let r)) where node.listType != .atomic:
-            return .array(try mergeList(l, r, node: node, path: &path))
+        case .array(let r) where node.listType != .atomic:
+            return .array(try mergeList(lhs?.arrayValue ?? [], r, node: node, path: &path))
         default:
             return rhs
         }
