@@ -2,9 +2,12 @@
 public struct ApplyConflict: Error, Sendable, Equatable, CustomStringConvertible {
     /// One field another manager owns.
     public struct Conflict: Sendable, Hashable {
+        /// The manager that owns the field.
         public var manager: ManagerIdentity
+        /// The field, printed as `.spec.replicas`.
         public var path: FieldPath
 
+        /// A conflict over `path` with `manager`.
         public init(manager: ManagerIdentity, path: FieldPath) {
             self.manager = manager
             self.path = path
@@ -14,13 +17,22 @@ public struct ApplyConflict: Error, Sendable, Equatable, CustomStringConvertible
     /// Sorted by manager, then path.
     public var conflicts: [Conflict]
 
+    /// A conflict error over these fields, in the server's order.
     public init(conflicts: [Conflict]) {
         self.conflicts = conflicts.sorted { ($0.manager, $0.path) < ($1.manager, $1.path) }
     }
 
-    /// The `details.causes` of the 409 Status: `conflict with "plumb"` at `.spec.replicas`.
-    public var causes: [(message: String, field: String)] {
-        conflicts.map { ("conflict with \($0.manager)", $0.path.description) }
+    /// One `details.causes[]` entry of the 409 Status (`reason: FieldManagerConflict`).
+    public struct Cause: Sendable, Hashable {
+        /// `conflict with "plumb"`.
+        public var message: String
+        /// `.spec.replicas`.
+        public var field: String
+    }
+
+    /// The `details.causes` of the 409 Status, one per conflicting field.
+    public var causes: [Cause] {
+        conflicts.map { Cause(message: "conflict with \($0.manager)", field: $0.path.description) }
     }
 
     /// The Status message, exactly as the API server words it.

@@ -1,6 +1,8 @@
 /// A `managedFields[].fieldsV1` document that cannot be read as a field set.
 public struct FieldsV1Error: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What is wrong, without the `fieldsV1:` prefix.
     public var message: String
+    /// An error saying `message`.
     public init(_ message: String) { self.message = message }
     public var description: String { "fieldsV1: \(message)" }
 }

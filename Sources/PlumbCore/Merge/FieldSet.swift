@@ -2,6 +2,7 @@
 /// at this level, and a child set for every element with members below it. A path can be
 /// both a member and have children (an associative-list item and its fields).
 public struct FieldSet: Sendable, Hashable {
+    /// The elements at this level that are in the set themselves.
     public private(set) var members: Set<PathElement>
     /// Never holds an empty set.
     public private(set) var children: [PathElement: FieldSet]
@@ -18,6 +19,7 @@ public struct FieldSet: Sendable, Hashable {
         for p in paths { insert(p) }
     }
 
+    /// Whether the set has no paths.
     public var isEmpty: Bool { members.isEmpty && children.isEmpty }
 
     /// Adds a path; the empty path is ignored, as it names no field.

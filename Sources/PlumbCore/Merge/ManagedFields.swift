@@ -6,15 +6,20 @@ public struct ManagedFieldsEntry: Sendable, Hashable {
         case update = "Update"
     }
 
+    /// The field manager's name (`plumb`, `kubectl-edit`).
     public var manager: String
+    /// Whether the manager applied or updated.
     public var operation: Operation
+    /// The API version the fields are in (`apps/v1`).
     public var apiVersion: String
     /// RFC 3339 time of the manager's last change, as the server writes it (`2026-11-21T19:36:46Z`).
     public var time: String?
     /// `status`, `scale`, ... or empty for the main resource.
     public var subresource: String
+    /// The fields the manager owns.
     public var fields: FieldSet
 
+    /// An entry from its parts.
     public init(
         manager: String, operation: Operation, apiVersion: String, time: String?,
         subresource: String = "", fields: FieldSet
@@ -92,12 +97,16 @@ public struct ManagedFieldsEntry: Sendable, Hashable {
 
 /// A field manager as conflicts name it.
 public struct ManagerIdentity: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// The manager's name.
     public var manager: String
+    /// Apply or Update.
     public var operation: ManagedFieldsEntry.Operation
     /// Empty for appliers.
     public var apiVersion: String
+    /// `status`, ... or empty.
     public var subresource: String
 
+    /// An identity from its parts; appliers have no API version.
     public init(manager: String, operation: ManagedFieldsEntry.Operation, apiVersion: String = "", subresource: String = "") {
         self.manager = manager
         self.operation = operation

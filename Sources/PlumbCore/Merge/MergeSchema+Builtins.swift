@@ -1,8 +1,11 @@
 extension MergeSchema {
     /// Group and kind, the key of the built-in tables.
     public struct Kind: Sendable, Hashable {
+        /// The API group, empty for the core group.
         public var group: String
+        /// The kind, such as `Deployment`.
         public var kind: String
+        /// The key of `group`/`kind`.
         public init(group: String, kind: String) {
             self.group = group
             self.kind = kind

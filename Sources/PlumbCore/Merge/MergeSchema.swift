@@ -25,15 +25,19 @@ public struct MergeSchema: Sendable {
     /// One row of a schema table: a dotted path pattern and what is there.
     /// Patterns use `[]` for a list item and `*` for any key: `spec.template.spec.containers[].env`.
     public struct Rule: Sendable, Hashable {
+        /// What is at the pattern's path.
         public enum Shape: Sendable, Hashable {
             case list(ListType)
             case map(MapType)
             /// A named field with nothing special about it (declares it on a deduced object).
             case field
         }
+        /// Dotted path with `[]` for list items and `*` for any key.
         public var pattern: String
+        /// What is there.
         public var shape: Shape
 
+        /// A rule saying `pattern` holds `shape`.
         public init(_ pattern: String, _ shape: Shape) {
             self.pattern = pattern
             self.shape = shape

@@ -1,8 +1,11 @@
 /// One named value of an associative-list key, such as `name: "web"`.
 public struct KeyField: Sendable, Hashable {
+    /// The key field's name, such as `containerPort`.
     public var name: String
+    /// Its value, such as `80`.
     public var value: Value
 
+    /// A key field from its name and value.
     public init(name: String, value: Value) {
         self.name = name
         self.value = value
@@ -43,8 +46,10 @@ extension PathElement: Comparable {
 /// A path from the object's root to one field, printed as Kubernetes prints it
 /// (`.spec.template.spec.containers[name="web"].image`).
 public struct FieldPath: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// The steps from the root.
     public var elements: [PathElement]
 
+    /// A path of these steps.
     public init(_ elements: [PathElement]) { self.elements = elements }
 
     /// A path of plain field names, such as `FieldPath(fields: "spec", "replicas")`.

@@ -14,7 +14,9 @@ public struct Quantity: Sendable, Hashable, Comparable, CustomStringConvertible 
 
     /// The value is `mantissa × 10^exponent`, without trailing zeros in the mantissa.
     public let mantissa: Int128
+    /// The power of ten the mantissa is scaled by.
     public let exponent: Int
+    /// How the quantity prints.
     public let format: Format
 
     /// Parses a quantity as `resource.ParseQuantity` does. Amounts below one nano round up to
@@ -40,6 +42,10 @@ public struct Quantity: Sendable, Hashable, Comparable, CustomStringConvertible 
             }
             if rest { mantissa += 1 }
         }
+        // Canonical printing multiplies by up to 100; keep well inside Int128.
+        guard mantissa < 1_000_000_000_000_000_000_000_000_000_000_000_000 else {
+            throw QuantityError(text: text, reason: "is too large")
+        }
         if p.negative { mantissa = -mantissa }
         var format = p.format
         // Binary amounts between 0 and 1 print as decimal ones.
@@ -63,11 +69,13 @@ public struct Quantity: Sendable, Hashable, Comparable, CustomStringConvertible 
         self.format = format
     }
 
+    /// Whether the amount is zero.
     public var isZero: Bool { mantissa == 0 }
 
     /// The canonical form, as the server writes it back (`1000m` → `1`, `1024Mi` → `1Gi`).
     public var description: String { canonical }
 
+    /// The canonical form (`resource.Quantity.String()`).
     public var canonical: String {
         if mantissa == 0 { return "0" }
         var format = self.format
@@ -140,7 +148,9 @@ public struct Quantity: Sendable, Hashable, Comparable, CustomStringConvertible 
 
 /// Text that is not a quantity.
 public struct QuantityError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The text that failed to parse.
     public var text: String
+    /// Why, as a phrase after the quoted text (`is empty`).
     public var reason: String
     public var description: String { "quantity \(Value.string(text).compactJSON) \(reason)" }
 }

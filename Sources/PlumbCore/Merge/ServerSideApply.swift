@@ -17,7 +17,7 @@ public enum ServerSideApply {
     /// `time` stamps the entries of managers whose fields changed.
     public static func apply(
         live: Value?, config: Value, manager: String, force: Bool,
-        managedFields: [ManagedFieldsEntry], schema: MergeSchema, time: String
+        managedFields: [ManagedFieldsEntry], schema: MergeSchema, time: String, subresource: String = ""
     ) throws(ApplyError) -> (merged: Value, managedFields: [ManagedFieldsEntry]) {
         guard case .object = config else { throw .invalid("apply configuration is not an object") }
         if let mf = config[path: ["metadata", "managedFields"]], mf != .array([]), !mf.isNull {
@@ -41,10 +41,11 @@ public enum ServerSideApply {
         } catch {
             throw .invalid(error.description)
         }
-        let me = ManagerIdentity(manager: manager, operation: .apply)
+        let me = ManagerIdentity(manager: manager, operation: .apply, subresource: subresource)
         let previous = managers.entries[me]
         managers.entries[me] = ManagedFieldsEntry(
-            manager: manager, operation: .apply, apiVersion: apiVersion, time: previous?.time, fields: applied)
+            manager: manager, operation: .apply, apiVersion: apiVersion, time: previous?.time,
+            subresource: subresource, fields: applied)
         if let last = previous?.fields, !last.isEmpty {
             merged = try prune(merged, managers: managers, last: last, schema: schema)
         }

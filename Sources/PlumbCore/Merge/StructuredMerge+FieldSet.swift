@@ -1,8 +1,11 @@
 /// An object that does not fit its merge schema, such as a list item without its key.
 public struct MergeError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Where in the object.
     public var path: FieldPath
+    /// What is wrong there.
     public var message: String
 
+    /// An error at `path` saying `message`.
     public init(path: FieldPath, message: String) {
         self.path = path
         self.message = message

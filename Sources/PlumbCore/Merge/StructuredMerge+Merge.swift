@@ -7,8 +7,10 @@ public struct Comparison: Sendable, Equatable {
     /// Fields present only in the old version.
     public var removed = FieldSet()
 
+    /// No differences.
     public init() {}
 
+    /// Whether the versions are the same.
     public var isSame: Bool { added.isEmpty && modified.isEmpty && removed.isEmpty }
 }
 
