@@ -25,9 +25,9 @@ final class FieldsV1Tests: XCTestCase {
             """#))
         let web = key(("name", "web"))
         XCTAssertEqual(set.paths.map(\.description), [
-            ".list[3]", ".metadata.finalizers[=\"a\"]", ".spec.containers[name=\"web\"]",
-            ".spec.containers[name=\"web\"].image", ".spec.replicas",
-        ])
+            ".list[3]", ".metadata.finalizers[=\"a\"]", ".spec.replicas", ".spec.containers[name=\"web\"]",
+            ".spec.containers[name=\"web\"].image",
+        ], "a level's members come before its children, as structured-merge-diff iterates")
         XCTAssertTrue(set.contains(path("spec", "containers", web)))
         XCTAssertFalse(set.contains(path("spec", "containers")))
         XCTAssertEqual(set.leaves.count, 4)

@@ -88,13 +88,13 @@ final class MergeTests: XCTestCase {
         let containers = path("spec", "template", "spec", "containers")
         XCTAssertEqual(set.paths.map(\.description), [
             ".apiVersion", ".kind", ".metadata.name", ".spec.replicas", ".spec.selector",
+            ".spec.template.spec.tolerations",
             #".spec.template.spec.containers[name="w"]"#,
             #".spec.template.spec.containers[name="w"].image"#,
             #".spec.template.spec.containers[name="w"].name"#,
+            #".spec.template.spec.containers[name="w"].securityContext"#,
             #".spec.template.spec.containers[name="w"].ports[containerPort=80,protocol="TCP"]"#,
             #".spec.template.spec.containers[name="w"].ports[containerPort=80,protocol="TCP"].containerPort"#,
-            #".spec.template.spec.containers[name="w"].securityContext"#,
-            ".spec.template.spec.tolerations",
         ])
         XCTAssertTrue(set.contains(FieldPath(containers.elements + [w])))
     }

@@ -95,6 +95,20 @@ final class OwnershipTests: XCTestCase {
         XCTAssertEqual(forced.map(\.manager), ["y", "z"], "Apply entries by time, then manager")
     }
 
+    func testConflictPathsFollowTheServersSetOrder() throws {
+        // Members of a level come before deeper paths, unlike a plain sort.
+        let mine = #"{"template":{"spec":{"terminationGracePeriodSeconds":1,"containers":[{"name":"w","image":"a"}]}}}"#
+        let theirs = #"{"template":{"spec":{"terminationGracePeriodSeconds":2,"containers":[{"name":"w","image":"b"}]}}}"#
+        let (live, managed) = try apply(deploy(mine), to: nil, as: "x", managed: [], time: t1)
+        XCTAssertThrowsError(try apply(deploy(theirs), to: live, as: "y", managed: managed)) { error in
+            XCTAssertEqual("\(error)", """
+                Apply failed with 2 conflicts: conflicts with "x":
+                - .spec.template.spec.terminationGracePeriodSeconds
+                - .spec.template.spec.containers[name="w"].image
+                """)
+        }
+    }
+
     func testUnchangedApplyKeepsTheTime() throws {
         let config = deploy(#"{"replicas":1}"#)
         let (live, managed) = try apply(config, to: nil, as: "plumb", managed: [], time: t1)

@@ -14,12 +14,14 @@ public struct ApplyConflict: Error, Sendable, Equatable, CustomStringConvertible
         }
     }
 
-    /// Sorted by manager, then path.
+    /// Grouped by manager in the order of their identifiers; each manager's paths as given.
     public var conflicts: [Conflict]
 
-    /// A conflict error over these fields, in the server's order.
+    /// A conflict error over these fields; pass each manager's paths in set order (`FieldSet.paths`).
     public init(conflicts: [Conflict]) {
-        self.conflicts = conflicts.sorted { ($0.manager, $0.path) < ($1.manager, $1.path) }
+        self.conflicts = conflicts.enumerated()
+            .sorted { ($0.element.manager, $0.offset) < ($1.element.manager, $1.offset) }
+            .map(\.element)
     }
 
     /// One `details.causes[]` entry of the 409 Status (`reason: FieldManagerConflict`).

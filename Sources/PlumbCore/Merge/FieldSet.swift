@@ -58,7 +58,8 @@ public struct FieldSet: Sendable, Hashable {
     /// The paths below `element`, relative to it.
     public func child(_ element: PathElement) -> FieldSet { children[element] ?? FieldSet() }
 
-    /// Every member path, in the API server's order.
+    /// Every member path, in the order structured-merge-diff iterates a set (and so lists
+    /// conflicts): the members of a level, sorted, then each child's paths, sorted.
     public var paths: [FieldPath] {
         var out: [FieldPath] = []
         var prefix: [PathElement] = []
@@ -66,7 +67,7 @@ public struct FieldSet: Sendable, Hashable {
         return out
     }
 
-    /// The member paths that have nothing below them.
+    /// The member paths that have nothing below them, in the order of `paths`.
     public var leaves: [FieldPath] {
         var out: [FieldPath] = []
         var prefix: [PathElement] = []
@@ -75,9 +76,11 @@ public struct FieldSet: Sendable, Hashable {
     }
 
     private func collect(into out: inout [FieldPath], prefix: inout [PathElement], leavesOnly: Bool) {
-        for e in members.union(children.keys).sorted() {
+        for e in members.sorted() where !leavesOnly || children[e] == nil {
+            out.append(FieldPath(prefix + [e]))
+        }
+        for e in children.keys.sorted() {
             prefix.append(e)
-            if members.contains(e) && (!leavesOnly || children[e] == nil) { out.append(FieldPath(prefix)) }
             children[e]?.collect(into: &out, prefix: &prefix, leavesOnly: leavesOnly)
             prefix.removeLast()
         }

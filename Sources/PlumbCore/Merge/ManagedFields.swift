@@ -124,8 +124,18 @@ public struct ManagerIdentity: Sendable, Hashable, Comparable, CustomStringConve
 
     private func quoted(_ s: String) -> String { Value.string(s).compactJSON }
 
+    /// The server's manager identifier: the entry without fields and time, as JSON. Conflict
+    /// messages list managers in the order of these strings.
+    public var identifier: String {
+        var o = ValueObject()
+        if !manager.isEmpty { o.appendUnchecked(key: "manager", value: .string(manager)) }
+        o.appendUnchecked(key: "operation", value: .string(operation.rawValue))
+        if !apiVersion.isEmpty { o.appendUnchecked(key: "apiVersion", value: .string(apiVersion)) }
+        if !subresource.isEmpty { o.appendUnchecked(key: "subresource", value: .string(subresource)) }
+        return Value.object(o).compactJSON
+    }
+
     public static func < (a: ManagerIdentity, b: ManagerIdentity) -> Bool {
-        (a.manager, a.operation.rawValue, a.apiVersion, a.subresource)
-            < (b.manager, b.operation.rawValue, b.apiVersion, b.subresource)
+        MergeOrder.less(a.identifier, b.identifier)
     }
 }
