@@ -58,6 +58,40 @@ final class SchemaTests: XCTestCase {
                 + #""f:spec":{".":{},"f:list":{},"f:m":{".":{},"f:k":{}}}}"#)
     }
 
+    func testCustomResourceSchemaFromTheCRD() throws {
+        // The capture's CRD keeps unknown fields: the same as the deduced schema.
+        let crd = try KubeWire.load("crd-create")
+        let body = try XCTUnwrap(crd[path: ["request", "body"]])
+        let openAPI = try XCTUnwrap(body[path: ["spec", "versions"]]?.arrayValue?.first?[path: ["schema", "openAPIV3Schema"]])
+        let config = try KubeWire.applyConfig("cr-ssa")
+        let expected = try KubeWire.managedFields(KubeWire.response("cr-ssa"))
+        let (_, managed) = try ServerSideApply.apply(
+            live: nil, config: config, manager: "plumb", force: false, managedFields: [],
+            schema: MergeSchema(openAPIV3Schema: openAPI), time: try XCTUnwrap(expected.first?.time))
+        XCTAssertEqual(managed, expected)
+
+        let structural = json(#"""
+            {"type":"object","properties":{"spec":{"type":"object","properties":{
+              "size":{"type":"integer"},
+              "ports":{"type":"array","x-kubernetes-list-type":"map","x-kubernetes-list-map-keys":["port","protocol"],
+                "items":{"type":"object","properties":{"port":{"type":"integer"},"protocol":{"type":"string","default":"TCP"}}}},
+              "tags":{"type":"array","x-kubernetes-list-type":"set","items":{"type":"string"}},
+              "args":{"type":"array","items":{"type":"string"}},
+              "labels":{"type":"object","additionalProperties":{"type":"string"}},
+              "selector":{"type":"object","x-kubernetes-map-type":"atomic","properties":{"a":{"type":"string"}}},
+              "extra":{"type":"object","x-kubernetes-preserve-unknown-fields":true}}}}}
+            """#)
+        let object = json(#"""
+            {"apiVersion":"x.io/v1","kind":"K","metadata":{"name":"k","labels":{"l":"1"}},"spec":{"size":1,
+             "ports":[{"port":80}],"tags":["a"],"args":["x"],"labels":{"k":"v"},"selector":{"a":"b"},"extra":{"q":{"r":1}}}}
+            """#)
+        let set = try FieldSet.fromObject(object, schema: MergeSchema(openAPIV3Schema: structural))
+        XCTAssertEqual(set.fieldsV1JSON, #"{"f:apiVersion":{},"f:kind":{},"f:metadata":{"f:labels":{"f:l":{}},"f:name":{}},"#
+            + #""f:spec":{"f:args":{},"f:extra":{"f:q":{".":{},"f:r":{}}},"f:labels":{"f:k":{}},"#
+            + #""f:ports":{"k:{\"port\":80,\"protocol\":\"TCP\"}":{".":{},"f:port":{}}},"f:selector":{},"f:size":{},"#
+            + #""f:tags":{"v:\"a\"":{}}}}"#)
+    }
+
     /// A create through a non-apply write, as the watch capture's ConfigMap was made.
     func testUpdateOnCreateMatchesTheWatchCapture() throws {
         let added = try XCTUnwrap(KubeWire.load("watch-stream")["events"]?.arrayValue?.first?["object"])

@@ -51,6 +51,8 @@ public struct MergeSchema: Sendable {
         var children: [String: Node] = [:]
         /// Below a deduced node, objects are granular maps and lists are atomic (custom resources).
         var deduced = false
+        /// A declared field of its parent (a struct field), even where the parent is a map.
+        var isNamed = false
 
         static let itemKey = "[]"
         static let anyKey = "*"
@@ -62,7 +64,7 @@ public struct MergeSchema: Sendable {
 
         /// The node of member `key` of an object here, and whether `key` is a named field.
         public func child(_ key: String) -> (node: Node, named: Bool) {
-            if let c = children[key] { return (c, mapType == .fields || !c.deduced) }
+            if let c = children[key] { return (c, mapType == .fields || c.isNamed) }
             let named = mapType == .fields
             if let c = children[Node.anyKey] { return (c, named) }
             return (Node(deduced: deduced), named)
@@ -108,6 +110,7 @@ public struct MergeSchema: Sendable {
         // An explicit path below a deduced node is still deduced unless it is a named field:
         // the object root of a custom resource names apiVersion, kind and metadata.
         var child = node.children[first] ?? Node(deduced: node.deduced && first == Node.itemKey)
+        child.isNamed = first != Node.itemKey && first != Node.anyKey
         insert(shape, at: path.dropFirst(), into: &child)
         node.children[first] = child
     }
