@@ -57,6 +57,9 @@ final class FieldsV1Tests: XCTestCase {
         XCTAssertEqual(a.subtracting(b).paths, [path("metadata", "labels", "x"), path("spec", "paused")])
         XCTAssertTrue(a.subtracting(a).isEmpty)
         XCTAssertTrue(a.intersection(FieldSet()).isEmpty)
+        // RecursiveDifference drops everything below a member of the other set too.
+        XCTAssertEqual(a.recursivelySubtracting(FieldSet([path("spec")])).paths, [path("metadata", "labels", "x")])
+        XCTAssertEqual(a.subtracting(FieldSet([path("spec")])), a)
         // Removing a member keeps what is below it, as structured-merge-diff's Difference.
         let item = FieldSet([path("c", key(("name", "w"))), path("c", key(("name", "w")), "image")])
         XCTAssertEqual(item.subtracting(FieldSet([path("c", key(("name", "w")))])).paths, [path("c", key(("name", "w")), "image")])

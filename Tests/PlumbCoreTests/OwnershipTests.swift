@@ -149,6 +149,29 @@ final class OwnershipTests: XCTestCase {
         XCTAssertEqual(unchanged, after, "a write that changes nothing keeps the time")
     }
 
+    func testIgnoredFieldsAreNeverOwnedNorConflict() throws {
+        let status = FieldSet([path("status")])
+        let config = json(#"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"},"spec":{"replicas":1},"status":{"replicas":9}}"#)
+        let (live, managed) = try ServerSideApply.apply(
+            live: nil, config: config, manager: "plumb", force: false, managedFields: [], schema: schema,
+            time: t1, ignoring: status)
+        XCTAssertEqual(fields(managed, "plumb"), ".spec.replicas")
+        var observed = live
+        observed["status"] = json(#"{"replicas":1}"#)
+        let afterStatus = try ServerSideApply.update(
+            old: live, new: observed, manager: "kube-controller-manager", managedFields: managed, schema: schema,
+            time: t2, subresource: "status", ignoring: FieldSet([path("spec"), path("metadata")]))
+        XCTAssertEqual(afterStatus.last?.subresource, "status")
+        XCTAssertEqual(fields(afterStatus, "kube-controller-manager"), ".status.replicas")
+        // Applying a different status to the main resource ignores it instead of conflicting.
+        XCTAssertNoThrow(try ServerSideApply.apply(
+            live: observed, config: config, manager: "plumb", force: false, managedFields: afterStatus,
+            schema: schema, time: t2, ignoring: status))
+        XCTAssertThrowsError(try ServerSideApply.apply(
+            live: observed, config: config, manager: "plumb", force: false, managedFields: afterStatus,
+            schema: schema, time: t2))
+    }
+
     func testInvalidInput() {
         XCTAssertThrowsError(try apply(.string("x"), to: nil, as: "p", managed: [])) { error in
             XCTAssertEqual(error as? ApplyError, .invalid("apply configuration is not an object"))

@@ -107,6 +107,18 @@ public struct FieldSet: Sendable, Hashable {
         return out
     }
 
+    /// The paths of this set not in `other` and not below any member of `other`
+    /// (structured-merge-diff's `RecursiveDifference`).
+    public func recursivelySubtracting(_ other: FieldSet) -> FieldSet {
+        guard !other.isEmpty else { return self }
+        var out = FieldSet()
+        out.members = members.subtracting(other.members)
+        for (e, c) in children where !other.members.contains(e) {
+            out.setChild(e, other.children[e].map { c.recursivelySubtracting($0) } ?? c)
+        }
+        return out
+    }
+
     /// The paths in both sets.
     public func intersection(_ other: FieldSet) -> FieldSet {
         var out = FieldSet()

@@ -26,17 +26,24 @@ extension ServerSideApply {
         return remove(merged, mergedSet.subtracting(try fields(addedBack)).intersection(lastE))
     }
 
-    /// Moves ownership after `workflow` turned `old` into `new`: other managers owning changed
-    /// fields conflict (or, forced, lose them); removed fields leave every other manager;
-    /// empty entries go. Returns whether the object changed.
-    @discardableResult
-    static func takeOwnership(
-        old: Value, new: Value, workflow: ManagerIdentity, force: Bool, schema: MergeSchema,
-        managers: inout Managers
-    ) throws(ApplyError) -> Bool {
+    /// The fields that changed from `old` to `new`, without the ignored ones.
+    static func comparison(old: Value, new: Value, schema: MergeSchema, ignoring ignored: FieldSet) -> Comparison {
         var path: [PathElement] = []
         var cmp = Comparison()
         StructuredMerge.compare(old, new, node: schema.root, named: true, path: &path, into: &cmp)
+        guard !ignored.isEmpty else { return cmp }
+        cmp.added = cmp.added.recursivelySubtracting(ignored)
+        cmp.modified = cmp.modified.recursivelySubtracting(ignored)
+        cmp.removed = cmp.removed.recursivelySubtracting(ignored)
+        return cmp
+    }
+
+    /// Moves ownership after `workflow` made the changes `cmp`: other managers owning changed
+    /// fields conflict (or, forced, lose them); removed fields leave every other manager;
+    /// empty entries go.
+    static func takeOwnership(
+        _ cmp: Comparison, workflow: ManagerIdentity, force: Bool, managers: inout Managers
+    ) throws(ApplyError) {
         let changed = cmp.modified.union(cmp.added)
         var conflicts: [ApplyConflict.Conflict] = []
         for (id, entry) in managers.entries where id != workflow {
@@ -57,26 +64,22 @@ extension ServerSideApply {
         for (id, entry) in managers.entries where entry.fields.isEmpty {
             managers.entries[id] = nil
         }
-        return !cmp.isSame
     }
 
     /// A non-apply write: `manager` owns what it changed, on top of what it owned and kept.
     static func updateOwnership(
-        old: Value, new: Value, manager: String, apiVersion: String, subresource: String,
-        schema: MergeSchema, time: String, managers: inout Managers
+        old: Value, new: Value, manager: ManagerIdentity, apiVersion: String, schema: MergeSchema,
+        ignoring ignored: FieldSet, time: String, managers: inout Managers
     ) throws(ApplyError) {
-        var path: [PathElement] = []
-        var cmp = Comparison()
-        StructuredMerge.compare(old, new, node: schema.root, named: true, path: &path, into: &cmp)
-        let me = ManagerIdentity(manager: manager, operation: .update, apiVersion: apiVersion, subresource: subresource)
+        let cmp = comparison(old: old, new: new, schema: schema, ignoring: ignored)
         let taken = cmp.modified.union(cmp.added).subtracting(strippedFields)
-        try takeOwnership(old: old, new: new, workflow: me, force: true, schema: schema, managers: &managers)
-        var entry = managers.entries[me]
+        try takeOwnership(cmp, workflow: manager, force: true, managers: &managers)
+        var entry = managers.entries[manager]
             ?? ManagedFieldsEntry(
-                manager: manager, operation: .update, apiVersion: apiVersion, time: nil,
-                subresource: subresource, fields: FieldSet())
+                manager: manager.manager, operation: .update, apiVersion: apiVersion, time: nil,
+                subresource: manager.subresource, fields: FieldSet())
         entry.fields = entry.fields.subtracting(cmp.removed).union(taken).subtracting(strippedFields)
         if !taken.isEmpty { entry.time = time }
-        managers.entries[me] = entry.fields.isEmpty ? nil : entry
+        managers.entries[manager] = entry.fields.isEmpty ? nil : entry
     }
 }

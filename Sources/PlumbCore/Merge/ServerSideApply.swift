@@ -14,10 +14,13 @@ public enum ServerSideApply {
 
     /// Applies `config` as `manager` to `live` (nil when creating). Returns the merged object,
     /// without `metadata.managedFields`, and the new managedFields in the server's order.
-    /// `time` stamps the entries of managers whose fields changed.
+    /// `time` stamps the entries of managers whose fields changed. `ignoring` holds fields the
+    /// endpoint resets, which nobody comes to own (`status` on a main resource, as the server's
+    /// reset-fields strategies do).
     public static func apply(
         live: Value?, config: Value, manager: String, force: Bool,
-        managedFields: [ManagedFieldsEntry], schema: MergeSchema, time: String, subresource: String = ""
+        managedFields: [ManagedFieldsEntry], schema: MergeSchema, time: String, subresource: String = "",
+        ignoring ignored: FieldSet = FieldSet()
     ) throws(ApplyError) -> (merged: Value, managedFields: [ManagedFieldsEntry]) {
         guard case .object = config else { throw .invalid("apply configuration is not an object") }
         if let mf = config[path: ["metadata", "managedFields"]], mf != .array([]), !mf.isNull {
@@ -28,8 +31,9 @@ public enum ServerSideApply {
         var managers = Managers(managedFields)
         if live != nil && managers.entries.isEmpty {
             try updateOwnership(
-                old: .object(ValueObject()), new: old, manager: beforeFirstApplyManager,
-                apiVersion: apiVersion, subresource: "", schema: schema, time: time, managers: &managers)
+                old: .object(ValueObject()), new: old,
+                manager: ManagerIdentity(manager: beforeFirstApplyManager, operation: .update, apiVersion: apiVersion),
+                apiVersion: apiVersion, schema: schema, ignoring: ignored, time: time, managers: &managers)
         }
         let root = schema.root
         var path: [PathElement] = []
@@ -37,7 +41,8 @@ public enum ServerSideApply {
         let applied: FieldSet
         do {
             merged = try StructuredMerge.merge(old, withoutManagedFields(config), node: root, path: &path)
-            applied = try StructuredMerge.toFieldSet(config, node: root, path: &path).subtracting(strippedFields)
+            applied = try StructuredMerge.toFieldSet(config, node: root, path: &path)
+                .recursivelySubtracting(ignored).subtracting(strippedFields)
         } catch {
             throw .invalid(error.description)
         }
@@ -49,8 +54,9 @@ public enum ServerSideApply {
         if let last = previous?.fields, !last.isEmpty {
             merged = try prune(merged, managers: managers, last: last, schema: schema)
         }
-        let changed = try takeOwnership(old: old, new: merged, workflow: me, force: force, schema: schema, managers: &managers)
-        if changed || previous == nil || previous?.time == nil {
+        let cmp = comparison(old: old, new: merged, schema: schema, ignoring: ignored)
+        try takeOwnership(cmp, workflow: me, force: force, managers: &managers)
+        if !cmp.isSame || previous == nil || previous?.time == nil {
             managers.entries[me]?.time = time
         }
         return (merged, managers.sorted)
@@ -60,13 +66,14 @@ public enum ServerSideApply {
     /// changed from everyone else, and removed fields leave every set. Returns the new managedFields.
     public static func update(
         old: Value?, new: Value, manager: String, managedFields: [ManagedFieldsEntry],
-        schema: MergeSchema, time: String, subresource: String = ""
+        schema: MergeSchema, time: String, subresource: String = "", ignoring ignored: FieldSet = FieldSet()
     ) throws(ApplyError) -> [ManagedFieldsEntry] {
         var managers = Managers(managedFields)
+        let apiVersion = new["apiVersion"]?.stringValue ?? ""
         try updateOwnership(
             old: withoutManagedFields(old ?? .object(ValueObject())), new: withoutManagedFields(new),
-            manager: manager, apiVersion: new["apiVersion"]?.stringValue ?? "", subresource: subresource,
-            schema: schema, time: time, managers: &managers)
+            manager: ManagerIdentity(manager: manager, operation: .update, apiVersion: apiVersion, subresource: subresource),
+            apiVersion: apiVersion, schema: schema, ignoring: ignored, time: time, managers: &managers)
         return managers.sorted
     }
 
