@@ -172,6 +172,18 @@ final class OwnershipTests: XCTestCase {
             schema: schema, time: t2))
     }
 
+    func testNullOverAGranularMapDropsOnlyTheAppliersEntries() throws {
+        let (live, managed) = try apply(deploy(#"{"replicas":1}"#, labels: #"{"mine":"1"}"#), to: nil, as: "plumb", managed: [], time: t1)
+        var edited = live
+        edited["metadata"]?["labels"]?["theirs"] = "2"
+        let afterEdit = try ServerSideApply.update(
+            old: live, new: edited, manager: "kubectl-edit", managedFields: managed, schema: schema, time: t1)
+        let (merged, after) = try apply(deploy(#"{"replicas":1}"#, labels: "null"), to: edited, as: "plumb", managed: afterEdit)
+        XCTAssertEqual(merged[path: ["metadata", "labels"]], json(#"{"theirs":"2"}"#))
+        XCTAssertEqual(fields(after, "plumb"), ".metadata.labels\n.spec.replicas")
+        XCTAssertEqual(fields(after, "kubectl-edit"), ".metadata.labels.theirs")
+    }
+
     func testInvalidInput() {
         XCTAssertThrowsError(try apply(.string("x"), to: nil, as: "p", managed: [])) { error in
             XCTAssertEqual(error as? ApplyError, .invalid("apply configuration is not an object"))

@@ -31,6 +31,10 @@ extension StructuredMerge {
             return .object(out)
         case .array(let r) where node.listType != .atomic:
             return .array(try mergeList(lhs?.arrayValue ?? [], r, node: node, path: &path))
+        // A null over a granular map or list leaves its members to pruning, as structured-merge-diff does.
+        case .null where (lhs?.objectValue != nil && node.mapType != .atomic)
+            || (lhs?.arrayValue != nil && node.listType != .atomic):
+            return lhs ?? rhs
         default:
             return rhs
         }
@@ -115,10 +119,13 @@ extension StructuredMerge {
         path: inout [PathElement], into c: inout Comparison
     ) {
         var descended = false
-        switch (lhs ?? rhs, rhs ?? lhs) {
+        // A null facing an object or list compares as an empty one.
+        let left = lhs?.isNull == true && isContainer(rhs) ? nil : lhs
+        let right = rhs?.isNull == true && isContainer(lhs) ? nil : rhs
+        switch (left ?? right, right ?? left) {
         case (.object(let l)?, .object(let r)?) where node.mapType != .atomic && !(l.isEmpty && r.isEmpty):
-            let lo = lhs?.objectValue ?? ValueObject()
-            let ro = rhs?.objectValue ?? ValueObject()
+            let lo = left?.objectValue ?? ValueObject()
+            let ro = right?.objectValue ?? ValueObject()
             for key in lo.keys + ro.keys.filter({ lo[$0] == nil }) {
                 let (child, childNamed) = node.child(key)
                 path.append(.field(key))
@@ -128,8 +135,8 @@ extension StructuredMerge {
             descended = true
             if named && node.mapType == .fields { return }
         case (.array(let l)?, .array(let r)?) where node.listType != .atomic && !(l.isEmpty && r.isEmpty):
-            let li = lenientIndex(lhs?.arrayValue ?? [], type: node.listType, path: path)
-            let ri = lenientIndex(rhs?.arrayValue ?? [], type: node.listType, path: path)
+            let li = lenientIndex(left?.arrayValue ?? [], type: node.listType, path: path)
+            let ri = lenientIndex(right?.arrayValue ?? [], type: node.listType, path: path)
             let lm = Dictionary(li.map { ($0.element, $0.value) }, uniquingKeysWith: { a, _ in a })
             let rm = Dictionary(ri.map { ($0.element, $0.value) }, uniquingKeysWith: { a, _ in a })
             for e in li.map(\.element) + ri.map(\.element).filter({ lm[$0] == nil }) {
@@ -149,6 +156,13 @@ extension StructuredMerge {
             c.removed.insert(here)
         } else if !descended && lhs != rhs {
             c.modified.insert(here)
+        }
+    }
+
+    private static func isContainer(_ v: Value?) -> Bool {
+        switch v {
+        case .object?, .array?: return true
+        default: return false
         }
     }
 
