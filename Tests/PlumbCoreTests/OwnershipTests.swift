@@ -27,7 +27,10 @@ final class OwnershipTests: XCTestCase {
     }
 
     func testRemovesWhatTheApplierNoLongerSends() throws {
-        let first = deploy(#"{"replicas":1,"template":{"spec":{"containers":[{"name":"a","image":"x","resources":{"limits":{"cpu":"1"}}},{"name":"b","image":"y"}]}}}"#, labels: #"{"keep":"1","drop":"2"}"#)
+        let first = deploy(
+            #"{"replicas":1,"template":{"spec":{"containers":[{"name":"a","image":"x","resources":{"limits":{"cpu":"1"}}},"#
+                + #"{"name":"b","image":"y"}]}}}"#,
+            labels: #"{"keep":"1","drop":"2"}"#)
         let (live, managed) = try apply(first, to: nil, as: "plumb", managed: [], time: t1)
         let second = deploy(#"{"template":{"spec":{"containers":[{"name":"a","image":"x"}]}}}"#, labels: #"{"keep":"1"}"#)
         let (merged, after) = try apply(second, to: live, as: "plumb", managed: managed)

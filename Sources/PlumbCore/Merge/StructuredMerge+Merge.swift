@@ -42,7 +42,9 @@ extension StructuredMerge {
 
     /// Merges granular lists, keeping `lhs`'s items where `rhs` does not order them and
     /// `rhs`'s order for the items it names (structured-merge-diff's merge order).
-    private static func mergeList(_ lhs: [Value], _ rhs: [Value], node: MergeSchema.Node, path: inout [PathElement]) throws(MergeError) -> [Value] {
+    private static func mergeList(
+        _ lhs: [Value], _ rhs: [Value], node: MergeSchema.Node, path: inout [PathElement]
+    ) throws(MergeError) -> [Value] {
         let type = node.listType
         let rhsItems = try indexItems(rhs, type: type, path: path)
         let lhsItems = lenientIndex(lhs, type: type, path: path)
@@ -101,7 +103,9 @@ extension StructuredMerge {
     }
 
     /// Indexes a live list, skipping items without a usable key and repeated keys.
-    static func lenientIndex(_ items: [Value], type: MergeSchema.ListType, path: [PathElement]) -> [(element: PathElement, value: Value)] {
+    static func lenientIndex(
+        _ items: [Value], type: MergeSchema.ListType, path: [PathElement]
+    ) -> [(element: PathElement, value: Value)] {
         var out: [(PathElement, Value)] = []
         var seen = Set<PathElement>()
         for (i, item) in items.enumerated() {
