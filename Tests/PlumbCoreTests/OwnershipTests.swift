@@ -118,6 +118,9 @@ final class OwnershipTests: XCTestCase {
         let (merged, again) = try apply(config, to: live, as: "plumb", managed: managed, time: t2)
         XCTAssertEqual(merged, live)
         XCTAssertEqual(again, managed, "no change: the entry keeps its time")
+        // A new co-owner changes no field but does change managedFields: it is stamped.
+        let (_, shared) = try apply(config, to: live, as: "other", managed: managed, time: t2)
+        XCTAssertEqual(shared.map(\.time), [t1, t2])
     }
 
     func testFirstApplyToAnUnmanagedObject() throws {
