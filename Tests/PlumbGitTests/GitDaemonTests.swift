@@ -24,7 +24,7 @@ final class GitDaemonTests: XCTestCase {
                 "--port=\(port)", "--enable=receive-pack", root,
             ],
             log: tmp.sub("daemon.log"))
-        try waitForPort(port, process: daemon?.process)
+        try waitForPort(port, server: daemon)
         url = "git://127.0.0.1:\(port)/repo.git"
         options = GitSourceOptions(cacheDirectory: tmp.sub("cache"), lockTimeout: .seconds(20))
     }

@@ -27,14 +27,14 @@ final class HTTPTests: XCTestCase {
         while port == nil && Date() < deadline {
             port = server?.output.split(separator: "\n").first.flatMap { Int($0) }
             if port == nil {
-                guard server?.process.isRunning == true else {
+                guard server?.isRunning == true else {
                     throw TestFailure("http server exited: \(server?.output ?? "")")
                 }
                 usleep(50_000)
             }
         }
         let bound = try XCTUnwrap(port, "http server did not report its port: \(server?.output ?? "")")
-        try waitForPort(bound, process: server?.process)
+        try waitForPort(bound, server: server)
         url = "http://127.0.0.1:\(bound)/repo.git"
     }
 
