@@ -95,26 +95,33 @@ final class GitDaemonTests: XCTestCase {
     }
 
     func testConcurrentUpdatesOfOneCacheBothSucceed() throws {
-        _ = try GitSource.open(url: url, options: options)
-        let newHead = try fixture.commit("b.txt", "b\n")
-        try publish()
         let url = self.url, options = self.options
-        let results = ResultBox()
-        DispatchQueue.concurrentPerform(iterations: 4) { _ in
-            do {
-                let repo = try GitSource.open(url: url, options: options)
-                results.append(.success(try repo.resolveID("main").hex))
-            } catch {
-                results.append(.failure(error))
+        func openConcurrently() -> [Result<String, Error>] {
+            let results = ResultBox()
+            DispatchQueue.concurrentPerform(iterations: 4) { _ in
+                do {
+                    let repo = try GitSource.open(url: url, options: options)
+                    results.append(.success(try repo.resolveID("main").hex))
+                } catch {
+                    results.append(.failure(error))
+                }
             }
+            return results.values
         }
-        let all = results.values
-        XCTAssertEqual(all.count, 4)
-        for result in all {
-            XCTAssertEqual(try result.get(), newHead)
+        // First round: all four race to create the cache; second round: all four fetch.
+        for round in 0..<2 {
+            let expected = round == 0 ? try fixture.head() : try fixture.commit("b.txt", "b\n")
+            try publish()
+            let all = openConcurrently()
+            XCTAssertEqual(all.count, 4)
+            for result in all {
+                XCTAssertEqual(try result.get(), expected)
+            }
+            // The cache is still valid: git itself agrees.
+            try git(["fsck", "--no-progress"], in: try cacheDir())
         }
-        // The cache is still valid: git itself agrees.
-        try git(["fsck", "--no-progress"], in: try cacheDir())
+        let entries = try FileManager.default.contentsOfDirectory(atPath: tmp.sub("cache"))
+        XCTAssertEqual(entries.count, 2, "one cache and its lock file, no leftovers: \(entries)")
     }
 
     func testLockTimeoutIsAClearError() throws {
@@ -194,6 +201,19 @@ final class GitDaemonTests: XCTestCase {
 
     func files(in dir: String, suffix: String) throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(suffix) }.map { dir + "/" + $0 }
+    }
+
+    func testNetworkErrorKeepsAGoodCache() throws {
+        _ = try GitSource.open(url: url, options: options)
+        let dir = try cacheDir()
+        try "x".write(toFile: dir + "/marker", atomically: false, encoding: .utf8)
+        daemon?.stop()
+        XCTAssertThrowsError(try GitSource.open(url: url, options: options)) { error in
+            XCTAssertEqual((error as? GitError)?.kind, .network, "\(error)")
+            XCTAssertEqual((error as? GitError)?.isTransient, true)
+        }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/marker"), "cache kept")
+        XCTAssertEqual(try GitRepository.open(path: dir).resolveID("origin/main").hex, try fixture.head())
     }
 
     func testUnreachableRemoteIsANetworkErrorAndLeavesNoCache() throws {
