@@ -130,7 +130,7 @@ struct GitCache {
         opts.prune = GIT_FETCH_PRUNE
         opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_ALL
         var cStrings = GitCache.refspecs.map { strdup($0) }
-        defer { cStrings.forEach { free($0) } }
+        defer { for string in cStrings { free(string) } }
         let code = cStrings.withUnsafeMutableBufferPointer { buffer in
             var specs = git_strarray(strings: buffer.baseAddress, count: buffer.count)
             return withExtendedLifetime(session) { git_remote_fetch(origin.pointer, &specs, &opts, "plumb fetch") }
@@ -153,7 +153,8 @@ struct GitCache {
         let tracking = "refs/remotes/origin/" + branch.dropFirst("refs/heads/".count)
         var ref: OpaquePointer?
         try repo.check(
-            git_reference_symbolic_create(&ref, repo.pointer, "refs/remotes/origin/HEAD", tracking, 1, "plumb: default branch"),
+            git_reference_symbolic_create(
+                &ref, repo.pointer, "refs/remotes/origin/HEAD", tracking, 1, "plumb: default branch"),
             "git_reference_symbolic_create")
         git_reference_free(ref)
     }
@@ -163,7 +164,8 @@ struct GitCache {
             try FileManager.default.createDirectory(
                 atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
-            throw GitError(.io, "\(remote.display): cannot create cache directory \(path): \(error.localizedDescription)")
+            throw GitError(
+                .io, "\(remote.display): cannot create cache directory \(path): \(error.localizedDescription)")
         }
     }
 

@@ -87,7 +87,9 @@ final class GitDaemonTests: XCTestCase {
         XCTAssertEqual(try inode(dir), inodeBefore, "cache directory is reused, not re-cloned")
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/marker"), "cache directory is reused")
         let packsBefore = objectsBefore.split(separator: "\n").first { $0.hasPrefix("packs:") }
-        let packsAfter = try git(["count-objects", "-v"], in: dir).split(separator: "\n").first { $0.hasPrefix("packs:") }
+        let packsAfter = try git(["count-objects", "-v"], in: dir).split(separator: "\n").first {
+            $0.hasPrefix("packs:")
+        }
         XCTAssertEqual(packsBefore, "packs: 1")
         XCTAssertEqual(packsAfter, "packs: 2", "second fetch adds a small pack next to the first")
         let changes = try second.changedPaths(from: try second.resolveID("v1"), to: try second.resolveID("v2"))
@@ -95,7 +97,8 @@ final class GitDaemonTests: XCTestCase {
     }
 
     func testConcurrentUpdatesOfOneCacheBothSucceed() throws {
-        let url = self.url, options = self.options
+        let url = self.url
+        let options = self.options
         func openConcurrently() -> [Result<String, Error>] {
             let results = ResultBox()
             DispatchQueue.concurrentPerform(iterations: 4) { _ in
@@ -148,35 +151,53 @@ final class GitDaemonTests: XCTestCase {
     func testCorruptCachesAreDetectedAndRecloned() throws {
         let head = try fixture.head()
         let corruptions: [(String, (String) throws -> Void)] = [
-            ("garbage HEAD", { dir in try "garbage\n".write(toFile: dir + "/HEAD", atomically: false, encoding: .utf8) }),
-            ("garbage config", { dir in try "[[[ not config".write(toFile: dir + "/config", atomically: false, encoding: .utf8) }),
-            ("other origin URL", { dir in try git(["remote", "set-url", "origin", "git://127.0.0.1:1/other.git"], in: dir) }),
-            ("deleted pack", { dir in
-                for pack in try self.files(in: dir + "/objects/pack", suffix: ".pack") {
-                    try FileManager.default.removeItem(atPath: pack)
-                }
-            }),
-            ("truncated pack", { dir in
-                for pack in try self.files(in: dir + "/objects/pack", suffix: ".pack") {
-                    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: pack))
-                    try handle.truncate(atOffset: 40)
-                    try handle.close()
-                }
-            }),
-            ("deleted loose object", { dir in
-                // Unpack, then remove the blob of manifests/app.yaml.
-                let blob = try git(["rev-parse", "refs/remotes/origin/main:manifests/app.yaml"], in: dir)
-                for pack in try self.files(in: dir + "/objects/pack", suffix: ".pack") {
-                    let data = try XCTUnwrap(FileManager.default.contents(atPath: pack))
-                    for file in try self.files(in: dir + "/objects/pack", suffix: "") {
-                        try FileManager.default.removeItem(atPath: file)
+            (
+                "garbage HEAD",
+                { dir in try "garbage\n".write(toFile: dir + "/HEAD", atomically: false, encoding: .utf8) }
+            ),
+            (
+                "garbage config",
+                { dir in try "[[[ not config".write(toFile: dir + "/config", atomically: false, encoding: .utf8) }
+            ),
+            (
+                "other origin URL",
+                { dir in try git(["remote", "set-url", "origin", "git://127.0.0.1:1/other.git"], in: dir) }
+            ),
+            (
+                "deleted pack",
+                { dir in
+                    for pack in try self.files(in: dir + "/objects/pack", suffix: ".pack") {
+                        try FileManager.default.removeItem(atPath: pack)
                     }
-                    try runTool("/usr/bin/git", ["unpack-objects", "-q"], cwd: dir, input: Array(data))
                 }
-                let object = dir + "/objects/" + blob.prefix(2) + "/" + blob.dropFirst(2)
-                XCTAssertTrue(FileManager.default.fileExists(atPath: object))
-                try FileManager.default.removeItem(atPath: object)
-            }),
+            ),
+            (
+                "truncated pack",
+                { dir in
+                    for pack in try self.files(in: dir + "/objects/pack", suffix: ".pack") {
+                        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: pack))
+                        try handle.truncate(atOffset: 40)
+                        try handle.close()
+                    }
+                }
+            ),
+            (
+                "deleted loose object",
+                { dir in
+                    // Unpack, then remove the blob of manifests/app.yaml.
+                    let blob = try git(["rev-parse", "refs/remotes/origin/main:manifests/app.yaml"], in: dir)
+                    for pack in try self.files(in: dir + "/objects/pack", suffix: ".pack") {
+                        let data = try XCTUnwrap(FileManager.default.contents(atPath: pack))
+                        for file in try self.files(in: dir + "/objects/pack", suffix: "") {
+                            try FileManager.default.removeItem(atPath: file)
+                        }
+                        try runTool("/usr/bin/git", ["unpack-objects", "-q"], cwd: dir, input: Array(data))
+                    }
+                    let object = dir + "/objects/" + blob.prefix(2) + "/" + blob.dropFirst(2)
+                    XCTAssertTrue(FileManager.default.fileExists(atPath: object))
+                    try FileManager.default.removeItem(atPath: object)
+                }
+            ),
         ]
         for (name, corrupt) in corruptions {
             _ = try GitSource.open(url: url, options: options)

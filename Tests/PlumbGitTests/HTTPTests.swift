@@ -49,11 +49,13 @@ final class HTTPTests: XCTestCase {
     }
 
     func testBasicCredentialsFromEnvironment() throws {
-        let opts = options(.basic(username: Self.user, password: .environment("GIT_PW")), env: ["GIT_PW": Self.password])
+        let opts = options(
+            .basic(username: Self.user, password: .environment("GIT_PW")), env: ["GIT_PW": Self.password])
         let repo = try GitSource.open(url: url, options: opts)
         XCTAssertEqual(try repo.resolveID("main").hex, try fixture.head())
         XCTAssertEqual(repo.displayName, url)
-        let config = try String(contentsOfFile: try XCTUnwrap(GitSource.cachePath(for: url, options: opts)) + "/config", encoding: .utf8)
+        let config = try String(
+            contentsOfFile: try XCTUnwrap(GitSource.cachePath(for: url, options: opts)) + "/config", encoding: .utf8)
         XCTAssertFalse(config.contains(Self.password))
     }
 

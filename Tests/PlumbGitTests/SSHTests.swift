@@ -24,7 +24,8 @@ final class SSHTests: XCTestCase {
             try runTool("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", name, "-f", tmp.sub(name)])
         }
         try runTool(
-            "/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "sekrit-phrase", "-C", "locked", "-f", tmp.sub("locked_key")])
+            "/usr/bin/ssh-keygen",
+            ["-q", "-t", "ed25519", "-N", "sekrit-phrase", "-C", "locked", "-f", tmp.sub("locked_key")])
         let authorized = try [tmp.sub("user_key.pub"), tmp.sub("locked_key.pub")]
             .map { try String(contentsOfFile: $0, encoding: .utf8) }.joined()
         try authorized.write(toFile: tmp.sub("authorized_keys"), atomically: true, encoding: .utf8)
@@ -64,8 +65,10 @@ final class SSHTests: XCTestCase {
         return path
     }
 
-    func options(knownHosts: String, strict: Bool = true, key: String = "user_key", passphrase: GitSecretSource? = nil,
-                 env: [String: String] = [:]) -> GitSourceOptions {
+    func options(
+        knownHosts: String, strict: Bool = true, key: String = "user_key", passphrase: GitSecretSource? = nil,
+        env: [String: String] = [:]
+    ) -> GitSourceOptions {
         GitSourceOptions(
             cacheDirectory: tmp.sub("cache"),
             ssh: SSHOptions(
@@ -94,7 +97,8 @@ final class SSHTests: XCTestCase {
     }
 
     func testUnknownHostIsRefused() throws {
-        let file = try knownHosts("[127.0.0.1]:1 \(hostKeyLine.split(separator: " ").dropFirst().joined(separator: " "))")
+        let file = try knownHosts(
+            "[127.0.0.1]:1 \(hostKeyLine.split(separator: " ").dropFirst().joined(separator: " "))")
         XCTAssertThrowsError(try GitSource.open(url: url, options: options(knownHosts: file))) { error in
             XCTAssertEqual((error as? GitError)?.kind, .hostKey)
             XCTAssertTrue(
@@ -125,7 +129,8 @@ final class SSHTests: XCTestCase {
     func testPassphraseProtectedKey() throws {
         let file = try knownHosts(hostKeyLine)
         let opts = options(
-            knownHosts: file, key: "locked_key", passphrase: .environment("KEY_PASS"), env: ["KEY_PASS": "sekrit-phrase"])
+            knownHosts: file, key: "locked_key", passphrase: .environment("KEY_PASS"),
+            env: ["KEY_PASS": "sekrit-phrase"])
         let repo = try GitSource.open(url: url, options: opts)
         XCTAssertEqual(try repo.resolveID("main").hex, try fixture.head())
     }
@@ -133,7 +138,8 @@ final class SSHTests: XCTestCase {
     func testUnauthorizedKeyFailsOnceWithoutLooping() throws {
         let file = try knownHosts(hostKeyLine)
         let started = Date()
-        XCTAssertThrowsError(try GitSource.open(url: url, options: options(knownHosts: file, key: "other_key"))) { error in
+        XCTAssertThrowsError(try GitSource.open(url: url, options: options(knownHosts: file, key: "other_key"))) {
+            error in
             XCTAssertEqual((error as? GitError)?.kind, .authentication, "\(error)")
             XCTAssertTrue("\(error)".hasPrefix(url), "\(error)")
         }

@@ -56,7 +56,9 @@ func runTool(
     process.arguments = args
     if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }
     process.environment = env ?? gitEnvironment
-    let out = Pipe(), err = Pipe(), inp = Pipe()
+    let out = Pipe()
+    let err = Pipe()
+    let inp = Pipe()
     process.standardOutput = out
     process.standardError = err
     process.standardInput = inp
@@ -188,8 +190,8 @@ final class Server {
         let argv = ([executable] + args).map { strdup($0) } + [nil]
         let envp = (env ?? gitEnvironment).map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
+            for arg in argv { free(arg) }
+            for entry in envp { free(entry) }
         }
         var pid: pid_t = 0
         let rc = posix_spawn(&pid, executable, &actions, nil, argv, envp)
