@@ -43,6 +43,7 @@ struct GitCache {
         try createDirectory(options.cacheDirectory)
         let lock = try FileLock(path: directory + ".lock", timeout: options.lockTimeout, subject: subject)
         defer { withExtendedLifetime(lock) {} }
+        removeAbandonedClones()
         if FileManager.default.fileExists(atPath: directory) {
             switch openValid(directory) {
             case .success(let repo):
@@ -157,6 +158,16 @@ struct GitCache {
                 &ref, repo.pointer, "refs/remotes/origin/HEAD", tracking, 1, "plumb: default branch"),
             "git_reference_symbolic_create")
         git_reference_free(ref)
+    }
+
+    /// Deletes temporary clones left by a process that died mid-clone (we hold the lock,
+    /// so no live process is writing one).
+    private func removeAbandonedClones() {
+        let prefix = remote.cacheDirectoryName + ".tmp-"
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: options.cacheDirectory)) ?? []
+        for entry in entries where entry.hasPrefix(prefix) {
+            try? FileManager.default.removeItem(atPath: options.cacheDirectory + "/" + entry)
+        }
     }
 
     private func createDirectory(_ path: String) throws {

@@ -224,6 +224,15 @@ final class GitDaemonTests: XCTestCase {
         try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(suffix) }.map { dir + "/" + $0 }
     }
 
+    func testAbandonedTemporaryCloneIsRemoved() throws {
+        let dir = try cacheDir()
+        try FileManager.default.createDirectory(
+            atPath: dir + ".tmp-999999-1/objects", withIntermediateDirectories: true)
+        _ = try GitSource.open(url: url, options: options)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + ".tmp-999999-1"))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/objects"))
+    }
+
     func testNetworkErrorKeepsAGoodCache() throws {
         _ = try GitSource.open(url: url, options: options)
         let dir = try cacheDir()
