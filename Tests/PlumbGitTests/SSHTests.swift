@@ -29,10 +29,16 @@ final class SSHTests: XCTestCase {
         let authorized = try [tmp.sub("user_key.pub"), tmp.sub("locked_key.pub")]
             .map { try String(contentsOfFile: $0, encoding: .utf8) }.joined()
         try authorized.write(toFile: tmp.sub("authorized_keys"), atomically: true, encoding: .utf8)
+        try launchSSHD(hostKey: "host_key")
+    }
+
+    /// Starts sshd on a free port with the host key file `hostKey` (in the temp dir).
+    func launchSSHD(hostKey: String, extraConfig: String = "") throws {
+        sshd?.stop()
         port = try freePort()
         let config = """
             Port \(port)
-            HostKey \(tmp.sub("host_key"))
+            HostKey \(tmp.sub(hostKey))
             AuthorizedKeysFile \(tmp.sub("authorized_keys"))
             PidFile \(tmp.sub("sshd.pid"))
             StrictModes no
@@ -41,15 +47,17 @@ final class SSHTests: XCTestCase {
             PasswordAuthentication no
             KbdInteractiveAuthentication no
             LogLevel VERBOSE
+            \(extraConfig)
 
             """
         try config.write(toFile: tmp.sub("sshd_config"), atomically: true, encoding: .utf8)
         sshd = try Server(
-            sshdPath, ["-D", "-e", "-f", tmp.sub("sshd_config"), "-p", "\(port)", "-o", "ListenAddress=127.0.0.1"],
+            "/usr/sbin/sshd",
+            ["-D", "-e", "-f", tmp.sub("sshd_config"), "-p", "\(port)", "-o", "ListenAddress=127.0.0.1"],
             log: tmp.sub("sshd.log"))
         try waitForPort(port, server: sshd)
         url = "ssh://root@127.0.0.1:\(port)\(tmp.sub("repo.git"))"
-        let publicKey = try String(contentsOfFile: tmp.sub("host_key.pub"), encoding: .utf8).split(separator: " ")
+        let publicKey = try String(contentsOfFile: tmp.sub(hostKey + ".pub"), encoding: .utf8).split(separator: " ")
         hostKeyLine = "[127.0.0.1]:\(port) \(publicKey[0]) \(publicKey[1])\n"
     }
 
@@ -86,6 +94,26 @@ final class SSHTests: XCTestCase {
         try git(["push", "-q", tmp.sub("repo.git"), "main"], in: fixture.work)
         let again = try GitSource.open(url: url, options: options(knownHosts: tmp.sub("known_hosts")))
         XCTAssertEqual(try again.resolveID("main").hex, next)
+    }
+
+    func testECDSAAndRSAHostKeys() throws {
+        for type in ["ecdsa", "rsa"] {
+            let name = "host_key_\(type)"
+            try runTool("/usr/bin/ssh-keygen", ["-q", "-t", type, "-N", "", "-C", name, "-f", tmp.sub(name)])
+            // libssh2 1.10 signs RSA host keys only with SHA-1 ("ssh-rsa"), which OpenSSH 8.8+
+            // disables by default: a server with only an RSA key must re-enable it.
+            try launchSSHD(hostKey: name, extraConfig: type == "rsa" ? "HostKeyAlgorithms +ssh-rsa" : "")
+            let offered = try String(contentsOfFile: tmp.sub(name + ".pub"), encoding: .utf8).split(separator: " ")[0]
+            // The ed25519 key of the other server does not match this one.
+            let stale = try String(contentsOfFile: tmp.sub("host_key.pub"), encoding: .utf8).split(separator: " ")
+            let wrong = try knownHosts("[127.0.0.1]:\(port) \(stale[0]) \(stale[1])\n")
+            XCTAssertThrowsError(try GitSource.open(url: url, options: options(knownHosts: wrong))) { error in
+                XCTAssertTrue("\(error)".contains("does not match"), "\(type): \(error)")
+                XCTAssertTrue("\(error)".contains("server offered \(offered)"), "\(type): \(error)")
+            }
+            let repo = try GitSource.open(url: url, options: options(knownHosts: try knownHosts(hostKeyLine)))
+            XCTAssertEqual(try repo.resolveID("main").hex, try fixture.head(), type)
+        }
     }
 
     func testHashedKnownHostsEntryClones() throws {
