@@ -45,7 +45,8 @@ extension GitCache {
             case GIT_OBJECT_BLOB:
                 var length = 0
                 var type = GIT_OBJECT_ANY
-                try repo.check(git_odb_read_header(&length, &type, odb, git_tree_entry_id(entry)), "git_odb_read_header")
+                try repo.check(
+                    git_odb_read_header(&length, &type, odb, git_tree_entry_id(entry)), "git_odb_read_header")
             default:
                 continue  // Submodule commits live in another repository.
             }

@@ -111,10 +111,8 @@ public final class GitSnapshot {
     /// The target of the symlink at `path` (not resolved further).
     public func symlinkTarget(_ path: String) throws -> String {
         let path = GitSnapshot.normalize(path)
-        guard try lookupEntryIfPresent(path).map({
-            GitFileMode(git_tree_entry_filemode($0.pointer)) == .symlink
-        }) == true else {
-            if try lookupEntryIfPresent(path) == nil { throw missing(path) }
+        let entry = try lookupEntry(path)
+        guard GitFileMode(git_tree_entry_filemode(entry.pointer)) == .symlink else {
             throw GitError(.invalidArgument, "\(subject): \"\(path)\" is not a symlink")
         }
         return String(decoding: try read(path), as: UTF8.self)

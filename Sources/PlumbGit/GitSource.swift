@@ -43,6 +43,7 @@ struct GitCache {
         try createDirectory(options.cacheDirectory)
         let lock = try FileLock(path: directory + ".lock", timeout: options.lockTimeout, subject: subject)
         defer { withExtendedLifetime(lock) {} }
+        removeAbandonedClones()
         if FileManager.default.fileExists(atPath: directory) {
             switch openValid(directory) {
             case .success(let repo):
@@ -130,7 +131,7 @@ struct GitCache {
         opts.prune = GIT_FETCH_PRUNE
         opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_ALL
         var cStrings = GitCache.refspecs.map { strdup($0) }
-        defer { cStrings.forEach { free($0) } }
+        defer { for string in cStrings { free(string) } }
         let code = cStrings.withUnsafeMutableBufferPointer { buffer in
             var specs = git_strarray(strings: buffer.baseAddress, count: buffer.count)
             return withExtendedLifetime(session) { git_remote_fetch(origin.pointer, &specs, &opts, "plumb fetch") }
@@ -153,9 +154,20 @@ struct GitCache {
         let tracking = "refs/remotes/origin/" + branch.dropFirst("refs/heads/".count)
         var ref: OpaquePointer?
         try repo.check(
-            git_reference_symbolic_create(&ref, repo.pointer, "refs/remotes/origin/HEAD", tracking, 1, "plumb: default branch"),
+            git_reference_symbolic_create(
+                &ref, repo.pointer, "refs/remotes/origin/HEAD", tracking, 1, "plumb: default branch"),
             "git_reference_symbolic_create")
         git_reference_free(ref)
+    }
+
+    /// Deletes temporary clones left by a process that died mid-clone (we hold the lock,
+    /// so no live process is writing one).
+    private func removeAbandonedClones() {
+        let prefix = remote.cacheDirectoryName + ".tmp-"
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: options.cacheDirectory)) ?? []
+        for entry in entries where entry.hasPrefix(prefix) {
+            try? FileManager.default.removeItem(atPath: options.cacheDirectory + "/" + entry)
+        }
     }
 
     private func createDirectory(_ path: String) throws {
@@ -163,7 +175,8 @@ struct GitCache {
             try FileManager.default.createDirectory(
                 atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
-            throw GitError(.io, "\(remote.display): cannot create cache directory \(path): \(error.localizedDescription)")
+            throw GitError(
+                .io, "\(remote.display): cannot create cache directory \(path): \(error.localizedDescription)")
         }
     }
 

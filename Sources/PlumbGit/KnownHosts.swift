@@ -117,7 +117,10 @@ struct KnownHosts: Sendable {
 
     /// `*` and `?` globbing, as in OpenSSH's `match_pattern`.
     static func wildcardMatch(_ pattern: [UInt8], _ text: [UInt8]) -> Bool {
-        var p = 0, t = 0, starP = -1, starT = 0
+        var p = 0
+        var t = 0
+        var starP = -1
+        var starT = 0
         while t < text.count {
             if p < pattern.count && (pattern[p] == UInt8(ascii: "?") || pattern[p] == text[t]) {
                 p += 1

@@ -11,7 +11,9 @@ func ensureLibgit2() {
 
 /// The version of libgit2 Plumb reads Git with.
 public var libgit2Version: String {
-    var major: Int32 = 0, minor: Int32 = 0, rev: Int32 = 0
+    var major: Int32 = 0
+    var minor: Int32 = 0
+    var rev: Int32 = 0
     git_libgit2_version(&major, &minor, &rev)
     return "\(major).\(minor).\(rev)"
 }

@@ -22,7 +22,8 @@ struct Redactor: Sendable {
             let scheme = rest[..<schemeEnd.lowerBound].reversed().prefix { $0.isLetter || $0 == "+" }
             result += rest[..<schemeEnd.upperBound]
             rest = rest[schemeEnd.upperBound...]
-            let authorityEnd = rest.firstIndex { $0 == "/" || $0 == " " || $0 == "'" || $0 == "\"" }
+            let authorityEnd =
+                rest.firstIndex { $0 == "/" || $0 == " " || $0 == "'" || $0 == "\"" }
                 ?? rest.endIndex
             let authority = rest[..<authorityEnd]
             if let at = authority.lastIndex(of: "@") {

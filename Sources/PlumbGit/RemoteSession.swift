@@ -90,7 +90,11 @@ final class RemoteSession {
         }
         if allowed & GIT_CREDENTIAL_SSH_KEY.rawValue != 0 {
             guard firstTime(GIT_CREDENTIAL_SSH_KEY) else {
-                return fail(GitError(.authentication, "\(remote.display): ssh: the server rejected the key \(ssh.privateKeyPath ?? "from ssh-agent")"))
+                return fail(
+                    GitError(
+                        .authentication,
+                        "\(remote.display): ssh: the server rejected the key \(ssh.privateKeyPath ?? "from ssh-agent")")
+                )
             }
             let name = user ?? remote.user ?? ssh.username
             if let key = ssh.privateKeyPath {
@@ -106,14 +110,21 @@ final class RemoteSession {
         }
         if allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT.rawValue != 0 {
             guard let userpass else {
-                return fail(GitError(.authentication, "\(remote.display): authentication required but no credentials configured"))
+                return fail(
+                    GitError(
+                        .authentication, "\(remote.display): authentication required but no credentials configured"))
             }
             guard firstTime(GIT_CREDENTIAL_USERPASS_PLAINTEXT) else {
-                return fail(GitError(.authentication, "\(remote.display): authentication failed: the server rejected the credentials for user \(userpass.user)"))
+                return fail(
+                    GitError(
+                        .authentication,
+                        "\(remote.display): authentication failed: the server rejected the credentials for user \(userpass.user)"
+                    ))
             }
             return git_credential_userpass_plaintext_new(out, userpass.user, userpass.password)
         }
-        return fail(GitError(.authentication, "\(remote.display): the server asks for an unsupported kind of credential"))
+        return fail(
+            GitError(.authentication, "\(remote.display): the server asks for an unsupported kind of credential"))
     }
 
     private func checkCertificate(_ cert: UnsafeMutablePointer<git_cert>?, valid: Bool, host: String?) -> Int32 {
@@ -127,7 +138,8 @@ final class RemoteSession {
         let file = ssh.knownHostsPath
         let hostkey = UnsafeMutableRawPointer(cert).assumingMemoryBound(to: git_cert_hostkey.self).pointee
         guard hostkey.type.rawValue & GIT_CERT_SSH_RAW.rawValue != 0, let raw = hostkey.hostkey else {
-            return fail(GitError(.hostKey, "ssh: libgit2 gave no raw host key for \(name); cannot check known_hosts \(file)"))
+            return fail(
+                GitError(.hostKey, "ssh: libgit2 gave no raw host key for \(name); cannot check known_hosts \(file)"))
         }
         let key = Array(UnsafeRawBufferPointer(start: raw, count: hostkey.hostkey_len))
         do {
@@ -142,9 +154,15 @@ final class RemoteSession {
         case .match:
             return 0
         case .unknown:
-            return fail(GitError(.hostKey, "ssh: host key for \(name) is not in known_hosts \(file) (server offered \(offered))"))
+            return fail(
+                GitError(
+                    .hostKey, "ssh: host key for \(name) is not in known_hosts \(file) (server offered \(offered))"))
         case .mismatch:
-            return fail(GitError(.hostKey, "ssh: host key for \(name) does not match known_hosts \(file) (server offered \(offered)); refusing to connect"))
+            return fail(
+                GitError(
+                    .hostKey,
+                    "ssh: host key for \(name) does not match known_hosts \(file) (server offered \(offered)); refusing to connect"
+                ))
         case .revoked:
             return fail(GitError(.hostKey, "ssh: host key for \(name) is marked @revoked in known_hosts \(file)"))
         }

@@ -24,7 +24,7 @@ final class GitDaemonTests: XCTestCase {
                 "--port=\(port)", "--enable=receive-pack", root,
             ],
             log: tmp.sub("daemon.log"))
-        try waitForPort(port, process: daemon?.process)
+        try waitForPort(port, server: daemon)
         url = "git://127.0.0.1:\(port)/repo.git"
         options = GitSourceOptions(cacheDirectory: tmp.sub("cache"), lockTimeout: .seconds(20))
     }
@@ -87,7 +87,9 @@ final class GitDaemonTests: XCTestCase {
         XCTAssertEqual(try inode(dir), inodeBefore, "cache directory is reused, not re-cloned")
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/marker"), "cache directory is reused")
         let packsBefore = objectsBefore.split(separator: "\n").first { $0.hasPrefix("packs:") }
-        let packsAfter = try git(["count-objects", "-v"], in: dir).split(separator: "\n").first { $0.hasPrefix("packs:") }
+        let packsAfter = try git(["count-objects", "-v"], in: dir).split(separator: "\n").first {
+            $0.hasPrefix("packs:")
+        }
         XCTAssertEqual(packsBefore, "packs: 1")
         XCTAssertEqual(packsAfter, "packs: 2", "second fetch adds a small pack next to the first")
         let changes = try second.changedPaths(from: try second.resolveID("v1"), to: try second.resolveID("v2"))
@@ -95,26 +97,34 @@ final class GitDaemonTests: XCTestCase {
     }
 
     func testConcurrentUpdatesOfOneCacheBothSucceed() throws {
-        _ = try GitSource.open(url: url, options: options)
-        let newHead = try fixture.commit("b.txt", "b\n")
-        try publish()
-        let url = self.url, options = self.options
-        let results = ResultBox()
-        DispatchQueue.concurrentPerform(iterations: 4) { _ in
-            do {
-                let repo = try GitSource.open(url: url, options: options)
-                results.append(.success(try repo.resolveID("main").hex))
-            } catch {
-                results.append(.failure(error))
+        let url = self.url
+        let options = self.options
+        func openConcurrently() -> [Result<String, Error>] {
+            let results = ResultBox()
+            DispatchQueue.concurrentPerform(iterations: 4) { _ in
+                do {
+                    let repo = try GitSource.open(url: url, options: options)
+                    results.append(.success(try repo.resolveID("main").hex))
+                } catch {
+                    results.append(.failure(error))
+                }
             }
+            return results.values
         }
-        let all = results.values
-        XCTAssertEqual(all.count, 4)
-        for result in all {
-            XCTAssertEqual(try result.get(), newHead)
+        // First round: all four race to create the cache; second round: all four fetch.
+        for round in 0..<2 {
+            let expected = round == 0 ? try fixture.head() : try fixture.commit("b.txt", "b\n")
+            try publish()
+            let all = openConcurrently()
+            XCTAssertEqual(all.count, 4)
+            for result in all {
+                XCTAssertEqual(try result.get(), expected)
+            }
+            // The cache is still valid: git itself agrees.
+            try git(["fsck", "--no-progress"], in: try cacheDir())
         }
-        // The cache is still valid: git itself agrees.
-        try git(["fsck", "--no-progress"], in: try cacheDir())
+        let entries = try FileManager.default.contentsOfDirectory(atPath: tmp.sub("cache"))
+        XCTAssertEqual(entries.count, 2, "one cache and its lock file, no leftovers: \(entries)")
     }
 
     func testLockTimeoutIsAClearError() throws {
@@ -141,35 +151,53 @@ final class GitDaemonTests: XCTestCase {
     func testCorruptCachesAreDetectedAndRecloned() throws {
         let head = try fixture.head()
         let corruptions: [(String, (String) throws -> Void)] = [
-            ("garbage HEAD", { dir in try "garbage\n".write(toFile: dir + "/HEAD", atomically: false, encoding: .utf8) }),
-            ("garbage config", { dir in try "[[[ not config".write(toFile: dir + "/config", atomically: false, encoding: .utf8) }),
-            ("other origin URL", { dir in try git(["remote", "set-url", "origin", "git://127.0.0.1:1/other.git"], in: dir) }),
-            ("deleted pack", { dir in
-                for pack in try self.files(in: dir + "/objects/pack", suffix: ".pack") {
-                    try FileManager.default.removeItem(atPath: pack)
-                }
-            }),
-            ("truncated pack", { dir in
-                for pack in try self.files(in: dir + "/objects/pack", suffix: ".pack") {
-                    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: pack))
-                    try handle.truncate(atOffset: 40)
-                    try handle.close()
-                }
-            }),
-            ("deleted loose object", { dir in
-                // Unpack, then remove the blob of manifests/app.yaml.
-                let blob = try git(["rev-parse", "refs/remotes/origin/main:manifests/app.yaml"], in: dir)
-                for pack in try self.files(in: dir + "/objects/pack", suffix: ".pack") {
-                    let data = try XCTUnwrap(FileManager.default.contents(atPath: pack))
-                    for file in try self.files(in: dir + "/objects/pack", suffix: "") {
-                        try FileManager.default.removeItem(atPath: file)
+            (
+                "garbage HEAD",
+                { dir in try "garbage\n".write(toFile: dir + "/HEAD", atomically: false, encoding: .utf8) }
+            ),
+            (
+                "garbage config",
+                { dir in try "[[[ not config".write(toFile: dir + "/config", atomically: false, encoding: .utf8) }
+            ),
+            (
+                "other origin URL",
+                { dir in try git(["remote", "set-url", "origin", "git://127.0.0.1:1/other.git"], in: dir) }
+            ),
+            (
+                "deleted pack",
+                { dir in
+                    for pack in try self.files(in: dir + "/objects/pack", suffix: ".pack") {
+                        try FileManager.default.removeItem(atPath: pack)
                     }
-                    try runTool("/usr/bin/git", ["unpack-objects", "-q"], cwd: dir, input: Array(data))
                 }
-                let object = dir + "/objects/" + blob.prefix(2) + "/" + blob.dropFirst(2)
-                XCTAssertTrue(FileManager.default.fileExists(atPath: object))
-                try FileManager.default.removeItem(atPath: object)
-            }),
+            ),
+            (
+                "truncated pack",
+                { dir in
+                    for pack in try self.files(in: dir + "/objects/pack", suffix: ".pack") {
+                        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: pack))
+                        try handle.truncate(atOffset: 40)
+                        try handle.close()
+                    }
+                }
+            ),
+            (
+                "deleted loose object",
+                { dir in
+                    // Unpack, then remove the blob of manifests/app.yaml.
+                    let blob = try git(["rev-parse", "refs/remotes/origin/main:manifests/app.yaml"], in: dir)
+                    for pack in try self.files(in: dir + "/objects/pack", suffix: ".pack") {
+                        let data = try XCTUnwrap(FileManager.default.contents(atPath: pack))
+                        for file in try self.files(in: dir + "/objects/pack", suffix: "") {
+                            try FileManager.default.removeItem(atPath: file)
+                        }
+                        try runTool("/usr/bin/git", ["unpack-objects", "-q"], cwd: dir, input: Array(data))
+                    }
+                    let object = dir + "/objects/" + blob.prefix(2) + "/" + blob.dropFirst(2)
+                    XCTAssertTrue(FileManager.default.fileExists(atPath: object))
+                    try FileManager.default.removeItem(atPath: object)
+                }
+            ),
         ]
         for (name, corrupt) in corruptions {
             _ = try GitSource.open(url: url, options: options)
@@ -194,6 +222,28 @@ final class GitDaemonTests: XCTestCase {
 
     func files(in dir: String, suffix: String) throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(suffix) }.map { dir + "/" + $0 }
+    }
+
+    func testAbandonedTemporaryCloneIsRemoved() throws {
+        let dir = try cacheDir()
+        try FileManager.default.createDirectory(
+            atPath: dir + ".tmp-999999-1/objects", withIntermediateDirectories: true)
+        _ = try GitSource.open(url: url, options: options)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + ".tmp-999999-1"))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/objects"))
+    }
+
+    func testNetworkErrorKeepsAGoodCache() throws {
+        _ = try GitSource.open(url: url, options: options)
+        let dir = try cacheDir()
+        try "x".write(toFile: dir + "/marker", atomically: false, encoding: .utf8)
+        daemon?.stop()
+        XCTAssertThrowsError(try GitSource.open(url: url, options: options)) { error in
+            XCTAssertEqual((error as? GitError)?.kind, .network, "\(error)")
+            XCTAssertEqual((error as? GitError)?.isTransient, true)
+        }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/marker"), "cache kept")
+        XCTAssertEqual(try GitRepository.open(path: dir).resolveID("origin/main").hex, try fixture.head())
     }
 
     func testUnreachableRemoteIsANetworkErrorAndLeavesNoCache() throws {

@@ -27,14 +27,14 @@ final class HTTPTests: XCTestCase {
         while port == nil && Date() < deadline {
             port = server?.output.split(separator: "\n").first.flatMap { Int($0) }
             if port == nil {
-                guard server?.process.isRunning == true else {
+                guard server?.isRunning == true else {
                     throw TestFailure("http server exited: \(server?.output ?? "")")
                 }
                 usleep(50_000)
             }
         }
         let bound = try XCTUnwrap(port, "http server did not report its port: \(server?.output ?? "")")
-        try waitForPort(bound, process: server?.process)
+        try waitForPort(bound, server: server)
         url = "http://127.0.0.1:\(bound)/repo.git"
     }
 
@@ -49,11 +49,13 @@ final class HTTPTests: XCTestCase {
     }
 
     func testBasicCredentialsFromEnvironment() throws {
-        let opts = options(.basic(username: Self.user, password: .environment("GIT_PW")), env: ["GIT_PW": Self.password])
+        let opts = options(
+            .basic(username: Self.user, password: .environment("GIT_PW")), env: ["GIT_PW": Self.password])
         let repo = try GitSource.open(url: url, options: opts)
         XCTAssertEqual(try repo.resolveID("main").hex, try fixture.head())
         XCTAssertEqual(repo.displayName, url)
-        let config = try String(contentsOfFile: try XCTUnwrap(GitSource.cachePath(for: url, options: opts)) + "/config", encoding: .utf8)
+        let config = try String(
+            contentsOfFile: try XCTUnwrap(GitSource.cachePath(for: url, options: opts)) + "/config", encoding: .utf8)
         XCTAssertFalse(config.contains(Self.password))
     }
 

@@ -114,7 +114,8 @@ final class LocalRepositoryTests: XCTestCase {
         let blobID = try git(["rev-parse", "HEAD:manifests/app.yaml"], in: fixture.work)
         XCTAssertEqual(byPath["manifests/app.yaml"]?.id.hex, blobID)
 
-        XCTAssertEqual(try snap.files(under: "manifests/").map(\.path), ["manifests/app.yaml", "manifests/nested/cm.yaml"])
+        XCTAssertEqual(
+            try snap.files(under: "manifests/").map(\.path), ["manifests/app.yaml", "manifests/nested/cm.yaml"])
         XCTAssertEqual(try snap.files(under: "./manifests/nested").map(\.path), ["manifests/nested/cm.yaml"])
         XCTAssertEqual(try snap.files(under: "run.sh").map(\.path), ["run.sh"])
         XCTAssertEqual(String(decoding: try snap.read("manifests/app.yaml"), as: UTF8.self), "kind: Deployment\n")
@@ -178,7 +179,8 @@ final class LocalRepositoryTests: XCTestCase {
 
         let sig = "-----BEGIN PGP SIGNATURE-----\n\niQEzBAABCAAdFiEE\n=abcd\n-----END PGP SIGNATURE-----"
         let indented = sig.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\n ")
-        let header = "tree \(head.tree.hex)\nauthor Ada Author <ada@example.com> 1709287200 +0200\n"
+        let header =
+            "tree \(head.tree.hex)\nauthor Ada Author <ada@example.com> 1709287200 +0200\n"
             + "committer Carl Committer <carl@example.com> 1709316000 -0500\n"
         let object = header + "gpgsig \(indented)\n\nSigned commit\n"
         let id = try git(["hash-object", "-t", "commit", "-w", "--stdin"], in: fixture.work, input: object)

@@ -62,8 +62,10 @@ final class ParsingTests: XCTestCase {
         XCTAssertFalse(text.contains("127.0.0.1"), "ssh-keygen -H should hash every name")
         let hosts = try KnownHosts(path: file)
         XCTAssertEqual(hosts.check(host: "127.0.0.1", port: 2222, key: Array(Data(base64Encoded: Self.key1)!)), .match)
-        XCTAssertEqual(hosts.check(host: "git.example.com", port: 22, key: Array(Data(base64Encoded: Self.key2)!)), .match)
-        XCTAssertEqual(hosts.check(host: "127.0.0.1", port: 2223, key: Array(Data(base64Encoded: Self.key1)!)), .unknown)
+        XCTAssertEqual(
+            hosts.check(host: "git.example.com", port: 22, key: Array(Data(base64Encoded: Self.key2)!)), .match)
+        XCTAssertEqual(
+            hosts.check(host: "127.0.0.1", port: 2223, key: Array(Data(base64Encoded: Self.key1)!)), .unknown)
     }
 
     func testRemoteURLParsing() throws {
@@ -91,8 +93,10 @@ final class ParsingTests: XCTestCase {
         XCTAssertFalse(https.cacheDirectoryName.contains("s3cr"))
         XCTAssertFalse(https.cacheDirectoryName.contains("bob"))
         XCTAssertTrue(https.cacheDirectoryName.hasPrefix("git.example.com-team-app.git-"), https.cacheDirectoryName)
-        XCTAssertEqual(https.cacheDirectoryName, try GitRemoteURL("https://git.example.com:8443/team/app.git").cacheDirectoryName)
-        XCTAssertNotEqual(https.cacheDirectoryName, try GitRemoteURL("https://git.example.com/team/app.git").cacheDirectoryName)
+        XCTAssertEqual(
+            https.cacheDirectoryName, try GitRemoteURL("https://git.example.com:8443/team/app.git").cacheDirectoryName)
+        XCTAssertNotEqual(
+            https.cacheDirectoryName, try GitRemoteURL("https://git.example.com/team/app.git").cacheDirectoryName)
 
         let token = try GitRemoteURL("https://ghp_TOKEN@github.com/org/repo")
         XCTAssertEqual(token.password, "ghp_TOKEN")

@@ -56,7 +56,9 @@ func runTool(
     process.arguments = args
     if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }
     process.environment = env ?? gitEnvironment
-    let out = Pipe(), err = Pipe(), inp = Pipe()
+    let out = Pipe()
+    let err = Pipe()
+    let inp = Pipe()
     process.standardOutput = out
     process.standardError = err
     process.standardInput = inp
@@ -148,7 +150,7 @@ func freePort() throws -> Int {
 }
 
 /// Waits until 127.0.0.1:`port` accepts connections.
-func waitForPort(_ port: Int, timeout: TimeInterval = 10, process: Process? = nil) throws {
+func waitForPort(_ port: Int, timeout: TimeInterval = 10, server: Server? = nil) throws {
     let deadline = Date().addingTimeInterval(timeout)
     while Date() < deadline {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -163,37 +165,64 @@ func waitForPort(_ port: Int, timeout: TimeInterval = 10, process: Process? = ni
         }
         close(fd)
         if connected { return }
-        if let process, !process.isRunning { throw TestFailure("server exited with \(process.terminationStatus)") }
+        if let server, !server.isRunning { throw TestFailure("server exited: \(server.output)") }
         usleep(50_000)
     }
     throw TestFailure("nothing listens on 127.0.0.1:\(port) after \(timeout)s")
 }
 
-/// A background server process, killed by `stop()` (and on deinit).
+/// A background server process started with posix_spawn, killed by `stop()` (and on deinit).
+/// Not Foundation's `Process`: its monitor thread blocks in wait4 when a child such as sshd
+/// closes all inherited descriptors, which then stalls every other `Process` in the test.
 final class Server {
-    let process = Process()
+    let pid: pid_t
     let log: String
+    private var stopped = false
 
     init(_ executable: String, _ args: [String], log: String, env: [String: String]? = nil) throws {
         self.log = log
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = args
-        process.environment = env ?? gitEnvironment
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv = ([executable] + args).map { strdup($0) } + [nil]
+        let envp = (env ?? gitEnvironment).map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            for arg in argv { free(arg) }
+            for entry in envp { free(entry) }
+        }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        guard rc == 0 else { throw TestFailure("cannot start \(executable): \(String(cString: strerror(rc)))") }
+        self.pid = pid
     }
 
     var output: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
 
-    func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
+    /// Whether the process has not exited yet (reaps it if it has).
+    var isRunning: Bool {
+        guard !stopped else { return false }
+        var status: Int32 = 0
+        if waitpid(pid, &status, WNOHANG) == pid {
+            stopped = true
+            return false
         }
+        return true
+    }
+
+    func stop() {
+        guard !stopped else { return }
+        stopped = true
+        kill(pid, SIGTERM)
+        var status: Int32 = 0
+        for _ in 0..<100 {
+            if waitpid(pid, &status, WNOHANG) == pid { return }
+            usleep(20_000)
+        }
+        kill(pid, SIGKILL)
+        waitpid(pid, &status, 0)
     }
 
     deinit { stop() }
