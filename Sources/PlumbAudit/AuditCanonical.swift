@@ -98,74 +98,14 @@ public enum AuditChain {
         hash.count > 8 ? "\(hash.prefix(4))…\(hash.suffix(4))" : hash
     }
 
-    /// Walks `records` (all of them, in id order) and finds the first break: a gap in ids,
-    /// a `prevHash` that is not the previous record's `headerHash`, or a hash that does not
-    /// match its record's contents. `lastAssignedID` (the highest id ever given out) catches
-    /// records deleted from the end.
+    /// Walks `records` (all of them, in id order) and finds the first break; see `AuditChainWalker`.
     public static func verify(_ records: [AuditRecord], lastAssignedID: Int64) -> AuditVerification {
-        var ownerOfHeader: [String: Int64] = [:]
-        for r in records { ownerOfHeader[r.headerHash] = r.id }
-        var previous: AuditRecord?
+        var owners: [String: Int64] = [:]
+        for r in records { owners[r.headerHash] = r.id }
+        var walker = AuditChainWalker()
         for r in records {
-            let expectedID = (previous?.id ?? 0) + 1
-            if r.id != expectedID {
-                return .broken(recordID: r.id, problem: .missing(from: expectedID, to: r.id - 1))
-            }
-            let expectedPrev = previous?.headerHash ?? genesis
-            if r.prevHash != expectedPrev {
-                if let owner = ownerOfHeader[r.prevHash], owner != previous?.id {
-                    return .broken(recordID: r.id, problem: .outOfOrder(linksTo: owner, expected: previous?.id ?? 0))
-                }
-                return .broken(recordID: r.id, problem: .brokenLink(previous: previous?.id ?? 0))
-            }
-            if sha256(r.headerValue) != r.headerHash || sha256(r.contentValue) != r.hash {
-                return .broken(recordID: r.id, problem: .edited)
-            }
-            previous = r
+            if let broken = walker.check(r, ownerOfHeader: { owners[$0] }) { return broken }
         }
-        let lastID = previous?.id ?? 0
-        if lastAssignedID > lastID {
-            return .broken(recordID: lastID + 1, problem: .missing(from: lastID + 1, to: lastAssignedID))
-        }
-        return .intact(count: records.count, head: previous?.hash ?? genesis)
-    }
-}
-
-/// What `verify` found.
-public enum AuditVerification: Sendable, Equatable {
-    /// Every record links to the one before and matches its hashes.
-    case intact(count: Int, head: String)
-    /// The first record at which the chain does not hold, and why.
-    case broken(recordID: Int64, problem: AuditChainProblem)
-}
-
-/// Why the chain breaks at a record.
-public enum AuditChainProblem: Sendable, Equatable, CustomStringConvertible {
-    /// A hash does not match the record's contents.
-    case edited
-    /// Records with these ids are gone.
-    case missing(from: Int64, to: Int64)
-    /// The record links to another record than the one before it.
-    case outOfOrder(linksTo: Int64, expected: Int64)
-    /// The record's `prevHash` matches no record (0 stands for the genesis link).
-    case brokenLink(previous: Int64)
-    /// A stored field cannot be read back as a record.
-    case unreadable(String)
-
-    public var description: String {
-        switch self {
-        case .edited:
-            return "hash does not match its contents (edited?)"
-        case .missing(let from, let to):
-            return from == to ? "record \(from) is missing (deleted?)" : "records \(from)-\(to) are missing (deleted?)"
-        case .outOfOrder(let owner, let expected):
-            let want = expected == 0 ? "the genesis hash" : "record \(expected)"
-            return "it links to record \(owner) instead of \(want) (reordered?)"
-        case .brokenLink(let previous):
-            if previous == 0 { return "it does not link to the genesis hash (earlier records deleted?)" }
-            return "it does not link to record \(previous) (deleted or replaced?)"
-        case .unreadable(let why):
-            return "\(why) (edited?)"
-        }
+        return walker.finish(lastAssignedID: lastAssignedID)
     }
 }

@@ -8,6 +8,8 @@ import PlumbCore
 public final class SQLiteAuditStore: AuditStore, Sendable {
     /// Where the CLI keeps the audit trail unless told otherwise.
     public static let defaultPath = ".plumb/audit.db"
+    /// How many records `verify` and `export` read at a time.
+    static let pageSize = 500
 
     /// The database file.
     public let path: String
@@ -170,11 +172,18 @@ public final class SQLiteAuditStore: AuditStore, Sendable {
 
     public func markInterrupted(now: AuditTimestamp) throws -> [AuditRecord] {
         let here = AuditProcess.current()
+        func interrupted(_ records: [AuditRecord]) -> [(AuditRecord, String)] {
+            records.compactMap { r in
+                Interruption.reason(r, now: now, staleAfterMilliseconds: staleAfter, here: here).map { (r, $0) }
+            }
+        }
+        // Look first without the write lock: most runs find nothing, and need not wait for a writer.
+        let candidates = try reading { db in try loadRecords(db, where: "result = 'started'", []) }
+        guard !interrupted(candidates).isEmpty else { return [] }
         return try writing { db in
             var marked: [AuditRecord] = []
-            for var r in try loadRecords(db, where: "result = 'started'", []) {
-                guard let why = Interruption.reason(r, now: now, staleAfterMilliseconds: staleAfter, here: here)
-                else { continue }
+            for (record, why) in interrupted(try loadRecords(db, where: "result = 'started'", [])) {
+                var r = record
                 r.result = .interrupted
                 r.error = why
                 r.rehash()
@@ -205,13 +214,29 @@ public final class SQLiteAuditStore: AuditStore, Sendable {
     }
 
     public func verify() throws -> AuditVerification {
+        // One read transaction: a snapshot of the whole trail, even while syncs append to it.
         try reading { db in
             let lastAssigned =
                 try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'audit_record'") ?? 0
-            do {
-                return AuditChain.verify(try loadRecords(db, where: "1", []), lastAssignedID: lastAssigned)
-            } catch let error as UnreadableRecord {
-                return .broken(recordID: error.id, problem: .unreadable(error.why))
+            var walker = AuditChainWalker()
+            var after: Int64 = 0
+            while true {
+                let page: [AuditRecord]
+                do {
+                    page = try loadRecords(db, where: "id > ?", [after], limit: SQLiteAuditStore.pageSize)
+                } catch let error as UnreadableRecord {
+                    return .broken(recordID: error.id, problem: .unreadable(error.why))
+                }
+                guard let last = page.last else { return walker.finish(lastAssignedID: lastAssigned) }
+                for r in page {
+                    let broken = try walker.check(r) { hash in
+                        try Int64.fetchOne(
+                            db, sql: "SELECT id FROM audit_record WHERE header_hash = ? ORDER BY id LIMIT 1",
+                            arguments: [hash])
+                    }
+                    if let broken { return broken }
+                }
+                after = last.id
             }
         }
     }
@@ -220,7 +245,9 @@ public final class SQLiteAuditStore: AuditStore, Sendable {
         // One page of records at a time keeps memory flat for long trails.
         var after: Int64 = 0
         while true {
-            let page = try reading { db in try loadRecords(db, where: "id > ?", [after], limit: 500) }
+            let page = try reading { db in
+                try loadRecords(db, where: "id > ?", [after], limit: SQLiteAuditStore.pageSize)
+            }
             guard let last = page.last else { return }
             for r in page { try line(AuditChain.canonicalJSON(r.exportValue)) }
             after = last.id

@@ -124,6 +124,17 @@ final class AuditCommandTests: XCTestCase {
         }
     }
 
+    func testAFileThatIsNoDatabaseIsAnErrorNotACrash() throws {
+        let f = try AuditFixture()
+        try FileManager.default.createDirectory(atPath: f.directory + "/.plumb", withIntermediateDirectories: true)
+        try "not a database, just text that is long enough to fill a page header\n".write(
+            toFile: f.dbPath, atomically: true, encoding: .utf8)
+        let r = try CLI.plumb(["audit", "verify", "--audit-db", f.dbPath])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.hasPrefix("error: audit database \(f.dbPath): "), r.stderr)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+    }
+
     func testAnInterruptedSyncIsReportedAndRecorded() throws {
         let f = try AuditFixture()
         let here = AuditProcess.current()

@@ -173,6 +173,21 @@ final class AuditStoreTests: XCTestCase {
             "it links to record 3 instead of record 1 (reordered?)")
     }
 
+    func testVerifyAndExportReadLongTrailsPageByPage() throws {
+        let f = try AuditFixture()
+        let store = try f.store()
+        for i in 0..<520 {
+            _ = try store.begin(AuditFixture.record(startedAt: AuditTimestamp(milliseconds: 1_795_287_731_042 + Int64(i))))
+        }
+        guard case .intact(520, let head) = try store.verify() else { return XCTFail("chain broken") }
+        XCTAssertEqual(head, try store.record(520)?.hash)
+        var count = 0
+        try store.export(format: .jsonl) { _ in count += 1 }
+        XCTAssertEqual(count, 520)
+        try f.sql("UPDATE audit_record SET app = 'other' WHERE id = 510")
+        XCTAssertEqual(try store.verify(), .broken(recordID: 510, problem: .edited))
+    }
+
     func testTwoWritersAtOnceKeepTheChainValid() throws {
         let f = try AuditFixture()
         _ = try f.store()  // create and migrate once; each writer then opens its own connection pool
