@@ -211,6 +211,32 @@ final class AuditStoreTests: XCTestCase {
         XCTAssertEqual(try store.history(app: "app0", limit: 100).count, 20)
     }
 
+    func testAnotherProcessHoldingTheWriteLockMakesBeginWaitNotFail() throws {
+        let f = try AuditFixture()
+        let store = try f.store()
+        try f.addSyncs(1, to: store)
+        // The sqlite3 CLI, a second process, holds the write lock for a second.
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        holder.arguments = ["sqlite3", f.dbPath]
+        let input = Pipe()
+        holder.standardInput = input
+        holder.standardOutput = FileHandle.nullDevice
+        try holder.run()
+        input.fileHandleForWriting.write(Data("BEGIN IMMEDIATE;\n.shell touch \(f.directory)/locked\n.shell sleep 1\nCOMMIT;\n".utf8))
+        try input.fileHandleForWriting.close()
+        let deadline = Date().addingTimeInterval(10)
+        while !FileManager.default.fileExists(atPath: f.directory + "/locked") && Date() < deadline { usleep(10_000) }
+        let started = Date()
+        let id = try store.begin(AuditFixture.record())
+        let waited = Date().timeIntervalSince(started)
+        holder.waitUntilExit()
+        XCTAssertEqual(holder.terminationStatus, 0)
+        XCTAssertEqual(id, 2)
+        XCTAssertGreaterThan(waited, 0.5, "begin must wait for the other process' transaction")
+        guard case .intact(2, _) = try store.verify() else { return XCTFail("chain broken") }
+    }
+
     func testAStartedRecordOfADeadProcessIsMarkedInterrupted() throws {
         let f = try AuditFixture()
         let store = try f.store()
