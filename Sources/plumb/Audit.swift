@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import PlumbAudit
 import PlumbCore
 
@@ -20,20 +21,33 @@ struct AuditVerify: ParsableCommand {
         commandName: "verify",
         abstract: "Check that no record was edited, deleted or reordered.",
         discussion: """
-            Exits 0 when the chain is intact, 1 when it is broken (naming the first broken record), 2 on errors.
+            Exits 0 when the chain is intact, 1 when it is broken (naming the first broken record), 2 on errors. With --export, checks a file written by 'plumb audit export' instead of the database.
 
-            Example:
+            Examples:
               plumb audit verify --audit-db /var/lib/plumb/audit.db
+              plumb audit verify --export audit-2026-11-21.jsonl
             """)
 
     @OptionGroup var audit: AuditOptions
+
+    @Option(help: "Verify this export (JSON lines) instead of the database.")
+    var export: String?
 
     @Option(name: .shortAndLong, help: "Output format: text or json.")
     var output: AuditTextFormat = .text
 
     func run() throws {
-        let store = try audit.open()
-        let verification = try audit.query { try store.verify() }
+        let verification: AuditVerification
+        if let export {
+            guard let data = FileManager.default.contents(atPath: export) else {
+                throw CLIError("cannot read export \(export)")
+            }
+            let lines = String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+            verification = AuditChain.verify(exportLines: lines)
+        } else {
+            let store = try audit.open()
+            verification = try audit.query { try store.verify() }
+        }
         switch (verification, output) {
         case (.intact(let count, let head), .text):
             let noun = count == 1 ? "record" : "records"

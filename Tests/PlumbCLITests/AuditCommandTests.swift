@@ -113,6 +113,38 @@ final class AuditCommandTests: XCTestCase {
         }
     }
 
+    func testAuditVerifyChecksAnExportWithoutTheDatabase() throws {
+        let f = try makeTrail()
+        try f.addSyncs(1, to: try f.store())
+        let exported = try CLI.plumb(["audit", "export", "--audit-db", f.dbPath])
+        XCTAssertEqual(exported.status, 0, exported.stderr)
+        let file = f.directory + "/audit.jsonl"
+        try exported.stdout.write(toFile: file, atomically: true, encoding: .utf8)
+        try FileManager.default.removeItem(atPath: f.dbPath)
+        let ok = try CLI.plumb(["audit", "verify", "--export", file])
+        XCTAssertEqual(ok.status, 0, ok.stderr)
+        XCTAssertTrue(ok.stdout.hasPrefix("3 records, chain intact (head "), ok.stdout)
+
+        var lines = exported.stdout.split(separator: "\n").map(String.init)
+        lines[1] = lines[1].replacingOccurrences(of: "\"result\":\"failed\"", with: "\"result\":\"synced\"")
+        try lines.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        let edited = try CLI.plumb(["audit", "verify", "--export", file])
+        XCTAssertEqual(edited.status, 1)
+        XCTAssertEqual(edited.stdout, "audit chain broken at record 2: hash does not match its contents (edited?)\n")
+
+        lines = exported.stdout.split(separator: "\n").map(String.init)
+        lines.remove(at: 1)
+        try lines.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        let deleted = try CLI.plumb(["audit", "verify", "--export", file])
+        XCTAssertEqual(deleted.status, 1)
+        XCTAssertEqual(deleted.stdout, "audit chain broken at record 3: record 2 is missing (deleted?)\n")
+
+        try "{\"id\": 1, \"kind\": \"sync\"}\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let garbage = try CLI.plumb(["audit", "verify", "--export", file])
+        XCTAssertEqual(garbage.status, 1)
+        XCTAssertEqual(garbage.stdout, "audit chain broken at record 1: line 1: process is missing (edited?)\n")
+    }
+
     func testAMissingDatabaseIsAClearError() throws {
         let f = try AuditFixture()
         for command in [["history"], ["history", "show", "1"], ["audit", "verify"], ["audit", "export"]] {
