@@ -18,7 +18,9 @@ extension AuditRecord {
             return s
         }
         func int(_ key: String, in object: Value? = nil) throws -> Int64 {
-            guard let i = (object ?? v)[key]?.intValue else { throw AuditExportError(field: key, why: "is not an integer") }
+            guard let i = (object ?? v)[key]?.intValue else {
+                throw AuditExportError(field: key, why: "is not an integer")
+            }
             return i
         }
         func oneOf<E: RawRepresentable<String>>(_ key: String, _ text: String?, as: E.Type) throws -> E {
@@ -28,7 +30,9 @@ extension AuditRecord {
             return e
         }
         func time(_ key: String, _ text: String) throws -> AuditTimestamp {
-            guard let t = AuditTimestamp(iso8601: text) else { throw AuditExportError(field: key, why: "is not an ISO-8601 time") }
+            guard let t = AuditTimestamp(iso8601: text) else {
+                throw AuditExportError(field: key, why: "is not an ISO-8601 time")
+            }
             return t
         }
         let processValue = try field("process")
@@ -43,7 +47,8 @@ extension AuditRecord {
             signature: try oneOf("signature", try string("signature"), as: AuditSignature.self),
             previousRevision: try optionalString("previousRevision"), initiator: try string("initiator"),
             options: try field("options"),
-            process: AuditProcess(pid: pid, host: host, bootID: bootID, startTime: try int("startTime", in: processValue)))
+            process: AuditProcess(
+                pid: pid, host: host, bootID: bootID, startTime: try int("startTime", in: processValue)))
         id = try int("id")
         endedAt = try optionalString("endedAt").map { try time("endedAt", $0) }
         result = try oneOf("result", try string("result"), as: AuditResult.self)

@@ -101,7 +101,8 @@ public struct AuditRecord: Sendable, Equatable {
     public init(
         kind: AuditKind = .sync, startedAt: AuditTimestamp = .now(), app: String, target: String, repo: String,
         revision: String, author: String, committer: String, message: String, signature: AuditSignature,
-        previousRevision: String?, initiator: String = AuditInitiator.current(), options: Value = .object(ValueObject()),
+        previousRevision: String?, initiator: String = AuditInitiator.current(),
+        options: Value = .object(ValueObject()),
         process: AuditProcess = .current()
     ) {
         self.id = 0

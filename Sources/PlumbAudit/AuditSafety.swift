@@ -33,7 +33,9 @@ enum AuditSafety {
         case .object(let o):
             for e in o {
                 let key = e.key.lowercased()
-                let sensitive = ["password", "token", "secret", "passphrase", "credential"].contains { key.contains($0) }
+                let sensitive = ["password", "token", "secret", "passphrase", "credential"].contains {
+                    key.contains($0)
+                }
                 if sensitive, case .string = e.value {
                     throw AuditError.refused("\(path).\(e.key): options must not hold credentials")
                 }

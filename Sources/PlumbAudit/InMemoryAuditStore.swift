@@ -55,7 +55,8 @@ public final class InMemoryAuditStore: AuditStore, @unchecked Sendable {
         return locked {
             var marked: [AuditRecord] = []
             for i in records.indices where records[i].result == .started {
-                guard let why = Interruption.reason(records[i], now: now, staleAfterMilliseconds: staleAfter, here: here)
+                guard
+                    let why = Interruption.reason(records[i], now: now, staleAfterMilliseconds: staleAfter, here: here)
                 else { continue }
                 records[i].result = .interrupted
                 records[i].error = why

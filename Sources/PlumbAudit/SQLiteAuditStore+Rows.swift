@@ -87,7 +87,8 @@ extension SQLiteAuditStore {
             pid: Int32(truncatingIfNeeded: row["pid"] as Int64), host: row["host"], bootID: row["boot_id"],
             startTime: row["process_start"])
         var r = AuditRecord(
-            kind: try parse("kind", as: AuditKind.self), startedAt: try time("started_at") ?? AuditTimestamp(milliseconds: 0),
+            kind: try parse("kind", as: AuditKind.self),
+            startedAt: try time("started_at") ?? AuditTimestamp(milliseconds: 0),
             app: row["app"], target: row["target"], repo: row["repo"], revision: row["revision"],
             author: row["author"], committer: row["committer"], message: row["message"],
             signature: try parse("signature", as: AuditSignature.self), previousRevision: row["previous_revision"],
@@ -118,7 +119,8 @@ extension SQLiteAuditStore {
         guard let parsed = try? JSONReader().parse(pathsText), case .array(let items) = parsed else {
             throw UnreadableRecord(id: id, why: "object changed paths are not a JSON array")
         }
-        let ref = ObjectRef(apiVersion: row["api_version"], kind: row["kind"], namespace: row["namespace"], name: row["name"])
+        let ref = ObjectRef(
+            apiVersion: row["api_version"], kind: row["kind"], namespace: row["namespace"], name: row["name"])
         return AuditObjectEntry(
             ref: ref, action: action, changedPaths: items.map { $0.stringValue ?? $0.jsonString }, health: health,
             error: row["error"])

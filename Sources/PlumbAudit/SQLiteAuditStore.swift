@@ -33,7 +33,8 @@ public final class SQLiteAuditStore: AuditStore, Sendable {
                 do {
                     try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
                 } catch {
-                    throw AuditError.database(path: path, message: "cannot create \(directory): \(error.localizedDescription)")
+                    throw AuditError.database(
+                        path: path, message: "cannot create \(directory): \(error.localizedDescription)")
                 }
             }
         }

@@ -53,7 +53,8 @@ struct AuditVerify: ParsableCommand {
             let noun = count == 1 ? "record" : "records"
             Terminal.writeOut("\(count) \(noun), chain intact (head \(AuditChain.abbreviate(head)))\n")
         case (.intact(let count, let head), .json):
-            Terminal.writeOut(HistoryFormat.json(["intact": true, "records": .int(Int64(count)), "head": .string(head)]))
+            Terminal.writeOut(
+                HistoryFormat.json(["intact": true, "records": .int(Int64(count)), "head": .string(head)]))
         case (.broken(let id, let problem), .text):
             Terminal.writeOut("audit chain broken at record \(id): \(problem)\n")
         case (.broken(let id, let problem), .json):

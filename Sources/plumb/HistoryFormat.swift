@@ -11,8 +11,10 @@ enum HistoryFormat {
     static func table(_ records: [AuditRecord]) -> String {
         let header = ["ID", "STARTED", "REVISION", "AUTHOR", "RESULT", "CHANGES", "BY"]
         let rows = records.map { r in
-            [String(r.id), r.startedAt.display, r.shortRevision, author(r.author), r.result.rawValue, changes(r),
-                r.initiator]
+            [
+                String(r.id), r.startedAt.display, r.shortRevision, author(r.author), r.result.rawValue, changes(r),
+                r.initiator,
+            ]
         }
         return columns([header] + rows)
     }
@@ -73,7 +75,10 @@ enum HistoryFormat {
             ("author", r.author),
             ("committer", r.committer),
             ("signature", r.signature.rawValue),
-            ("message", r.message.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\n           ")),
+            (
+                "message",
+                r.message.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\n           ")
+            ),
             ("by", r.initiator),
             ("options", AuditChain.canonicalJSON(r.options)),
             ("process", "pid \(r.process.pid) on \(r.process.host)"),

@@ -24,8 +24,8 @@ final class AuditFixture: Sendable {
         process: AuditProcess = .current(), options: Value = ["dry-run": false, "prune": true, "timeout": "5m"]
     ) -> AuditRecord {
         AuditRecord(
-            startedAt: startedAt, app: app, target: "kubernetes:https://127.0.0.1:6443 context=kind", repo:
-                "https://github.com/acme/deploy", revision: revision, author: author,
+            startedAt: startedAt, app: app, target: "kubernetes:https://127.0.0.1:6443 context=kind",
+            repo: "https://github.com/acme/deploy", revision: revision, author: author,
             committer: "GitHub <noreply@github.com>", message: "Bump web to 1.26\n\nTicket OPS-12",
             signature: .absent, previousRevision: "9d01e77aa00000000000000000000000000000000",
             initiator: initiator, options: options, process: process)
@@ -48,7 +48,8 @@ final class AuditFixture: Sendable {
     @discardableResult
     func addSyncs(_ count: Int, to store: some AuditStore) throws -> [Int64] {
         try (0..<count).map { i in
-            let id = try store.begin(AuditFixture.record(startedAt: AuditTimestamp(milliseconds: 1_795_287_731_042 + Int64(i) * 60_000)))
+            let id = try store.begin(
+                AuditFixture.record(startedAt: AuditTimestamp(milliseconds: 1_795_287_731_042 + Int64(i) * 60_000)))
             try store.complete(
                 id, result: .synced, endedAt: AuditTimestamp(milliseconds: 1_795_287_738_000 + Int64(i) * 60_000),
                 objects: AuditFixture.objects, error: nil)
@@ -86,8 +87,9 @@ final class AuditStoreTests: XCTestCase {
         XCTAssertEqual(started.headerHash.count, 64)
 
         let ended = AuditTimestamp(milliseconds: 1_795_287_738_555)
-        try store.complete(id, result: .failed, endedAt: ended, objects: AuditFixture.objects,
-                           error: "apps/v1 Deployment web/web: not healthy\nsecond line")
+        try store.complete(
+            id, result: .failed, endedAt: ended, objects: AuditFixture.objects,
+            error: "apps/v1 Deployment web/web: not healthy\nsecond line")
         let r = try XCTUnwrap(try store.record(id))
         XCTAssertEqual(r.result, .failed)
         XCTAssertEqual(r.endedAt, ended)
@@ -113,7 +115,8 @@ final class AuditStoreTests: XCTestCase {
         let second = try store.begin(AuditFixture.record(app: "api"))
         try store.complete(second, result: .synced, endedAt: .now(), objects: [], error: nil)
         try store.complete(first, result: .dryRun, endedAt: .now(), objects: AuditFixture.objects, error: nil)
-        let a = try XCTUnwrap(try store.record(first)), b = try XCTUnwrap(try store.record(second))
+        let a = try XCTUnwrap(try store.record(first))
+        let b = try XCTUnwrap(try store.record(second))
         XCTAssertEqual(b.prevHash, a.headerHash)
         XCTAssertEqual(try store.verify(), .intact(count: 2, head: b.hash))
         XCTAssertEqual(try store.history(app: nil, limit: 10).map(\.id), [2, 1])
@@ -157,16 +160,18 @@ final class AuditStoreTests: XCTestCase {
         // Deleting and renumbering does not hide it: the link no longer matches.
         let h = try AuditFixture()
         try h.addSyncs(3, to: try h.store())
-        try h.sql("DELETE FROM audit_record WHERE id = 2; UPDATE audit_record SET id = 2 WHERE id = 3;"
-                  + " UPDATE sqlite_sequence SET seq = 2 WHERE name = 'audit_record'")
+        try h.sql(
+            "DELETE FROM audit_record WHERE id = 2; UPDATE audit_record SET id = 2 WHERE id = 3;"
+                + " UPDATE sqlite_sequence SET seq = 2 WHERE name = 'audit_record'")
         XCTAssertEqual(try h.store().verify(), .broken(recordID: 2, problem: .brokenLink(previous: 1)))
     }
 
     func testSwappingTwoRecordsIsFoundAsReordered() throws {
         let f = try AuditFixture()
         try f.addSyncs(4, to: try f.store())
-        try f.sql("UPDATE audit_record SET id = -2 WHERE id = 2; UPDATE audit_record SET id = 2 WHERE id = 3;"
-                  + " UPDATE audit_record SET id = 3 WHERE id = -2")
+        try f.sql(
+            "UPDATE audit_record SET id = -2 WHERE id = 2; UPDATE audit_record SET id = 2 WHERE id = 3;"
+                + " UPDATE audit_record SET id = 3 WHERE id = -2")
         XCTAssertEqual(try f.store().verify(), .broken(recordID: 2, problem: .outOfOrder(linksTo: 3, expected: 1)))
         XCTAssertEqual(
             AuditChainProblem.outOfOrder(linksTo: 3, expected: 1).description,
@@ -177,7 +182,8 @@ final class AuditStoreTests: XCTestCase {
         let f = try AuditFixture()
         let store = try f.store()
         for i in 0..<520 {
-            _ = try store.begin(AuditFixture.record(startedAt: AuditTimestamp(milliseconds: 1_795_287_731_042 + Int64(i))))
+            _ = try store.begin(
+                AuditFixture.record(startedAt: AuditTimestamp(milliseconds: 1_795_287_731_042 + Int64(i))))
         }
         guard case .intact(520, let head) = try store.verify() else { return XCTFail("chain broken") }
         XCTAssertEqual(head, try store.record(520)?.hash)
@@ -197,8 +203,9 @@ final class AuditStoreTests: XCTestCase {
                 let store = try f.store()
                 for i in 0..<20 {
                     let id = try store.begin(AuditFixture.record(app: "app\(worker)"))
-                    try store.complete(id, result: i % 3 == 0 ? .failed : .synced, endedAt: .now(),
-                                       objects: AuditFixture.objects, error: nil)
+                    try store.complete(
+                        id, result: i % 3 == 0 ? .failed : .synced, endedAt: .now(),
+                        objects: AuditFixture.objects, error: nil)
                 }
             } catch {
                 errors.add(error)
@@ -223,7 +230,8 @@ final class AuditStoreTests: XCTestCase {
         holder.standardInput = input
         holder.standardOutput = FileHandle.nullDevice
         try holder.run()
-        input.fileHandleForWriting.write(Data("BEGIN IMMEDIATE;\n.shell touch \(f.directory)/locked\n.shell sleep 1\nCOMMIT;\n".utf8))
+        input.fileHandleForWriting.write(
+            Data("BEGIN IMMEDIATE;\n.shell touch \(f.directory)/locked\n.shell sleep 1\nCOMMIT;\n".utf8))
         try input.fileHandleForWriting.close()
         let deadline = Date().addingTimeInterval(10)
         while !FileManager.default.fileExists(atPath: f.directory + "/locked") && Date() < deadline { usleep(10_000) }
@@ -246,9 +254,10 @@ final class AuditStoreTests: XCTestCase {
         let liveID = try store.begin(AuditFixture.record(app: "api"))  // this process: still running
         let farAway = AuditProcess(pid: 1, host: "elsewhere.example", bootID: "x", startTime: 5)
         let now = AuditTimestamp.now()
-        let staleID = try store.begin(AuditFixture.record(
-            app: "old", startedAt: AuditTimestamp(milliseconds: now.milliseconds - defaultAuditStaleness - 1),
-            process: farAway))
+        let staleID = try store.begin(
+            AuditFixture.record(
+                app: "old", startedAt: AuditTimestamp(milliseconds: now.milliseconds - defaultAuditStaleness - 1),
+                process: farAway))
         let recentID = try store.begin(AuditFixture.record(app: "recent", startedAt: now, process: farAway))
 
         let marked = try store.markInterrupted(now: now)
@@ -256,7 +265,8 @@ final class AuditStoreTests: XCTestCase {
         XCTAssertEqual(marked.first?.result, .interrupted)
         XCTAssertEqual(
             marked.first?.interruptionWarning,
-            "sync #1 (app web, revision 3f9c2ab) was interrupted at 2026-11-21 19:02:11; its changes may be partly applied")
+            "sync #1 (app web, revision 3f9c2ab) was interrupted at 2026-11-21 19:02:11; its changes may be partly applied"
+        )
         XCTAssertEqual(try store.record(deadID)?.result, .interrupted)
         XCTAssertEqual(try store.record(liveID)?.result, .started)
         XCTAssertEqual(try store.record(recentID)?.result, .started)
@@ -280,13 +290,20 @@ final class AuditStoreTests: XCTestCase {
         XCTAssertEqual(try store.record(id)?.repo, "https://git.example.com/acme/deploy.git")
 
         let ref = ObjectRef(apiVersion: "v1", kind: "Secret", namespace: "web", name: "creds")
-        for smuggled in ["data.password=\(secret)", "data.password: \(secret)", "data.\(String(repeating: "QUJD", count: 70))"] {
+        for smuggled in [
+            "data.password=\(secret)", "data.password: \(secret)", "data.\(String(repeating: "QUJD", count: 70))",
+        ] {
             let entry = AuditObjectEntry(ref: ref, action: .configured, changedPaths: [smuggled])
-            XCTAssertThrowsError(try store.complete(id, result: .synced, endedAt: .now(), objects: [entry], error: nil)) {
-                XCTAssertEqual("\($0)", "audit record refused: v1 Secret web/creds: a changed field must be a path such as spec.replicas, not a value")
+            XCTAssertThrowsError(try store.complete(id, result: .synced, endedAt: .now(), objects: [entry], error: nil))
+            {
+                XCTAssertEqual(
+                    "\($0)",
+                    "audit record refused: v1 Secret web/creds: a changed field must be a path such as spec.replicas, not a value"
+                )
             }
         }
-        let entry = AuditObjectEntry(ref: ref, action: .configured, changedPaths: ["data.password", "stringData.api-key"])
+        let entry = AuditObjectEntry(
+            ref: ref, action: .configured, changedPaths: ["data.password", "stringData.api-key"])
         try store.complete(id, result: .synced, endedAt: .now(), objects: [entry], error: nil)
         XCTAssertEqual(try store.record(id)?.objects.first?.changedPaths, ["data.password", "stringData.api-key"])
 
@@ -312,8 +329,9 @@ final class AuditStoreTests: XCTestCase {
         let sqlite = try AuditFixture()
         let other = try sqlite.store()
         try sqlite.addSyncs(3, to: other)
-        XCTAssertEqual(try other.history(app: nil, limit: 10).map(\.hash), records.map(\.hash),
-                       "both stores hash the same records alike")
+        XCTAssertEqual(
+            try other.history(app: nil, limit: 10).map(\.hash), records.map(\.hash),
+            "both stores hash the same records alike")
         var lines: [String] = []
         try store.export(format: .jsonl) { lines.append($0) }
         var sqliteLines: [String] = []
@@ -351,6 +369,14 @@ final class AuditStoreTests: XCTestCase {
 final class ErrorBox: @unchecked Sendable {
     private let lock = NSLock()
     private var errors: [Error] = []
-    func add(_ e: Error) { lock.lock(); errors.append(e); lock.unlock() }
-    var all: [Error] { lock.lock(); defer { lock.unlock() }; return errors }
+    func add(_ e: Error) {
+        lock.lock()
+        errors.append(e)
+        lock.unlock()
+    }
+    var all: [Error] {
+        lock.lock()
+        defer { lock.unlock() }
+        return errors
+    }
 }
