@@ -10,6 +10,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C system libraries: one Swift importer each.
@@ -28,11 +30,18 @@ let package = Package(
         .target(name: "PlumbYAML", dependencies: ["PlumbCore", "CYAML"]),
         .target(name: "PlumbGit", dependencies: ["PlumbCore", "CGit2"]),
         .target(name: "PlumbManifests", dependencies: ["PlumbCore", "PlumbYAML", "PlumbGit"]),
+        .target(
+            name: "PlumbAudit",
+            dependencies: [
+                "PlumbCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
 
         .executableTarget(
             name: "plumb",
             dependencies: [
-                "PlumbCore", "PlumbYAML", "PlumbGit", "PlumbManifests",
+                "PlumbCore", "PlumbYAML", "PlumbGit", "PlumbManifests", "PlumbAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -45,7 +54,7 @@ let package = Package(
         .testTarget(name: "PlumbGitTests", dependencies: ["PlumbCore", "PlumbGit"]),
         .testTarget(
             name: "PlumbCLITests",
-            dependencies: ["PlumbCore", "PlumbYAML", "PlumbGit", "PlumbManifests"]),
+            dependencies: ["PlumbCore", "PlumbYAML", "PlumbGit", "PlumbManifests", "PlumbAudit"]),
     ],
     swiftLanguageModes: [.v6]
 )

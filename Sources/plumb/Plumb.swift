@@ -11,10 +11,12 @@ struct Plumb: AsyncParsableCommand {
 
             Examples:
               plumb render --repo . --path fixtures/demo
+              plumb history --app web
+              plumb audit verify
               plumb version
             """,
         version: PlumbVersion.string,
-        subcommands: [Render.self, Version.self])
+        subcommands: [Render.self, History.self, Audit.self, Version.self])
 }
 
 /// The entry point: runs a command and turns every failure into one `error:` line on stderr
