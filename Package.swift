@@ -28,6 +28,7 @@ let package = Package(
         .target(name: "PlumbYAML", dependencies: ["PlumbCore", "CYAML"]),
         .target(name: "PlumbGit", dependencies: ["PlumbCore", "CGit2"]),
         .target(name: "PlumbManifests", dependencies: ["PlumbCore", "PlumbYAML", "PlumbGit"]),
+        .target(name: "PlumbEngine", dependencies: ["PlumbCore"]),
 
         .executableTarget(
             name: "plumb",
@@ -43,6 +44,7 @@ let package = Package(
         .testTarget(name: "PlumbCoreTests", dependencies: ["PlumbCore"]),
         .testTarget(name: "PlumbYAMLTests", dependencies: ["PlumbCore", "PlumbYAML"]),
         .testTarget(name: "PlumbGitTests", dependencies: ["PlumbCore", "PlumbGit"]),
+        .testTarget(name: "PlumbEngineTests", dependencies: ["PlumbCore", "PlumbEngine"]),
         .testTarget(
             name: "PlumbCLITests",
             dependencies: ["PlumbCore", "PlumbYAML", "PlumbGit", "PlumbManifests"]),

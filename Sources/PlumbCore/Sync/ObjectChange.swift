@@ -9,7 +9,8 @@ public struct ObjectChange: Sendable, Hashable {
     public var changes: [FieldChange]
     /// The health observed after applying, when the sync waited for it.
     public var health: HealthStatus?
-    /// Why the object failed (`apps/v1 Deployment web/web: apply failed: ...`), or why it was skipped.
+    /// Why the object failed (`apps/v1 Deployment web/web: apply failed: ...`); for a skipped
+    /// object, why it was skipped. A written object with an error failed after the write (health).
     public var error: String?
 
     /// A change of `ref`.
@@ -36,8 +37,11 @@ public struct ChangeSet: Sendable, Hashable {
     /// How many objects had `action`.
     public func count(_ action: Action) -> Int { objects.reduce(0) { $0 + ($1.action == action ? 1 : 0) } }
 
-    /// The failed objects.
-    public var failures: [ObjectChange] { objects.filter { $0.action == .failed } }
+    /// The objects that failed: those whose action failed, and those written that then failed
+    /// (a Degraded health, a wait that timed out).
+    public var failures: [ObjectChange] {
+        objects.filter { $0.action == .failed || ($0.error != nil && $0.action != .skipped) }
+    }
 
     /// Whether every object reached its goal.
     public var succeeded: Bool { failures.isEmpty }
