@@ -10,6 +10,13 @@ public struct Planner: Sendable {
     /// A planner for `app`.
     public init(app: String) { self.app = app }
 
+    /// Observes the target and plans a sync: what a CLI calls for `diff` and `sync`.
+    /// Throws the target's error, or a `PlanError`.
+    public func plan(desired: [Resource], target: any Target) async throws -> Plan {
+        let observation = try await target.observe(desired, app: app)
+        return try plan(desired: desired, observation: observation, target: target)
+    }
+
     /// Plans a sync. Throws every problem at once: a bad sync wave, an object listed twice,
     /// an object the target cannot compare.
     public func plan(desired: [Resource], observation: Observation, target: any Target) throws(PlanError) -> Plan {

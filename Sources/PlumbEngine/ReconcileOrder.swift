@@ -43,11 +43,12 @@ public struct ReconcileOrder: Sendable {
     /// The rank of an object's kind: lower applies first.
     public func rank(of ref: ObjectRef) -> Int { tier(of: ref).rawValue }
 
+    /// `apiextensions.k8s.io`/`CustomResourceDefinition`.
+    public static let customResourceDefinition = GroupKind("apiextensions.k8s.io", "CustomResourceDefinition")
+
     /// Kinds that must be ready (the target's health: a CRD established) before the next
     /// wave is applied, since objects of the next wave may need them.
-    public static let readyBeforeNextWave: Set<GroupKind> = [
-        GroupKind("apiextensions.k8s.io", "CustomResourceDefinition"),
-    ]
+    public static let readyBeforeNextWave: Set<GroupKind> = [customResourceDefinition]
 
     /// Kubernetes' built-in kinds.
     public static let kubernetes = ReconcileOrder(table: Dictionary(uniqueKeysWithValues: [

@@ -218,3 +218,24 @@ final class ExecutorTests: XCTestCase {
         XCTAssertEqual(DurationText.format(.seconds(3725)), "1h2m5s")
     }
 }
+
+extension ExecutorTests {
+    func testObjectsOfANewCRDAreNotDryRunButApplied() async throws {
+        let target = FakeTarget()
+        target.failDryRun("w1", #"no matches for kind "Widget" in version "acme/v1""#)
+        let crd = object(
+            "apiextensions.k8s.io/v1", "CustomResourceDefinition", "widgets.acme", namespace: nil,
+            spec: ["group": "acme", "names": ["kind": "Widget", "plural": "widgets"]])
+        let result = try await sync([crd, object("acme/v1", "Widget", "w1", annotations: [SyncLabels.syncWave: "1"])], target: target)
+        XCTAssertTrue(result.succeeded, "\(result.failures)")
+        XCTAssertFalse(target.log.contains("dry-run w1"))
+        XCTAssertEqual(target.applied, ["widgets.acme", "w1"])
+
+        // Without the CRD in the sync the same failure stops everything.
+        let other = FakeTarget()
+        other.failDryRun("w1", #"no matches for kind "Widget" in version "acme/v1""#)
+        let failed = try await sync([object("acme/v1", "Widget", "w1")], target: other)
+        XCTAssertEqual(failed.failures.count, 1)
+        XCTAssertEqual(other.applied, [])
+    }
+}
