@@ -13,11 +13,12 @@ extension Executor {
                 return
             } catch {
                 let transient = target.isTransient(error)
+                let reason = SyncError.reason(for: error, of: ref)
                 guard transient, attempt < policy.maxAttempts, !Task.isCancelled else {
-                    throw SyncError(ref: ref, stage: stage, reason: SyncError.reason(for: error), isTransient: transient)
+                    throw SyncError(ref: ref, stage: stage, reason: reason, isTransient: transient)
                 }
                 let delay = policy.delay(after: attempt)
-                observer.observe(.retrying(ref, attempt: attempt, delay: delay, reason: SyncError.reason(for: error)))
+                observer.observe(.retrying(ref, attempt: attempt, delay: delay, reason: reason))
                 try? await clock.sleep(for: delay)
                 attempt += 1
             }

@@ -30,6 +30,7 @@ extension Executor {
                 && changes[$0].health?.state != .healthy
         }
         let executor = self
+        // Health checks are reads: every object is watched at once.
         let reached = await concurrentMap(waiting, limit: max(options.concurrency, waiting.count)) { i in
             await executor.waitForHealthy(changes[i].ref, options: options)
         }
@@ -63,7 +64,7 @@ extension Executor {
             } catch where target.isTransient(error) {
                 // Checked again at the next poll.
             } catch {
-                let reason = "health check failed: \(SyncError.reason(for: error))"
+                let reason = "health check failed: \(SyncError.reason(for: error, of: ref))"
                 return (last, SyncError(ref: ref, stage: .health, reason: reason).description)
             }
             let now = clock.now()

@@ -44,8 +44,10 @@ public struct Executor: Sendable {
         let failures = await validate(plan.objects, options: options)
         if !failures.isEmpty {
             let failed = Dictionary(failures.map { ($0.ref, $0) }, uniquingKeysWith: { a, _ in a })
-            return plan.objects.map { failed[$0.ref] ?? ObjectChange(ref: $0.ref, action: .skipped) }
-                + plan.prune.map { ObjectChange(ref: $0.ref, action: .skipped) }
+            let why = "\(failures.count) of \(plan.objects.count) objects failed validation"
+            return plan.objects.map {
+                failed[$0.ref] ?? ObjectChange(ref: $0.ref, action: .skipped, error: "\($0.ref): not applied: \(why)")
+            } + plan.prune.map { ObjectChange(ref: $0.ref, action: .skipped, error: "\($0.ref): not pruned: \(why)") }
         }
         var results: [ObjectChange] = []
         var stopped = false

@@ -35,9 +35,14 @@ public struct SyncError: Error, Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// The words for a target's error; a conflict names its managers and fields.
-    public static func reason(for error: any Error) -> String {
-        guard case .conflict(let conflict)? = error as? ApplyError else { return String(describing: error) }
+    /// The words for a target's error about `ref`, without a leading copy of the object's
+    /// name (target errors name it too); a conflict names its managers and fields.
+    public static func reason(for error: any Error, of ref: ObjectRef) -> String {
+        guard case .conflict(let conflict)? = error as? ApplyError else {
+            let text = String(describing: error)
+            let prefix = "\(ref): "
+            return text.hasPrefix(prefix) ? String(text.dropFirst(prefix.count)) : text
+        }
         var byManager: [(ManagerIdentity, [String])] = []
         for c in conflict.conflicts {
             if let last = byManager.indices.last, byManager[last].0 == c.manager {

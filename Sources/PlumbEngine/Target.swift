@@ -3,6 +3,8 @@ import PlumbCore
 /// One place Plumb reconciles: a Kubernetes cluster, later a host. The engine plans and
 /// executes through this boundary only; everything kind-specific (apply semantics, health
 /// rules, ordering) lives behind it. Implementations must be safe to call concurrently.
+/// Errors need not name the object: the executor puts `<ref>: <stage> failed:` before them
+/// (and drops a leading copy of the name).
 public protocol Target: Sendable {
     /// Reads the live versions of `desired` and every object labelled `plumb.dev/app=<app>`.
     func observe(_ desired: [Resource], app: String) async throws -> Observation

@@ -61,7 +61,9 @@ final class ExecutorTests: XCTestCase {
             "v1 ConfigMap web/settings: dry-run failed: data: must be a map",
             "apps/v1 Deployment web/web: dry-run failed: spec.replicas: Invalid value: -1: must be greater than or equal to 0",
         ])
-        XCTAssertEqual(result.count(.skipped), 1)
+        XCTAssertEqual(result.objects.filter { $0.action == .skipped }.map(\.error), [
+            "v1 Service web/web-svc: not applied: 2 of 3 objects failed validation",
+        ])
         XCTAssertTrue(result.nothingApplied)
     }
 
@@ -237,5 +239,14 @@ extension ExecutorTests {
         let failed = try await sync([object("acme/v1", "Widget", "w1")], target: other)
         XCTAssertEqual(failed.failures.count, 1)
         XCTAssertEqual(other.applied, [])
+    }
+}
+
+extension ExecutorTests {
+    func testTargetErrorsNamingTheObjectAreNotNamedTwice() async throws {
+        let target = FakeTarget()
+        target.failDryRun("web", "apps/v1 Deployment web/web: spec.replicas: Invalid value: -1")
+        let result = try await sync([object("apps/v1", "Deployment", "web")], target: target)
+        XCTAssertEqual(result.failures.map(\.error), ["apps/v1 Deployment web/web: dry-run failed: spec.replicas: Invalid value: -1"])
     }
 }

@@ -1,5 +1,5 @@
 /// What a sync did, or a plan will do, to one object: a closed set.
-public enum Action: String, Sendable, Hashable, CaseIterable, Comparable {
+public enum Action: String, Sendable, Hashable, CaseIterable {
     case created
     case configured
     case unchanged
@@ -22,7 +22,4 @@ public enum Action: String, Sendable, Hashable, CaseIterable, Comparable {
     /// Whether the action writes to the target.
     public var writes: Bool { self == .created || self == .configured || self == .pruned }
 
-    public static func < (a: Action, b: Action) -> Bool {
-        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
-    }
 }

@@ -59,13 +59,13 @@ public struct FieldChange: Sendable, Hashable, CustomStringConvertible {
         return value.compactJSON
     }
 
+    /// Whether a string shown bare would read as something else: a number, a boolean, null,
+    /// JSON, nothing, or text with invisible edges.
     private static func needsQuotes(_ s: String) -> Bool {
-        if s.isEmpty || s == "(none)" { return true }
+        guard let first = s.first, let last = s.last, s != "(none)" else { return true }
+        if Double(s) != nil { return true }
         if ["true", "false", "null", "~", "yes", "no", "on", "off"].contains(s.lowercased()) { return true }
-        if s.first == " " || s.last == " " || s.contains("\n") || s.contains("\t") { return true }
-        if let f = s.first, f.isNumber || f == "-" || f == "+" || f == "." || f == "\"" || f == "{" || f == "[" {
-            return Double(s) != nil || f == "\"" || f == "{" || f == "[" || s.allSatisfy { $0.isNumber || $0 == "." }
-        }
-        return false
+        if first == "\"" || first == "{" || first == "[" { return true }
+        return first.isWhitespace || last.isWhitespace || s.contains { $0 == "\n" || $0 == "\t" || $0 == "\r" }
     }
 }
