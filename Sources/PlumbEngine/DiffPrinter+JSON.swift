@@ -23,20 +23,7 @@ extension DiffPrinter {
             "ref": .string(ref.description), "apiVersion": .string(ref.apiVersion), "kind": .string(ref.kind),
             "namespace": .string(ref.namespace), "name": .string(ref.name), "action": .string(action.planVerb),
         ]
-        if action == .configured { o["changes"] = .array(changes.map(change)) }
-        return o
-    }
-
-    private func change(_ c: FieldChange) -> Value {
-        var o: Value = ["path": .string(c.path)]
-        if c.masked {
-            o["masked"] = true
-            o["oldLength"] = c.oldLength.map { .int(Int64($0)) } ?? .null
-            o["newLength"] = c.newLength.map { .int(Int64($0)) } ?? .null
-        } else {
-            o["old"] = c.old ?? .null
-            o["new"] = c.new ?? .null
-        }
+        if action == .configured { o["changes"] = .array(changes.map(\.jsonValue)) }
         return o
     }
 }

@@ -31,3 +31,28 @@ final class SyncTypesTests: XCTestCase {
         XCTAssertEqual(HealthStatus(.degraded, "deadline exceeded").description, "Degraded: deadline exceeded")
     }
 }
+
+extension SyncTypesTests {
+    func testChangeSetJSONRoundTrip() throws {
+        let web = ObjectRef(apiVersion: "apps/v1", kind: "Deployment", namespace: "web", name: "web")
+        let ns = ObjectRef(apiVersion: "v1", kind: "Namespace", name: "web")
+        let set = ChangeSet([
+            ObjectChange(ref: ns, action: .created, health: .healthy),
+            ObjectChange(
+                ref: web, action: .configured,
+                changes: [
+                    FieldChange(path: "spec.replicas", old: 2, new: 3),
+                    FieldChange(path: "spec.paused", old: nil, new: true),
+                    FieldChange(maskedPath: "data.password", oldLength: nil, newLength: 16),
+                ],
+                health: HealthStatus(.degraded, "deadline exceeded"), error: "apps/v1 Deployment web/web: degraded: deadline exceeded"),
+        ])
+        let text = try JSONWriter().string(set.jsonValue)
+        XCTAssertEqual(try ChangeSet(jsonValue: try JSONReader().parse(text)), set)
+        XCTAssertTrue(text.contains(#"{"path":"data.password","masked":true,"newLength":16}"#), text)
+        XCTAssertThrowsError(try ChangeSet(jsonValue: json(#"{"objects":[{"ref":{"kind":"A","name":"a"},"action":"exploded"}]}"#))) {
+            XCTAssertEqual(($0 as? ResultDecodingError)?.message,
+                           "objects[0].action: not one of created, configured, unchanged, pruned, skipped, failed")
+        }
+    }
+}
