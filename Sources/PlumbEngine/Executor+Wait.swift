@@ -67,8 +67,11 @@ extension Executor {
                 let reason = "health check failed: \(SyncError.reason(for: error, of: ref))"
                 return (last, SyncError(ref: ref, stage: .health, reason: reason).description)
             }
+            if Task.isCancelled {
+                return (last, SyncError(ref: ref, stage: .health, reason: "interrupted while waiting for health").description)
+            }
             let now = clock.now()
-            if now >= deadline || Task.isCancelled {
+            if now >= deadline {
                 let state = last.map { ": \($0)" } ?? ""
                 let reason = "not healthy after \(DurationText.format(options.timeout))\(state)"
                 return (last, SyncError(ref: ref, stage: .health, reason: reason).description)

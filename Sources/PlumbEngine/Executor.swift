@@ -20,7 +20,8 @@ public struct Executor: Sendable {
     }
 
     /// Runs the plan and returns what happened to every object, in plan order (applies, then
-    /// prunes). Failures are entries of the change set, never thrown.
+    /// prunes). Failures are entries of the change set, never thrown. When the task is
+    /// cancelled, the step under way finishes and the rest is skipped.
     public func run(_ plan: Plan, options: SyncOptions = SyncOptions()) async -> ChangeSet {
         let start = clock.now()
         let stamped = Plan(
@@ -42,6 +43,10 @@ public struct Executor: Sendable {
 
     private func execute(_ plan: Plan, options: SyncOptions) async -> [ObjectChange] {
         let failures = await validate(plan.objects, options: options)
+        if Task.isCancelled {
+            return plan.objects.map { ObjectChange(ref: $0.ref, action: .skipped, error: "\($0.ref): not applied: the sync was interrupted") }
+                + plan.prune.map { ObjectChange(ref: $0.ref, action: .skipped, error: "\($0.ref): not pruned: the sync was interrupted") }
+        }
         if !failures.isEmpty {
             let failed = Dictionary(failures.map { ($0.ref, $0) }, uniquingKeysWith: { a, _ in a })
             let why = "\(failures.count) of \(plan.objects.count) objects failed validation"
@@ -52,14 +57,17 @@ public struct Executor: Sendable {
         var results: [ObjectChange] = []
         var stopped = false
         for step in plan.steps {
-            if stopped {
-                results += step.objects.map {
-                    ObjectChange(ref: $0.ref, action: .skipped, error: "\($0.ref): not applied: an earlier step failed")
-                }
+            if stopped || Task.isCancelled {
+                let why = stopped ? "an earlier step failed" : "the sync was interrupted"
+                results += step.objects.map { ObjectChange(ref: $0.ref, action: .skipped, error: "\($0.ref): not applied: \(why)") }
+                stopped = true
                 continue
             }
             observer.observe(.stepStarted(syncWave: step.syncWave, phase: step.phase, objects: step.objects.map(\.ref)))
-            var changes = await apply(step, options: options)
+            // A step under way finishes even when the sync is interrupted: its writes are not
+            // cancelled half way, and the result says what was applied.
+            let executor = self
+            var changes = await Task { await executor.apply(step, options: options) }.value
             if !options.dryRun { changes = await waitUntilReady(changes, options: options) }
             results += changes
             stopped = changes.contains { $0.action == .failed || $0.error != nil }

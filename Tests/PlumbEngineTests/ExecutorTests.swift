@@ -1,3 +1,4 @@
+import Foundation
 import PlumbCore
 import PlumbEngine
 import XCTest
@@ -248,5 +249,42 @@ extension ExecutorTests {
         target.failDryRun("web", "apps/v1 Deployment web/web: spec.replicas: Invalid value: -1")
         let result = try await sync([object("apps/v1", "Deployment", "web")], target: target)
         XCTAssertEqual(result.failures.map(\.error), ["apps/v1 Deployment web/web: dry-run failed: spec.replicas: Invalid value: -1"])
+    }
+}
+
+/// Holds the task a test cancels from inside the target.
+final class TaskBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var task: Task<ChangeSet, Never>?
+    func set(_ t: Task<ChangeSet, Never>) { lock.withLock { task = t } }
+    func cancel() { lock.withLock { task }?.cancel() }
+}
+
+extension ExecutorTests {
+    func testInterruptionFinishesTheStepAndSkipsTheRest() async throws {
+        let target = FakeTarget(appObjects: [object("v1", "ConfigMap", "legacy", labels: [SyncLabels.app: "shop"])])
+        let box = TaskBox()
+        target.onApply = { name in if name == "settings" { box.cancel() } }
+        let set = resources([
+            object("v1", "ConfigMap", "settings"), object("v1", "ConfigMap", "other"),
+            object("apps/v1", "Deployment", "web"),
+        ])
+        let plan = try await Planner(app: "shop").plan(desired: set, target: target)
+        let executor = Executor(target: target, clock: clock)
+        let (gate, open) = AsyncStream<Void>.makeStream()
+        let task = Task {
+            for await _ in gate { break }
+            return await executor.run(plan, options: SyncOptions(prune: true))
+        }
+        box.set(task)
+        open.yield()
+        let result = await task.value
+        XCTAssertEqual(Set(target.applied), ["settings", "other"], "the step under way finishes")
+        XCTAssertEqual(result.objects.map { "\($0.ref.name) \($0.action)" }, [
+            "other created", "settings created", "web skipped", "legacy skipped",
+        ])
+        XCTAssertEqual(result.objects[2].error, "apps/v1 Deployment web/web: not applied: the sync was interrupted")
+        XCTAssertEqual(result.objects[3].error, "v1 ConfigMap web/legacy: not pruned: the sync was interrupted")
+        XCTAssertEqual(target.deleted, [])
     }
 }

@@ -30,6 +30,8 @@ final class FakeTarget: Target, @unchecked Sendable {
     private var _maxInFlight = 0
     /// Real time each write takes, so that concurrent calls overlap.
     var writeDelay: Duration = .milliseconds(2)
+    /// Called with the name of every object applied, before it is stored.
+    var onApply: (@Sendable (String) -> Void)?
 
     init(live: [Value] = [], appObjects: [Value] = []) {
         for v in live {
@@ -94,6 +96,7 @@ final class FakeTarget: Target, @unchecked Sendable {
     func apply(_ resource: Resource, force: Bool) async throws {
         enter("apply \(resource.name)")
         defer { leave() }
+        onApply?(resource.name)
         try await Task.sleep(for: writeDelay)
         let failure: Error? = locked {
             if let n = transientApplies[resource.name], n > 0 {
