@@ -16,6 +16,7 @@ extension Executor {
                 } catch {
                     change.action = .failed
                     change.error = error.description
+                    change.isTransient = error.isTransient
                 }
             }
             executor.observer.observe(.objectDone(change, syncWave: step.syncWave, duration: executor.clock.now() - started))

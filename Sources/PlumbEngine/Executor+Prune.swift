@@ -50,6 +50,7 @@ extension Executor {
                 } catch {
                     change.action = .failed
                     change.error = error.description
+                    change.isTransient = error.isTransient
                 }
             }
             executor.observer.observe(

@@ -17,7 +17,9 @@ extension Executor {
                 }
                 return nil
             } catch {
-                return ObjectChange(ref: object.ref, action: .failed, changes: object.diff.changes, error: error.description)
+                return ObjectChange(
+                    ref: object.ref, action: .failed, changes: object.diff.changes, error: error.description,
+                    isTransient: error.isTransient)
             }
         }
         let failures = results.compactMap { $0 }

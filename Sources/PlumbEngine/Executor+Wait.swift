@@ -16,7 +16,8 @@ extension Executor {
         }
         for (i, (health, error)) in zip(gating, reached) {
             out[i].health = health
-            out[i].error = error
+            out[i].error = error?.description
+            out[i].isTransient = error?.isTransient ?? false
         }
         return out
     }
@@ -36,14 +37,15 @@ extension Executor {
         }
         for (i, (health, error)) in zip(waiting, reached) {
             out[i].health = health
-            out[i].error = error
+            out[i].error = error?.description
+            out[i].isTransient = error?.isTransient ?? false
         }
         return out
     }
 
     /// Polls an object's health until it is Healthy (or Unknown: the target has no rule for
     /// it), Degraded, or `options.timeout` passed. Returns the last health and the error, if any.
-    func waitForHealthy(_ ref: ObjectRef, options: SyncOptions) async -> (HealthStatus?, String?) {
+    func waitForHealthy(_ ref: ObjectRef, options: SyncOptions) async -> (HealthStatus?, SyncError?) {
         let start = clock.now()
         let deadline = start + options.timeout
         var last: HealthStatus?
@@ -57,7 +59,7 @@ extension Executor {
                     return (health, nil)
                 case .degraded:
                     let reason = health.message.isEmpty ? "degraded" : "degraded: \(health.message)"
-                    return (health, SyncError(ref: ref, stage: .health, reason: reason).description)
+                    return (health, SyncError(ref: ref, stage: .health, reason: reason))
                 case .progressing, .missing:
                     break
                 }
@@ -65,16 +67,17 @@ extension Executor {
                 // Checked again at the next poll.
             } catch {
                 let reason = "health check failed: \(SyncError.reason(for: error, of: ref))"
-                return (last, SyncError(ref: ref, stage: .health, reason: reason).description)
+                return (last, SyncError(ref: ref, stage: .health, reason: reason))
             }
             if Task.isCancelled {
-                return (last, SyncError(ref: ref, stage: .health, reason: "interrupted while waiting for health").description)
+                return (last, SyncError(ref: ref, stage: .health, reason: "interrupted while waiting for health"))
             }
             let now = clock.now()
             if now >= deadline {
                 let state = last.map { ": \($0)" } ?? ""
                 let reason = "not healthy after \(DurationText.format(options.timeout))\(state)"
-                return (last, SyncError(ref: ref, stage: .health, reason: reason).description)
+                // It may still get there: a controller should look again soon.
+                return (last, SyncError(ref: ref, stage: .health, reason: reason, isTransient: true))
             }
             try? await clock.sleep(for: min(options.pollInterval, deadline - now))
         }

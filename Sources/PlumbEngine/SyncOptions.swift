@@ -20,14 +20,17 @@ public struct SyncOptions: Sendable {
     /// The defaults: no dry run, no force, no prune, no wait, 8 at once.
     public init(
         dryRun: Bool = false, force: Bool = false, prune: Bool = false, wait: Bool = false,
-        timeout: Duration = .seconds(300), concurrency: Int = 8
+        timeout: Duration = .seconds(300), pollInterval: Duration = .seconds(1), concurrency: Int = 8,
+        retry: RetryPolicy = RetryPolicy()
     ) {
         self.dryRun = dryRun
         self.force = force
         self.prune = prune
         self.wait = wait
         self.timeout = timeout
+        self.pollInterval = pollInterval
         self.concurrency = concurrency
+        self.retry = retry
     }
 }
 

@@ -45,7 +45,8 @@ extension SyncTypesTests {
                     FieldChange(path: "spec.paused", old: nil, new: true),
                     FieldChange(maskedPath: "data.password", oldLength: nil, newLength: 16),
                 ],
-                health: HealthStatus(.degraded, "deadline exceeded"), error: "apps/v1 Deployment web/web: degraded: deadline exceeded"),
+                health: HealthStatus(.degraded, "deadline exceeded"), error: "apps/v1 Deployment web/web: degraded: deadline exceeded",
+                isTransient: true),
         ])
         let text = try JSONWriter().string(set.jsonValue)
         XCTAssertEqual(try ChangeSet(jsonValue: try JSONReader().parse(text)), set)

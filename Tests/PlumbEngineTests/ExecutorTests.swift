@@ -126,6 +126,7 @@ final class ExecutorTests: XCTestCase {
         XCTAssertEqual(target.applied.count, 3)
         XCTAssertEqual(clock.sleeps, [.seconds(1), .seconds(1)])
         XCTAssertEqual(result.failures.map(\.error), ["apps/v1 Deployment web/web: apply failed: etcdserver: request timed out"])
+        XCTAssertEqual(result.failures.map(\.isTransient), [true])
     }
 
     func testConflictFailsWithoutForceAndIsTakenWithForce() async throws {
@@ -188,6 +189,7 @@ final class ExecutorTests: XCTestCase {
         XCTAssertEqual(result.failures.map(\.error), [
             #"apps/v1 Deployment web/web: degraded: Deployment "web" exceeded its progress deadline"#,
         ])
+        XCTAssertEqual(result.failures.map(\.isTransient), [false])
     }
 
     func testWaitTimesOut() async throws {
@@ -198,6 +200,7 @@ final class ExecutorTests: XCTestCase {
         XCTAssertEqual(result.failures.map(\.error), [
             "apps/v1 Deployment web/web: not healthy after 10.0s: Progressing: 0 of 2 available",
         ])
+        XCTAssertEqual(result.failures.map(\.isTransient), [true])
         XCTAssertEqual(clock.now(), .seconds(10))
     }
 

@@ -35,6 +35,7 @@ extension ObjectChange {
             o.appendUnchecked(key: "health", value: ["status": .string(health.state.rawValue), "message": .string(health.message)])
         }
         if let error { o.appendUnchecked(key: "error", value: .string(error)) }
+        if isTransient { o.appendUnchecked(key: "transient", value: true) }
         return .object(o)
     }
 
@@ -64,7 +65,9 @@ extension ObjectChange {
             }
             health = HealthStatus(state, h["message"]?.stringValue ?? "")
         }
-        self.init(ref: ref, action: action, changes: changes, health: health, error: v["error"]?.stringValue)
+        self.init(
+            ref: ref, action: action, changes: changes, health: health, error: v["error"]?.stringValue,
+            isTransient: v["transient"]?.boolValue ?? false)
     }
 }
 

@@ -12,16 +12,21 @@ public struct ObjectChange: Sendable, Hashable {
     /// Why the object failed (`apps/v1 Deployment web/web: apply failed: ...`); for a skipped
     /// object, why it was skipped. A written object with an error failed after the write (health).
     public var error: String?
+    /// Whether the error may go away by itself (a timeout, an overloaded server), so that a
+    /// controller retries soon; false for terminal errors (invalid object, conflict, Degraded).
+    public var isTransient: Bool
 
     /// A change of `ref`.
     public init(
-        ref: ObjectRef, action: Action, changes: [FieldChange] = [], health: HealthStatus? = nil, error: String? = nil
+        ref: ObjectRef, action: Action, changes: [FieldChange] = [], health: HealthStatus? = nil, error: String? = nil,
+        isTransient: Bool = false
     ) {
         self.ref = ref
         self.action = action
         self.changes = changes
         self.health = health
         self.error = error
+        self.isTransient = isTransient
     }
 }
 
