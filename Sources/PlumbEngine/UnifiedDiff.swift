@@ -45,6 +45,9 @@ public enum UnifiedDiff {
         var newLine: Int
     }
 
+    /// The largest LCS table built (cells); 4M cells is 32 MB.
+    static let maxTableCells = 4_000_000
+
     /// The edit script of a longest common subsequence; the common prefix and suffix are
     /// taken first, which leaves small tables for objects that differ in a few places.
     static func edits(_ a: [String], _ b: [String]) -> [Edit] {
@@ -54,8 +57,17 @@ public enum UnifiedDiff {
         while suffix < a.count - prefix && suffix < b.count - prefix && a[a.count - 1 - suffix] == b[b.count - 1 - suffix] {
             suffix += 1
         }
-        let x = Array(a[prefix..<(a.count - suffix)])
-        let y = Array(b[prefix..<(b.count - suffix)])
+        var x = Array(a[prefix..<(a.count - suffix)])
+        var y = Array(b[prefix..<(b.count - suffix)])
+        var ops: [Edit] = (0..<prefix).map { Edit(kind: .same, oldLine: $0, newLine: $0) }
+        if x.count * y.count > maxTableCells {
+            // Too big a table (a huge object rewritten): the middle is replaced as a whole,
+            // still a correct diff, only not the shortest.
+            ops += x.indices.map { Edit(kind: .delete, oldLine: prefix + $0, newLine: prefix) }
+            ops += y.indices.map { Edit(kind: .insert, oldLine: prefix + x.count, newLine: prefix + $0) }
+            x = []
+            y = []
+        }
         // lcs[i][j]: length of the LCS of x[i...] and y[j...].
         var lcs = [[Int]](repeating: [Int](repeating: 0, count: y.count + 1), count: x.count + 1)
         for i in stride(from: x.count - 1, through: 0, by: -1) {
@@ -63,7 +75,6 @@ public enum UnifiedDiff {
                 lcs[i][j] = x[i] == y[j] ? lcs[i + 1][j + 1] + 1 : max(lcs[i + 1][j], lcs[i][j + 1])
             }
         }
-        var ops: [Edit] = (0..<prefix).map { Edit(kind: .same, oldLine: $0, newLine: $0) }
         var (i, j) = (0, 0)
         while i < x.count || j < y.count {
             if i < x.count && j < y.count && x[i] == y[j] {

@@ -158,3 +158,17 @@ final class DiffPrinterTests: XCTestCase {
         XCTAssertTrue(DiffPrinter().render(plan).contains("  data.password                      (changed, 12 → 16 bytes masked)\n"))
     }
 }
+
+extension DiffPrinterTests {
+    func testHugeRewriteIsReplacedWhole() {
+        let old = (0..<2100).map { "old \($0)\n" }.joined()
+        let new = (0..<2100).map { "new \($0)\n" }.joined()
+        let lines = UnifiedDiff.diff(old: "head\n" + old + "tail\n", new: "head\n" + new + "tail\n", oldLabel: "x", newLabel: "y")
+            .split(separator: "\n")
+        XCTAssertEqual(lines[2], "@@ -1,2102 +1,2102 @@")
+        XCTAssertEqual(lines.filter { $0.hasPrefix("-old") }.count, 2100)
+        XCTAssertEqual(lines.filter { $0.hasPrefix("+new") }.count, 2100)
+        XCTAssertEqual(lines[4], "-old 0")
+        XCTAssertEqual(lines.last, " tail")
+    }
+}
