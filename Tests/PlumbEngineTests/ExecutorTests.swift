@@ -36,6 +36,11 @@ final class ExecutorTests: XCTestCase {
             return nil
         }
         XCTAssertEqual(steps, [-1, 0, 0, 0, 1])
+        let done = observer.events.compactMap { e -> String? in
+            if case .objectDone(let change, let wave, _) = e { return "\(wave) \(change.ref.name) \(change.action)" }
+            return nil
+        }
+        XCTAssertEqual(done, ["-1 migrate created", "0 web-ns created", "0 settings created", "0 web created", "1 w1 created"])
     }
 
     func testConcurrencyInsideAStepIsBounded() async throws {
