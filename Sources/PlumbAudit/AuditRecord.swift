@@ -16,19 +16,13 @@ public enum AuditSignature: String, Sendable, CaseIterable {
     case present, absent
 }
 
-/// What the executor did to one object (the closed set of sync actions).
-public enum AuditAction: String, Sendable, CaseIterable {
-    case created, configured, unchanged, pruned, skipped, failed
-}
+/// What a sync did to one object: PlumbCore's closed set of actions.
+public typealias AuditAction = Action
 
-/// An object's health after the sync, when it was waited for.
-public enum AuditHealth: String, Sendable, CaseIterable {
-    case healthy = "Healthy"
-    case progressing = "Progressing"
-    case degraded = "Degraded"
-    case missing = "Missing"
-    case unknown = "Unknown"
+/// An object's health after the sync, when it was waited for: PlumbCore's health states.
+public typealias AuditHealth = HealthStatus.State
 
+extension HealthStatus.State {
     /// Whether this outcome counts as a failed health check in `plumb history`.
     public var isFailure: Bool { self == .degraded || self == .missing }
 }
