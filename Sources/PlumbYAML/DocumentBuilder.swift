@@ -17,6 +17,7 @@ struct DocumentBuilder: ~Copyable {
         var keyIsMerge = false
         var key = ""
         var keyLine = 0
+        var keyHash: UInt32 = 0
         /// What few frames need (an anchor, merge keys, a key index), kept out of line so that
         /// the common frame stays small and cheap to move.
         var extras: Extras?
@@ -37,10 +38,12 @@ struct DocumentBuilder: ~Copyable {
 
     let file: String
     let options: YAMLOptions
-    private var frames: [Frame] = []
+    private var frames = ScratchStack<Frame>(capacity: 32)
     private var values = ScratchStack<Value>(capacity: 256)
     private var entries = ScratchStack<ValueObject.Entry>(capacity: 256)
-    private var keyLines = ScratchStack<Int>(capacity: 256)
+    /// Per member of the open maps: a cheap hash of its key, so duplicate checks rarely compare
+    /// strings, and the key's line, for the duplicate-key message.
+    private var keyInfo = ScratchStack<KeyInfo>(capacity: 256)
     private var anchors: [String: Anchor] = [:]
     private var strings = StringCache()
     private var total = 0
@@ -59,10 +62,10 @@ struct DocumentBuilder: ~Copyable {
     }
 
     mutating func startDocument() {
-        frames.removeAll(keepingCapacity: true)
+        frames.removeAll()
         values.removeAll()
         entries.removeAll()
-        keyLines.removeAll()
+        keyInfo.removeAll()
         anchors.removeAll()
         total = 0
         aliased = 0
@@ -84,8 +87,8 @@ struct DocumentBuilder: ~Copyable {
 
     // MARK: events
 
-    mutating func scalar(_ s: yaml_event_t, line: Int, column: Int) throws(YAMLError) {
-        let data = s.data.scalar
+    mutating func scalar(_ event: UnsafePointer<yaml_event_t>, line: Int, column: Int) throws(YAMLError) {
+        let data = event.pointee.data.scalar
         let bytes = UnsafeBufferPointer(start: data.value, count: data.length)
         total += 1
         let value: Value
@@ -150,22 +153,22 @@ struct DocumentBuilder: ~Copyable {
             throw error(line, column, "nesting deeper than \(options.maxDepth) levels")
         }
         total += 1
-        frames.append(Frame(isMapping: mapping, start: mapping ? entries.count : values.count, line: line, column: column))
+        frames.push(Frame(isMapping: mapping, start: mapping ? entries.count : values.count, line: line, column: column))
         if let anchor { extras(frames.count - 1).anchor = String(cString: anchor) }
     }
 
     mutating func endSequence() throws(YAMLError) {
-        let f = frames.removeLast()
+        let f = frames.pop()
         let v = Value.array(values.popArray(from: f.start))
         if let a = f.extras?.anchor { anchors[a] = Anchor(value: v, size: f.size) }
         try deliver(v, size: f.size, line: f.line, column: f.column)
     }
 
     mutating func endMapping() throws(YAMLError) {
-        let f = frames.removeLast()
+        let f = frames.pop()
         let object: ValueObject
         let members = entries.popArray(from: f.start)
-        keyLines.truncate(to: f.start)
+        keyInfo.truncate(to: f.start)
         if let extras = f.extras, !extras.merges.isEmpty {
             object = MergeKeys.apply(explicit: members, mergedAt: extras.mergeAt - f.start, sources: extras.merges)
         } else {
@@ -207,22 +210,23 @@ struct DocumentBuilder: ~Copyable {
         } else {
             frames[top].hasKey = false
             entries.push(ValueObject.Entry(key: frames[top].key, value: v))
-            keyLines.push(frames[top].keyLine)
+            keyInfo.push(KeyInfo(hash: frames[top].keyHash, line: Int32(truncatingIfNeeded: frames[top].keyLine)))
         }
     }
 
     private mutating func setKey(_ v: Value, line: Int, column: Int) throws(YAMLError) {
-        guard let key = KeyString.of(v) else {
+        guard var key = KeyString.of(v) else {
             throw error(line, column, "map key must be a string, number or boolean, not \(v.typeName)")
         }
+        let hash = key.withUTF8 { KeyInfo.hash($0) }
         let top = frames.count - 1
         let start = frames[top].start
         let count = entries.count - start
-        if count < 16 {
+        if count < 32 {
             var i = start
             while i < entries.count {
-                if entries[i].key == key {
-                    throw error(line, column, "mapping key \"\(key)\" already defined at line \(keyLines[i])")
+                if keyInfo[i].hash == hash && entries[i].key == key {
+                    throw error(line, column, "mapping key \"\(key)\" already defined at line \(keyInfo[i].line)")
                 }
                 i += 1
             }
@@ -235,10 +239,11 @@ struct DocumentBuilder: ~Copyable {
                 extras.keyIndex = index
             }
             if let i = extras.keyIndex![key] {
-                throw error(line, column, "mapping key \"\(key)\" already defined at line \(keyLines[i])")
+                throw error(line, column, "mapping key \"\(key)\" already defined at line \(keyInfo[i].line)")
             }
             extras.keyIndex![key] = entries.count
         }
+        frames[top].keyHash = hash
         frames[top].hasKey = true
         frames[top].key = key
         frames[top].keyLine = line
@@ -260,5 +265,28 @@ struct DocumentBuilder: ~Copyable {
         default:
             throw error(line, column, "map merge requires map or sequence of maps as the value")
         }
+    }
+}
+
+/// A map member's key hash and line, kept beside the members while the map is open.
+struct KeyInfo {
+    var hash: UInt32
+    var line: Int32
+
+    /// A cheap hash of a key's bytes: its length and its first and last eight bytes.
+    @inline(__always)
+    static func hash(_ b: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        let n = b.count
+        var x = UInt64(n) &* 0x9E37_79B9_7F4A_7C15
+        if n >= 8 {
+            let raw = UnsafeRawPointer(b.baseAddress!)
+            x ^= raw.loadUnaligned(as: UInt64.self)
+            x = (x ^ (x >> 29)) &* 0xBF58_476D_1CE4_E5B9
+            x ^= raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+        } else {
+            for c in b { x = (x << 8) | UInt64(c) }
+        }
+        x = (x ^ (x >> 31)) &* 0x94D0_49BB_1331_11EB
+        return UInt32(truncatingIfNeeded: x ^ (x >> 32))
     }
 }

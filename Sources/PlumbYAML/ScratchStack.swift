@@ -30,8 +30,24 @@ struct ScratchStack<Element>: ~Copyable {
         capacity *= 2
     }
 
+    /// In-place access: no copy of the element, no uniqueness check.
     @inline(__always)
-    subscript(i: Int) -> Element { base[i] }
+    subscript(i: Int) -> Element {
+        unsafeAddress { UnsafePointer(base + i) }
+        unsafeMutableAddress { base + i }
+    }
+
+    /// Moves the top element out.
+    @inline(__always)
+    mutating func pop() -> Element {
+        count -= 1
+        return (base + count).move()
+    }
+
+    func contains(where predicate: (Element) -> Bool) -> Bool {
+        for i in 0..<count where predicate(base[i]) { return true }
+        return false
+    }
 
     /// Moves the elements from `start` to the top into a new array and pops them.
     mutating func popArray(from start: Int) -> [Element] {

@@ -53,24 +53,24 @@ public enum YAML {
         var index = 0
         while true {
             try parser.next()
-            let event = parser.event.pointee
-            let line = Int(event.start_mark.line) + 1
-            let column = Int(event.start_mark.column) + 1
-            switch event.type {
+            let event = parser.event
+            let line = Int(event.pointee.start_mark.line) + 1
+            let column = Int(event.pointee.start_mark.column) + 1
+            switch event.pointee.type {
             case YAML_SCALAR_EVENT:
                 try builder.scalar(event, line: line, column: column)
             case YAML_MAPPING_START_EVENT:
                 try builder.startContainer(
-                    mapping: true, anchor: event.data.mapping_start.anchor, line: line, column: column)
+                    mapping: true, anchor: event.pointee.data.mapping_start.anchor, line: line, column: column)
             case YAML_MAPPING_END_EVENT:
                 try builder.endMapping()
             case YAML_SEQUENCE_START_EVENT:
                 try builder.startContainer(
-                    mapping: false, anchor: event.data.sequence_start.anchor, line: line, column: column)
+                    mapping: false, anchor: event.pointee.data.sequence_start.anchor, line: line, column: column)
             case YAML_SEQUENCE_END_EVENT:
                 try builder.endSequence()
             case YAML_ALIAS_EVENT:
-                try builder.alias(event.data.alias.anchor, line: line, column: column)
+                try builder.alias(event.pointee.data.alias.anchor, line: line, column: column)
             case YAML_DOCUMENT_START_EVENT:
                 index += 1
                 builder.startDocument()

@@ -12,7 +12,7 @@ final class ScalarTypingTests: XCTestCase {
         ("false", false), ("False", false), ("FALSE", false),
         ("on", true), ("On", true), ("ON", true),
         ("off", false), ("Off", false), ("OFF", false),
-        ("yES", "yES"), ("tRUE", "tRUE"), ("nope", "nope"), ("onion", "onion"),
+        ("yES", "yES"), ("tRUE", "tRUE"), ("nO", "nO"), ("oFF", "oFF"), ("FaLsE", "FaLsE"), ("NuLL", "NuLL"), ("nope", "nope"), ("onion", "onion"),
         // Nulls.
         ("~", nil), ("null", nil), ("Null", nil), ("NULL", nil), ("", nil), ("nULL", "nULL"),
         // Integers: Go's ParseInt with base 0 after dropping underscores.
@@ -31,6 +31,7 @@ final class ScalarTypingTests: XCTestCase {
         ("+.inf", .double(.infinity)), ("-.inf", .double(-.infinity)), ("-.Inf", .double(-.infinity)),
         (".nan", .double(.nan)), (".NaN", .double(.nan)), (".NAN", .double(.nan)), (".Nan", ".Nan"),
         ("inf", "inf"), ("nan", "nan"),
+        (".iNF", ".iNF"), ("-.nan", "-.nan"), ("+.nan", "+.nan"), ("+.INF", .double(.infinity)),
         // Things that stay strings in kubectl.
         ("190:20:30", "190:20:30"), ("12:30", "12:30"), ("2001-12-14", "2001-12-14"),
         ("2001-12-14T21:59:43.10-05:00", "2001-12-14T21:59:43.10-05:00"), ("1.2.3", "1.2.3"),
