@@ -102,12 +102,20 @@ struct DocumentBuilder: ~Copyable {
             case .failure(let m): throw error(line, column, m.text)
             }
         } else if data.plain_implicit != 0 {
-            if expectsKey && data.length == 2 && bytes[0] == UInt8(ascii: "<") && bytes[1] == UInt8(ascii: "<") {
-                return setMergeKey(line: line, column: column)
+            if expectsKey {
+                if data.length == 2 && bytes[0] == UInt8(ascii: "<") && bytes[1] == UInt8(ascii: "<") {
+                    return setMergeKey(line: line, column: column)
+                }
+                if data.anchor == nil && ScalarResolver.resolveNonString(bytes) == nil {
+                    // The common key: plain text, hashed from its bytes, never wrapped in a Value.
+                    frames[frames.count - 1].size += 1
+                    let hash = KeyInfo.hash(bytes)
+                    return try setKey(strings.make(bytes, hash: hash), hash: hash, line: line, column: column)
+                }
             }
-            value = ScalarResolver.resolveNonString(bytes) ?? .string(strings.make(bytes))
+            value = ScalarResolver.resolveNonString(bytes) ?? .string(strings.make(bytes, hash: KeyInfo.hash(bytes)))
         } else {
-            value = .string(strings.make(bytes))
+            value = .string(strings.make(bytes, hash: KeyInfo.hash(bytes)))
         }
         if let anchor = data.anchor { anchors[String(cString: anchor)] = Anchor(value: value, size: 1) }
         try deliver(value, size: 1, line: line, column: column)
@@ -209,7 +217,9 @@ struct DocumentBuilder: ~Copyable {
             try addMergeSource(v, line: line, column: column)
         } else {
             frames[top].hasKey = false
-            entries.push(ValueObject.Entry(key: frames[top].key, value: v))
+            var key = ""
+            swap(&key, &frames[top].key)
+            entries.push(ValueObject.Entry(key: key, value: v))
             keyInfo.push(KeyInfo(hash: frames[top].keyHash, line: Int32(truncatingIfNeeded: frames[top].keyLine)))
         }
     }
@@ -219,6 +229,10 @@ struct DocumentBuilder: ~Copyable {
             throw error(line, column, "map key must be a string, number or boolean, not \(v.typeName)")
         }
         let hash = key.withUTF8 { KeyInfo.hash($0) }
+        try setKey(key, hash: hash, line: line, column: column)
+    }
+
+    private mutating func setKey(_ key: String, hash: UInt32, line: Int, column: Int) throws(YAMLError) {
         let top = frames.count - 1
         let start = frames[top].start
         let count = entries.count - start
@@ -273,7 +287,7 @@ struct KeyInfo {
     var hash: UInt32
     var line: Int32
 
-    /// A cheap hash of a key's bytes: its length and its first and last eight bytes.
+    /// A cheap hash of a string's bytes: its length and its first, middle and last eight bytes.
     @inline(__always)
     static func hash(_ b: UnsafeBufferPointer<UInt8>) -> UInt32 {
         let n = b.count
@@ -282,6 +296,10 @@ struct KeyInfo {
             let raw = UnsafeRawPointer(b.baseAddress!)
             x ^= raw.loadUnaligned(as: UInt64.self)
             x = (x ^ (x >> 29)) &* 0xBF58_476D_1CE4_E5B9
+            if n > 16 {
+                x ^= raw.loadUnaligned(fromByteOffset: n / 2 - 4, as: UInt64.self)
+                x = (x ^ (x >> 29)) &* 0xBF58_476D_1CE4_E5B9
+            }
             x ^= raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
         } else {
             for c in b { x = (x << 8) | UInt64(c) }

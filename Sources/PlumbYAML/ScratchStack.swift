@@ -53,11 +53,12 @@ struct ScratchStack<Element>: ~Copyable {
     mutating func popArray(from start: Int) -> [Element] {
         let n = count - start
         guard n > 0 else { return [] }
-        let source = base + start
-        let result = [Element](unsafeUninitializedCapacity: n) { buffer, initialized in
-            buffer.baseAddress!.moveInitialize(from: source, count: n)
-            initialized = n
-        }
+        // reserveCapacity is inlined and specialized here, so the array's storage type comes
+        // from a cached metadata accessor; `init(unsafeUninitializedCapacity:)` goes through a
+        // generic runtime path that looks the storage type up in a hash map on every call.
+        var result: [Element] = []
+        result.reserveCapacity(n)
+        for i in start..<count { result.append((base + i).move()) }
         count = start
         return result
     }
