@@ -7,7 +7,7 @@ import PlumbYAML
 
 private let objectCount = 10_000
 private let perFile = 500
-private let runs = 7
+private let runs = 11
 private let pythonRuns = 3
 
 func runYAMLBenchmark() throws {
@@ -81,7 +81,7 @@ private func threadCPUTime() -> Double {
 }
 
 /// libyaml alone: parse every event and drop it, building nothing.
-func bareEventLoop(_ input: [UInt8]) throws -> Int {
+private func bareEventLoop(_ input: [UInt8]) throws -> Int {
     let parser = UnsafeMutablePointer<yaml_parser_t>.allocate(capacity: 1)
     let event = UnsafeMutablePointer<yaml_event_t>.allocate(capacity: 1)
     defer {
