@@ -123,10 +123,11 @@ struct DocumentBuilder: ~Copyable {
 
     mutating func alias(_ name: UnsafeMutablePointer<yaml_char_t>, line: Int, column: Int) throws(YAMLError) {
         let anchorName = String(cString: name)
+        // An alias inside the node its anchor names would expand forever.
+        if frames.contains(where: { $0.extras?.anchor == anchorName }) {
+            throw error(line, column, "anchor '\(anchorName)' value contains itself")
+        }
         guard let target = anchors[anchorName] else {
-            if frames.contains(where: { $0.extras?.anchor == anchorName }) {
-                throw error(line, column, "anchor '\(anchorName)' value contains itself")
-            }
             throw error(line, column, "unknown anchor '\(anchorName)' referenced")
         }
         total += target.size

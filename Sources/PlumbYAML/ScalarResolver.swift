@@ -115,6 +115,24 @@ enum ScalarResolver {
         return stripped.withUnsafeBufferPointer { numberWithoutUnderscores($0) }
     }
 
+    /// Whether the text (without `_`) is an unsigned integer literal Go's ParseUint accepts,
+    /// whatever its size: the integers Plumb keeps as doubles when they pass Int64.max.
+    static func isUnsignedIntegerLiteral(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        let s = b.filter { $0 != UInt8(ascii: "_") }
+        guard let first = s.first, first != UInt8(ascii: "+"), first != UInt8(ascii: "-") else { return false }
+        var i = 0
+        var radix: UInt64 = 10
+        if s[0] == UInt8(ascii: "0") && s.count > 1 {
+            switch s[1] {
+            case UInt8(ascii: "x"), UInt8(ascii: "X"): radix = 16; i = 2
+            case UInt8(ascii: "b"), UInt8(ascii: "B"): radix = 2; i = 2
+            case UInt8(ascii: "o"), UInt8(ascii: "O"): radix = 8; i = 2
+            default: radix = 8; i = 1
+            }
+        }
+        return i < s.count && s[i...].allSatisfy { digitValue($0) < radix }
+    }
+
     private static func digitValue(_ c: UInt8) -> UInt64 {
         switch c {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): return UInt64(c - UInt8(ascii: "0"))

@@ -45,7 +45,7 @@ final class ScalarTypingTests: XCTestCase {
         ("!!str 123", "123"), ("!!str yes", "yes"), ("!!int \"12\"", 12), ("!!float 1", 1.0),
         ("!!float \"2.5\"", 2.5), ("!!bool \"yes\"", true), ("!!null ''", nil),
         ("!!binary aGVsbG8=", "hello"), ("!foo 12", "12"), ("!foo yes", "yes"), ("! 12", "12"),
-        ("!!timestamp 2001-12-14", "2001-12-14"),
+        ("!!timestamp 2001-12-14", "2001-12-14"), ("!!int 18446744073709551615", .double(18_446_744_073_709_551_615.0)),
     ]
 
     func testScalarTable() throws {
@@ -66,6 +66,9 @@ final class ScalarTypingTests: XCTestCase {
         }
         XCTAssertThrowsError(try YAML.parseDocuments("b: !!bool 1\n", file: "t.yaml")) { e in
             XCTAssertEqual("\(e)", "t.yaml:1:4: cannot decode !!int `1` as a !!bool")
+        }
+        XCTAssertThrowsError(try YAML.parseDocuments("b: !!int 08\n", file: "t.yaml")) { e in
+            XCTAssertEqual("\(e)", "t.yaml:1:4: cannot decode !!float `08` as a !!int")
         }
         XCTAssertThrowsError(try YAML.parseDocuments("b: !!binary '%%%'\n", file: "t.yaml")) { e in
             XCTAssertEqual("\(e)", "t.yaml:1:4: !!binary value contains invalid base64 data")
