@@ -163,10 +163,8 @@ enum ScalarResolver {
             default: radix = 8; i += 1
             }
         }
-        var bigUnsigned: Double?
         if i < n {
             var magnitude: UInt64 = 0
-            var approximate = 0.0
             var overflow = false
             var valid = true
             for j in i..<n {
@@ -176,9 +174,7 @@ enum ScalarResolver {
                 let (a, o2) = m.addingReportingOverflow(d)
                 if o1 || o2 { overflow = true }
                 magnitude = a
-                approximate = approximate * Double(radix) + Double(d)
             }
-            if valid && overflow && !signed { bigUnsigned = approximate }
             if valid && !overflow {
                 if negative {
                     if magnitude <= UInt64(Int64.max) { return .int(-Int64(magnitude)) }
@@ -192,10 +188,8 @@ enum ScalarResolver {
                 }
             }
         }
-        if let f = yamlStyleFloat(s) { return f }
-        // The fork reads unsigned integers past 64 bits as big ints; Plumb keeps them as floats.
-        if let big = bigUnsigned { return .double(big) }
-        return nil
+        // Past 64 bits, decimal integers read as floats; other bases stay strings (kubectl 1.32).
+        return yamlStyleFloat(s)
     }
 
     /// The float pattern of sigs.k8s.io/yaml's go-yaml v2 fork,

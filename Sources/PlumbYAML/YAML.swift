@@ -19,6 +19,15 @@ public struct YAMLDocument: Sendable, Equatable {
 }
 
 /// Reads YAML into `Value`s with the scalar rules kubectl applies (go-yaml v2, YAML 1.1).
+///
+/// Where Plumb keeps more than kubectl's YAML-to-JSON step would:
+/// - floats stay doubles even when integral (`1e3` is `.double(1000)`, where kubectl's JSON says
+///   `1000`), so that writing a value back keeps its type; `.nan` and `.inf` are kept too;
+/// - integers past Int64 (go-yaml's uint64 and big ints) become doubles.
+///
+/// As kubectl does: map keys become strings (`1` → "1", `true` → "true", `y` → "true"), timestamps
+/// stay strings, unknown tags (`!foo`) leave the text as a string, `!!binary` is decoded.
+/// Unlike go-yaml v2, a merge key (`<<`) never overrides a key written in the map, wherever it is.
 public enum YAML {
     /// The version of libyaml Plumb reads YAML with.
     public static var libyamlVersion: String { String(cString: yaml_get_version_string()) }
