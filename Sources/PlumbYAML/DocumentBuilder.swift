@@ -45,16 +45,17 @@ struct DocumentBuilder: ~Copyable {
     /// strings, and the key's line, for the duplicate-key message.
     private var keyInfo = ScratchStack<KeyInfo>(capacity: 256)
     private var anchors: [String: Anchor] = [:]
-    private var strings = StringCache()
+    private var strings: StringCache
     private var total = 0
     private var aliased = 0
     private(set) var root: Value?
     private(set) var rootLine = 1
     private(set) var rootColumn = 1
 
-    init(file: String, options: YAMLOptions) {
+    init(file: String, options: YAMLOptions, inputBytes: Int) {
         self.file = file
         self.options = options
+        strings = StringCache(inputBytes: inputBytes)
     }
 
     private func error(_ line: Int, _ column: Int, _ message: String) -> YAMLError {

@@ -10,16 +10,20 @@ struct StringCache: ~Copyable {
         var string = ""
     }
 
-    private static let slots = 2048
+    private let slots: Int
     private let table: UnsafeMutablePointer<Slot>
 
-    init() {
-        table = .allocate(capacity: Self.slots)
-        table.initialize(repeating: Slot(), count: Self.slots)
+    /// A cache sized for `inputBytes` of YAML: 64 to 2048 slots, so small files stay cheap.
+    init(inputBytes: Int) {
+        var n = 64
+        while n < 2048 && n * 64 < inputBytes { n *= 2 }
+        slots = n
+        table = .allocate(capacity: n)
+        table.initialize(repeating: Slot(), count: n)
     }
 
     deinit {
-        table.deinitialize(count: Self.slots)
+        table.deinitialize(count: slots)
         table.deallocate()
     }
 
@@ -28,7 +32,7 @@ struct StringCache: ~Copyable {
     func make(_ b: UnsafeBufferPointer<UInt8>, hash: UInt32) -> String {
         let n = b.count
         guard n <= 64 else { return String(decoding: b, as: UTF8.self) }
-        let slot = table + Int(hash & UInt32(Self.slots - 1))
+        let slot = table + Int(hash & UInt32(slots - 1))
         if slot.pointee.hash == hash && slot.pointee.length == n && Self.same(slot.pointee.string, b) {
             return slot.pointee.string
         }

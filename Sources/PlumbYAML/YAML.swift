@@ -57,7 +57,7 @@ public enum YAML {
         }
         guard !bytes.isEmpty else { return [] }
         let parser = try LibYAMLParser(bytes, file: file)
-        var builder = DocumentBuilder(file: file, options: options)
+        var builder = DocumentBuilder(file: file, options: options, inputBytes: bytes.count)
         var documents: [YAMLDocument] = []
         var index = 0
         while true {
