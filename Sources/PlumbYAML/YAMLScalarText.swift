@@ -57,7 +57,9 @@ enum YAMLScalarText {
         if hasNewline {
             return allowBlock && literalIsSafe(s) ? .literal : .doubleQuoted
         }
-        if ScalarResolver.resolvesToNonString(s) || isBase60Float(u) || s == "<<" { return .doubleQuoted }
+        if ScalarResolver.resolvesToNonString(s) || isBase60Float(u) || looksLikeTimestamp(u) || s == "<<" {
+            return .doubleQuoted
+        }
         if syntaxUnsafe || first == 0x20 || last == 0x20 || last == UInt8(ascii: ":") { return .singleQuoted }
         switch first {
         case UInt8(ascii: "-"), UInt8(ascii: "?"), UInt8(ascii: ":"):
@@ -110,6 +112,20 @@ enum YAMLScalarText {
             while i < bytes.count && (isDigit(bytes[i]) || bytes[i] == UInt8(ascii: "_")) { i += 1 }
         }
         return i == bytes.count
+    }
+
+    /// go-yaml quotes what it would read as a timestamp (`2001-12-14`, `2001-12-14T21:59:43Z`).
+    private static func looksLikeTimestamp(_ u: [UInt8]) -> Bool {
+        func digits(_ from: Int, _ min: Int, _ max: Int) -> Int? {
+            var i = from
+            while i < u.count && i - from < max && u[i] >= UInt8(ascii: "0") && u[i] <= UInt8(ascii: "9") { i += 1 }
+            return i - from >= min ? i : nil
+        }
+        guard let year = digits(0, 4, 4), year < u.count, u[year] == UInt8(ascii: "-"),
+            let month = digits(year + 1, 1, 2), month < u.count, u[month] == UInt8(ascii: "-"),
+            let day = digits(month + 1, 1, 2)
+        else { return false }
+        return day == u.count || [UInt8(ascii: "T"), UInt8(ascii: "t"), 0x20].contains(u[day])
     }
 
     static func writeSingleQuoted(_ s: String, into out: inout [UInt8]) {

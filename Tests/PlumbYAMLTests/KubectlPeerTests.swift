@@ -6,7 +6,7 @@ import XCTest
 /// The scalar table checked against the real peer: `kubectl patch --local` decodes a file with
 /// kubectl's own YAML path (sigs.k8s.io/yaml) and prints the JSON it made of it.
 final class KubectlPeerTests: XCTestCase {
-    private func kubectl(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    func kubectl(_ arguments: [String]) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["kubectl"] + arguments
@@ -64,5 +64,63 @@ final class KubectlPeerTests: XCTestCase {
             XCTAssertTrue(sameAsJSON(a, b), "\(key): Plumb \(a), kubectl \(b)")
         }
         XCTAssertEqual(ours["extra"]?.objectValue?.count, theirs["extra"]?.objectValue?.count)
+    }
+}
+
+extension KubectlPeerTests {
+    /// YAMLWriter with sorted keys prints what `kubectl -o yaml` prints for the same object.
+    func testWriterMatchesKubectlOutput() throws {
+        guard (try? kubectl(["version", "--client"]))?.status == 0 else {
+            throw XCTSkip("kubectl is not installed")
+        }
+        let yaml = """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata:
+              name: web
+              labels: {app: web, tier: "1"}
+              annotations:
+                note: "it's: here"
+                multi: |
+                  line one
+                  line two
+                empty: ""
+                yes: "yes"
+                hash: "a #b"
+                lead: " x"
+            spec:
+              replicas: 3
+              selector:
+                matchLabels: {app: web}
+              template:
+                metadata:
+                  labels: {app: web}
+                spec:
+                  containers:
+                  - name: web
+                    image: nginx:1.25
+                    args: ["--port", "80", "-v", "-", "- x", "*a", "x: y"]
+                    env:
+                    - {name: A, value: "on"}
+                    - {name: B, value: "0x1F"}
+                    - {name: C, value: "1.10"}
+                    - {name: D, value: "2001-12-14"}
+                    - {name: E, value: "190:20:30"}
+                    - {name: F, value: "null"}
+                    - {name: G, value: "~"}
+                    - {name: H, value: "-1"}
+                    resources: {}
+                  tolerations: []
+
+            """
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plumb-kubectl-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("web.yaml").path
+        try Data(yaml.utf8).write(to: URL(fileURLWithPath: path))
+        let result = try kubectl(["patch", "-f", path, "--local", "--type", "merge", "-p", "{}", "-o", "yaml"])
+        XCTAssertEqual(result.status, 0, result.output)
+        let ours = YAMLWriter(sortKeys: true).string(try YAML.parseDocuments(yaml, file: path)[0].value)
+        XCTAssertEqual(ours, result.output)
     }
 }
