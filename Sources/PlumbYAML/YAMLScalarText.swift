@@ -13,7 +13,7 @@ enum YAMLScalarText {
     enum Style { case plain, singleQuoted, doubleQuoted, literal }
 
     static func writeKey(_ s: String, into out: inout [UInt8]) {
-        switch style(s, allowBlock: false) {
+        switch style(s, allowBlock: false, isKey: true) {
         case .plain: out.append(contentsOf: s.utf8)
         case .singleQuoted: writeSingleQuoted(s, into: &out)
         case .doubleQuoted, .literal: writeDoubleQuoted(s, into: &out)
@@ -29,7 +29,7 @@ enum YAMLScalarText {
         }
     }
 
-    static func style(_ s: String, allowBlock: Bool) -> Style {
+    static func style(_ s: String, allowBlock: Bool, isKey: Bool = false) -> Style {
         let u = Array(s.utf8)
         guard let first = u.first, let last = u.last else { return .doubleQuoted }
         var hasNewline = false
@@ -40,8 +40,7 @@ enum YAMLScalarText {
             let afterNext = k + 2 < u.count ? u[k + 2] : 0
             switch c {
             case 0x0A: hasNewline = true
-            case 0x09: syntaxUnsafe = true
-            case 0x00..<0x20, 0x7F: needsEscape = true
+            case 0x00..<0x20, 0x7F: needsEscape = true  // tabs too, as libyaml's emitter does
             case UInt8(ascii: "#") where k > 0 && u[k - 1] == 0x20: syntaxUnsafe = true
             case UInt8(ascii: ":") where next == 0x20: syntaxUnsafe = true
             // C1 controls (NEL, U+0085, is a line break to YAML) must be escaped,
@@ -55,9 +54,9 @@ enum YAMLScalarText {
         }
         if needsEscape { return .doubleQuoted }
         if hasNewline {
-            return allowBlock && literalIsSafe(s) ? .literal : .doubleQuoted
+            return allowBlock && literalIsSafe(u) ? .literal : .doubleQuoted
         }
-        if ScalarResolver.resolvesToNonString(s) || isBase60Float(u) || looksLikeTimestamp(u) || s == "<<" {
+        if ScalarResolver.resolvesToNonString(s) || isBase60Float(u) || looksLikeTimestamp(u) || (isKey && s == "<<") {
             return .doubleQuoted
         }
         if syntaxUnsafe || first == 0x20 || last == 0x20 || last == UInt8(ascii: ":") { return .singleQuoted }
@@ -77,12 +76,13 @@ enum YAMLScalarText {
         return .plain
     }
 
-    /// Literal blocks keep text exactly when it has content and no carriage returns.
-    private static func literalIsSafe(_ s: String) -> Bool {
+    /// Literal blocks keep text exactly and survive editors when the text has content and no
+    /// line ends in a space (libyaml's emitter refuses those too).
+    private static func literalIsSafe(_ u: [UInt8]) -> Bool {
         var hasContent = false
-        for c in s.utf8 {
-            if c == 0x0D { return false }
-            if c != 0x20 && c != 0x0A && c != 0x09 { hasContent = true }
+        for (k, c) in u.enumerated() {
+            if c == 0x20 && (k + 1 == u.count || u[k + 1] == 0x0A) { return false }
+            if c != 0x20 && c != 0x0A { hasContent = true }
         }
         return hasContent
     }

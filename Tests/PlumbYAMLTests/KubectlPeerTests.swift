@@ -124,3 +124,74 @@ extension KubectlPeerTests {
         XCTAssertEqual(ours, result.output)
     }
 }
+
+extension KubectlPeerTests {
+    /// Quoting and block choices for awkward strings match kubectl's; the few places where
+    /// Plumb deliberately differs (escapes for U+0085, U+2028 and U+FEFF, no indentation
+    /// indicator after a leading newline, "\n" double-quoted) are left out.
+    func testWriterQuotesLikeKubectl() throws {
+        guard (try? kubectl(["version", "--client"]))?.status == 0 else {
+            throw XCTSkip("kubectl is not installed")
+        }
+        let strings = [
+            "", " ", "yes", "No", "on", "y", "~", "null", "1", "-1", "+1", "0x1F", "0o17", "0777", "0b101",
+            "1_000", "1.10", "1e3", ".5", ".inf", "1.", "2001-12-14", "2001-12-14T21:59:43Z", "12:30",
+            "190:20:30", "<<", "-", "--", "---", "...", "- x", "? x", ":x", "-x", "?x", "a: b", "a #b", "a#b",
+            "#c", "&a", "*a", "!t", "|", ">", "'q'", "\"dq\"", "%p", "@x", "`x", "[x]", "{x}", ",x", "x,",
+            " lead", "trail ", "end:", "tab\there", "\t", "a\r\nb", "é", "日本語", "multi\nline",
+            "multi\nline\n", "keep\n\n\n", "  indented\nfirst", "a\n  \nb", "trailing spaces  \nx",
+            "line\n# not a comment\n", "back\\slash", "quote\"d", "nul\u{0}x", "a: ", "x:y", "?", "a,b", "a]",
+        ]
+        var data = ValueObject()
+        for (i, s) in strings.enumerated() { data[String(format: "k%03d", i)] = .string(s) }
+        var keys = ValueObject()
+        // "<<" is left out: kubectl writes that key plain, which reads back as a merge key.
+        for (i, s) in strings.enumerated() where !s.isEmpty && !s.contains("\n") && s != "<<" {
+            keys[s] = .int(Int64(i))
+        }
+        let object: Value = [
+            "apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "quotes"],
+            "data": .object(data), "keys": .object(keys),
+        ]
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plumb-kubectl-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("quotes.json").path
+        try Data(try JSONWriter().bytes(object)).write(to: URL(fileURLWithPath: path))
+        let result = try kubectl(["patch", "-f", path, "--local", "--type", "merge", "-p", "{}", "-o", "yaml"])
+        XCTAssertEqual(result.status, 0, result.output)
+        let ours = YAMLWriter(sortKeys: true).string(object)
+        let theirLines = result.output.split(separator: "\n", omittingEmptySubsequences: false)
+        let ourLines = ours.split(separator: "\n", omittingEmptySubsequences: false)
+        XCTAssertEqual(ourLines.count, theirLines.count)
+        // The `keys:` map comes last; its order is go-yaml's sort, which is not transitive for
+        // keys like "0777", "0b101" and "1", so only its lines are compared there, not their order.
+        let split = ourLines.firstIndex(of: "keys:") ?? ourLines.count
+        for (a, b) in zip(ourLines[..<split], theirLines[..<split]) where a != b {
+            XCTFail("Plumb: \(a)\nkubectl: \(b)")
+        }
+        XCTAssertEqual(Set(ourLines[split...]), Set(theirLines[min(split, theirLines.count)...]))
+    }
+
+    /// Map keys come out in kubectl's order: digits by value, non-letters before letters.
+    func testSortedKeysInKubectlOrder() throws {
+        guard (try? kubectl(["version", "--client"]))?.status == 0 else {
+            throw XCTSkip("kubectl is not installed")
+        }
+        let keys = [
+            "b", "a", "B", "a-b", "ab", "a_b", "a.b", "k9", "k10", "k1", "app.kubernetes.io/name", "app",
+            "app.kubernetes.io/part-of", "x1y", "x01y", "Z", "_x", "é", "z9z", "z10a", "v1beta1", "v1", "v2",
+        ]
+        var labels = ValueObject()
+        for k in keys { labels[k] = "x" }
+        let object: Value = ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "order"], "data": .object(labels)]
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plumb-kubectl-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("order.json").path
+        try Data(try JSONWriter().bytes(object)).write(to: URL(fileURLWithPath: path))
+        let result = try kubectl(["patch", "-f", path, "--local", "--type", "merge", "-p", "{}", "-o", "yaml"])
+        XCTAssertEqual(result.status, 0, result.output)
+        XCTAssertEqual(YAMLWriter(sortKeys: true).string(object), result.output)
+    }
+}
