@@ -2,7 +2,7 @@ import CYAML
 import PlumbCore
 
 /// Builds one document's `Value` straight from libyaml events, with no node tree in between.
-/// Containers collect their members on shared scratch stacks and are copied out once, at their
+/// Containers collect their members on shared scratch stacks and are moved out once, at their
 /// end event, so each map or list costs one allocation.
 struct DocumentBuilder: ~Copyable {
     /// A map or list still open.
