@@ -57,7 +57,9 @@ let package = Package(
 
         .testTarget(name: "PlumbYAMLTests", dependencies: ["PlumbCore", "PlumbYAML"]),
         .testTarget(name: "PlumbGitTests", dependencies: ["PlumbCore", "PlumbGit"]),
-        .testTarget(name: "PlumbLocalClusterTests", dependencies: ["PlumbCore", "PlumbLocalCluster"]),
+        .testTarget(
+            name: "PlumbLocalClusterTests", dependencies: ["PlumbCore", "PlumbLocalCluster"],
+            exclude: ["Fixtures"]),
         .testTarget(
             name: "PlumbCLITests",
             dependencies: ["PlumbCore", "PlumbYAML", "PlumbGit", "PlumbManifests"]),
