@@ -55,6 +55,7 @@ let package = Package(
             dependencies: ["PlumbCore", "PlumbYAML", "PlumbGit", "PlumbManifests", "CYAML"],
             path: "Benchmarks"),
 
+        .testTarget(name: "PlumbCoreTests", dependencies: ["PlumbCore"]),
         .testTarget(name: "PlumbYAMLTests", dependencies: ["PlumbCore", "PlumbYAML"]),
         .testTarget(name: "PlumbGitTests", dependencies: ["PlumbCore", "PlumbGit"]),
         .testTarget(
