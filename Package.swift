@@ -36,7 +36,7 @@ let package = Package(
         .target(
             name: "PlumbLocalCluster",
             dependencies: [
-                "PlumbCore",
+                "PlumbCore", "PlumbYAML",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "X509", package: "swift-certificates"),

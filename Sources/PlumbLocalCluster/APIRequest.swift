@@ -51,7 +51,13 @@ struct APIRequest: Sendable {
     /// The body as a JSON value; a body that is not JSON is a 400 like the real decoder's.
     func jsonBody() throws(APIError) -> Value {
         if contentType.hasPrefix("application/vnd.kubernetes.protobuf") {
-            throw APIError(code: 415, reason: "UnsupportedMediaType", message: "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml")
+            do {
+                return try Protobuf.decode(body)
+            } catch {
+                throw APIError(
+                    code: 415, reason: "UnsupportedMediaType",
+                    message: "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml")
+            }
         }
         do {
             return try JSONReader().parse(body)

@@ -18,13 +18,16 @@ enum PatchKind: Sendable {
 
 extension APIServer {
     func patch(_ request: APIRequest, _ t: Target) async throws(APIError) -> APIResult {
-        guard let kind = PatchKind(contentType: request.contentType), kind != .apply else {
+        guard let kind = PatchKind(contentType: request.contentType) else {
             throw APIError.unsupportedMediaType(request.contentType)
         }
         if kind == .strategic && t.type.definedBy != nil {
             throw APIError.unsupportedMediaType(request.contentType)
         }
         let options = try writeOptions(request)
+        if kind == .apply {
+            return try await apply(request, t, options: options)
+        }
         let patch = try request.jsonBody()
         let patched = try await store.patch(t, kind: kind, patch: patch, options: options)
         simulation?.observe(t.type, patched)

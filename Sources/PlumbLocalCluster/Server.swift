@@ -93,6 +93,14 @@ final class APIServer: Sendable {
         switch s.first {
         case "version"? where s.count == 1:
             return .ok(Discovery.version)
+        case "openapi"? where s.count >= 2 && s[1] == "v3":
+            let types = await store.types
+            if s.count == 2 { return .ok(OpenAPI.root(types: types)) }
+            let (group, version) = s[2] == "api" && s.count == 4 ? ("", s[3]) : (s.count == 5 && s[2] == "apis" ? s[3] : "", s.count == 5 ? s[4] : "")
+            guard !version.isEmpty, let doc = OpenAPI.groupVersion(group: group, version: version, types: types) else {
+                throw APIError.pathNotFound()
+            }
+            return .ok(doc)
         case "healthz"?, "livez"?, "readyz"?:
             return .raw(status: 200, body: Array("ok".utf8), contentType: "text/plain; charset=utf-8")
         case "api"?:

@@ -11,7 +11,7 @@ struct WriteOptions: Sendable {
 
 extension ClusterStore {
     /// POST: validates, defaults, allocates and stores a new object; returns it.
-    func create(_ t: Target, body: Value, options: WriteOptions) throws(APIError) -> Value {
+    func create(_ t: Target, body: Value, options: WriteOptions, managedFields: [ManagedFieldsEntry]? = nil) throws(APIError) -> Value {
         var object = try admit(t, body: body)
         let type = t.type
         var name = object.meta("name") ?? ""
@@ -51,11 +51,18 @@ extension ClusterStore {
         if type.group == "apiextensions.k8s.io" && type.resource == "customresourcedefinitions" {
             CustomResources.establish(&object, now: now)
         }
+        object = Normalize.canonicalQuantities(object)
+        if let managedFields {
+            setMeta(&object, "managedFields", managedFields.isEmpty ? nil : ManagedFieldsEntry.encode(managedFields))
+        } else {
+            setMeta(&object, "managedFields", updatedManagedFields(t, old: nil, new: object, manager: options.fieldManager))
+        }
         object = ObjectMeta.normalized(object)
         if options.dryRun { return object }
         let stored = try commit(type.groupResource, namespace: t.namespace, name: name, object: object, event: "ADDED")
         if type.group == "apiextensions.k8s.io" && type.resource == "customresourcedefinitions" {
             types.install(crd: stored)
+            schemaCache.removeAll()
         }
         return stored
     }

@@ -84,6 +84,7 @@ extension ClusterStore {
                 }
             }
             types.remove(crd: name)
+            schemaCache.removeAll()
         }
         if type.group.isEmpty && type.resource == "services", let ip = object[path: ["spec", "clusterIP"]]?.stringValue {
             clusterIPs.release(ip)

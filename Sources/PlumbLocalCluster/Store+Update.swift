@@ -22,7 +22,9 @@ extension ClusterStore {
     }
 
     /// Stores `object` over `existing` after the update rules; shared by PUT and PATCH.
-    func replace(_ t: Target, existing: Value, with incoming: Value, options: WriteOptions) throws(APIError) -> Value {
+    func replace(
+        _ t: Target, existing: Value, with incoming: Value, options: WriteOptions, managedFields applied: [ManagedFieldsEntry]? = nil
+    ) throws(APIError) -> Value {
         let type = t.type
         let name = existing.meta("name") ?? ""
         var object: Value
@@ -43,9 +45,8 @@ extension ClusterStore {
         for key in ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "namespace"] {
             setMeta(&object, key, existing[path: ["metadata", key]])
         }
-        if object[path: ["metadata", "managedFields"]] == nil {
-            setMeta(&object, "managedFields", existing[path: ["metadata", "managedFields"]])
-        }
+        // An explicitly empty managedFields list resets ownership, as on the real server.
+        let resetsOwnership = object[path: ["metadata", "managedFields"]] == .array([])
         try validate(object, type: type, name: name)
         Defaults.apply(&object, type: type)
         if type.group.isEmpty && type.resource == "services" {
@@ -73,9 +74,20 @@ extension ClusterStore {
             object["status"] = existing["status"]
             if t.subresource == "status" { object["status"] = incoming["status"] }
         }
+        object = Normalize.canonicalQuantities(object)
+        if let applied {
+            setMeta(&object, "managedFields", applied.isEmpty ? nil : ManagedFieldsEntry.encode(applied))
+        } else if resetsOwnership {
+            setMeta(&object, "managedFields", nil)
+        } else {
+            var base = existing
+            if ObjectMeta.comparable(object) == ObjectMeta.comparable(existing) { return existing }
+            setMeta(&base, "managedFields", existing[path: ["metadata", "managedFields"]])
+            setMeta(&object, "managedFields", updatedManagedFields(t, old: base, new: object, manager: options.fieldManager))
+        }
         object = ObjectMeta.normalized(object)
         setMeta(&object, "resourceVersion", existing[path: ["metadata", "resourceVersion"]])
-        if ObjectMeta.comparable(object) == ObjectMeta.comparable(existing) {
+        if object == existing {
             return existing  // a no-op write: no new resourceVersion, no event
         }
         if options.dryRun { return object }
@@ -90,6 +102,7 @@ extension ClusterStore {
         let stored = try commit(type.groupResource, namespace: t.namespace, name: name, object: object, event: "MODIFIED")
         if type.group == "apiextensions.k8s.io" && type.resource == "customresourcedefinitions" {
             types.install(crd: stored)
+            schemaCache.removeAll()
         }
         if stored.meta("deletionTimestamp") != nil { try collectGarbage() }
         return stored

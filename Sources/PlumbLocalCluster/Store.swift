@@ -50,6 +50,8 @@ actor ClusterStore {
     private var nextWatcherID = 0
     let backend: (any PersistenceBackend)?
     var clusterIPs = ClusterIPAllocator()
+    /// Merge schemas by group/version/kind; CRD changes clear it.
+    var schemaCache: [String: MergeSchema] = [:]
     let clock: @Sendable () -> Date
 
     init(backend: (any PersistenceBackend)?, historyLimit: Int = 10_000, clock: @escaping @Sendable () -> Date = Date.init) throws {

@@ -29,3 +29,107 @@ final class KubectlTests: ClusterTestCase {
         }
     }
 }
+
+let deploymentYAML = """
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata:
+      name: web
+      namespace: apps
+      labels:
+        app.kubernetes.io/managed-by: plumb
+    spec:
+      replicas: 2
+      selector:
+        matchLabels:
+          app: web
+      template:
+        metadata:
+          labels:
+            app: web
+        spec:
+          containers:
+          - name: web
+            image: nginx:1.25
+            resources:
+              requests:
+                cpu: 1000m
+                memory: 1024Mi
+    """
+
+extension KubectlTests {
+    func writeFile(_ name: String, _ text: String) throws -> String {
+        let path = directory.appendingPathComponent(name).path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    func testServerSideApplyConflictForceAndDiff() throws {
+        try kubectlOK(["create", "namespace", "apps"])
+        let file = try writeFile("web.yaml", deploymentYAML)
+        XCTAssertEqual(try kubectlOK(["apply", "--server-side", "-f", file]), "deployment.apps/web serverside-applied\n")
+        let yaml = try kubectlOK(["get", "deployment", "web", "-n", "apps", "-o", "yaml", "--show-managed-fields"])
+        XCTAssertTrue(yaml.contains("manager: kubectl"), yaml)
+        XCTAssertTrue(yaml.contains("operation: Apply"), yaml)
+        XCTAssertTrue(yaml.contains("cpu: \"1\""), yaml)
+        XCTAssertTrue(yaml.contains("memory: 1Gi"), yaml)
+        XCTAssertTrue(yaml.contains("progressDeadlineSeconds: 600"), yaml)
+        // Unchanged: no diff, exit 0.
+        let same = try kubectl(["diff", "--server-side", "-f", file])
+        XCTAssertEqual(same.status, 0, same.stdout + same.stderr)
+        // A second manager changing replicas conflicts with kubectl's ownership.
+        let other = try writeFile("other.yaml", deploymentYAML.replacingOccurrences(of: "replicas: 2", with: "replicas: 5"))
+        let conflict = try kubectl(["apply", "--server-side", "--field-manager", "hpa", "-f", other])
+        XCTAssertEqual(conflict.status, 1)
+        XCTAssertTrue(conflict.stderr.contains("Apply failed with 1 conflict: conflict with \"kubectl\": .spec.replicas"), conflict.stderr)
+        XCTAssertTrue(conflict.stderr.contains("--force-conflicts"), conflict.stderr)
+        let diff = try kubectl(["diff", "--server-side", "--force-conflicts", "--field-manager", "hpa", "-f", other])
+        XCTAssertEqual(diff.status, 1, diff.stderr)
+        XCTAssertTrue(diff.stdout.contains("-  replicas: 2") && diff.stdout.contains("+  replicas: 5"), diff.stdout)
+        try kubectlOK(["apply", "--server-side", "--force-conflicts", "--field-manager", "hpa", "-f", other])
+        XCTAssertEqual(try kubectlOK(["get", "deployment", "web", "-n", "apps", "-o", "jsonpath={.spec.replicas}"]), "5")
+    }
+
+    func testDeleteAndWatch() throws {
+        try kubectlOK(["create", "namespace", "w"])
+        try kubectlOK(["create", "configmap", "one", "-n", "w", "--from-literal=k=v"])
+        let watch = try kubectl(["get", "configmaps", "-n", "w", "-w", "--request-timeout=2s"], timeout: 10)
+        XCTAssertTrue(watch.stdout.contains("one"), watch.stdout + watch.stderr)
+        XCTAssertEqual(try kubectlOK(["delete", "configmap", "one", "-n", "w"]), "configmap \"one\" deleted\n")
+        let gone = try kubectl(["get", "configmap", "one", "-n", "w"])
+        XCTAssertEqual(gone.status, 1)
+        XCTAssertEqual(try kubectlOK(["delete", "namespace", "w"]), "namespace \"w\" deleted\n")
+        let ns = try kubectl(["get", "namespace", "w"])
+        XCTAssertTrue(ns.stderr.contains("NotFound"), ns.stderr)
+    }
+
+    func testCustomResourceDefinitionThenCustomResource() throws {
+        let crd = try writeFile("crd.yaml", """
+            apiVersion: apiextensions.k8s.io/v1
+            kind: CustomResourceDefinition
+            metadata:
+              name: gadgets.wire.plumb.test
+            spec:
+              group: wire.plumb.test
+              names: {plural: gadgets, singular: gadget, kind: Gadget, listKind: GadgetList, shortNames: [gdg]}
+              scope: Namespaced
+              versions:
+              - name: v1
+                served: true
+                storage: true
+                schema:
+                  openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
+            """)
+        try kubectlOK(["apply", "--server-side", "-f", crd])
+        try kubectlOK(["wait", "--for=condition=Established", "crd/gadgets.wire.plumb.test", "--timeout=10s"])
+        try kubectlOK(["create", "namespace", "cr"])
+        let cr = try writeFile("cr.yaml", "apiVersion: wire.plumb.test/v1\nkind: Gadget\nmetadata: {name: g1, namespace: cr}\nspec: {size: 3}\n")
+        XCTAssertEqual(try kubectlOK(["apply", "--server-side", "-f", cr]), "gadget.wire.plumb.test/g1 serverside-applied\n")
+        let list = try kubectlOK(["get", "gdg", "-n", "cr"])
+        XCTAssertTrue(list.contains("g1"), list)
+        XCTAssertEqual(try kubectlOK(["get", "gadget", "g1", "-n", "cr", "-o", "jsonpath={.spec.size}"]), "3")
+        try kubectlOK(["delete", "-f", crd])
+        let after = try kubectl(["get", "gadgets", "-n", "cr"])
+        XCTAssertNotEqual(after.status, 0)
+    }
+}
