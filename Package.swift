@@ -59,8 +59,7 @@ let package = Package(
         .testTarget(name: "PlumbYAMLTests", dependencies: ["PlumbCore", "PlumbYAML"]),
         .testTarget(name: "PlumbGitTests", dependencies: ["PlumbCore", "PlumbGit"]),
         .testTarget(
-            name: "PlumbLocalClusterTests", dependencies: ["PlumbCore", "PlumbLocalCluster"],
-            exclude: ["Fixtures"]),
+            name: "PlumbLocalClusterTests", dependencies: ["PlumbCore", "PlumbLocalCluster"]),
         .testTarget(
             name: "PlumbCLITests",
             dependencies: ["PlumbCore", "PlumbYAML", "PlumbGit", "PlumbManifests"]),

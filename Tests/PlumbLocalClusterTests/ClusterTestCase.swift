@@ -85,10 +85,10 @@ class ClusterTestCase: XCTestCase {
         XCTAssertEqual(r.status, 201, String(decoding: r.body, as: UTF8.self))
     }
 
-    /// A fixture from the kube-wire captures in /work/shared or the copy under fixtures/.
+    /// A kube-apiserver capture from the project's fixtures/kube-wire.
     func capture(_ name: String) throws -> Value {
-        let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        let local = here.appendingPathComponent("Fixtures/\(name).json")
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let local = root.appendingPathComponent("fixtures/kube-wire/\(name).json")
         return try JSONReader().parse(Array(try Data(contentsOf: local)))
     }
 }
