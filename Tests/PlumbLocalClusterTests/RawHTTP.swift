@@ -26,16 +26,20 @@ struct RawHTTP {
 
     func request(
         _ method: String, _ path: String, body: Value? = nil, contentType: String = "application/json",
-        headers: [String: String] = [:], timeout: Int = 20
+        headers: [String: String] = [:], timeout: Int = 20, hangUpAfter: Double? = nil
     ) throws -> Response {
         let bodyBytes = try body.map { v -> [UInt8] in
             if case .string(let s) = v, contentType.contains("yaml") { return Array(s.utf8) }
             return try JSONWriter().bytes(v)
         } ?? []
-        return try send(method, path, body: bodyBytes, contentType: contentType, headers: headers, timeout: timeout)
+        return try send(method, path, body: bodyBytes, contentType: contentType, headers: headers, timeout: timeout, hangUpAfter: hangUpAfter)
     }
 
-    func send(_ method: String, _ path: String, body: [UInt8], contentType: String, headers: [String: String], timeout: Int) throws -> Response {
+    /// `hangUpAfter`: the client closes the connection after that many seconds, mid-response.
+    func send(
+        _ method: String, _ path: String, body: [UInt8], contentType: String, headers: [String: String], timeout: Int,
+        hangUpAfter: Double?
+    ) throws -> Response {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure.connect }
         defer { close(fd) }
@@ -66,7 +70,9 @@ struct RawHTTP {
         }
         var data: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
+        let started = Date()
         while true {
+            if let hangUpAfter, Date().timeIntervalSince(started) > hangUpAfter { break }
             let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n <= 0 { break }
             data.append(contentsOf: buffer[0..<n])
