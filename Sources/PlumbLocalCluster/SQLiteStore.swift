@@ -10,8 +10,10 @@ final class SQLiteBackend: PersistenceBackend {
         var config = Configuration()
         config.label = "plumb-local-cluster"
         queue = try DatabaseQueue(path: path, configuration: config)
-        try queue.write { db in
+        try queue.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA journal_mode = WAL")
+        }
+        try queue.write { db in
             try db.execute(sql: "CREATE TABLE IF NOT EXISTS objects (key TEXT PRIMARY KEY NOT NULL, body BLOB NOT NULL)")
             try db.execute(sql: "CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL)")
         }

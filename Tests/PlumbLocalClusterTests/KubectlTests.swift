@@ -74,6 +74,10 @@ extension KubectlTests {
         XCTAssertTrue(yaml.contains("cpu: \"1\""), yaml)
         XCTAssertTrue(yaml.contains("memory: 1Gi"), yaml)
         XCTAssertTrue(yaml.contains("progressDeadlineSeconds: 600"), yaml)
+        // The simulated controller reports the rollout, and kubectl follows it.
+        let rollout = try kubectl(["rollout", "status", "deployment/web", "-n", "apps", "--timeout=10s"])
+        XCTAssertEqual(rollout.status, 0, rollout.stderr)
+        XCTAssertTrue(rollout.stdout.contains("successfully rolled out"), rollout.stdout)
         // Unchanged: no diff, exit 0.
         let same = try kubectl(["diff", "--server-side", "-f", file])
         XCTAssertEqual(same.status, 0, same.stdout + same.stderr)
