@@ -52,7 +52,7 @@ let package = Package(
             ]),
         .executableTarget(
             name: "Benchmarks",
-            dependencies: ["PlumbCore", "PlumbYAML", "PlumbGit", "PlumbManifests", "CYAML"],
+            dependencies: ["PlumbCore", "PlumbYAML", "PlumbGit", "PlumbManifests", "PlumbLocalCluster", "CYAML"],
             path: "Benchmarks"),
 
         .testTarget(name: "PlumbCoreTests", dependencies: ["PlumbCore"]),
