@@ -2,11 +2,13 @@ import Foundation
 import PlumbCore
 
 /// Reads the Kubernetes protobuf envelope (`k8s\0` + runtime.Unknown) that kubectl's typed
-/// clients send for `kubectl create namespace|configmap|secret|serviceaccount`, into the
-/// JSON-shaped `Value` of the object. Only the types those commands send are known.
+/// clients send for `kubectl create namespace|configmap|secret|serviceaccount|deployment|job|cronjob`,
+/// into the JSON-shaped `Value` of the object. Only the fields those commands send are known.
 enum Protobuf {
     indirect enum FieldType {
         case string, int, bool, bytes, time
+        /// Non-pointer Go fields with `omitempty`: proto always carries them, JSON leaves zero out.
+        case intOmitZero, boolOmitFalse
         case message(Schema)
         case stringMap, bytesMap
         case repeated(FieldType)
@@ -24,11 +26,57 @@ enum Protobuf {
     ])
     static let objectMeta = Schema(fields: [
         1: ("name", .string), 2: ("generateName", .string), 3: ("namespace", .string), 5: ("uid", .string),
-        6: ("resourceVersion", .string), 7: ("generation", .int), 11: ("labels", .stringMap),
+        6: ("resourceVersion", .string), 7: ("generation", .intOmitZero), 11: ("labels", .stringMap),
         12: ("annotations", .stringMap), 13: ("ownerReferences", .repeated(.message(ownerReference))),
         14: ("finalizers", .repeated(.string)),
     ])
+    static let labelSelector = Schema(fields: [
+        1: ("matchLabels", .stringMap),
+        2: ("matchExpressions", .repeated(.message(Schema(fields: [1: ("key", .string), 2: ("operator", .string), 3: ("values", .repeated(.string))])))),
+    ])
+    static let container = Schema(fields: [
+        1: ("name", .string), 2: ("image", .string), 3: ("command", .repeated(.string)), 4: ("args", .repeated(.string)),
+        5: ("workingDir", .string),
+        6: ("ports", .repeated(.message(Schema(fields: [
+            1: ("name", .string), 2: ("hostPort", .intOmitZero), 3: ("containerPort", .int), 4: ("protocol", .string), 5: ("hostIP", .string),
+        ])))),
+        7: ("env", .repeated(.message(Schema(fields: [1: ("name", .string), 2: ("value", .string)])))),
+        13: ("terminationMessagePath", .string), 14: ("imagePullPolicy", .string), 16: ("stdin", .boolOmitFalse),
+        17: ("stdinOnce", .boolOmitFalse), 18: ("tty", .boolOmitFalse), 20: ("terminationMessagePolicy", .string),
+    ])
+    static let podTemplate = Schema(fields: [
+        1: ("metadata", .message(objectMeta)),
+        2: ("spec", .message(Schema(fields: [
+            2: ("containers", .repeated(.message(container))), 3: ("restartPolicy", .string),
+            4: ("terminationGracePeriodSeconds", .int), 6: ("dnsPolicy", .string), 7: ("nodeSelector", .stringMap),
+            8: ("serviceAccountName", .string), 11: ("hostNetwork", .boolOmitFalse), 19: ("schedulerName", .string),
+            20: ("initContainers", .repeated(.message(container))),
+        ]))),
+    ])
+    static let jobSpec = Schema(fields: [
+        1: ("parallelism", .int), 2: ("completions", .int), 3: ("activeDeadlineSeconds", .int), 4: ("selector", .message(labelSelector)),
+        5: ("manualSelector", .bool), 6: ("template", .message(podTemplate)), 7: ("backoffLimit", .int),
+        8: ("ttlSecondsAfterFinished", .int), 9: ("completionMode", .string), 10: ("suspend", .bool),
+    ])
     static let schemas: [String: Schema] = [
+        "apps/v1/Deployment": Schema(fields: [
+            1: ("metadata", .message(objectMeta)),
+            2: ("spec", .message(Schema(fields: [
+                1: ("replicas", .int), 2: ("selector", .message(labelSelector)), 3: ("template", .message(podTemplate)),
+                4: ("strategy", .message(Schema(fields: [1: ("type", .string)]))), 5: ("minReadySeconds", .intOmitZero),
+                6: ("revisionHistoryLimit", .int), 7: ("paused", .boolOmitFalse), 9: ("progressDeadlineSeconds", .int),
+            ]))),
+        ]),
+        "batch/v1/Job": Schema(fields: [1: ("metadata", .message(objectMeta)), 2: ("spec", .message(jobSpec))]),
+        "batch/v1/CronJob": Schema(fields: [
+            1: ("metadata", .message(objectMeta)),
+            2: ("spec", .message(Schema(fields: [
+                1: ("schedule", .string), 2: ("startingDeadlineSeconds", .int), 3: ("concurrencyPolicy", .string),
+                4: ("suspend", .bool),
+                5: ("jobTemplate", .message(Schema(fields: [1: ("metadata", .message(objectMeta)), 2: ("spec", .message(jobSpec))]))),
+                6: ("successfulJobsHistoryLimit", .int), 7: ("failedJobsHistoryLimit", .int), 8: ("timeZone", .string),
+            ]))),
+        ]),
         "v1/Namespace": Schema(fields: [
             1: ("metadata", .message(objectMeta)),
             2: ("spec", .message(Schema(fields: [1: ("finalizers", .repeated(.string))]))),
@@ -111,7 +159,11 @@ enum Protobuf {
             let s = try r.string()
             return s.isEmpty ? nil : .string(s)
         case .int: return .int(Int64(bitPattern: try r.varint()))
+        case .intOmitZero:
+            let v = Int64(bitPattern: try r.varint())
+            return v == 0 ? nil : .int(v)
         case .bool: return .bool(try r.varint() != 0)
+        case .boolOmitFalse: return try r.varint() != 0 ? .bool(true) : nil
         case .bytes: return .string(Data(try r.lengthDelimited()).base64EncodedString())
         case .time:
             _ = try r.lengthDelimited()

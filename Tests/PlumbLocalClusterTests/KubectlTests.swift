@@ -137,3 +137,23 @@ extension KubectlTests {
         XCTAssertNotEqual(after.status, 0)
     }
 }
+
+extension KubectlTests {
+    /// `kubectl create <kind>` sends protobuf bodies; the server reads them.
+    func testImperativeCreates() throws {
+        try kubectlOK(["create", "namespace", "imp"])
+        XCTAssertEqual(try kubectlOK(["create", "deployment", "web", "--image=nginx:1.25", "--replicas=2", "--port=80", "-n", "imp"]), "deployment.apps/web created\n")
+        let d = try kubectlOK(["get", "deployment", "web", "-n", "imp", "-o", "jsonpath={.spec.replicas} {.spec.selector.matchLabels.app} {.spec.template.spec.containers[0].ports[0].containerPort} {.spec.template.spec.containers[0].imagePullPolicy}"])
+        XCTAssertEqual(d, "2 web 80 IfNotPresent")
+        try kubectlOK(["create", "job", "once", "--image=busybox", "-n", "imp", "--", "echo", "hi"])
+        XCTAssertEqual(try kubectlOK(["get", "job", "once", "-n", "imp", "-o", "jsonpath={.spec.template.spec.containers[0].command}"]), "[\"echo\",\"hi\"]")
+        try kubectlOK(["create", "secret", "generic", "creds", "--from-literal=password=hunter2", "-n", "imp"])
+        XCTAssertEqual(try kubectlOK(["get", "secret", "creds", "-n", "imp", "-o", "jsonpath={.data.password} {.type}"]), "aHVudGVyMg== Opaque")
+        try kubectlOK(["create", "configmap", "cfg", "--from-literal=a=1", "-n", "imp"])
+        try kubectlOK(["create", "serviceaccount", "robot", "-n", "imp"])
+        let all = try kubectlOK(["get", "configmaps,serviceaccounts,secrets", "-n", "imp", "-o", "name"])
+        for name in ["configmap/cfg", "serviceaccount/robot", "secret/creds"] { XCTAssertTrue(all.contains(name), all) }
+        XCTAssertEqual(try kubectlOK(["label", "configmap", "cfg", "-n", "imp", "tier=web"]), "configmap/cfg labeled\n")
+        XCTAssertEqual(try kubectlOK(["get", "configmaps", "-n", "imp", "-l", "tier=web", "-o", "name"]), "configmap/cfg\n")
+    }
+}
