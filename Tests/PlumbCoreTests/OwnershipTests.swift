@@ -27,7 +27,10 @@ final class OwnershipTests: XCTestCase {
     }
 
     func testRemovesWhatTheApplierNoLongerSends() throws {
-        let first = deploy(#"{"replicas":1,"template":{"spec":{"containers":[{"name":"a","image":"x","resources":{"limits":{"cpu":"1"}}},{"name":"b","image":"y"}]}}}"#, labels: #"{"keep":"1","drop":"2"}"#)
+        let first = deploy(
+            #"{"replicas":1,"template":{"spec":{"containers":[{"name":"a","image":"x","resources":{"limits":{"cpu":"1"}}},"#
+                + #"{"name":"b","image":"y"}]}}}"#,
+            labels: #"{"keep":"1","drop":"2"}"#)
         let (live, managed) = try apply(first, to: nil, as: "plumb", managed: [], time: t1)
         let second = deploy(#"{"template":{"spec":{"containers":[{"name":"a","image":"x"}]}}}"#, labels: #"{"keep":"1"}"#)
         let (merged, after) = try apply(second, to: live, as: "plumb", managed: managed)
@@ -115,6 +118,9 @@ final class OwnershipTests: XCTestCase {
         let (merged, again) = try apply(config, to: live, as: "plumb", managed: managed, time: t2)
         XCTAssertEqual(merged, live)
         XCTAssertEqual(again, managed, "no change: the entry keeps its time")
+        // A new co-owner changes no field but does change managedFields: it is stamped.
+        let (_, shared) = try apply(config, to: live, as: "other", managed: managed, time: t2)
+        XCTAssertEqual(shared.map(\.time), [t1, t2])
     }
 
     func testFirstApplyToAnUnmanagedObject() throws {
@@ -170,6 +176,18 @@ final class OwnershipTests: XCTestCase {
         XCTAssertThrowsError(try ServerSideApply.apply(
             live: observed, config: config, manager: "plumb", force: false, managedFields: afterStatus,
             schema: schema, time: t2))
+    }
+
+    func testNullOverAGranularMapDropsOnlyTheAppliersEntries() throws {
+        let (live, managed) = try apply(deploy(#"{"replicas":1}"#, labels: #"{"mine":"1"}"#), to: nil, as: "plumb", managed: [], time: t1)
+        var edited = live
+        edited["metadata"]?["labels"]?["theirs"] = "2"
+        let afterEdit = try ServerSideApply.update(
+            old: live, new: edited, manager: "kubectl-edit", managedFields: managed, schema: schema, time: t1)
+        let (merged, after) = try apply(deploy(#"{"replicas":1}"#, labels: "null"), to: edited, as: "plumb", managed: afterEdit)
+        XCTAssertEqual(merged[path: ["metadata", "labels"]], json(#"{"theirs":"2"}"#))
+        XCTAssertEqual(fields(after, "plumb"), ".metadata.labels\n.spec.replicas")
+        XCTAssertEqual(fields(after, "kubectl-edit"), ".metadata.labels.theirs")
     }
 
     func testInvalidInput() {

@@ -18,6 +18,8 @@ public struct Quantity: Sendable, Hashable, Comparable, CustomStringConvertible 
     public let exponent: Int
     /// How the quantity prints.
     public let format: Format
+    /// The text as written, when the server would echo it rather than recompute it.
+    private(set) var keptText: String?
 
     /// Parses a quantity as `resource.ParseQuantity` does. Amounts below one nano round up to
     /// the next nano, as the server does.
@@ -46,17 +48,24 @@ public struct Quantity: Sendable, Hashable, Comparable, CustomStringConvertible 
         guard mantissa < 1_000_000_000_000_000_000_000_000_000_000_000_000 else {
             throw QuantityError(text: text, reason: "is too large")
         }
-        if p.negative { mantissa = -mantissa }
         var format = p.format
+        // The server caps binary amounts at the largest int64.
+        if format == .binarySI && !Quantity.magnitudeBelow(mantissa, exponent, limit: Int128(Int64.max) + 1) {
+            mantissa = Int128(Int64.max)
+            exponent = 0
+        }
+        if p.negative { mantissa = -mantissa }
         // Binary amounts between 0 and 1 print as decimal ones.
         if format == .binarySI && Quantity.magnitudeBelow(mantissa, exponent, limit: 1) && mantissa != 0 {
             format = .decimalSI
         }
         self.init(mantissa: mantissa, exponent: exponent, format: format)
+        if QuantityParser.serverKeepsText(p) { keptText = text }
     }
 
     /// A quantity of `mantissa × 10^exponent`.
     public init(mantissa: Int128, exponent: Int, format: Format = .decimalSI) {
+        keptText = nil
         var m = mantissa
         var e = exponent
         while m != 0 && m % 10 == 0 {
@@ -72,11 +81,15 @@ public struct Quantity: Sendable, Hashable, Comparable, CustomStringConvertible 
     /// Whether the amount is zero.
     public var isZero: Bool { mantissa == 0 }
 
-    /// The canonical form, as the server writes it back (`1000m` → `1`, `1024Mi` → `1Gi`).
+    /// The form the server writes back (`1000m` → `1`, `1024Mi` → `1Gi`).
     public var description: String { canonical }
 
-    /// The canonical form (`resource.Quantity.String()`).
-    public var canonical: String {
+    /// What the server writes back (`resource.Quantity.String()`): the canonical form, or the
+    /// text as written where the server's parser keeps it (`1E3`, `+1`).
+    public var canonical: String { keptText ?? computedCanonical }
+
+    /// The canonical form computed from the value and format, ignoring how it was written.
+    public var computedCanonical: String {
         if mantissa == 0 { return "0" }
         var format = self.format
         if format == .binarySI {

@@ -56,7 +56,9 @@ public enum ServerSideApply {
         }
         let cmp = comparison(old: old, new: merged, schema: schema, ignoring: ignored)
         try takeOwnership(cmp, workflow: me, force: force, managers: &managers)
-        if !cmp.isSame || previous == nil || previous?.time == nil {
+        // The server stamps every apply, then restores the old stamps when nothing but stamps
+        // changed (IgnoreManagedFieldsTimestampsTransformer): a no-op apply keeps its time.
+        if !cmp.isSame || previous?.fields != managers.entries[me]?.fields || previous?.time == nil {
             managers.entries[me]?.time = time
         }
         return (merged, managers.sorted)

@@ -38,7 +38,8 @@ enum StructuredMerge {
                 } else {
                     throw MergeError(
                         path: FieldPath(path),
-                        message: "element \(index): associative list with keys has an element that omits key field \"\(k)\" (and doesn't have default value)")
+                        message: "element \(index): associative list with keys has an element that omits key field "
+                            + "\"\(k)\" (and doesn't have default value)")
                 }
             }
             return .key(sorting: fields)

@@ -31,6 +31,10 @@ extension StructuredMerge {
             return .object(out)
         case .array(let r) where node.listType != .atomic:
             return .array(try mergeList(lhs?.arrayValue ?? [], r, node: node, path: &path))
+        // A null over a granular map or list leaves its members to pruning, as structured-merge-diff does.
+        case .null where (lhs?.objectValue != nil && node.mapType != .atomic)
+            || (lhs?.arrayValue != nil && node.listType != .atomic):
+            return lhs ?? rhs
         default:
             return rhs
         }
@@ -38,7 +42,9 @@ extension StructuredMerge {
 
     /// Merges granular lists, keeping `lhs`'s items where `rhs` does not order them and
     /// `rhs`'s order for the items it names (structured-merge-diff's merge order).
-    private static func mergeList(_ lhs: [Value], _ rhs: [Value], node: MergeSchema.Node, path: inout [PathElement]) throws(MergeError) -> [Value] {
+    private static func mergeList(
+        _ lhs: [Value], _ rhs: [Value], node: MergeSchema.Node, path: inout [PathElement]
+    ) throws(MergeError) -> [Value] {
         let type = node.listType
         let rhsItems = try indexItems(rhs, type: type, path: path)
         let lhsItems = lenientIndex(lhs, type: type, path: path)
@@ -97,7 +103,9 @@ extension StructuredMerge {
     }
 
     /// Indexes a live list, skipping items without a usable key and repeated keys.
-    static func lenientIndex(_ items: [Value], type: MergeSchema.ListType, path: [PathElement]) -> [(element: PathElement, value: Value)] {
+    static func lenientIndex(
+        _ items: [Value], type: MergeSchema.ListType, path: [PathElement]
+    ) -> [(element: PathElement, value: Value)] {
         var out: [(PathElement, Value)] = []
         var seen = Set<PathElement>()
         for (i, item) in items.enumerated() {
@@ -115,10 +123,13 @@ extension StructuredMerge {
         path: inout [PathElement], into c: inout Comparison
     ) {
         var descended = false
-        switch (lhs ?? rhs, rhs ?? lhs) {
+        // A null facing an object or list compares as an empty one.
+        let left = lhs?.isNull == true && isContainer(rhs) ? nil : lhs
+        let right = rhs?.isNull == true && isContainer(lhs) ? nil : rhs
+        switch (left ?? right, right ?? left) {
         case (.object(let l)?, .object(let r)?) where node.mapType != .atomic && !(l.isEmpty && r.isEmpty):
-            let lo = lhs?.objectValue ?? ValueObject()
-            let ro = rhs?.objectValue ?? ValueObject()
+            let lo = left?.objectValue ?? ValueObject()
+            let ro = right?.objectValue ?? ValueObject()
             for key in lo.keys + ro.keys.filter({ lo[$0] == nil }) {
                 let (child, childNamed) = node.child(key)
                 path.append(.field(key))
@@ -128,8 +139,8 @@ extension StructuredMerge {
             descended = true
             if named && node.mapType == .fields { return }
         case (.array(let l)?, .array(let r)?) where node.listType != .atomic && !(l.isEmpty && r.isEmpty):
-            let li = lenientIndex(lhs?.arrayValue ?? [], type: node.listType, path: path)
-            let ri = lenientIndex(rhs?.arrayValue ?? [], type: node.listType, path: path)
+            let li = lenientIndex(left?.arrayValue ?? [], type: node.listType, path: path)
+            let ri = lenientIndex(right?.arrayValue ?? [], type: node.listType, path: path)
             let lm = Dictionary(li.map { ($0.element, $0.value) }, uniquingKeysWith: { a, _ in a })
             let rm = Dictionary(ri.map { ($0.element, $0.value) }, uniquingKeysWith: { a, _ in a })
             for e in li.map(\.element) + ri.map(\.element).filter({ lm[$0] == nil }) {
@@ -149,6 +160,13 @@ extension StructuredMerge {
             c.removed.insert(here)
         } else if !descended && lhs != rhs {
             c.modified.insert(here)
+        }
+    }
+
+    private static func isContainer(_ v: Value?) -> Bool {
+        switch v {
+        case .object?, .array?: return true
+        default: return false
         }
     }
 
