@@ -2,7 +2,7 @@ import CYAML
 import PlumbCore
 
 /// Builds one document's `Value` straight from libyaml events, with no node tree in between.
-/// Containers collect their members on shared scratch stacks and are copied out once, at their
+/// Containers collect their members on shared scratch stacks and are moved out once, at their
 /// end event, so each map or list costs one allocation.
 struct DocumentBuilder: ~Copyable {
     /// A map or list still open.
@@ -17,6 +17,7 @@ struct DocumentBuilder: ~Copyable {
         var keyIsMerge = false
         var key = ""
         var keyLine = 0
+        var keyHash: UInt32 = 0
         /// What few frames need (an anchor, merge keys, a key index), kept out of line so that
         /// the common frame stays small and cheap to move.
         var extras: Extras?
@@ -37,21 +38,24 @@ struct DocumentBuilder: ~Copyable {
 
     let file: String
     let options: YAMLOptions
-    private var frames: [Frame] = []
+    private var frames = ScratchStack<Frame>(capacity: 32)
     private var values = ScratchStack<Value>(capacity: 256)
     private var entries = ScratchStack<ValueObject.Entry>(capacity: 256)
-    private var keyLines = ScratchStack<Int>(capacity: 256)
+    /// Per member of the open maps: a cheap hash of its key, so duplicate checks rarely compare
+    /// strings, and the key's line, for the duplicate-key message.
+    private var keyInfo = ScratchStack<KeyInfo>(capacity: 256)
     private var anchors: [String: Anchor] = [:]
-    private var strings = StringCache()
+    private var strings: StringCache
     private var total = 0
     private var aliased = 0
     private(set) var root: Value?
     private(set) var rootLine = 1
     private(set) var rootColumn = 1
 
-    init(file: String, options: YAMLOptions) {
+    init(file: String, options: YAMLOptions, inputBytes: Int) {
         self.file = file
         self.options = options
+        strings = StringCache(inputBytes: inputBytes)
     }
 
     private func error(_ line: Int, _ column: Int, _ message: String) -> YAMLError {
@@ -59,10 +63,10 @@ struct DocumentBuilder: ~Copyable {
     }
 
     mutating func startDocument() {
-        frames.removeAll(keepingCapacity: true)
+        frames.removeAll()
         values.removeAll()
         entries.removeAll()
-        keyLines.removeAll()
+        keyInfo.removeAll()
         anchors.removeAll()
         total = 0
         aliased = 0
@@ -84,8 +88,8 @@ struct DocumentBuilder: ~Copyable {
 
     // MARK: events
 
-    mutating func scalar(_ s: yaml_event_t, line: Int, column: Int) throws(YAMLError) {
-        let data = s.data.scalar
+    mutating func scalar(_ event: UnsafePointer<yaml_event_t>, line: Int, column: Int) throws(YAMLError) {
+        let data = event.pointee.data.scalar
         let bytes = UnsafeBufferPointer(start: data.value, count: data.length)
         total += 1
         let value: Value
@@ -99,12 +103,20 @@ struct DocumentBuilder: ~Copyable {
             case .failure(let m): throw error(line, column, m.text)
             }
         } else if data.plain_implicit != 0 {
-            if expectsKey && data.length == 2 && bytes[0] == UInt8(ascii: "<") && bytes[1] == UInt8(ascii: "<") {
-                return setMergeKey(line: line, column: column)
+            if expectsKey {
+                if data.length == 2 && bytes[0] == UInt8(ascii: "<") && bytes[1] == UInt8(ascii: "<") {
+                    return setMergeKey(line: line, column: column)
+                }
+                if data.anchor == nil && ScalarResolver.resolveNonString(bytes) == nil {
+                    // The common key: plain text, hashed from its bytes, never wrapped in a Value.
+                    frames[frames.count - 1].size += 1
+                    let hash = KeyInfo.hash(bytes)
+                    return try setKey(strings.make(bytes, hash: hash), hash: hash, line: line, column: column)
+                }
             }
-            value = ScalarResolver.resolveNonString(bytes) ?? .string(strings.make(bytes))
+            value = ScalarResolver.resolveNonString(bytes) ?? .string(strings.make(bytes, hash: KeyInfo.hash(bytes)))
         } else {
-            value = .string(strings.make(bytes))
+            value = .string(strings.make(bytes, hash: KeyInfo.hash(bytes)))
         }
         if let anchor = data.anchor { anchors[String(cString: anchor)] = Anchor(value: value, size: 1) }
         try deliver(value, size: 1, line: line, column: column)
@@ -112,10 +124,11 @@ struct DocumentBuilder: ~Copyable {
 
     mutating func alias(_ name: UnsafeMutablePointer<yaml_char_t>, line: Int, column: Int) throws(YAMLError) {
         let anchorName = String(cString: name)
+        // An alias inside the node its anchor names would expand forever.
+        if frames.contains(where: { $0.extras?.anchor == anchorName }) {
+            throw error(line, column, "anchor '\(anchorName)' value contains itself")
+        }
         guard let target = anchors[anchorName] else {
-            if frames.contains(where: { $0.extras?.anchor == anchorName }) {
-                throw error(line, column, "anchor '\(anchorName)' value contains itself")
-            }
             throw error(line, column, "unknown anchor '\(anchorName)' referenced")
         }
         total += target.size
@@ -150,22 +163,22 @@ struct DocumentBuilder: ~Copyable {
             throw error(line, column, "nesting deeper than \(options.maxDepth) levels")
         }
         total += 1
-        frames.append(Frame(isMapping: mapping, start: mapping ? entries.count : values.count, line: line, column: column))
+        frames.push(Frame(isMapping: mapping, start: mapping ? entries.count : values.count, line: line, column: column))
         if let anchor { extras(frames.count - 1).anchor = String(cString: anchor) }
     }
 
     mutating func endSequence() throws(YAMLError) {
-        let f = frames.removeLast()
+        let f = frames.pop()
         let v = Value.array(values.popArray(from: f.start))
         if let a = f.extras?.anchor { anchors[a] = Anchor(value: v, size: f.size) }
         try deliver(v, size: f.size, line: f.line, column: f.column)
     }
 
     mutating func endMapping() throws(YAMLError) {
-        let f = frames.removeLast()
+        let f = frames.pop()
         let object: ValueObject
         let members = entries.popArray(from: f.start)
-        keyLines.truncate(to: f.start)
+        keyInfo.truncate(to: f.start)
         if let extras = f.extras, !extras.merges.isEmpty {
             object = MergeKeys.apply(explicit: members, mergedAt: extras.mergeAt - f.start, sources: extras.merges)
         } else {
@@ -206,23 +219,30 @@ struct DocumentBuilder: ~Copyable {
             try addMergeSource(v, line: line, column: column)
         } else {
             frames[top].hasKey = false
-            entries.push(ValueObject.Entry(key: frames[top].key, value: v))
-            keyLines.push(frames[top].keyLine)
+            var key = ""
+            swap(&key, &frames[top].key)
+            entries.push(ValueObject.Entry(key: key, value: v))
+            keyInfo.push(KeyInfo(hash: frames[top].keyHash, line: Int32(truncatingIfNeeded: frames[top].keyLine)))
         }
     }
 
     private mutating func setKey(_ v: Value, line: Int, column: Int) throws(YAMLError) {
-        guard let key = KeyString.of(v) else {
+        guard var key = KeyString.of(v) else {
             throw error(line, column, "map key must be a string, number or boolean, not \(v.typeName)")
         }
+        let hash = key.withUTF8 { KeyInfo.hash($0) }
+        try setKey(key, hash: hash, line: line, column: column)
+    }
+
+    private mutating func setKey(_ key: String, hash: UInt32, line: Int, column: Int) throws(YAMLError) {
         let top = frames.count - 1
         let start = frames[top].start
         let count = entries.count - start
-        if count < 16 {
+        if count < 32 {
             var i = start
             while i < entries.count {
-                if entries[i].key == key {
-                    throw error(line, column, "mapping key \"\(key)\" already defined at line \(keyLines[i])")
+                if keyInfo[i].hash == hash && entries[i].key == key {
+                    throw error(line, column, "mapping key \"\(key)\" already defined at line \(keyInfo[i].line)")
                 }
                 i += 1
             }
@@ -235,10 +255,11 @@ struct DocumentBuilder: ~Copyable {
                 extras.keyIndex = index
             }
             if let i = extras.keyIndex![key] {
-                throw error(line, column, "mapping key \"\(key)\" already defined at line \(keyLines[i])")
+                throw error(line, column, "mapping key \"\(key)\" already defined at line \(keyInfo[i].line)")
             }
             extras.keyIndex![key] = entries.count
         }
+        frames[top].keyHash = hash
         frames[top].hasKey = true
         frames[top].key = key
         frames[top].keyLine = line
@@ -260,5 +281,32 @@ struct DocumentBuilder: ~Copyable {
         default:
             throw error(line, column, "map merge requires map or sequence of maps as the value")
         }
+    }
+}
+
+/// A map member's key hash and line, kept beside the members while the map is open.
+struct KeyInfo {
+    var hash: UInt32
+    var line: Int32
+
+    /// A cheap hash of a string's bytes: its length and its first, middle and last eight bytes.
+    @inline(__always)
+    static func hash(_ b: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        let n = b.count
+        var x = UInt64(n) &* 0x9E37_79B9_7F4A_7C15
+        if n >= 8 {
+            let raw = UnsafeRawPointer(b.baseAddress!)
+            x ^= raw.loadUnaligned(as: UInt64.self)
+            x = (x ^ (x >> 29)) &* 0xBF58_476D_1CE4_E5B9
+            if n > 16 {
+                x ^= raw.loadUnaligned(fromByteOffset: n / 2 - 4, as: UInt64.self)
+                x = (x ^ (x >> 29)) &* 0xBF58_476D_1CE4_E5B9
+            }
+            x ^= raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+        } else {
+            for c in b { x = (x << 8) | UInt64(c) }
+        }
+        x = (x ^ (x >> 31)) &* 0x94D0_49BB_1331_11EB
+        return UInt32(truncatingIfNeeded: x ^ (x >> 32))
     }
 }

@@ -5,36 +5,67 @@ import PlumbCore
 /// with base 0 (after removing `_`: `0x`, `0o`, `0b`, and `0777` octal) and a float pattern.
 /// Timestamps stay strings (go-yaml v2 hands them to `interface{}` as their text).
 enum ScalarResolver {
-    /// Bools, nulls and the special floats, packed as (length << 56 | bytes) for one lookup.
-    private static let words: [UInt64: Value] = {
-        var table: [UInt64: Value] = [:]
-        func add(_ value: Value, _ spellings: [String]) {
-            for s in spellings {
-                let bytes = Array(s.utf8)
-                bytes.withUnsafeBufferPointer { table[pack($0)!] = value }
-            }
-        }
-        add(.bool(true), ["y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"])
-        add(.bool(false), ["n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"])
-        add(.null, ["~", "null", "Null", "NULL"])
-        add(.double(.nan), [".nan", ".NaN", ".NAN"])
-        add(.double(.infinity), [".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"])
-        add(.double(-.infinity), ["-.inf", "-.Inf", "-.INF"])
-        return table
-    }()
-
+    /// Whether `b` spells `lower` in lower case, Capitalized or UPPER case (YAML 1.1's spellings).
     @inline(__always)
-    private static func pack(_ b: UnsafeBufferPointer<UInt8>) -> UInt64? {
-        guard b.count <= 7 else { return nil }
-        var x = UInt64(b.count) << 56
-        for i in 0..<b.count { x |= UInt64(b[i]) << (8 * UInt64(i)) }
-        return x
+    private static func spells(_ b: UnsafeBufferPointer<UInt8>, from offset: Int, _ lower: StaticString) -> Bool {
+        let n = lower.utf8CodeUnitCount
+        guard b.count - offset == n else { return false }
+        let w = lower.utf8Start
+        let firstUpper = b[offset] == w[0] &- 32
+        guard firstUpper || b[offset] == w[0] else { return false }
+        guard n > 1 else { return true }
+        let restUpper = b[offset + 1] == w[1] &- 32
+        if restUpper && !firstUpper { return false }
+        for k in 1..<n where b[offset + k] != (restUpper ? w[k] &- 32 : w[k]) { return false }
+        return true
     }
 
+    /// Bools, nulls and the special floats: go-yaml v2's table of words.
     @inline(__always)
     private static func word(_ b: UnsafeBufferPointer<UInt8>) -> Value? {
-        guard b.count <= 5, let key = pack(b) else { return nil }
-        return words[key]
+        guard b.count <= 5, let first = b.first else { return nil }
+        switch first {
+        case UInt8(ascii: "y"), UInt8(ascii: "Y"):
+            if b.count == 1 || spells(b, from: 0, "yes") { return .bool(true) }
+        case UInt8(ascii: "n"), UInt8(ascii: "N"):
+            if b.count == 1 || spells(b, from: 0, "no") { return .bool(false) }
+            if spells(b, from: 0, "null") { return .null }
+        case UInt8(ascii: "t"), UInt8(ascii: "T"):
+            if spells(b, from: 0, "true") { return .bool(true) }
+        case UInt8(ascii: "f"), UInt8(ascii: "F"):
+            if spells(b, from: 0, "false") { return .bool(false) }
+        case UInt8(ascii: "o"), UInt8(ascii: "O"):
+            if spells(b, from: 0, "on") { return .bool(true) }
+            if spells(b, from: 0, "off") { return .bool(false) }
+        case UInt8(ascii: "~"):
+            if b.count == 1 { return .null }
+        case UInt8(ascii: "."):
+            return dotWord(b, from: 1, negative: false)
+        case UInt8(ascii: "+"), UInt8(ascii: "-"):
+            guard b.count > 1, b[1] == UInt8(ascii: ".") else { return nil }
+            if let v = dotWord(b, from: 2, negative: first == UInt8(ascii: "-")), case .double(let d) = v, d.isInfinite {
+                return v
+            }
+        default:
+            break
+        }
+        return nil
+    }
+
+    /// `.inf`, `.nan` and their spellings, after the dot.
+    @inline(__always)
+    private static func dotWord(_ b: UnsafeBufferPointer<UInt8>, from offset: Int, negative: Bool) -> Value? {
+        if spells(b, from: offset, "inf") { return .double(negative ? -.infinity : .infinity) }
+        // NaN is spelled nan, NaN or NAN (not Nan).
+        guard b.count - offset == 3 else { return nil }
+        switch (b[offset], b[offset + 1], b[offset + 2]) {
+        case (UInt8(ascii: "n"), UInt8(ascii: "a"), UInt8(ascii: "n")),
+            (UInt8(ascii: "N"), UInt8(ascii: "a"), UInt8(ascii: "N")),
+            (UInt8(ascii: "N"), UInt8(ascii: "A"), UInt8(ascii: "N")):
+            return .double(.nan)
+        default:
+            return nil
+        }
     }
 
     /// Makes a String from bytes already known to be valid UTF-8.
@@ -84,6 +115,24 @@ enum ScalarResolver {
         return stripped.withUnsafeBufferPointer { numberWithoutUnderscores($0) }
     }
 
+    /// Whether the text (without `_`) is an unsigned integer literal Go's ParseUint accepts,
+    /// whatever its size: the integers Plumb keeps as doubles when they pass Int64.max.
+    static func isUnsignedIntegerLiteral(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        let s = b.filter { $0 != UInt8(ascii: "_") }
+        guard let first = s.first, first != UInt8(ascii: "+"), first != UInt8(ascii: "-") else { return false }
+        var i = 0
+        var radix: UInt64 = 10
+        if s[0] == UInt8(ascii: "0") && s.count > 1 {
+            switch s[1] {
+            case UInt8(ascii: "x"), UInt8(ascii: "X"): radix = 16; i = 2
+            case UInt8(ascii: "b"), UInt8(ascii: "B"): radix = 2; i = 2
+            case UInt8(ascii: "o"), UInt8(ascii: "O"): radix = 8; i = 2
+            default: radix = 8; i = 1
+            }
+        }
+        return i < s.count && s[i...].allSatisfy { digitValue($0) < radix }
+    }
+
     private static func digitValue(_ c: UInt8) -> UInt64 {
         switch c {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): return UInt64(c - UInt8(ascii: "0"))
@@ -114,10 +163,8 @@ enum ScalarResolver {
             default: radix = 8; i += 1
             }
         }
-        var bigUnsigned: Double?
         if i < n {
             var magnitude: UInt64 = 0
-            var approximate = 0.0
             var overflow = false
             var valid = true
             for j in i..<n {
@@ -127,9 +174,7 @@ enum ScalarResolver {
                 let (a, o2) = m.addingReportingOverflow(d)
                 if o1 || o2 { overflow = true }
                 magnitude = a
-                approximate = approximate * Double(radix) + Double(d)
             }
-            if valid && overflow && !signed { bigUnsigned = approximate }
             if valid && !overflow {
                 if negative {
                     if magnitude <= UInt64(Int64.max) { return .int(-Int64(magnitude)) }
@@ -143,10 +188,8 @@ enum ScalarResolver {
                 }
             }
         }
-        if let f = yamlStyleFloat(s) { return f }
-        // The fork reads unsigned integers past 64 bits as big ints; Plumb keeps them as floats.
-        if let big = bigUnsigned { return .double(big) }
-        return nil
+        // Past 64 bits, decimal integers read as floats; other bases stay strings (kubectl 1.32).
+        return yamlStyleFloat(s)
     }
 
     /// The float pattern of sigs.k8s.io/yaml's go-yaml v2 fork,

@@ -30,18 +30,35 @@ struct ScratchStack<Element>: ~Copyable {
         capacity *= 2
     }
 
+    /// In-place access: no copy of the element, no uniqueness check.
     @inline(__always)
-    subscript(i: Int) -> Element { base[i] }
+    subscript(i: Int) -> Element {
+        unsafeAddress { UnsafePointer(base + i) }
+        unsafeMutableAddress { base + i }
+    }
+
+    /// Moves the top element out.
+    @inline(__always)
+    mutating func pop() -> Element {
+        count -= 1
+        return (base + count).move()
+    }
+
+    func contains(where predicate: (Element) -> Bool) -> Bool {
+        for i in 0..<count where predicate(base[i]) { return true }
+        return false
+    }
 
     /// Moves the elements from `start` to the top into a new array and pops them.
     mutating func popArray(from start: Int) -> [Element] {
         let n = count - start
         guard n > 0 else { return [] }
-        let source = base + start
-        let result = [Element](unsafeUninitializedCapacity: n) { buffer, initialized in
-            buffer.baseAddress!.moveInitialize(from: source, count: n)
-            initialized = n
-        }
+        // reserveCapacity is inlined and specialized here, so the array's storage type comes
+        // from a cached metadata accessor; `init(unsafeUninitializedCapacity:)` goes through a
+        // generic runtime path that looks the storage type up in a hash map on every call.
+        var result: [Element] = []
+        result.reserveCapacity(n)
+        for i in start..<count { result.append((base + i).move()) }
         count = start
         return result
     }

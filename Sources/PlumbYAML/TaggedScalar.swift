@@ -30,7 +30,7 @@ enum TaggedScalar {
                 return .success(v)
             case ("float", .int(let i)):
                 return .success(.double(Double(i)))
-            case ("int", .double) where isUnsignedInteger(b):
+            case ("int", .double) where ScalarResolver.isUnsignedIntegerLiteral(b):
                 return .success(v)
             default:
                 return mismatch(ScalarResolver.string(b), "!!" + name)
@@ -57,11 +57,6 @@ enum TaggedScalar {
             }
         }
         return .failure(Message("cannot decode \(resolved) `\(text)` as a \(tag)"))
-    }
-
-    private static func isUnsignedInteger(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
-        !b.contains(UInt8(ascii: ".")) && !b.contains(UInt8(ascii: "e")) && !b.contains(UInt8(ascii: "E"))
-            || b.starts(with: "0x".utf8) || b.starts(with: "0X".utf8)
     }
 
     /// go-yaml's quick check before its timestamp layouts: four digits and a dash.

@@ -19,6 +19,15 @@ public struct YAMLDocument: Sendable, Equatable {
 }
 
 /// Reads YAML into `Value`s with the scalar rules kubectl applies (go-yaml v2, YAML 1.1).
+///
+/// Where Plumb keeps more than kubectl's YAML-to-JSON step would:
+/// - floats stay doubles even when integral (`1e3` is `.double(1000)`, where kubectl's JSON says
+///   `1000`), so that writing a value back keeps its type; `.nan` and `.inf` are kept too;
+/// - integers past Int64 (go-yaml's uint64 and big ints) become doubles.
+///
+/// As kubectl does: map keys become strings (`1` → "1", `true` → "true", `y` → "true"), timestamps
+/// stay strings, unknown tags (`!foo`) leave the text as a string, `!!binary` is decoded.
+/// Unlike go-yaml v2, a merge key (`<<`) never overrides a key written in the map, wherever it is.
 public enum YAML {
     /// The version of libyaml Plumb reads YAML with.
     public static var libyamlVersion: String { String(cString: yaml_get_version_string()) }
@@ -48,29 +57,29 @@ public enum YAML {
         }
         guard !bytes.isEmpty else { return [] }
         let parser = try LibYAMLParser(bytes, file: file)
-        var builder = DocumentBuilder(file: file, options: options)
+        var builder = DocumentBuilder(file: file, options: options, inputBytes: bytes.count)
         var documents: [YAMLDocument] = []
         var index = 0
         while true {
             try parser.next()
-            let event = parser.event.pointee
-            let line = Int(event.start_mark.line) + 1
-            let column = Int(event.start_mark.column) + 1
-            switch event.type {
+            let event = parser.event
+            let line = Int(event.pointee.start_mark.line) + 1
+            let column = Int(event.pointee.start_mark.column) + 1
+            switch event.pointee.type {
             case YAML_SCALAR_EVENT:
                 try builder.scalar(event, line: line, column: column)
             case YAML_MAPPING_START_EVENT:
                 try builder.startContainer(
-                    mapping: true, anchor: event.data.mapping_start.anchor, line: line, column: column)
+                    mapping: true, anchor: event.pointee.data.mapping_start.anchor, line: line, column: column)
             case YAML_MAPPING_END_EVENT:
                 try builder.endMapping()
             case YAML_SEQUENCE_START_EVENT:
                 try builder.startContainer(
-                    mapping: false, anchor: event.data.sequence_start.anchor, line: line, column: column)
+                    mapping: false, anchor: event.pointee.data.sequence_start.anchor, line: line, column: column)
             case YAML_SEQUENCE_END_EVENT:
                 try builder.endSequence()
             case YAML_ALIAS_EVENT:
-                try builder.alias(event.data.alias.anchor, line: line, column: column)
+                try builder.alias(event.pointee.data.alias.anchor, line: line, column: column)
             case YAML_DOCUMENT_START_EVENT:
                 index += 1
                 builder.startDocument()

@@ -13,7 +13,7 @@ enum YAMLScalarText {
     enum Style { case plain, singleQuoted, doubleQuoted, literal }
 
     static func writeKey(_ s: String, into out: inout [UInt8]) {
-        switch style(s, allowBlock: false) {
+        switch style(s, allowBlock: false, isKey: true) {
         case .plain: out.append(contentsOf: s.utf8)
         case .singleQuoted: writeSingleQuoted(s, into: &out)
         case .doubleQuoted, .literal: writeDoubleQuoted(s, into: &out)
@@ -29,52 +29,40 @@ enum YAMLScalarText {
         }
     }
 
-    static func style(_ s: String, allowBlock: Bool) -> Style {
-        let u = s.utf8
+    static func style(_ s: String, allowBlock: Bool, isKey: Bool = false) -> Style {
+        let u = Array(s.utf8)
         guard let first = u.first, let last = u.last else { return .doubleQuoted }
         var hasNewline = false
         var needsEscape = false
         var syntaxUnsafe = false
-        var previous: UInt8 = 0
-        var iterator = u.makeIterator()
-        var index = 0
-        while let c = iterator.next() {
+        for (k, c) in u.enumerated() {
+            let next = k + 1 < u.count ? u[k + 1] : 0
+            let afterNext = k + 2 < u.count ? u[k + 2] : 0
             switch c {
             case 0x0A: hasNewline = true
-            case 0x09: syntaxUnsafe = true
-            case 0x00..<0x20, 0x7F: needsEscape = true
-            case UInt8(ascii: "#") where previous == 0x20: syntaxUnsafe = true
-            case 0x20 where previous == UInt8(ascii: ":"): syntaxUnsafe = true
-            case 0xC2 where index + 1 < u.count:
-                // C1 controls, NEL (U+0085, a line break to YAML) included, must be escaped.
-                if u[u.index(u.startIndex, offsetBy: index + 1)] < 0xA0 { needsEscape = true }
-            case 0xE2, 0xEF:
-                // U+2028, U+2029 (line breaks), U+FEFF (BOM), U+FFFE and U+FFFF must be escaped.
-                if index + 2 < u.count {
-                    let b1 = u[u.index(u.startIndex, offsetBy: index + 1)]
-                    let b2 = u[u.index(u.startIndex, offsetBy: index + 2)]
-                    if (c == 0xE2 && b1 == 0x80 && (b2 == 0xA8 || b2 == 0xA9)) || (c == 0xEF && b1 == 0xBB && b2 == 0xBF)
-                        || (c == 0xEF && b1 == 0xBF && b2 >= 0xBE)
-                    {
-                        needsEscape = true
-                    }
-                }
+            case 0x00..<0x20, 0x7F: needsEscape = true  // tabs too, as libyaml's emitter does
+            case UInt8(ascii: "#") where k > 0 && u[k - 1] == 0x20: syntaxUnsafe = true
+            case UInt8(ascii: ":") where next == 0x20: syntaxUnsafe = true
+            // C1 controls (NEL, U+0085, is a line break to YAML) must be escaped,
+            case 0xC2 where next < 0xA0: needsEscape = true
+            // and so must U+2028 and U+2029 (line breaks), U+FEFF (BOM), U+FFFE and U+FFFF.
+            case 0xE2 where next == 0x80 && (afterNext == 0xA8 || afterNext == 0xA9): needsEscape = true
+            case 0xEF where (next == 0xBB && afterNext == 0xBF) || (next == 0xBF && afterNext >= 0xBE):
+                needsEscape = true
             default: break
             }
-            previous = c
-            index += 1
         }
         if needsEscape { return .doubleQuoted }
         if hasNewline {
-            return allowBlock && literalIsSafe(s) ? .literal : .doubleQuoted
+            return allowBlock && literalIsSafe(u) ? .literal : .doubleQuoted
         }
-        if ScalarResolver.resolvesToNonString(s) || isBase60Float(u) || s == "<<" { return .doubleQuoted }
+        if ScalarResolver.resolvesToNonString(s) || isBase60Float(u) || looksLikeTimestamp(u) || (isKey && s == "<<") {
+            return .doubleQuoted
+        }
         if syntaxUnsafe || first == 0x20 || last == 0x20 || last == UInt8(ascii: ":") { return .singleQuoted }
         switch first {
         case UInt8(ascii: "-"), UInt8(ascii: "?"), UInt8(ascii: ":"):
-            if u.count == 1 { return .singleQuoted }
-            let second = u[u.index(after: u.startIndex)]
-            if second == 0x20 { return .singleQuoted }
+            if u.count == 1 || u[1] == 0x20 { return .singleQuoted }
             if s.hasPrefix("---") { return .singleQuoted }
         case UInt8(ascii: ","), UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "{"), UInt8(ascii: "}"),
             UInt8(ascii: "#"), UInt8(ascii: "&"), UInt8(ascii: "*"), UInt8(ascii: "!"), UInt8(ascii: "|"),
@@ -88,19 +76,20 @@ enum YAMLScalarText {
         return .plain
     }
 
-    /// Literal blocks keep text exactly when it has content and no carriage returns.
-    private static func literalIsSafe(_ s: String) -> Bool {
+    /// Literal blocks keep text exactly and survive editors when the text has content and no
+    /// line ends in a space (libyaml's emitter refuses those too).
+    private static func literalIsSafe(_ u: [UInt8]) -> Bool {
         var hasContent = false
-        for c in s.utf8 {
-            if c == 0x0D { return false }
-            if c != 0x20 && c != 0x0A && c != 0x09 { hasContent = true }
+        for (k, c) in u.enumerated() {
+            if c == 0x20 && (k + 1 == u.count || u[k + 1] == 0x0A) { return false }
+            if c != 0x20 && c != 0x0A { hasContent = true }
         }
         return hasContent
     }
 
     /// go-yaml quotes what YAML 1.1 would read as a base-60 number (`190:20:30`).
-    private static func isBase60Float(_ u: String.UTF8View) -> Bool {
-        var bytes = Array(u)
+    private static func isBase60Float(_ u: [UInt8]) -> Bool {
+        var bytes = u
         guard bytes.contains(UInt8(ascii: ":")) else { return false }
         if let f = bytes.first, f == UInt8(ascii: "+") || f == UInt8(ascii: "-") { bytes.removeFirst() }
         let isDigit = { (c: UInt8) in c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") }
@@ -123,6 +112,20 @@ enum YAMLScalarText {
             while i < bytes.count && (isDigit(bytes[i]) || bytes[i] == UInt8(ascii: "_")) { i += 1 }
         }
         return i == bytes.count
+    }
+
+    /// go-yaml quotes what it would read as a timestamp (`2001-12-14`, `2001-12-14T21:59:43Z`).
+    private static func looksLikeTimestamp(_ u: [UInt8]) -> Bool {
+        func digits(_ from: Int, _ min: Int, _ max: Int) -> Int? {
+            var i = from
+            while i < u.count && i - from < max && u[i] >= UInt8(ascii: "0") && u[i] <= UInt8(ascii: "9") { i += 1 }
+            return i - from >= min ? i : nil
+        }
+        guard let year = digits(0, 4, 4), year < u.count, u[year] == UInt8(ascii: "-"),
+            let month = digits(year + 1, 1, 2), month < u.count, u[month] == UInt8(ascii: "-"),
+            let day = digits(month + 1, 1, 2)
+        else { return false }
+        return day == u.count || [UInt8(ascii: "T"), UInt8(ascii: "t"), 0x20].contains(u[day])
     }
 
     static func writeSingleQuoted(_ s: String, into out: inout [UInt8]) {

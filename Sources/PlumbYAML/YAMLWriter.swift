@@ -5,7 +5,8 @@ import PlumbCore
 /// reads back (with `YAML.parseDocuments`) as an equal `Value`; doubles keep a `.0` or an
 /// exponent so that they stay doubles.
 public struct YAMLWriter: Sendable {
-    /// Whether map keys are written sorted (as kubectl does) rather than in document order.
+    /// Whether map keys are written in kubectl's order (go-yaml v2's natural sort) rather than
+    /// in document order.
     public var sortKeys: Bool
 
     /// Creates a writer.
@@ -49,7 +50,7 @@ public struct YAMLWriter: Sendable {
     }
 
     private func writeMapping(_ o: ValueObject, indent: Int, firstLineStarted: Bool, into out: inout [UInt8]) {
-        let entries = sortKeys ? o.sortedEntries : o.entries
+        let entries = sortKeys ? o.entries.sorted { KeyOrder.less($0.key, $1.key) } : o.entries
         for (i, e) in entries.enumerated() {
             if i > 0 || !firstLineStarted { spaces(indent, &out) }
             if e.key.utf8.count > 1000 {

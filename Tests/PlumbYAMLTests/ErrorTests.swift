@@ -60,6 +60,7 @@ final class ErrorTests: XCTestCase {
     func testUnknownAndRecursiveAliases() {
         XCTAssertEqual(error("a: 1\nb: *nope\n"), "bad.yaml:2:4: unknown anchor 'nope' referenced")
         XCTAssertEqual(error("a: &x [1, *x]\n"), "bad.yaml:1:11: anchor 'x' value contains itself")
+        XCTAssertEqual(error("a: &x 1\nb: &x {c: *x}\n"), "bad.yaml:2:11: anchor 'x' value contains itself")
         // Anchors do not carry over to the next document.
         XCTAssertEqual(error("a: &x 1\n---\nb: *x\n"), "bad.yaml:3:4: unknown anchor 'x' referenced")
     }

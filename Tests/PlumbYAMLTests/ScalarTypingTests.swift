@@ -12,7 +12,7 @@ final class ScalarTypingTests: XCTestCase {
         ("false", false), ("False", false), ("FALSE", false),
         ("on", true), ("On", true), ("ON", true),
         ("off", false), ("Off", false), ("OFF", false),
-        ("yES", "yES"), ("tRUE", "tRUE"), ("nope", "nope"), ("onion", "onion"),
+        ("yES", "yES"), ("tRUE", "tRUE"), ("nO", "nO"), ("oFF", "oFF"), ("FaLsE", "FaLsE"), ("NuLL", "NuLL"), ("nope", "nope"), ("onion", "onion"),
         // Nulls.
         ("~", nil), ("null", nil), ("Null", nil), ("NULL", nil), ("", nil), ("nULL", "nULL"),
         // Integers: Go's ParseInt with base 0 after dropping underscores.
@@ -22,7 +22,7 @@ final class ScalarTypingTests: XCTestCase {
         ("9223372036854775807", .int(Int64.max)), ("-9223372036854775808", .int(Int64.min)),
         ("9223372036854775808", .double(9_223_372_036_854_775_808.0)),
         ("18446744073709551615", .double(18_446_744_073_709_551_615.0)),
-        ("08", .double(8)), ("09.5", 9.5), ("0x", "0x"), ("+", "+"), ("1__0", 10),
+        ("08", .double(8)), ("09.5", 9.5), ("0x", "0x"), ("0xFFFFFFFFFFFFFFFFFF", "0xFFFFFFFFFFFFFFFFFF"), ("0xFFFFFFFFFFFFFFFF", .double(18_446_744_073_709_551_615.0)), ("+", "+"), ("1__0", 10),
         // Floats.
         ("1.5", 1.5), ("1.10", 1.1), (".5", 0.5), ("-.5", -0.5), ("+.5", 0.5), ("1.0", 1.0),
         ("1e3", 1000.0), ("1E+3", 1000.0), ("1.5e-3", 0.0015), ("1.", 1.0), (".5e3", 500.0),
@@ -31,6 +31,7 @@ final class ScalarTypingTests: XCTestCase {
         ("+.inf", .double(.infinity)), ("-.inf", .double(-.infinity)), ("-.Inf", .double(-.infinity)),
         (".nan", .double(.nan)), (".NaN", .double(.nan)), (".NAN", .double(.nan)), (".Nan", ".Nan"),
         ("inf", "inf"), ("nan", "nan"),
+        (".iNF", ".iNF"), ("-.nan", "-.nan"), ("+.nan", "+.nan"), ("+.INF", .double(.infinity)),
         // Things that stay strings in kubectl.
         ("190:20:30", "190:20:30"), ("12:30", "12:30"), ("2001-12-14", "2001-12-14"),
         ("2001-12-14T21:59:43.10-05:00", "2001-12-14T21:59:43.10-05:00"), ("1.2.3", "1.2.3"),
@@ -44,7 +45,7 @@ final class ScalarTypingTests: XCTestCase {
         ("!!str 123", "123"), ("!!str yes", "yes"), ("!!int \"12\"", 12), ("!!float 1", 1.0),
         ("!!float \"2.5\"", 2.5), ("!!bool \"yes\"", true), ("!!null ''", nil),
         ("!!binary aGVsbG8=", "hello"), ("!foo 12", "12"), ("!foo yes", "yes"), ("! 12", "12"),
-        ("!!timestamp 2001-12-14", "2001-12-14"),
+        ("!!timestamp 2001-12-14", "2001-12-14"), ("!!int 18446744073709551615", .double(18_446_744_073_709_551_615.0)),
     ]
 
     func testScalarTable() throws {
@@ -65,6 +66,9 @@ final class ScalarTypingTests: XCTestCase {
         }
         XCTAssertThrowsError(try YAML.parseDocuments("b: !!bool 1\n", file: "t.yaml")) { e in
             XCTAssertEqual("\(e)", "t.yaml:1:4: cannot decode !!int `1` as a !!bool")
+        }
+        XCTAssertThrowsError(try YAML.parseDocuments("b: !!int 08\n", file: "t.yaml")) { e in
+            XCTAssertEqual("\(e)", "t.yaml:1:4: cannot decode !!float `08` as a !!int")
         }
         XCTAssertThrowsError(try YAML.parseDocuments("b: !!binary '%%%'\n", file: "t.yaml")) { e in
             XCTAssertEqual("\(e)", "t.yaml:1:4: !!binary value contains invalid base64 data")

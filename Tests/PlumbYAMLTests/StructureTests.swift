@@ -174,4 +174,14 @@ final class StructureTests: XCTestCase {
             XCTAssertEqual("\(e)", "o.yaml:1:1: document 1.items[0] is an integer, not an object")
         }
     }
+
+    func testLineEndingsAndByteOrderMark() throws {
+        let crlf = try YAML.parseDocuments("a: 1\r\nb:\r\n  - x\r\n  - |\r\n    text\r\n", file: "w.yaml")
+        XCTAssertEqual(crlf.first?.value, ["a": 1, "b": ["x", "text\n"]])
+        let bom = try YAML.parseDocuments([0xEF, 0xBB, 0xBF] + Array("a: é\n".utf8), file: "b.yaml")
+        XCTAssertEqual(bom.first?.value, ["a": "é"])
+        XCTAssertThrowsError(try YAML.parseDocuments("a:\r\n\tb: 1\r\n", file: "w.yaml")) { e in
+            XCTAssertEqual("\(e)", "w.yaml:2:1: found character that cannot start any token (while scanning for the next token at line 2, column 1)")
+        }
+    }
 }
