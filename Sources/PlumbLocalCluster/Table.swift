@@ -69,6 +69,10 @@ enum Table {
                 Column(name: "Images", description: "Images referenced by each container in the template.", priority: 1) { o, _ in
                     .string(containers(o).map { $0["image"]?.stringValue ?? "" }.joined(separator: ","))
                 },
+                Column(name: "Selector", description: "Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment. It must match the pod template's labels.", priority: 1) { o, _ in
+                    let labels = o[path: ["spec", "selector", "matchLabels"]]?.objectValue ?? ValueObject()
+                    return .string(labels.sortedEntries.map { "\($0.key)=\($0.value.stringValue ?? "")" }.joined(separator: ","))
+                },
             ]
         case ("", "namespaces"):
             return [name, Column(name: "Status", description: "The status of the namespace") { o, _ in o[path: ["status", "phase"]] ?? "" }, age]

@@ -27,7 +27,7 @@ class ClusterTestCase: XCTestCase {
         if let directory { try? FileManager.default.removeItem(at: directory) }
     }
 
-    struct Run {
+    struct Run: Sendable {
         var status: Int32
         var stdout: String
         var stderr: String
@@ -35,12 +35,17 @@ class ClusterTestCase: XCTestCase {
 
     /// Runs the real kubectl against this cluster, killed after `timeout` seconds.
     func kubectl(_ args: [String], stdin: String? = nil, timeout: Double = 30) throws -> Run {
+        try Self.kubectl(args, kubeconfig: kubeconfig, home: directory.path, stdin: stdin, timeout: timeout)
+    }
+
+    /// The same, callable from any thread.
+    static func kubectl(_ args: [String], kubeconfig: String, home: String, stdin: String? = nil, timeout: Double = 30) throws -> Run {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/kubectl")
         p.arguments = ["--kubeconfig", kubeconfig] + args
         var env = ProcessInfo.processInfo.environment
-        env["KUBECACHEDIR"] = directory.appendingPathComponent("cache").path
-        env["HOME"] = directory.path
+        env["KUBECACHEDIR"] = home + "/cache"
+        env["HOME"] = home
         p.environment = env
         let out = Pipe(), err = Pipe(), input = Pipe()
         p.standardOutput = out

@@ -97,8 +97,23 @@ extension KubectlTests {
     func testDeleteAndWatch() throws {
         try kubectlOK(["create", "namespace", "w"])
         try kubectlOK(["create", "configmap", "one", "-n", "w", "--from-literal=k=v"])
-        let watch = try kubectl(["get", "configmaps", "-n", "w", "-w", "--request-timeout=2s"], timeout: 10)
-        XCTAssertTrue(watch.stdout.contains("one"), watch.stdout + watch.stderr)
+        // `get -w` lists, then prints what changes; the request timeout ends it.
+        let watched = Locked<Run?>(nil)
+        let finished = DispatchSemaphore(value: 0)
+        let (config, home) = (kubeconfig, directory.path)
+        Thread {
+            let run = try? Self.kubectl(["get", "configmaps", "-n", "w", "-w", "--request-timeout=3s"], kubeconfig: config, home: home, timeout: 10)
+            watched.mutate { $0 = run }
+            finished.signal()
+        }.start()
+        usleep(1_200_000)
+        try kubectlOK(["create", "configmap", "two", "-n", "w", "--from-literal=k=v"])
+        XCTAssertEqual(finished.wait(timeout: .now() + 15), .success)
+        let watch = try XCTUnwrap(watched.value)
+        let lines = watch.stdout.split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines.first?.hasPrefix("NAME") ?? false, watch.stdout + watch.stderr)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("one ") }, watch.stdout)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("two ") }, watch.stdout)
         XCTAssertEqual(try kubectlOK(["delete", "configmap", "one", "-n", "w"]), "configmap \"one\" deleted\n")
         let gone = try kubectl(["get", "configmap", "one", "-n", "w"])
         XCTAssertEqual(gone.status, 1)
