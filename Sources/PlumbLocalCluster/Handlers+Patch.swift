@@ -25,6 +25,11 @@ extension APIServer {
             throw APIError.unsupportedMediaType(request.contentType)
         }
         let options = try writeOptions(request)
+        if kind != .apply && request.query["force"] != nil {
+            throw APIError.invalid(
+                kind: "PatchOptions", group: "meta.k8s.io", name: "",
+                causes: [.init(reason: "FieldValueForbidden", message: "Forbidden: may not be specified for non-apply patch", field: "force")])
+        }
         if kind == .apply {
             return try await apply(request, t, options: options)
         }

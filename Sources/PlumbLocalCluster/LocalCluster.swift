@@ -22,7 +22,8 @@ public actor LocalCluster {
         public var host: String
         /// Port to listen on; 0 picks a free one.
         public var port: Int
-        /// Serve HTTPS with a CA made at start (true) or plain HTTP (false).
+        /// Serve HTTPS with a CA made at start (true) or plain HTTP (false). kubectl (client-go)
+        /// sends bearer tokens only over TLS, so plain HTTP suits raw HTTP clients only.
         public var tls: Bool
         /// SQLite file to keep objects in across restarts; nil keeps them in memory.
         public var dataFile: String?

@@ -21,7 +21,7 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
     public var group: String?
     public var kind: String?
     public var causes: [Cause]
-    /// Whether `details` is written even when name/group/kind are all absent (causes only).
+    /// `details.retryAfterSeconds`, for errors that invite a retry.
     public var retryAfterSeconds: Int?
 
     public init(
@@ -49,7 +49,7 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
         o["message"] = .string(message)
         o["reason"] = .string(reason)
         var d = ValueObject()
-        if let name { d["name"] = .string(name) }
+        if let name, !name.isEmpty { d["name"] = .string(name) }
         if let group, !group.isEmpty { d["group"] = .string(group) }
         if let kind { d["kind"] = .string(kind) }
         if !causes.isEmpty {

@@ -5,8 +5,11 @@ import PlumbYAML
 extension APIServer {
     /// Server-side apply: PATCH with `application/apply-patch+yaml` (kubectl sends JSON in it).
     func apply(_ request: APIRequest, _ t: Target, options: WriteOptions) async throws(APIError) -> APIResult {
+        // PatchOptions validation: a 422 naming the option, as kube-apiserver answers.
         guard let m = request.query["fieldManager"], !m.isEmpty else {
-            throw APIError.badRequest("PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch")
+            throw APIError.invalid(
+                kind: "PatchOptions", group: "meta.k8s.io", name: "",
+                causes: [.init(reason: "FieldValueRequired", message: "Required value: is required for apply patch", field: "fieldManager")])
         }
         let config = try Self.applyConfiguration(request.body)
         let (object, created) = try await store.apply(t, config: config, options: options)

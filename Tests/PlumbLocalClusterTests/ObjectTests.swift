@@ -105,9 +105,21 @@ final class ObjectTests: ClusterTestCase {
         XCTAssertEqual(try http.request("GET", "/api/v1/namespaces/wire/configmaps/dry").status, 404)
         XCTAssertEqual(try http.request("GET", "/api/v1/namespaces/wire/configmaps/dry2").status, 404)
         XCTAssertEqual(try http.request("GET", "/api/v1/namespaces/wire/configmaps").json.meta("resourceVersion"), before)
-        // Apply needs a field manager.
+        // Apply needs a field manager: a 422 on PatchOptions, exactly as kube-apiserver words it.
         r = try http.request("PATCH", "/api/v1/namespaces/wire/configmaps/x", body: .string("{}"), contentType: "application/apply-patch+yaml")
-        XCTAssertEqual(r.status, 400)
+        XCTAssertEqual(r.status, 422)
+        XCTAssertEqual(
+            r.json,
+            [
+                "kind": "Status", "apiVersion": "v1", "metadata": [:], "status": "Failure",
+                "message": "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch",
+                "reason": "Invalid",
+                "details": [
+                    "group": "meta.k8s.io", "kind": "PatchOptions",
+                    "causes": [["reason": "FieldValueRequired", "message": "Required value: is required for apply patch", "field": "fieldManager"]],
+                ],
+                "code": 422,
+            ])
     }
 
     func testFinalizersForegroundAndNamespaceCascade() throws {
