@@ -52,7 +52,7 @@ extension ClusterStore {
         switch kind {
         case .merge: patched = Patch.merge(existing, patch)
         case .json: patched = try Patch.jsonPatch(existing, patch)
-        case .strategic: patched = StrategicMerge.apply(existing, patch)
+        case .strategic: patched = StrategicMerge.apply(existing, patch, schema: mergeSchema(for: t.type))
         case .apply: throw APIError.unsupportedMediaType("application/apply-patch+yaml")
         }
         if let rv = patched.meta("resourceVersion"), !rv.isEmpty, rv != existing.meta("resourceVersion") {

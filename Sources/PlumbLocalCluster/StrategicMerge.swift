@@ -1,40 +1,22 @@
 import PlumbCore
 
-/// Strategic merge patch for the built-in types: lists with a patch merge key merge item by
-/// item, `$patch: delete|replace` directives work, other lists are replaced.
+/// Strategic merge patch for the built-in types, driven by the same `MergeSchema` as
+/// server-side apply: associative lists merge item by item on their keys (missing key fields
+/// take the schema's defaults, so `{containerPort: 80}` finds the TCP port), sets merge by
+/// value, atomic lists are replaced; `$patch: delete|replace` and `$deleteFromPrimitiveList`
+/// directives work, `$setElementOrder` and `$retainKeys` are accepted and ignored.
 enum StrategicMerge {
-    /// The patch merge key of a list field, by field name and (where it differs) its parent.
-    static func mergeKey(field: String, parent: String) -> String? {
-        switch field {
-        case "containers", "initContainers", "ephemeralContainers", "volumes", "env", "imagePullSecrets":
-            return "name"
-        case "ports":
-            return parent == "spec" ? "port" : "containerPort"
-        case "volumeMounts": return "mountPath"
-        case "volumeDevices": return "devicePath"
-        case "conditions": return "type"
-        case "ownerReferences": return "uid"
-        case "hostAliases": return "ip"
-        case "topologySpreadConstraints": return "topologyKey"
-        default: return nil
-        }
+    static func apply(_ target: Value, _ patch: Value, schema: MergeSchema) -> Value {
+        mergeObject(target, patch, node: schema.root)
     }
 
-    /// Primitive lists that merge as sets.
-    static func mergesPrimitives(field: String) -> Bool { field == "finalizers" }
-
-    static func apply(_ target: Value, _ patch: Value) -> Value {
-        mergeObject(target, patch, parent: "")
-    }
-
-    private static func mergeObject(_ target: Value, _ patch: Value, parent: String) -> Value {
+    private static func mergeObject(_ target: Value, _ patch: Value, node: MergeSchema.Node) -> Value {
         guard case .object(let p) = patch else { return patch }
         if p["$patch"]?.stringValue == "replace" {
             var replaced = p
             _ = replaced.removeValue(forKey: "$patch")
             return .object(replaced)
         }
-        if p["$patch"]?.stringValue == "delete" { return .null }
         var t = target.objectValue ?? ValueObject()
         for e in p {
             if e.key.hasPrefix("$setElementOrder/") || e.key == "$retainKeys" || e.key == "$patch" { continue }
@@ -48,18 +30,26 @@ enum StrategicMerge {
                 _ = t.removeValue(forKey: e.key)
                 continue
             }
+            let child = node.child(e.key).node
             switch e.value {
+            case .object(let o) where o["$patch"]?.stringValue == "delete":
+                _ = t.removeValue(forKey: e.key)
             case .object:
-                t[e.key] = mergeObject(t[e.key] ?? .null, e.value, parent: e.key)
+                t[e.key] = mergeObject(t[e.key] ?? .null, e.value, node: child)
             case .array(let items):
-                if let key = mergeKey(field: e.key, parent: parent), case .array(let existing)? = t[e.key] {
-                    t[e.key] = .array(mergeList(existing, items, key: key))
-                } else if mergesPrimitives(field: e.key), case .array(let existing)? = t[e.key] {
+                guard case .array(let existing)? = t[e.key] else {
+                    t[e.key] = .array(items.filter { $0["$patch"] == nil }.map { strip($0) })
+                    continue
+                }
+                switch child.listType {
+                case .map(let keys, let defaults):
+                    t[e.key] = .array(mergeList(existing, items, keys: keys, defaults: defaults, item: child.item))
+                case .set:
                     var merged = existing
                     for item in items where !merged.contains(item) { merged.append(item) }
                     t[e.key] = .array(merged)
-                } else {
-                    t[e.key] = .array(items.filter { $0["$patch"] == nil })
+                case .atomic:
+                    t[e.key] = .array(items.map { strip($0) })
                 }
             default:
                 t[e.key] = e.value
@@ -68,21 +58,32 @@ enum StrategicMerge {
         return .object(t)
     }
 
-    private static func mergeList(_ existing: [Value], _ patch: [Value], key: String) -> [Value] {
+    private static func mergeList(
+        _ existing: [Value], _ patch: [Value], keys: [String], defaults: [String: Value], item: MergeSchema.Node
+    ) -> [Value] {
+        func matches(_ a: Value, _ b: Value) -> Bool {
+            keys.allSatisfy { k in (a[k] ?? defaults[k]) == (b[k] ?? defaults[k]) }
+        }
         var out = existing
-        for item in patch {
-            guard let k = item[key] else { out.append(item); continue }
-            let index = out.firstIndex { $0[key] == k }
-            if item["$patch"]?.stringValue == "delete" {
+        for entry in patch {
+            let index = out.firstIndex { matches($0, entry) }
+            if entry["$patch"]?.stringValue == "delete" {
                 if let index { out.remove(at: index) }
                 continue
             }
             if let index {
-                out[index] = mergeObject(out[index], item, parent: key)
+                out[index] = mergeObject(out[index], entry, node: item)
             } else {
-                out.append(mergeObject(.null, item, parent: key))
+                out.append(strip(entry))
             }
         }
         return out
+    }
+
+    /// A patch value without directives, for where it lands whole.
+    private static func strip(_ v: Value) -> Value {
+        guard case .object(var o) = v else { return v }
+        for key in o.keys where key.hasPrefix("$") { _ = o.removeValue(forKey: key) }
+        return .object(o)
     }
 }
