@@ -157,6 +157,34 @@ final class ObjectTests: ClusterTestCase {
         XCTAssertEqual(try http.request("GET", "/api/v1/namespaces/gc").status, 404)
     }
 
+    func testOrphanAndBackgroundDeletionAndDeleteCollection() throws {
+        try createNamespace("gc")
+        func owned(_ name: String, by owner: Value) -> Value {
+            var cm = configMap(name, labels: ["set": "x"])
+            cm["metadata"]?["ownerReferences"] = [["apiVersion": "v1", "kind": "ConfigMap", "name": owner["metadata"]?["name"] ?? "", "uid": owner[path: ["metadata", "uid"]] ?? ""]]
+            return cm
+        }
+        let orphaning = try post("/api/v1/namespaces/gc/configmaps", configMap("orphaning"))
+        _ = try post("/api/v1/namespaces/gc/configmaps", owned("kept", by: orphaning))
+        var r = try http.request("DELETE", "/api/v1/namespaces/gc/configmaps/orphaning?propagationPolicy=Orphan")
+        XCTAssertEqual(r.status, 200)
+        XCTAssertEqual(r.json["status"], "Success")
+        r = try http.request("GET", "/api/v1/namespaces/gc/configmaps/kept")
+        XCTAssertEqual(r.status, 200)
+        XCTAssertNil(r.json[path: ["metadata", "ownerReferences"]])
+        // Background (the default): the owner goes at once, then the collector takes the dependent.
+        let owner = try post("/api/v1/namespaces/gc/configmaps", configMap("owner"))
+        _ = try post("/api/v1/namespaces/gc/configmaps", owned("child", by: owner))
+        XCTAssertEqual(try http.request("DELETE", "/api/v1/namespaces/gc/configmaps/owner").status, 200)
+        XCTAssertEqual(try http.request("GET", "/api/v1/namespaces/gc/configmaps/child").status, 404)
+        r = try http.request("DELETE", "/api/v1/namespaces/gc/configmaps/x?propagationPolicy=Sideways")
+        XCTAssertEqual(r.status, 422)
+        // deletecollection by label.
+        r = try http.request("DELETE", "/api/v1/namespaces/gc/configmaps?labelSelector=set%3Dx")
+        XCTAssertEqual(r.json["items"]?.arrayValue?.compactMap { $0.meta("name") }, ["kept"])
+        XCTAssertEqual(try http.request("GET", "/api/v1/namespaces/gc/configmaps/kept").status, 404)
+    }
+
     func testGenerateNameAndConcurrentWritersKeepEveryUpdate() throws {
         try createNamespace("load")
         let made = try post("/api/v1/namespaces/load/configmaps", ["metadata": ["generateName": "gen-"]])

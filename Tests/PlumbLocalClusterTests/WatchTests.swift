@@ -53,6 +53,24 @@ final class WatchTests: ClusterTestCase {
         XCTAssertGreaterThanOrEqual(Int(last[path: ["object", "metadata", "resourceVersion"]]?.stringValue ?? "") ?? 0, rvs.last ?? 0)
     }
 
+    func testBoundedHistoryExpiresOldVersions() async throws {
+        let small = LocalCluster(options: .init(port: 0, tls: false, simulateWorkloads: false, watchHistoryLimit: 16))
+        let e = try await small.start()
+        let client = RawHTTP(port: e.port, token: e.token)
+        _ = try client.request("POST", "/api/v1/namespaces", body: ["metadata": ["name": "h"]])
+        for i in 0..<40 {
+            _ = try client.request("POST", "/api/v1/namespaces/h/configmaps", body: ["metadata": ["name": .string("c\(i)")]])
+        }
+        let current = Int(try client.request("GET", "/api/v1/namespaces/h/configmaps").json.meta("resourceVersion") ?? "") ?? 0
+        let expired = try client.request("GET", "/api/v1/namespaces/h/configmaps?watch=1&resourceVersion=2&timeoutSeconds=1")
+        XCTAssertEqual(expired.lines.first?["type"], "ERROR")
+        XCTAssertEqual(expired.lines.first?[path: ["object", "code"]], 410)
+        // Within the kept window the watch replays what happened since.
+        let recent = try client.request("GET", "/api/v1/namespaces/h/configmaps?watch=1&resourceVersion=\(current - 3)&timeoutSeconds=1")
+        XCTAssertEqual(recent.lines.count, 3)
+        await small.stop()
+    }
+
     func testWatchWithoutVersionStartsWithCurrentObjects() throws {
         try createNamespace("wire")
         for name in ["a", "b"] {
