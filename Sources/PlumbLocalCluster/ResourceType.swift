@@ -15,6 +15,8 @@ public struct ResourceType: Sendable, Hashable {
     public var storageVersionHash: String
     /// The CRD that defines this type, or nil for a built-in.
     public var definedBy: String? = nil
+    /// A CRD version's `additionalPrinterColumns`, for Table output.
+    public var printerColumns: [Value] = []
 
     public var apiVersion: String { group.isEmpty ? version : "\(group)/\(version)" }
     public var listKind: String { kind + "List" }

@@ -99,10 +99,28 @@ enum Table {
                     return .string(ports.isEmpty ? "<none>" : ports.joined(separator: ","))
                 }, age,
             ]
+        case _ where !type.printerColumns.isEmpty:
+            return [name] + type.printerColumns.map { printerColumn($0) }
         case ("apiextensions.k8s.io", "customresourcedefinitions"):
             return [name, Column(name: "Created At", type: "date", description: ageDescription) { o, _ in o[path: ["metadata", "creationTimestamp"]] ?? "" }]
         default:
             return [name, age]
+        }
+    }
+
+    /// A CRD's additional printer column; `jsonPath` is the simple dotted form (`.spec.size`).
+    static func printerColumn(_ c: Value) -> Column {
+        let type = c["type"]?.stringValue ?? "string"
+        let path = (c["jsonPath"]?.stringValue ?? "").split(separator: ".").map(String.init)
+        return Column(
+            name: c["name"]?.stringValue ?? "", type: type, format: c["format"]?.stringValue ?? "",
+            description: c["description"]?.stringValue ?? "", priority: Int(c["priority"]?.intValue ?? 0)
+        ) { o, now in
+            guard let v = o[path: path] else { return .null }
+            if type == "date", let s = v.stringValue, let d = ObjectMeta.parseTimestamp(s) {
+                return .string(age(["metadata": ["creationTimestamp": .string(ObjectMeta.timestamp(d))]], now: now))
+            }
+            return v
         }
     }
 

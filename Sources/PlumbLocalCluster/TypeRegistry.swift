@@ -68,7 +68,8 @@ struct TypeRegistry: Sendable {
                     namespaced: namespaced,
                     verbs: ["delete", "deletecollection", "get", "list", "patch", "create", "update", "watch"],
                     shortNames: shortNames, categories: categories, hasStatus: hasStatus,
-                    storageVersionHash: "", definedBy: name))
+                    storageVersionHash: "", definedBy: name,
+                    printerColumns: v["additionalPrinterColumns"]?.arrayValue ?? []))
         }
         reindex()
     }

@@ -136,6 +136,8 @@ extension KubectlTests {
               - name: v1
                 served: true
                 storage: true
+                additionalPrinterColumns:
+                - {name: Size, type: integer, jsonPath: .spec.size}
                 schema:
                   openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
             """)
@@ -145,7 +147,8 @@ extension KubectlTests {
         let cr = try writeFile("cr.yaml", "apiVersion: wire.plumb.test/v1\nkind: Gadget\nmetadata: {name: g1, namespace: cr}\nspec: {size: 3}\n")
         XCTAssertEqual(try kubectlOK(["apply", "--server-side", "-f", cr]), "gadget.wire.plumb.test/g1 serverside-applied\n")
         let list = try kubectlOK(["get", "gdg", "-n", "cr"])
-        XCTAssertTrue(list.contains("g1"), list)
+        XCTAssertTrue(list.hasPrefix("NAME   SIZE"), list)
+        XCTAssertTrue(list.contains("g1     3"), list)
         XCTAssertEqual(try kubectlOK(["get", "gadget", "g1", "-n", "cr", "-o", "jsonpath={.spec.size}"]), "3")
         try kubectlOK(["delete", "-f", crd])
         let after = try kubectl(["get", "gadgets", "-n", "cr"])
