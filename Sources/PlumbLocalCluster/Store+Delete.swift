@@ -36,6 +36,11 @@ extension ClusterStore {
             return (200, object)  // already being deleted
         }
         let isNamespace = type.group.isEmpty && type.resource == "namespaces"
+        if isNamespace && ["default", "kube-system", "kube-public"].contains(name) {
+            throw APIError(
+                code: 403, reason: "Forbidden", message: "namespaces \"\(name)\" is forbidden: this namespace may not be deleted",
+                name: name, kind: "namespaces")
+        }
         var finalizers = object[path: ["metadata", "finalizers"]]?.arrayValue ?? []
         let policy = options.propagation ?? .background
         if policy == .foreground && !finalizers.contains("foregroundDeletion") {

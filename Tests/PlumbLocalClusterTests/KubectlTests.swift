@@ -120,6 +120,20 @@ extension KubectlTests {
         XCTAssertEqual(try kubectlOK(["delete", "namespace", "w"]), "namespace \"w\" deleted\n")
         let ns = try kubectl(["get", "namespace", "w"])
         XCTAssertTrue(ns.stderr.contains("NotFound"), ns.stderr)
+        let protected = try kubectl(["delete", "namespace", "default"])
+        XCTAssertEqual(protected.status, 1)
+        XCTAssertTrue(protected.stderr.contains("Error from server (Forbidden): namespaces \"default\" is forbidden: this namespace may not be deleted"), protected.stderr)
+    }
+
+    func testClientSideApply() throws {
+        try kubectlOK(["create", "namespace", "csa"])
+        let v1 = try writeFile("cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg, namespace: csa}\ndata: {a: \"1\"}\n")
+        XCTAssertEqual(try kubectlOK(["apply", "-f", v1]), "configmap/cfg created\n")
+        XCTAssertEqual(try kubectlOK(["apply", "-f", v1]), "configmap/cfg unchanged\n")
+        let v2 = try writeFile("cm2.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg, namespace: csa}\ndata: {b: \"2\"}\n")
+        XCTAssertEqual(try kubectlOK(["apply", "-f", v2]), "configmap/cfg configured\n")
+        // The last-applied annotation lets kubectl remove what the new file dropped.
+        XCTAssertEqual(try kubectlOK(["get", "configmap", "cfg", "-n", "csa", "-o", "jsonpath={.data}"]), "{\"b\":\"2\"}")
     }
 
     func testCustomResourceDefinitionThenCustomResource() throws {
