@@ -91,6 +91,25 @@ final class ObjectTests: ClusterTestCase {
         XCTAssertEqual(r.status, 422)
     }
 
+    func testDeploymentTableLikeGetTableCapture() throws {
+        try createNamespace("wire")
+        _ = try post("/apis/apps/v1/namespaces/wire/deployments", try capture("create-already-exists")[path: ["request", "body"]]!)
+        let c = try capture("get-table")
+        let accept = c[path: ["request", "headers", "Accept"]]!.stringValue!
+        let r = try http.request("GET", "/apis/apps/v1/namespaces/wire/deployments", headers: ["Accept": accept])
+        let want = c[path: ["response", "body"]]!
+        XCTAssertEqual(r.json["kind"], "Table")
+        XCTAssertEqual(r.json["apiVersion"], "meta.k8s.io/v1")
+        XCTAssertEqual(r.json["columnDefinitions"], want["columnDefinitions"])
+        let row = r.json["rows"]?.arrayValue?.first
+        XCTAssertEqual(row?[path: ["object", "kind"]], "PartialObjectMetadata")
+        XCTAssertEqual(row?[path: ["object", "metadata", "name"]], "web")
+        let cells = row?["cells"]?.arrayValue ?? []
+        XCTAssertEqual(cells.count, 8)
+        XCTAssertEqual(Array(cells.prefix(4)), ["web", "0/5", 0, 0])
+        XCTAssertEqual(Array(cells.suffix(3)), ["web", "nginx:1.25", "app=web"])
+    }
+
     func testDryRunStoresNothing() throws {
         try createNamespace("wire")
         let before = try http.request("GET", "/api/v1/namespaces/wire/configmaps").json.meta("resourceVersion")
