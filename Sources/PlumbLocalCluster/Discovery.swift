@@ -91,6 +91,12 @@ enum Discovery {
             if !t.categories.isEmpty { r["categories"] = strings(t.categories) }
             if !t.storageVersionHash.isEmpty { r["storageVersionHash"] = .string(t.storageVersionHash) }
             resources.append(.object(r))
+            if t.hasScale {
+                resources.append([
+                    "name": .string("\(t.resource)/scale"), "singularName": "", "namespaced": .bool(t.namespaced),
+                    "group": "autoscaling", "version": "v1", "kind": "Scale", "verbs": ["get", "patch", "update"],
+                ])
+            }
             if t.hasStatus {
                 resources.append([
                     "name": .string("\(t.resource)/status"), "singularName": "", "namespaced": .bool(t.namespaced),
@@ -142,9 +148,17 @@ enum Discovery {
         r["verbs"] = strings(t.verbs)
         if !t.shortNames.isEmpty { r["shortNames"] = strings(t.shortNames) }
         if !t.categories.isEmpty { r["categories"] = strings(t.categories) }
-        if t.hasStatus {
-            r["subresources"] = [["subresource": "status", "responseKind": kindRef, "verbs": ["get", "patch", "update"]]]
+        var subresources: [Value] = []
+        if t.hasScale {
+            subresources.append([
+                "subresource": "scale", "responseKind": ["group": "autoscaling", "version": "v1", "kind": "Scale"],
+                "verbs": ["get", "patch", "update"],
+            ])
         }
+        if t.hasStatus {
+            subresources.append(["subresource": "status", "responseKind": kindRef, "verbs": ["get", "patch", "update"]])
+        }
+        if !subresources.isEmpty { r["subresources"] = .array(subresources) }
         return .object(r)
     }
 }

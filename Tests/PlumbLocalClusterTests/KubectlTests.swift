@@ -177,6 +177,8 @@ extension KubectlTests {
         XCTAssertEqual(try kubectlOK(["create", "deployment", "web", "--image=nginx:1.25", "--replicas=2", "--port=80", "-n", "imp"]), "deployment.apps/web created\n")
         let d = try kubectlOK(["get", "deployment", "web", "-n", "imp", "-o", "jsonpath={.spec.replicas} {.spec.selector.matchLabels.app} {.spec.template.spec.containers[0].ports[0].containerPort} {.spec.template.spec.containers[0].imagePullPolicy}"])
         XCTAssertEqual(d, "2 web 80 IfNotPresent")
+        XCTAssertEqual(try kubectlOK(["scale", "deployment", "web", "-n", "imp", "--replicas=3"]), "deployment.apps/web scaled\n")
+        XCTAssertEqual(try kubectlOK(["get", "deployment", "web", "-n", "imp", "-o", "jsonpath={.spec.replicas}"]), "3")
         try kubectlOK(["create", "job", "once", "--image=busybox", "-n", "imp", "--", "echo", "hi"])
         XCTAssertEqual(try kubectlOK(["get", "job", "once", "-n", "imp", "-o", "jsonpath={.spec.template.spec.containers[0].command}"]), "[\"echo\",\"hi\"]")
         try kubectlOK(["create", "secret", "generic", "creds", "--from-literal=password=hunter2", "-n", "imp"])

@@ -67,6 +67,15 @@ final class SimulationTests: ClusterTestCase {
         _ = try http.request("PATCH", "/apis/apps/v1/namespaces/sim/deployments/web", body: ["spec": ["replicas": 1]], contentType: "application/merge-patch+json")
         let scaled = try eventually("/apis/apps/v1/namespaces/sim/deployments/web") { $0[path: ["status", "observedGeneration"]] == 2 }
         XCTAssertEqual(scaled[path: ["status", "readyReplicas"]], 1)
+        // The scale subresource reads and writes spec.replicas.
+        var r = try http.request("GET", "/apis/apps/v1/namespaces/sim/deployments/web/scale")
+        XCTAssertEqual(r.json["kind"], "Scale")
+        XCTAssertEqual(r.json[path: ["spec", "replicas"]], 1)
+        XCTAssertEqual(r.json[path: ["status", "selector"]], "app=web")
+        r = try http.request("PATCH", "/apis/apps/v1/namespaces/sim/deployments/web/scale", body: ["spec": ["replicas": 4]], contentType: "application/merge-patch+json")
+        XCTAssertEqual(r.json[path: ["spec", "replicas"]], 4)
+        let four = try eventually("/apis/apps/v1/namespaces/sim/deployments/web") { $0[path: ["status", "readyReplicas"]] == 4 }
+        XCTAssertEqual(four[path: ["metadata", "generation"]], 3)
     }
 
     func testJobsCompleteAndClaimsBind() throws {
