@@ -30,6 +30,9 @@ struct APIRequest: Sendable {
     /// Whether the client asked for a `meta.k8s.io` Table rendering.
     var wantsTable: Bool { accept.contains("as=Table") }
 
+    /// Whether the client asked for metadata only (`as=PartialObjectMetadata[List]`).
+    var wantsMetadata: Bool { accept.contains("as=PartialObjectMetadata") && !wantsTable }
+
     /// Parses a query string the way Go's url.ParseQuery does (`+` is a space).
     static func parseQuery(_ query: String?) -> [String: String] {
         guard let query, !query.isEmpty else { return [:] }

@@ -9,6 +9,7 @@ extension APIServer {
         if request.wantsTable {
             return .ok(Table.render(t.type, objects: [object], resourceVersion: object.meta("resourceVersion") ?? "", now: Date()))
         }
+        if request.wantsMetadata { return .ok(Self.partial(object)) }
         return .ok(object)
     }
 
@@ -55,11 +56,20 @@ extension APIServer {
         }
         let isCustom = t.type.definedBy != nil
         var out = ValueObject()
-        out["kind"] = .string(t.type.listKind)
-        out["apiVersion"] = .string(t.type.apiVersion)
+        out["kind"] = .string(request.wantsMetadata ? "PartialObjectMetadataList" : t.type.listKind)
+        out["apiVersion"] = .string(request.wantsMetadata ? "meta.k8s.io/v1" : t.type.apiVersion)
         out["metadata"] = .object(meta)
-        out["items"] = .array(items.map { isCustom ? $0 : Self.stripTypeMeta($0) })
+        if request.wantsMetadata {
+            out["items"] = .array(items.map(Self.partial))
+        } else {
+            out["items"] = .array(items.map { isCustom ? $0 : Self.stripTypeMeta($0) })
+        }
         return .ok(.object(out))
+    }
+
+    /// The `meta.k8s.io/v1 PartialObjectMetadata` of an object.
+    static func partial(_ object: Value) -> Value {
+        ["kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": object["metadata"] ?? [:]]
     }
 
     /// List items of built-in types carry no kind/apiVersion, as the real server sends them.

@@ -53,6 +53,11 @@ final class ObjectTests: ClusterTestCase {
         XCTAssertEqual(try select("tier"), ["cm-0", "cm-1", "cm-2", "cm-3", "cm-4"])
         r = try http.request("GET", "/api/v1/configmaps?fieldSelector=metadata.name%3Dcm-3,metadata.namespace%3Dwire")
         XCTAssertEqual(r.json["items"]?.arrayValue?.compactMap { $0.meta("name") }, ["cm-3"])
+        // Metadata-only lists, as metadata informers ask for them.
+        r = try http.request("GET", "/api/v1/namespaces/wire/configmaps?labelSelector=tier%3Dodd", headers: ["Accept": "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json"])
+        XCTAssertEqual(r.json["kind"], "PartialObjectMetadataList")
+        XCTAssertEqual(r.json["items"]?.arrayValue?.compactMap { $0["kind"] }, ["PartialObjectMetadata", "PartialObjectMetadata"])
+        XCTAssertNil(r.json["items"]?.arrayValue?.first?["data"])
     }
 
     func testPatchesAgainstCaptures() throws {
