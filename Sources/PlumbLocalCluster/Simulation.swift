@@ -36,6 +36,7 @@ actor Simulation {
         try? await Task.sleep(for: delay)
         let outcome = outcomes["\(namespace)/\(name)"] ?? .healthy
         let now = ObjectMeta.timestamp(Date())
+        try? await store.simulateChildren(gr, namespace: namespace, name: name, ready: outcome == .healthy)
         try? await store.setStatus(gr, namespace: namespace, name: name) { object in
             Simulation.status(for: gr, object: object, outcome: outcome, now: now)
         }

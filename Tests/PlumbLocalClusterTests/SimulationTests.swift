@@ -78,6 +78,39 @@ final class SimulationTests: ClusterTestCase {
         XCTAssertEqual(four[path: ["metadata", "generation"]], 3)
     }
 
+    func testDeploymentsOwnReplicaSetsAndPodsThatCascade() throws {
+        try createNamespace("sim")
+        _ = try http.request("POST", "/apis/apps/v1/namespaces/sim/deployments", body: deployment("web", replicas: 3))
+        _ = try eventually("/apis/apps/v1/namespaces/sim/deployments/web") { $0[path: ["status", "availableReplicas"]] == 3 }
+        var pods = try http.request("GET", "/api/v1/namespaces/sim/pods?labelSelector=app%3Dweb").json["items"]?.arrayValue ?? []
+        XCTAssertEqual(pods.count, 3)
+        XCTAssertEqual(Set(pods.compactMap { $0[path: ["status", "phase"]] }), ["Running"])
+        let sets = try http.request("GET", "/apis/apps/v1/namespaces/sim/replicasets").json["items"]?.arrayValue ?? []
+        XCTAssertEqual(sets.count, 1)
+        let rs = try XCTUnwrap(sets.first)
+        XCTAssertEqual(rs[path: ["metadata", "ownerReferences"]]?.arrayValue?.first?["kind"], "Deployment")
+        XCTAssertEqual(pods.first?[path: ["metadata", "ownerReferences"]]?.arrayValue?.first?["name"], rs["metadata"]?["name"])
+        let web = try http.request("GET", "/apis/apps/v1/namespaces/sim/deployments/web").json
+        XCTAssertEqual(web[path: ["metadata", "annotations", "deployment.kubernetes.io/revision"]], "1")
+        // Scaling down removes pods; a new template makes a new ReplicaSet and retires the old one.
+        _ = try http.request("PATCH", "/apis/apps/v1/namespaces/sim/deployments/web", body: ["spec": ["replicas": 1]], contentType: "application/merge-patch+json")
+        _ = try eventually("/apis/apps/v1/namespaces/sim/deployments/web") { $0[path: ["status", "observedGeneration"]] == 2 }
+        pods = try http.request("GET", "/api/v1/namespaces/sim/pods").json["items"]?.arrayValue ?? []
+        XCTAssertEqual(pods.count, 1)
+        _ = try http.request(
+            "PATCH", "/apis/apps/v1/namespaces/sim/deployments/web",
+            body: ["spec": ["template": ["spec": ["containers": [["name": "c", "image": "nginx:1.26"]]]]]], contentType: "application/strategic-merge-patch+json")
+        _ = try eventually("/apis/apps/v1/namespaces/sim/deployments/web") { $0[path: ["status", "observedGeneration"]] == 3 }
+        let replicaSets = try http.request("GET", "/apis/apps/v1/namespaces/sim/replicasets").json["items"]?.arrayValue ?? []
+        XCTAssertEqual(replicaSets.compactMap { $0[path: ["spec", "replicas"]] }.sorted { ($0.intValue ?? 0) < ($1.intValue ?? 0) }, [0, 1])
+        pods = try http.request("GET", "/api/v1/namespaces/sim/pods").json["items"]?.arrayValue ?? []
+        XCTAssertEqual(pods.compactMap { $0[path: ["spec", "containers"]]?.arrayValue?.first?["image"] }, ["nginx:1.26"])
+        // Deleting the Deployment takes its ReplicaSets and Pods with it.
+        XCTAssertEqual(try http.request("DELETE", "/apis/apps/v1/namespaces/sim/deployments/web").status, 200)
+        XCTAssertEqual(try http.request("GET", "/apis/apps/v1/namespaces/sim/replicasets").json["items"]?.arrayValue?.count, 0)
+        XCTAssertEqual(try http.request("GET", "/api/v1/namespaces/sim/pods").json["items"]?.arrayValue?.count, 0)
+    }
+
     func testJobsCompleteAndClaimsBind() throws {
         try createNamespace("sim")
         let job: Value = [
@@ -119,7 +152,7 @@ final class SimulationTests: ClusterTestCase {
         let deployments = apps?["versions"]?.arrayValue?.first?["resources"]?.arrayValue?.first { $0["resource"] == "deployments" }
         XCTAssertEqual(deployments?["shortNames"], ["deploy"])
         XCTAssertEqual(deployments?["categories"], ["all"])
-        XCTAssertEqual(deployments?["subresources"]?.arrayValue?.first?["subresource"], "status")
+        XCTAssertEqual(deployments?["subresources"]?.arrayValue?.compactMap { $0["subresource"] }, ["scale", "status"])
         r = try http.request("GET", "/apis", headers: ["Accept": "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList"])
         XCTAssertEqual(r.status, 406)
         XCTAssertEqual(r.json["reason"], "NotAcceptable")
