@@ -74,6 +74,20 @@ enum Table {
                     return .string(labels.sortedEntries.map { "\($0.key)=\($0.value.stringValue ?? "")" }.joined(separator: ","))
                 },
             ]
+        case ("", "pods"):
+            return [
+                name,
+                Column(name: "Ready", description: "The aggregate readiness state of this pod for accepting traffic.") { o, _ in
+                    let total = o[path: ["spec", "containers"]]?.arrayValue?.count ?? 0
+                    let ready = o[path: ["status", "conditions"]]?.arrayValue?.contains { $0["type"] == "Ready" && $0["status"] == "True" } ?? false
+                    return .string("\(ready ? total : 0)/\(total)")
+                },
+                Column(name: "Status", description: "The aggregate status of the containers in this pod.") { o, _ in o[path: ["status", "phase"]] ?? "Pending" },
+                Column(name: "Restarts", type: "string", description: "The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.") { _, _ in "0" },
+                age,
+                Column(name: "IP", description: "The IP address of the pod", priority: 1) { o, _ in o[path: ["status", "podIP"]] ?? "<none>" },
+                Column(name: "Node", description: "The name of the node this pod is scheduled on", priority: 1) { o, _ in o[path: ["spec", "nodeName"]] ?? "<none>" },
+            ]
         case ("", "namespaces"):
             return [name, Column(name: "Status", description: "The status of the namespace") { o, _ in o[path: ["status", "phase"]] ?? "" }, age]
         case ("", "configmaps"):

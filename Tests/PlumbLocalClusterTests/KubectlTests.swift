@@ -78,6 +78,10 @@ extension KubectlTests {
         let rollout = try kubectl(["rollout", "status", "deployment/web", "-n", "apps", "--timeout=10s"])
         XCTAssertEqual(rollout.status, 0, rollout.stderr)
         XCTAssertTrue(rollout.stdout.contains("successfully rolled out"), rollout.stdout)
+        let pods = try kubectlOK(["get", "pods", "-n", "apps"]).split(separator: "\n")
+        XCTAssertEqual(pods.first?.split(separator: " ", omittingEmptySubsequences: true), ["NAME", "READY", "STATUS", "RESTARTS", "AGE"])
+        XCTAssertEqual(pods.count, 3, pods.joined(separator: "\n"))
+        XCTAssertTrue(pods.dropFirst().allSatisfy { $0.hasPrefix("web-") && $0.contains(" 1/1 ") && $0.contains("Running") }, pods.joined(separator: "\n"))
         // Unchanged: no diff, exit 0.
         let same = try kubectl(["diff", "--server-side", "-f", file])
         XCTAssertEqual(same.status, 0, same.stdout + same.stderr)
