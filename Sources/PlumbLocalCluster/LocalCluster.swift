@@ -115,9 +115,9 @@ public actor LocalCluster {
             let tlsConfiguration = TLSConfiguration.makeServerConfiguration(
                 certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(certificates.serverCertificatePEM.utf8), format: .pem))],
                 privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(certificates.serverKeyPEM.utf8), format: .pem)))
-            server = try .tls(.http1(), tlsConfiguration: tlsConfiguration)
+            server = try .tls(.http1(additionalChannelHandlers: [HangUpHandler()]), tlsConfiguration: tlsConfiguration)
         } else {
-            server = .http1()
+            server = .http1(additionalChannelHandlers: [HangUpHandler()])
         }
         let app = Application(
             responder: ClusterResponder(api: api),

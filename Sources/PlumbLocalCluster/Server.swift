@@ -3,9 +3,20 @@ import Hummingbird
 import NIOCore
 import PlumbCore
 
+/// A request context that keeps the connection, so a watch can end when its client hangs up.
+struct ClusterRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let channel: any Channel
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        channel = source.channel
+    }
+}
+
 /// The HTTP face of the cluster: authenticates, parses, dispatches, encodes.
 struct ClusterResponder: HTTPResponder {
-    typealias Context = BasicRequestContext
+    typealias Context = ClusterRequestContext
     let api: APIServer
 
     func respond(to request: Request, context: Context) async throws -> Response {
@@ -33,10 +44,14 @@ struct ClusterResponder: HTTPResponder {
             userAgent: headers[.userAgent] ?? "",
             body: body)
         let result = await api.handle(apiRequest)
-        return Self.encode(result)
+        var hangUp: HangUp? = nil
+        if case .watch = result {
+            hangUp = try? await context.channel.pipeline.handler(type: HangUpHandler.self).map { $0.hangUp }.get()
+        }
+        return Self.encode(result, hangUp: hangUp)
     }
 
-    static func encode(_ result: APIResult) -> Response {
+    static func encode(_ result: APIResult, hangUp: HangUp? = nil) -> Response {
         switch result {
         case let .json(status, value, contentType):
             let bytes = (try? JSONWriter().bytes(value)) ?? Array("{}".utf8)
@@ -48,7 +63,7 @@ struct ClusterResponder: HTTPResponder {
             fields[.contentType] = "application/json"
             fields[.cacheControl] = "no-cache, private"
             return Response(status: .ok, headers: fields, body: ResponseBody { writer in
-                try await stream.run(&writer)
+                try await stream.run(&writer, hangUp: hangUp)
             })
         }
     }

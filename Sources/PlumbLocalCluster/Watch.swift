@@ -39,8 +39,13 @@ struct WatchStream: Sendable {
     let asTable: Bool
     let bookmarkInterval: Double
 
-    func run(_ writer: inout any ResponseBodyWriter) async throws {
+    func run(_ writer: inout any ResponseBodyWriter, hangUp: HangUp? = nil) async throws {
         let (stream, continuation) = AsyncStream<WatchSignal>.makeStream()
+        // A client that hangs up ends the watch at once, not at its next write.
+        hangUp?.onHangUp {
+            continuation.yield(.end)
+            continuation.finish()
+        }
         var fieldSelector = fields
         if let name { fieldSelector.requirements.append(.init(path: ["metadata", "name"], value: name, equal: true)) }
         let id: Int

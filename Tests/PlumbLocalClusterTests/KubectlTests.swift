@@ -129,6 +129,30 @@ extension KubectlTests {
         XCTAssertTrue(protected.stderr.contains("Error from server (Forbidden): namespaces \"default\" is forbidden: this namespace may not be deleted"), protected.stderr)
     }
 
+    /// A killed `kubectl get -w` (TLS, no bookmarks, no timeout) leaves no watch behind.
+    func testKilledWatchIsReleased() async throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/kubectl")
+        p.arguments = ["--kubeconfig", kubeconfig, "get", "configmaps", "-A", "-w"]
+        p.environment = ["HOME": directory.path, "KUBECACHEDIR": directory.appendingPathComponent("cache").path]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        var open = 0
+        for _ in 0..<100 where open == 0 {
+            try await Task.sleep(for: .milliseconds(50))
+            open = await cluster.openWatchCount()
+        }
+        XCTAssertEqual(open, 1)
+        p.interrupt()
+        p.waitUntilExit()
+        for _ in 0..<40 where open > 0 {
+            try await Task.sleep(for: .milliseconds(50))
+            open = await cluster.openWatchCount()
+        }
+        XCTAssertEqual(open, 0)
+    }
+
     func testClientSideApply() throws {
         try kubectlOK(["create", "namespace", "csa"])
         let v1 = try writeFile("cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg, namespace: csa}\ndata: {a: \"1\"}\n")
