@@ -55,7 +55,7 @@ let package = Package(
         .executableTarget(
             name: "plumb",
             dependencies: [
-                "PlumbCore", "PlumbYAML", "PlumbGit", "PlumbManifests", "PlumbAudit",
+                "PlumbCore", "PlumbYAML", "PlumbGit", "PlumbManifests", "PlumbAudit", "PlumbLocalCluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(

@@ -16,7 +16,7 @@ struct Plumb: AsyncParsableCommand {
               plumb version
             """,
         version: PlumbVersion.string,
-        subcommands: [Render.self, History.self, Audit.self, Version.self])
+        subcommands: [Render.self, Sandbox.self, History.self, Audit.self, Version.self])
 }
 
 /// The entry point: runs a command and turns every failure into one `error:` line on stderr
