@@ -27,6 +27,7 @@ let package = Package(
         .target(name: "PlumbCore"),
         .target(name: "PlumbYAML", dependencies: ["PlumbCore", "CYAML"]),
         .target(name: "PlumbGit", dependencies: ["PlumbCore", "CGit2"]),
+        .target(name: "PlumbKube", dependencies: ["PlumbCore", "CCurl"]),
         .target(name: "PlumbManifests", dependencies: ["PlumbCore", "PlumbYAML", "PlumbGit"]),
 
         .executableTarget(
@@ -41,6 +42,7 @@ let package = Package(
             path: "Benchmarks"),
 
         .testTarget(name: "PlumbYAMLTests", dependencies: ["PlumbCore", "PlumbYAML"]),
+        .testTarget(name: "PlumbKubeTests", dependencies: ["PlumbCore", "PlumbKube"]),
         .testTarget(name: "PlumbGitTests", dependencies: ["PlumbCore", "PlumbGit"]),
         .testTarget(
             name: "PlumbCLITests",
