@@ -42,7 +42,9 @@ let package = Package(
             path: "Benchmarks"),
 
         .testTarget(name: "PlumbYAMLTests", dependencies: ["PlumbCore", "PlumbYAML"]),
-        .testTarget(name: "PlumbKubeTests", dependencies: ["PlumbCore", "PlumbKube"]),
+        .testTarget(
+            name: "PlumbKubeTests", dependencies: ["PlumbCore", "PlumbKube"],
+            resources: [.copy("Fixtures")]),
         .testTarget(name: "PlumbGitTests", dependencies: ["PlumbCore", "PlumbGit"]),
         .testTarget(
             name: "PlumbCLITests",
