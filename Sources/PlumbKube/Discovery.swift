@@ -112,8 +112,15 @@ actor Discovery {
         return try await withThrowingTaskGroup(of: (Int, [RESTMapping]).self) { tasks in
             for (i, t) in targets.enumerated() {
                 tasks.addTask {
-                    let list = try await client.performJSON(KubeRequest(method: "GET", path: t.path))
-                    return (i, parseLegacy(list, group: t.group, version: t.version))
+                    // Like kubectl, an unavailable group version (a broken aggregated API) is
+                    // skipped rather than failing discovery of everything; the core one must work.
+                    do {
+                        let list = try await client.performJSON(KubeRequest(method: "GET", path: t.path))
+                        return (i, parseLegacy(list, group: t.group, version: t.version))
+                    } catch let error as StatusError where !t.group.isEmpty {
+                        _ = error
+                        return (i, [])
+                    }
                 }
             }
             var results = [[RESTMapping]](repeating: [], count: targets.count)
