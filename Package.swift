@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "PlumbCore"),
         .target(name: "PlumbYAML", dependencies: ["PlumbCore", "CYAML"]),
         .target(name: "PlumbGit", dependencies: ["PlumbCore", "CGit2"]),
-        .target(name: "PlumbKube", dependencies: ["PlumbCore", "CCurl"]),
+        .target(name: "PlumbKube", dependencies: ["PlumbCore", "PlumbYAML", "CCurl"]),
         .target(name: "PlumbManifests", dependencies: ["PlumbCore", "PlumbYAML", "PlumbGit"]),
 
         .executableTarget(

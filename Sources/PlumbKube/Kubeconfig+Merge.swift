@@ -1,5 +1,6 @@
 import Foundation
 import PlumbCore
+import PlumbYAML
 
 /// The kubectl flags that choose a configuration.
 public struct KubeconfigFlags: Sendable {
@@ -23,13 +24,7 @@ extension Kubeconfig {
         guard let data = FileManager.default.contents(atPath: file) else {
             throw KubeconfigError(file: file, field: "", message: "cannot read the file")
         }
-        let document: Value
-        do {
-            document = try KubeconfigSyntax.parse([UInt8](data), file: file)
-        } catch {
-            throw KubeconfigError(file: file, field: "", message: "not valid YAML: \(error)")
-        }
-        return try Kubeconfig(document, file: file)
+        return try Kubeconfig(try KubeconfigSyntax.parse([UInt8](data), file: file), file: file)
     }
 
     /// Merges `other` into this config by kubectl's rules: an entry already here wins, and so
@@ -68,11 +63,15 @@ extension Kubeconfig {
     }
 }
 
-/// How kubeconfig text becomes a `Value`. JSON is valid YAML; YAML proper comes with PlumbYAML.
+/// How kubeconfig text becomes a `Value`: YAML 1.1 as kubectl reads it; the first document counts.
 enum KubeconfigSyntax {
-    static func parse(_ bytes: [UInt8], file: String) throws -> Value {
-        let trimmed = bytes.drop { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
-        if trimmed.isEmpty { return .null }
-        return try JSONReader().parse(bytes)
+    static func parse(_ bytes: [UInt8], file: String) throws(KubeconfigError) -> Value {
+        do {
+            return try YAML.parseDocuments(bytes, file: file).first?.value ?? .null
+        } catch {
+            throw KubeconfigError(
+                file: file, field: "",
+                message: "not valid YAML: line \(error.location.line) column \(error.location.column): \(error.message)")
+        }
     }
 }

@@ -123,6 +123,42 @@ final class KubeconfigTests: XCTestCase {
         XCTAssertEqual(ok.namespace, "default")
     }
 
+    func testYAMLKubeconfigAsKubectlWritesIt() throws {
+        let file = try write("config.yaml", """
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - cluster:
+                certificate-authority-data: UEVNIENB
+                server: https://127.0.0.1:6443
+                tls-server-name: kube.test
+                proxy-url: http://proxy.local:3128
+              name: local
+            contexts:
+            - context:
+                cluster: local
+                namespace: team-a
+                user: ada
+              name: local
+            current-context: local
+            users:
+            - name: ada
+              user:
+                token: abc
+            """)
+        let config = try Kubeconfig.read(file: file).resolve()
+        XCTAssertEqual(config.transport.server, "https://127.0.0.1:6443")
+        XCTAssertEqual(config.transport.certificateAuthorityPEM, Array("PEM CA".utf8))
+        XCTAssertEqual(config.transport.tlsServerName, "kube.test")
+        XCTAssertEqual(config.transport.proxyURL, "http://proxy.local:3128")
+        XCTAssertEqual(config.namespace, "team-a")
+        XCTAssertEqual(config.contextName, "local")
+        let bad = try write("bad.yaml", "clusters:\n- name: x\n  cluster: [unclosed\n")
+        XCTAssertThrowsError(try Kubeconfig.read(file: bad)) {
+            XCTAssertTrue("\($0)".hasPrefix("kubeconfig \(bad): not valid YAML: line "), "\($0)")
+        }
+    }
+
     func testTokensNeverAppearInDescriptions() throws {
         let file = try write("config", """
             {"current-context": "c", "clusters": [{"name": "k", "cluster": {"server": "https://k"}}],
