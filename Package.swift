@@ -7,9 +7,14 @@ let package = Package(
     products: [
         .executable(name: "plumb", targets: ["plumb"]),
         .library(name: "PlumbCore", targets: ["PlumbCore"]),
+        .library(name: "PlumbLocalCluster", targets: ["PlumbLocalCluster"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // C system libraries: one Swift importer each.
@@ -29,6 +34,16 @@ let package = Package(
         .target(name: "PlumbGit", dependencies: ["PlumbCore", "CGit2"]),
         .target(name: "PlumbKube", dependencies: ["PlumbCore", "PlumbYAML", "CCurl"]),
         .target(name: "PlumbManifests", dependencies: ["PlumbCore", "PlumbYAML", "PlumbGit"]),
+        .target(
+            name: "PlumbLocalCluster",
+            dependencies: [
+                "PlumbCore", "PlumbYAML",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
 
         .executableTarget(
             name: "plumb",
@@ -38,14 +53,17 @@ let package = Package(
             ]),
         .executableTarget(
             name: "Benchmarks",
-            dependencies: ["PlumbCore", "PlumbYAML", "PlumbGit", "PlumbManifests", "CYAML"],
+            dependencies: ["PlumbCore", "PlumbYAML", "PlumbGit", "PlumbManifests", "PlumbLocalCluster", "CYAML"],
             path: "Benchmarks"),
 
+        .testTarget(name: "PlumbCoreTests", dependencies: ["PlumbCore"]),
         .testTarget(name: "PlumbYAMLTests", dependencies: ["PlumbCore", "PlumbYAML"]),
         .testTarget(
             name: "PlumbKubeTests", dependencies: ["PlumbCore", "PlumbKube"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "PlumbGitTests", dependencies: ["PlumbCore", "PlumbGit"]),
+        .testTarget(
+            name: "PlumbLocalClusterTests", dependencies: ["PlumbCore", "PlumbLocalCluster"]),
         .testTarget(
             name: "PlumbCLITests",
             dependencies: ["PlumbCore", "PlumbYAML", "PlumbGit", "PlumbManifests"]),

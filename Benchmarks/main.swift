@@ -1,8 +1,9 @@
 // Dispatches `swift run -c release Benchmarks <name>`; `all` (the default) runs every benchmark.
 import Foundation
 
-let registered: [(name: String, run: () throws -> Void)] = [
+let registered: [(name: String, run: () async throws -> Void)] = [
     ("yaml", runYAMLBenchmark),
+    ("cluster", runClusterBenchmark),
 ]
 
 let wanted = CommandLine.arguments.dropFirst().first ?? "all"
@@ -13,7 +14,7 @@ if selected.isEmpty {
     exit(2)
 }
 do {
-    for benchmark in selected { try benchmark.run() }
+    for benchmark in selected { try await benchmark.run() }
 } catch {
     FileHandle.standardError.write(Data("error: \(error)\n".utf8))
     exit(1)

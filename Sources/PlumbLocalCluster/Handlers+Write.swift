@@ -1,0 +1,98 @@
+import Foundation
+import PlumbCore
+
+extension APIServer {
+    /// The field manager a non-apply write is recorded under: `fieldManager`, else the
+    /// User-Agent's product token, else `unknown` (as kube-apiserver derives it).
+    func fieldManager(_ request: APIRequest) -> String {
+        if let m = request.query["fieldManager"], !m.isEmpty { return m }
+        let product = request.userAgent.split(separator: "/").first.map(String.init) ?? ""
+        return product.isEmpty ? "unknown" : String(product.prefix(128))
+    }
+
+    func writeOptions(_ request: APIRequest) throws(APIError) -> WriteOptions {
+        var o = WriteOptions()
+        o.dryRun = try request.isDryRun()
+        o.fieldManager = fieldManager(request)
+        o.force = request.flag("force")
+        if let m = request.query["fieldManager"], m.utf8.count > 128 {
+            throw APIError(code: 422, reason: "Invalid", message: "fieldManager: Too long: may not be more than 128 bytes")
+        }
+        return o
+    }
+
+    func create(_ request: APIRequest, _ t: Target) async throws(APIError) -> APIResult {
+        guard t.subresource == nil else { throw APIError.methodNotAllowed() }
+        let options = try writeOptions(request)
+        let body = try request.jsonBody()
+        let created = try await store.create(t, body: body, options: options)
+        simulation?.observe(t.type, created)
+        return .created(created)
+    }
+
+    func update(_ request: APIRequest, _ t: Target) async throws(APIError) -> APIResult {
+        let options = try writeOptions(request)
+        let body = try request.jsonBody()
+        let updated = try await store.update(t, body: body, options: options)
+        simulation?.observe(t.type, updated)
+        return .ok(updated)
+    }
+
+    func delete(_ request: APIRequest, _ t: Target) async throws(APIError) -> APIResult {
+        let options = try deleteOptions(request)
+        let (status, body) = try await store.delete(t, options: options)
+        return .json(status: status, body: body, contentType: "application/json")
+    }
+
+    func deleteOptions(_ request: APIRequest) throws(APIError) -> DeleteOptions {
+        var options = DeleteOptions()
+        options.dryRun = try request.isDryRun()
+        var policy = request.query["propagationPolicy"]
+        if !request.body.isEmpty {
+            let body = try request.jsonBody()
+            if let p = body["propagationPolicy"]?.stringValue { policy = p }
+            if let orphan = body["orphanDependents"]?.boolValue, policy == nil { policy = orphan ? "Orphan" : "Background" }
+            if let uid = body[path: ["preconditions", "uid"]]?.stringValue { options.preconditionUID = uid }
+            if let rv = body[path: ["preconditions", "resourceVersion"]]?.stringValue { options.preconditionResourceVersion = rv }
+            if let dry = body["dryRun"]?.arrayValue, dry.contains("All") { options.dryRun = true }
+        }
+        if let policy {
+            guard let p = DeleteOptions.Propagation(rawValue: policy) else {
+                throw APIError(
+                    code: 422, reason: "Invalid",
+                    message: "DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: Unsupported value: \"\(policy)\": supported values: \"Foreground\", \"Background\", \"Orphan\", \"nil\"",
+                    kind: "DeleteOptions",
+                    causes: [.init(reason: "FieldValueNotSupported", message: "Unsupported value: \"\(policy)\": supported values: \"Foreground\", \"Background\", \"Orphan\", \"nil\"", field: "propagationPolicy")])
+            }
+            options.propagation = p
+        }
+        return options
+    }
+
+    /// DELETE on a collection: every object the selectors match, answered with the list of them.
+    func deleteCollection(_ request: APIRequest, _ t: Target) async throws(APIError) -> APIResult {
+        guard t.type.verbs.contains("deletecollection") else { throw APIError.methodNotAllowed() }
+        let labels = try LabelSelector(parsing: request.query["labelSelector"] ?? "")
+        let fields = try FieldSelector(parsing: request.query["fieldSelector"] ?? "")
+        let options = try deleteOptions(request)
+        let (items, rv) = try await store.deleteCollection(t, labels: labels, fields: fields, options: options)
+        return .ok([
+            "kind": .string(t.type.listKind), "apiVersion": .string(t.type.apiVersion),
+            "metadata": ["resourceVersion": .string(String(rv))], "items": .array(items.map(Self.stripTypeMeta)),
+        ])
+    }
+}
+
+extension ClusterStore {
+    func deleteCollection(_ t: Target, labels: LabelSelector, fields: FieldSelector, options: DeleteOptions) throws(APIError) -> ([Value], Int64) {
+        var deleted: [Value] = []
+        for (_, object) in list(t.type.groupResource, namespace: t.namespace.isEmpty ? nil : t.namespace)
+        where labels.matches(object) && fields.matches(object) {
+            var one = t
+            one.name = object.meta("name")
+            _ = try delete(one, options: options)
+            deleted.append(object)
+        }
+        return (deleted, resourceVersion)
+    }
+}

@@ -1,0 +1,226 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import Logging
+import NIOCore
+import PlumbCore
+
+/// A Kubernetes-API-compatible server on 127.0.0.1 for tests and `plumb sandbox`.
+///
+/// ```swift
+/// let cluster = LocalCluster(options: .init(port: 0, tls: true))
+/// let endpoint = try await cluster.start()
+/// try await cluster.writeKubeconfig(to: "/tmp/kubeconfig")
+/// ...
+/// await cluster.stop()
+/// ```
+public actor LocalCluster {
+    /// How to run the cluster.
+    public struct Options: Sendable {
+        /// Address to listen on; only loopback makes sense.
+        public var host: String
+        /// Port to listen on; 0 picks a free one.
+        public var port: Int
+        /// Serve HTTPS with a CA made at start (true) or plain HTTP (false). kubectl (client-go)
+        /// sends bearer tokens only over TLS, so plain HTTP suits raw HTTP clients only.
+        public var tls: Bool
+        /// SQLite file to keep objects in across restarts; nil keeps them in memory.
+        public var dataFile: String?
+        /// Whether workloads get controller-like status (Deployments ready, Jobs complete, PVCs bound).
+        public var simulateWorkloads: Bool
+        /// How long simulated controllers take to report status.
+        public var workloadDelay: Duration
+        /// Watch events kept for resuming watches; older resourceVersions get 410 Expired.
+        public var watchHistoryLimit: Int
+        /// Seconds between watch bookmarks (when the client allows them).
+        public var bookmarkInterval: Double
+        /// Bearer token clients must present; nil makes a random one.
+        public var token: String?
+
+        public init(
+            host: String = "127.0.0.1", port: Int = 0, tls: Bool = true, dataFile: String? = nil,
+            simulateWorkloads: Bool = true, workloadDelay: Duration = .milliseconds(300),
+            watchHistoryLimit: Int = 10_000, bookmarkInterval: Double = 10, token: String? = nil
+        ) {
+            self.host = host
+            self.port = port
+            self.tls = tls
+            self.dataFile = dataFile
+            self.simulateWorkloads = simulateWorkloads
+            self.workloadDelay = workloadDelay
+            self.watchHistoryLimit = watchHistoryLimit
+            self.bookmarkInterval = bookmarkInterval
+            self.token = token
+        }
+    }
+
+    /// Where a started cluster listens and how to authenticate.
+    public struct Endpoint: Sendable {
+        /// `https://127.0.0.1:<port>` (or `http://` without TLS).
+        public var url: String
+        /// The CA that signed the server certificate, PEM; nil without TLS.
+        public var caPEM: String?
+        /// The bearer token.
+        public var token: String
+        /// The port actually bound.
+        public var port: Int
+    }
+
+    /// Errors starting or running the cluster.
+    public enum ClusterError: Error, CustomStringConvertible {
+        case alreadyStarted
+        case notStarted
+        case startFailed(String)
+
+        public var description: String {
+            switch self {
+            case .alreadyStarted: return "local cluster: already started"
+            case .notStarted: return "local cluster: not started"
+            case .startFailed(let why): return "local cluster: start failed: \(why)"
+            }
+        }
+    }
+
+    public let options: Options
+    private var endpoint: Endpoint?
+    private var store: ClusterStore?
+    private var simulation: Simulation?
+    private var serverTask: Task<Void, any Error>?
+
+    /// A cluster that does nothing until `start()`.
+    public init(options: Options = Options()) {
+        self.options = options
+    }
+
+    /// Starts listening; returns once the port is bound.
+    @discardableResult
+    public func start() async throws -> Endpoint {
+        guard serverTask == nil else { throw ClusterError.alreadyStarted }
+        let backend: (any PersistenceBackend)? = try options.dataFile.map { try SQLiteBackend(path: $0) }
+        let store = try ClusterStore(backend: backend, historyLimit: options.watchHistoryLimit)
+        try await store.bootstrap()
+        let token = options.token ?? Self.randomToken()
+        let certificates = options.tls ? try ClusterCertificates.generate() : nil
+        let simulation = options.simulateWorkloads ? Simulation(store: store, delay: options.workloadDelay) : nil
+        let (bound, boundContinuation) = AsyncStream<Int>.makeStream()
+        let addressBox = AddressBox()
+        let api = APIServer(
+            store: store, token: token, serverAddress: addressBox, simulation: simulation,
+            bookmarkInterval: options.bookmarkInterval)
+        var logger = Logger(label: "plumb.local-cluster")
+        logger.logLevel = .critical
+        let server: HTTPServerBuilder
+        if let certificates {
+            let tlsConfiguration = TLSConfiguration.makeServerConfiguration(
+                certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(certificates.serverCertificatePEM.utf8), format: .pem))],
+                privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(certificates.serverKeyPEM.utf8), format: .pem)))
+            server = try .tls(.http1(additionalChannelHandlers: [HangUpHandler()]), tlsConfiguration: tlsConfiguration)
+        } else {
+            server = .http1(additionalChannelHandlers: [HangUpHandler()])
+        }
+        let app = Application(
+            responder: ClusterResponder(api: api),
+            server: server,
+            configuration: ApplicationConfiguration(address: .hostname(options.host, port: options.port), serverName: nil),
+            onServerRunning: { channel in
+                boundContinuation.yield(channel.localAddress?.port ?? 0)
+                boundContinuation.finish()
+            },
+            logger: logger)
+        let task = Task {
+            defer { boundContinuation.finish() }
+            try await app.runService(gracefulShutdownSignals: [])
+        }
+        var port = 0
+        for await p in bound { port = p }
+        guard port > 0 else {
+            task.cancel()
+            let failure = await task.result
+            if case .failure(let error) = failure { throw ClusterError.startFailed("\(error)") }
+            throw ClusterError.startFailed("the server did not bind")
+        }
+        addressBox.set("\(options.host):\(port)")
+        let scheme = options.tls ? "https" : "http"
+        let endpoint = Endpoint(url: "\(scheme)://\(options.host):\(port)", caPEM: certificates?.caPEM, token: token, port: port)
+        self.endpoint = endpoint
+        self.store = store
+        self.simulation = simulation
+        self.serverTask = task
+        return endpoint
+    }
+
+    /// Runs until the calling task is cancelled or `stop()` is called.
+    public func run() async throws {
+        guard let serverTask else { throw ClusterError.notStarted }
+        try await withTaskCancellationHandler {
+            _ = await serverTask.result
+        } onCancel: {
+            Task { await self.stop() }
+        }
+    }
+
+    /// Ends every watch and shuts the server down.
+    public func stop() async {
+        guard let serverTask else { return }
+        await store?.endAllWatches()
+        serverTask.cancel()
+        _ = await serverTask.result
+        self.serverTask = nil
+    }
+
+    /// The endpoint of a started cluster.
+    public var currentEndpoint: Endpoint? { endpoint }
+
+    /// Writes a kubeconfig (context `plumb-local`) that reaches this cluster.
+    public func writeKubeconfig(to path: String) throws {
+        guard let endpoint else { throw ClusterError.notStarted }
+        try Kubeconfig(server: endpoint.url, caPEM: endpoint.caPEM, token: endpoint.token).write(to: path)
+    }
+
+    /// Makes the named workload fail: Deployments report ProgressDeadlineExceeded, Jobs fail.
+    public func failWorkload(namespace: String, name: String) async {
+        await simulation?.setOutcome(namespace: namespace, name: name, .failed)
+    }
+
+    /// Keeps the named workload unready (Progressing, never Available).
+    public func keepUnready(namespace: String, name: String) async {
+        await simulation?.setOutcome(namespace: namespace, name: name, .unready)
+    }
+
+    /// Lets the named workload become healthy again.
+    public func makeHealthy(namespace: String, name: String) async {
+        await simulation?.setOutcome(namespace: namespace, name: name, .healthy)
+    }
+
+    /// How long simulated controllers wait before reporting status.
+    public func setWorkloadDelay(_ delay: Duration) async {
+        await simulation?.setDelay(delay)
+    }
+
+    /// Forgets the watch history, so watches from any older resourceVersion get 410 Expired.
+    public func compactWatchHistory() async {
+        await store?.compactHistory()
+    }
+
+    /// The number of open watches (for leak checks).
+    public func openWatchCount() async -> Int {
+        await store?.watcherCount ?? 0
+    }
+
+    private static func randomToken() -> String {
+        var g = SystemRandomNumberGenerator()
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
+        return "plumb-" + String((0..<40).map { _ in alphabet[Int(g.next() % UInt64(alphabet.count))] })
+    }
+}
+
+/// The address written into `/api`'s serverAddressByClientCIDRs, known once the port is bound.
+final class AddressBox: @unchecked Sendable {
+    // Written once before the first request can arrive; the lock keeps the read honest anyway.
+    private let lock = NSLock()
+    private var value = "127.0.0.1:6443"
+
+    func set(_ v: String) { lock.withLock { value = v } }
+    func get() -> String { lock.withLock { value } }
+}

@@ -1,0 +1,201 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import PlumbCore
+
+/// A request context that keeps the connection, so a watch can end when its client hangs up.
+struct ClusterRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let channel: any Channel
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        channel = source.channel
+    }
+}
+
+/// The HTTP face of the cluster: authenticates, parses, dispatches, encodes.
+struct ClusterResponder: HTTPResponder {
+    typealias Context = ClusterRequestContext
+    let api: APIServer
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        let headers = request.headers
+        let auth = headers[.authorization] ?? ""
+        let path = request.uri.path.removingPercentEncoding ?? request.uri.path
+        if path != "/healthz" && path != "/livez" && path != "/readyz" {
+            guard auth == "Bearer \(api.token)" else {
+                return Self.encode(.error(.unauthorized))
+            }
+        }
+        let body: [UInt8]
+        if request.method == .get || request.method == .head {
+            body = []
+        } else {
+            let buffer = try await request.body.collect(upTo: 64 << 20)
+            body = Array(buffer.readableBytesView)
+        }
+        let apiRequest = APIRequest(
+            method: request.method.rawValue,
+            path: path,
+            query: APIRequest.parseQuery(request.uri.query),
+            accept: headers[.accept] ?? "",
+            contentType: headers[.contentType] ?? "",
+            userAgent: headers[.userAgent] ?? "",
+            body: body)
+        let result = await api.handle(apiRequest)
+        var hangUp: HangUp? = nil
+        if case .watch = result {
+            hangUp = try? await context.channel.pipeline.handler(type: HangUpHandler.self).map { $0.hangUp }.get()
+        }
+        return Self.encode(result, hangUp: hangUp)
+    }
+
+    static func encode(_ result: APIResult, hangUp: HangUp? = nil) -> Response {
+        switch result {
+        case let .json(status, value, contentType):
+            let bytes = (try? JSONWriter().bytes(value)) ?? Array("{}".utf8)
+            return response(status: status, bytes: bytes, contentType: contentType)
+        case let .raw(status, bytes, contentType):
+            return response(status: status, bytes: bytes, contentType: contentType)
+        case let .watch(stream):
+            var fields = HTTPFields()
+            fields[.contentType] = "application/json"
+            fields[.cacheControl] = "no-cache, private"
+            return Response(status: .ok, headers: fields, body: ResponseBody { writer in
+                try await stream.run(&writer, hangUp: hangUp)
+            })
+        }
+    }
+
+    private static func response(status: Int, bytes: [UInt8], contentType: String) -> Response {
+        var fields = HTTPFields()
+        fields[.contentType] = contentType
+        fields[.cacheControl] = "no-cache, private"
+        fields[.contentLength] = String(bytes.count)
+        return Response(
+            status: HTTPResponse.Status(code: status), headers: fields,
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}
+
+/// Routes API requests to the verb handlers. Thread safe: all state is in the store actor.
+final class APIServer: Sendable {
+    let store: ClusterStore
+    let token: String
+    let serverAddress: AddressBox
+    let simulation: Simulation?
+    let bookmarkInterval: Double
+
+    init(store: ClusterStore, token: String, serverAddress: AddressBox, simulation: Simulation?, bookmarkInterval: Double) {
+        self.store = store
+        self.token = token
+        self.serverAddress = serverAddress
+        self.simulation = simulation
+        self.bookmarkInterval = bookmarkInterval
+    }
+
+    func handle(_ request: APIRequest) async -> APIResult {
+        do {
+            return try await route(request)
+        } catch {
+            return .error(error)
+        }
+    }
+
+    private func route(_ request: APIRequest) async throws(APIError) -> APIResult {
+        let s = request.segments
+        switch s.first {
+        case "version"? where s.count == 1:
+            return .ok(Discovery.version)
+        case "openapi"? where s.count >= 2 && s[1] == "v3":
+            let types = await store.types
+            if s.count == 2 { return .ok(OpenAPI.root(types: types)) }
+            let (group, version) = s[2] == "api" && s.count == 4 ? ("", s[3]) : (s.count == 5 && s[2] == "apis" ? s[3] : "", s.count == 5 ? s[4] : "")
+            guard !version.isEmpty, let doc = OpenAPI.groupVersion(group: group, version: version, types: types) else {
+                throw APIError.pathNotFound()
+            }
+            return .ok(doc)
+        case "healthz"?, "livez"?, "readyz"?:
+            return .raw(status: 200, body: Array("ok".utf8), contentType: "text/plain; charset=utf-8")
+        case "api"?:
+            if s.count == 1 { return try await discoveryRoot(request, legacy: true) }
+            guard s[1] == "v1" else { throw APIError.pathNotFound() }
+            if s.count == 2 { return .ok(await Discovery.resourceList(group: "", version: "v1", types: store.types)) }
+            return try await resource(request, group: "", version: "v1", rest: Array(s[2...]))
+        case "apis"?:
+            if s.count == 1 { return try await discoveryRoot(request, legacy: false) }
+            let types = await store.types
+            if s.count == 2 {
+                guard let g = Discovery.group(s[1], types: types) else { throw APIError.pathNotFound() }
+                return .ok(g)
+            }
+            if s.count == 3 {
+                guard types.versions(of: s[1]).contains(s[2]) else { throw APIError.pathNotFound() }
+                return .ok(Discovery.resourceList(group: s[1], version: s[2], types: types))
+            }
+            return try await resource(request, group: s[1], version: s[2], rest: Array(s[3...]))
+        default:
+            throw APIError.pathNotFound()
+        }
+    }
+
+    private func discoveryRoot(_ request: APIRequest, legacy: Bool) async throws(APIError) -> APIResult {
+        let types = await store.types
+        switch Discovery.negotiate(accept: request.accept) {
+        case .aggregated:
+            return .json(
+                status: 200, body: Discovery.aggregated(legacy: legacy, types: types),
+                contentType: Discovery.aggregatedContentType)
+        case .plain:
+            return .ok(legacy ? Discovery.apiVersions(serverAddress: serverAddress.get()) : Discovery.groupList(types: types))
+        case .notAcceptable:
+            throw APIError.notAcceptable(request.accept)
+        }
+    }
+
+    /// `[namespaces/<ns>/]<resource>[/<name>[/<subresource>]]` below a group/version.
+    private func resource(_ request: APIRequest, group: String, version: String, rest: [String]) async throws(APIError) -> APIResult {
+        var rest = rest
+        var namespace = ""
+        // namespaces/<name>/status|finalize are subresources of the Namespace itself.
+        if rest.count >= 3 && rest[0] == "namespaces" && !(group.isEmpty && rest.count == 3 && (rest[2] == "status" || rest[2] == "finalize")) {
+            namespace = rest[1]
+            rest.removeFirst(2)
+        }
+        guard let resourceName = rest.first,
+            let type = await store.types.lookup(group: group, version: version, resource: resourceName)
+        else { throw APIError.pathNotFound() }
+        if !namespace.isEmpty && !type.namespaced { throw APIError.pathNotFound() }
+        let name = rest.count > 1 ? rest[1] : nil
+        let subresource = rest.count > 2 ? rest[2] : nil
+        if rest.count > 3 { throw APIError.pathNotFound() }
+        if let subresource, !(subresource == "status" && type.hasStatus) && !(subresource == "finalize" && type.resource == "namespaces")
+            && !(subresource == "scale" && type.hasScale)
+        {
+            throw APIError.pathNotFound()
+        }
+        let target = Target(type: type, namespace: namespace, name: name, subresource: subresource)
+        if subresource == "scale" { return try await scale(request, target) }
+        switch (request.method, name) {
+        case ("GET", nil):
+            if request.flag("watch") { return try await watch(request, target) }
+            return try await list(request, target)
+        case ("GET", _?): return try await get(request, target)
+        case ("POST", nil): return try await create(request, target)
+        case ("PUT", _?): return try await update(request, target)
+        case ("PATCH", _?): return try await patch(request, target)
+        case ("DELETE", _?): return try await delete(request, target)
+        case ("DELETE", nil): return try await deleteCollection(request, target)
+        default: throw APIError.methodNotAllowed()
+        }
+    }
+}
+
+/// What a request addresses: a type, a namespace (or ""), an optional name and subresource.
+struct Target: Sendable {
+    var type: ResourceType
+    var namespace: String
+    var name: String?
+    var subresource: String?
+}

@@ -1,0 +1,125 @@
+import PlumbCore
+
+/// The validation kube-apiserver does for the common cases, with its exact messages.
+enum Validation {
+    static let subdomainMessage =
+        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
+    static let labelMessage =
+        "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
+    static let dns1035Message =
+        "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"
+
+    private static func isAlnum(_ c: UInt8) -> Bool { (c >= 97 && c <= 122) || (c >= 48 && c <= 57) }
+
+    static func isDNS1123Label(_ s: String) -> Bool {
+        let b = Array(s.utf8)
+        guard let first = b.first, let last = b.last, isAlnum(first), isAlnum(last) else { return false }
+        return b.allSatisfy { isAlnum($0) || $0 == 45 }
+    }
+
+    static func isDNS1123Subdomain(_ s: String) -> Bool {
+        !s.isEmpty && s.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { isDNS1123Label(String($0)) }
+    }
+
+    static func isDNS1035Label(_ s: String) -> Bool {
+        guard let first = s.utf8.first, first >= 97 && first <= 122 else { return false }
+        return isDNS1123Label(s)
+    }
+
+    static func quoted(_ s: String) -> String {
+        (try? JSONWriter().string(.string(s))) ?? "\"\(s)\""
+    }
+
+    /// Causes for `metadata.name` of a type: label rules for namespaces, DNS-1035 for services,
+    /// subdomain rules otherwise.
+    static func nameCauses(_ name: String, type: ResourceType) -> [APIError.Cause] {
+        var causes: [APIError.Cause] = []
+        func invalid(_ detail: String) {
+            causes.append(.init(reason: "FieldValueInvalid", message: "Invalid value: \(quoted(name)): \(detail)", field: "metadata.name"))
+        }
+        switch (type.group, type.resource) {
+        case ("", "namespaces"):
+            if name.utf8.count > 63 { invalid("must be no more than 63 characters") }
+            if !isDNS1123Label(name) { invalid(labelMessage) }
+        case ("", "services"):
+            if name.utf8.count > 63 { invalid("must be no more than 63 characters") }
+            if !isDNS1035Label(name) { invalid(dns1035Message) }
+        default:
+            if name.utf8.count > 253 { invalid("must be no more than 253 characters") }
+            if !isDNS1123Subdomain(name) { invalid(subdomainMessage) }
+        }
+        return causes
+    }
+
+    /// Checks string maps the Go decoder would refuse: a 400 naming the Go struct field.
+    static func checkTypes(_ object: Value, type: ResourceType) throws(APIError) {
+        func goType(_ v: Value) -> String {
+            switch v {
+            case .bool: return "bool"
+            case .int, .double: return "number"
+            case .array: return "array"
+            case .object: return "object"
+            default: return "string"
+            }
+        }
+        func check(_ value: Value?, structField: String) throws(APIError) {
+            guard let value, !value.isNull else { return }
+            guard case .object(let o) = value else {
+                throw decodeError(type, "json: cannot unmarshal \(goType(value)) into Go struct field \(structField) of type map[string]string")
+            }
+            for e in o {
+                switch e.value {
+                case .string, .null: continue
+                default:
+                    throw decodeError(type, "json: cannot unmarshal \(goType(e.value)) into Go struct field \(structField) of type string")
+                }
+            }
+        }
+        try check(object[path: ["metadata", "labels"]], structField: "ObjectMeta.metadata.labels")
+        try check(object[path: ["metadata", "annotations"]], structField: "ObjectMeta.metadata.annotations")
+        if type.group.isEmpty && type.resource == "configmaps" {
+            try check(object["data"], structField: "ConfigMap.data")
+        }
+        if type.group.isEmpty && type.resource == "secrets" {
+            try check(object["stringData"], structField: "Secret.stringData")
+        }
+    }
+
+    static func decodeError(_ type: ResourceType, _ detail: String) -> APIError {
+        APIError.badRequest("\(type.kind) in version \"\(type.version)\" cannot be handled as a \(type.kind): \(detail)")
+    }
+
+    /// Spec rules for Deployments that clients most often trip over.
+    static func deploymentCauses(_ object: Value) -> [APIError.Cause] {
+        var causes: [APIError.Cause] = []
+        let spec = object["spec"]
+        if let r = spec?["replicas"]?.intValue, r < 0 {
+            causes.append(.init(reason: "FieldValueInvalid", message: "Invalid value: \(r): must be greater than or equal to 0", field: "spec.replicas"))
+        }
+        let selector = spec?[path: ["selector", "matchLabels"]]?.objectValue
+        if spec?["selector"] == nil {
+            causes.append(.init(reason: "FieldValueRequired", message: "Required value", field: "spec.selector"))
+        }
+        let labels = spec?[path: ["template", "metadata", "labels"]]?.objectValue ?? ValueObject()
+        if let selector {
+            let matches = selector.allSatisfy { e in labels[e.key] == e.value }
+            if !matches {
+                let rendered = (try? JSONWriter(sortKeys: true).string(.object(labels))) ?? "{}"
+                causes.append(.init(reason: "FieldValueInvalid", message: "Invalid value: \(rendered): `selector` does not match template `labels`", field: "spec.template.metadata.labels"))
+            }
+        }
+        let containers = spec?[path: ["template", "spec", "containers"]]?.arrayValue ?? []
+        if containers.isEmpty {
+            causes.append(.init(reason: "FieldValueRequired", message: "Required value", field: "spec.template.spec.containers"))
+        }
+        for (i, c) in containers.enumerated() {
+            if (c["name"]?.stringValue ?? "").isEmpty {
+                causes.append(.init(reason: "FieldValueRequired", message: "Required value", field: "spec.template.spec.containers[\(i)].name"))
+            }
+            if (c["image"]?.stringValue ?? "").isEmpty {
+                causes.append(.init(reason: "FieldValueRequired", message: "Required value", field: "spec.template.spec.containers[\(i)].image"))
+            }
+        }
+        return causes
+    }
+}

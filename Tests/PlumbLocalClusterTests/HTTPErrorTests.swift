@@ -1,0 +1,108 @@
+import Foundation
+import PlumbCore
+import XCTest
+
+@testable import PlumbLocalCluster
+
+/// Error Statuses against the kube-apiserver captures, over plain HTTP.
+final class HTTPErrorTests: ClusterTestCase {
+    override var clusterOptions: LocalCluster.Options { .init(port: 0, tls: false, simulateWorkloads: false) }
+
+    /// The capture's response body with server-generated parts removed.
+    func expected(_ name: String) throws -> (Int, Value) {
+        let c = try capture(name)
+        return (Int(c[path: ["response", "status"]]?.intValue ?? 0), c[path: ["response", "body"]] ?? .null)
+    }
+
+    func testUnauthorizedExactly() throws {
+        let (status, body) = try expected("unauthorized")
+        for token in [nil, "wrong"] as [String?] {
+            let r = try RawHTTP(port: endpoint.port, token: token).request("GET", "/api/v1/namespaces")
+            XCTAssertEqual(r.status, status)
+            XCTAssertEqual(r.json, body)
+            XCTAssertEqual(r.headers["content-type"], "application/json")
+        }
+    }
+
+    func testNotFoundAlreadyExistsMissingNamespace() throws {
+        try createNamespace("wire")
+        var (status, body) = try expected("get-not-found")
+        var r = try http.request("GET", "/api/v1/namespaces/wire/configmaps/nope")
+        XCTAssertEqual(r.status, status)
+        XCTAssertEqual(r.json, body)
+
+        (status, body) = try expected("delete-not-found")
+        r = try http.request("DELETE", "/api/v1/namespaces/wire/configmaps/cm-404")
+        XCTAssertEqual(r.status, status)
+        XCTAssertEqual(r.json, body)
+
+        (status, body) = try expected("create-missing-namespace")
+        r = try http.request("POST", "/api/v1/namespaces/absent/configmaps", body: try capture("create-missing-namespace")[path: ["request", "body"]])
+        XCTAssertEqual(r.status, status)
+        XCTAssertEqual(r.json, body)
+
+        let exists = try capture("create-already-exists")
+        let deployment = exists[path: ["request", "body"]]!
+        r = try http.request("POST", "/apis/apps/v1/namespaces/wire/deployments", body: deployment)
+        XCTAssertEqual(r.status, 201, String(decoding: r.body, as: UTF8.self))
+        r = try http.request("POST", "/apis/apps/v1/namespaces/wire/deployments", body: deployment)
+        XCTAssertEqual(r.status, 409)
+        XCTAssertEqual(r.json, exists[path: ["response", "body"]])
+    }
+
+    func testWrongTypeAndInvalidNames() throws {
+        try createNamespace("wire")
+        for name in ["create-wrong-type", "create-invalid-name", "create-invalid-deployment"] {
+            let c = try capture(name)
+            let path = c[path: ["request", "path"]]!.stringValue!
+            let r = try http.request("POST", path, body: c[path: ["request", "body"]])
+            XCTAssertEqual(r.status, Int(c[path: ["response", "status"]]!.intValue!), name)
+            XCTAssertEqual(r.json, c[path: ["response", "body"]], "\(name): \(String(decoding: r.body, as: UTF8.self))")
+        }
+        // Namespaces are DNS labels: dots are refused with the label message.
+        let r = try http.request("POST", "/api/v1/namespaces", body: ["metadata": ["name": "a.b"]])
+        XCTAssertEqual(r.status, 422)
+        XCTAssertEqual(r.json[path: ["details", "causes"]]?.arrayValue?.first?["field"], "metadata.name")
+        XCTAssertTrue(r.json["message"]?.stringValue?.contains("RFC 1123 label") ?? false)
+    }
+
+    func testStaleResourceVersionConflict() throws {
+        try createNamespace("wire")
+        let c = try capture("update-stale-resourceversion")
+        var body = c[path: ["request", "body"]]!
+        setMeta(&body, "resourceVersion", nil)
+        setMeta(&body, "managedFields", nil)
+        body["status"] = nil
+        var r = try http.request("POST", "/apis/apps/v1/namespaces/wire/deployments", body: body)
+        XCTAssertEqual(r.status, 201)
+        let rv = r.json.meta("resourceVersion")!
+        setMeta(&body, "resourceVersion", .string(rv))
+        body["spec"]?["replicas"] = 3
+        r = try http.request("PUT", "/apis/apps/v1/namespaces/wire/deployments/web", body: body)
+        XCTAssertEqual(r.status, 200)
+        XCTAssertEqual(r.json[path: ["metadata", "generation"]], 2)
+        // The same resourceVersion again is now stale.
+        r = try http.request("PUT", "/apis/apps/v1/namespaces/wire/deployments/web", body: body)
+        XCTAssertEqual(r.status, 409)
+        XCTAssertEqual(r.json, c[path: ["response", "body"]])
+    }
+
+    func testWatchFromCompactedVersionIsExpiredEvent() async throws {
+        try createNamespace("wire")
+        _ = try http.request("POST", "/api/v1/namespaces/wire/configmaps", body: ["metadata": ["name": "a"]])
+        let c = try capture("watch-too-old")
+        // History is still complete here: from rv 1 the stream replays the ConfigMap's ADDED.
+        let r = try http.request("GET", "/api/v1/namespaces/wire/configmaps?watch=1&resourceVersion=1&timeoutSeconds=1")
+        XCTAssertEqual(r.status, 200)
+        XCTAssertEqual(r.lines.map { $0["type"] }, ["ADDED"])
+        await cluster.compactWatchHistory()
+        let expired = try http.request("GET", "/api/v1/namespaces/wire/configmaps?watch=1&resourceVersion=1&timeoutSeconds=5")
+        XCTAssertEqual(expired.status, 200)
+        XCTAssertEqual(expired.lines.count, 1)
+        var event = expired.lines.first ?? .null
+        let message = event[path: ["object", "message"]]?.stringValue ?? ""
+        XCTAssertTrue(message.hasPrefix("too old resource version: 1 ("), message)
+        event["object"]?["message"] = c[path: ["events"]]?.arrayValue?.first?[path: ["object", "message"]]
+        XCTAssertEqual(event, c[path: ["events"]]?.arrayValue?.first)
+    }
+}
