@@ -32,6 +32,7 @@ let package = Package(
         .target(name: "PlumbCore"),
         .target(name: "PlumbYAML", dependencies: ["PlumbCore", "CYAML"]),
         .target(name: "PlumbGit", dependencies: ["PlumbCore", "CGit2"]),
+        .target(name: "PlumbKube", dependencies: ["PlumbCore", "PlumbYAML", "CCurl"]),
         .target(name: "PlumbManifests", dependencies: ["PlumbCore", "PlumbYAML", "PlumbGit"]),
         .target(
             name: "PlumbAudit",
@@ -65,6 +66,9 @@ let package = Package(
 
         .testTarget(name: "PlumbCoreTests", dependencies: ["PlumbCore"]),
         .testTarget(name: "PlumbYAMLTests", dependencies: ["PlumbCore", "PlumbYAML"]),
+        .testTarget(
+            name: "PlumbKubeTests", dependencies: ["PlumbCore", "PlumbKube"],
+            resources: [.copy("Fixtures")]),
         .testTarget(name: "PlumbGitTests", dependencies: ["PlumbCore", "PlumbGit"]),
         .testTarget(name: "PlumbEngineTests", dependencies: ["PlumbCore", "PlumbEngine"]),
         .testTarget(

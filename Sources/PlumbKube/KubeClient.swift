@@ -1,0 +1,111 @@
+import PlumbCore
+
+/// Tuning of a `KubeClient`.
+public struct KubeClientOptions: Sendable {
+    /// Client-side rate limit: requests per second and burst (0 disables).
+    public var qps: Double = 100
+    public var burst: Int = 200
+    public var retry = RetryPolicy()
+    public var clock: any KubeClock = SystemClock()
+    public var userAgent = "plumb"
+    /// The field manager of server-side apply and of every mutation.
+    public var fieldManager = "plumb"
+
+    public init() {}
+}
+
+/// A Kubernetes API client: rate-limited, retrying, authenticated requests over a
+/// `KubeTransport`, with discovery and typed errors. Thread safe.
+public final class KubeClient: Sendable {
+    public let transport: any KubeTransport
+    public let credentials: any CredentialProvider
+    /// The namespace of objects that do not name one (context namespace, in-cluster namespace).
+    public let defaultNamespace: String
+    public let options: KubeClientOptions
+    let limiter: RateLimiter
+    let discovery: Discovery
+
+    /// A client on a given transport; the building block of tests and of `KubeClient(config:)`.
+    public init(
+        transport: any KubeTransport, credentials: any CredentialProvider = StaticCredentials(),
+        defaultNamespace: String = "default", options: KubeClientOptions = KubeClientOptions()
+    ) {
+        self.transport = transport
+        self.credentials = credentials
+        self.defaultNamespace = defaultNamespace
+        self.options = options
+        limiter = RateLimiter(qps: options.qps, burst: options.burst, clock: options.clock)
+        discovery = Discovery()
+    }
+
+    /// A client on libcurl for a resolved configuration (kubeconfig or in-cluster).
+    public convenience init(config: ClientConfig, options: KubeClientOptions = KubeClientOptions()) throws {
+        let transport = try CurlTransport(options: config.transport)
+        self.init(
+            transport: transport, credentials: config.credentialProvider(), defaultNamespace: config.namespace,
+            options: options)
+    }
+
+    /// Sends a request with rate limiting, credentials and retries; returns a 2xx response or
+    /// throws `StatusError` (about `object` when given) or `KubeTransportError`.
+    public func perform(_ request: KubeRequest, object: ObjectRef? = nil) async throws -> KubeResponse {
+        var attempt = 0
+        var reauthenticated = false
+        while true {
+            try Task.checkCancellation()
+            try await limiter.acquire()
+            let prepared = try await authorize(request)
+            let response: KubeResponse
+            do {
+                response = try await transport.send(prepared)
+            } catch let error as KubeTransportError {
+                guard let delay = options.retry.delay(after: error, request: request, attempt: attempt) else {
+                    throw error
+                }
+                attempt += 1
+                try await options.clock.sleep(for: delay)
+                continue
+            }
+            if response.status < 300 { return response }
+            if response.status == 401, !reauthenticated, await credentials.invalidate() {
+                reauthenticated = true
+                continue
+            }
+            if let delay = options.retry.delay(after: response, request: request, attempt: attempt) {
+                attempt += 1
+                try await options.clock.sleep(for: delay)
+                continue
+            }
+            throw StatusError(response: response, object: object)
+        }
+    }
+
+    /// Adds credentials and the standard headers to a request.
+    func authorize(_ request: KubeRequest) async throws -> KubeRequest {
+        var r = request
+        let creds = try await credentials.credentials()
+        if let token = creds.bearerToken { r.setHeader("Authorization", "Bearer \(token)") }
+        if let cert = creds.clientCertificate { r.clientCertificate = cert }
+        if !r.headers.contains(where: { $0.name.lowercased() == "accept" }) { r.setHeader("Accept", "application/json") }
+        r.setHeader("User-Agent", options.userAgent)
+        return r
+    }
+
+    /// Sends a request and parses the JSON body of its answer.
+    func performJSON(_ request: KubeRequest, object: ObjectRef? = nil) async throws -> Value {
+        let response = try await perform(request, object: object)
+        do {
+            return try JSONReader().parse(response.body)
+        } catch {
+            let subject = object.map { "\($0): " } ?? ""
+            throw KubeClientError(message: "\(subject)\(request.method) \(request.path): response is not JSON: \(error)")
+        }
+    }
+}
+
+/// A client-side failure that is not an API error: bad object, unknown kind, bad response.
+public struct KubeClientError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(message: String) { self.message = message }
+    public var description: String { message }
+}
