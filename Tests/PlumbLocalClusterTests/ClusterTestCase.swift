@@ -90,11 +90,16 @@ class ClusterTestCase: XCTestCase {
         XCTAssertEqual(r.status, 201, String(decoding: r.body, as: UTF8.self))
     }
 
-    /// A kube-apiserver capture from the project's fixtures/kube-wire.
+    /// A kube-apiserver capture from the project's fixtures/kube-wire, or from
+    /// fixtures/kube-wire-errors (error and list captures kept apart from the object corpus
+    /// that PlumbCoreTests walks).
     func capture(_ name: String) throws -> Value {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let local = root.appendingPathComponent("fixtures/kube-wire/\(name).json")
-        return try JSONReader().parse(Array(try Data(contentsOf: local)))
+        var file = root.appendingPathComponent("fixtures/kube-wire/\(name).json")
+        if !FileManager.default.fileExists(atPath: file.path) {
+            file = root.appendingPathComponent("fixtures/kube-wire-errors/\(name).json")
+        }
+        return try JSONReader().parse(Array(try Data(contentsOf: file)))
     }
 }
 
