@@ -23,7 +23,7 @@ actor Simulation {
 
     static let simulated: Set<String> = [
         "apps/deployments", "apps/statefulsets", "apps/daemonsets", "apps/replicasets", "batch/jobs",
-        "/persistentvolumeclaims",
+        "/persistentvolumeclaims", "/services",
     ]
 
     /// Called after every client write; schedules a status update for simulated kinds.
@@ -132,6 +132,11 @@ actor Simulation {
             s["ready"] = 0
             s["terminating"] = 0
             s["uncountedTerminatedPods"] = [:]
+        case ("", "services"):
+            // A load balancer controller gives LoadBalancer Services an address; others keep theirs.
+            guard object[path: ["spec", "type"]]?.stringValue == "LoadBalancer", outcome == .healthy else { return nil }
+            let last = (object.meta("uid") ?? "").utf8.reduce(0) { ($0 &* 31 &+ Int($1)) % 200 } + 10  // stable per Service
+            s["loadBalancer"] = ["ingress": [["ip": .string("172.18.255.\(last)"), "ipMode": "VIP"]]]
         case ("", "persistentvolumeclaims"):
             guard outcome == .healthy else { return nil }
             s["phase"] = "Bound"

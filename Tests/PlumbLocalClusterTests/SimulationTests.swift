@@ -127,6 +127,13 @@ final class SimulationTests: ClusterTestCase {
         XCTAssertEqual(try http.request("POST", "/api/v1/namespaces/sim/persistentvolumeclaims", body: pvc).status, 201)
         let bound = try eventually("/api/v1/namespaces/sim/persistentvolumeclaims/data") { $0[path: ["status", "phase"]] == "Bound" }
         XCTAssertEqual(bound[path: ["status", "capacity", "storage"]], "1Gi")
+        let lb: Value = ["apiVersion": "v1", "kind": "Service", "metadata": ["name": "front"], "spec": ["type": "LoadBalancer", "ports": [["port": 443]]]]
+        let created = try http.request("POST", "/api/v1/namespaces/sim/services", body: lb).json
+        let nodePort = created[path: ["spec", "ports"]]?.arrayValue?.first?["nodePort"]?.intValue ?? 0
+        XCTAssertTrue((30000...32767).contains(nodePort), "\(nodePort)")
+        XCTAssertEqual(created[path: ["spec", "allocateLoadBalancerNodePorts"]], true)
+        let served = try eventually("/api/v1/namespaces/sim/services/front") { $0[path: ["status", "loadBalancer", "ingress"]] != nil }
+        XCTAssertNotNil(served[path: ["status", "loadBalancer", "ingress"]]?.arrayValue?.first?["ip"]?.stringValue)
     }
 
     func testObjectsAndResourceVersionSurviveRestart() async throws {
