@@ -174,7 +174,13 @@ extension ClusterStore {
             object["spec"]?["volumeName"] = .string(volume)
         }
         if Self.withoutTimes(object["status"] ?? .null) == Self.withoutTimes(status) { return }
+        let before = object
         object["status"] = status
+        // The controller's status write is recorded like kube-controller-manager's.
+        if let type = types.anyVersion(of: gr) {
+            let t = Target(type: type, namespace: namespace, name: name, subresource: "status")
+            setMeta(&object, "managedFields", updatedManagedFields(t, old: before, new: object, manager: "kube-controller-manager"))
+        }
         try commit(gr, namespace: namespace, name: name, object: object, event: "MODIFIED")
     }
 }

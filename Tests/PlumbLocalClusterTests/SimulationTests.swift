@@ -57,6 +57,10 @@ final class SimulationTests: ClusterTestCase {
         XCTAssertEqual(web[path: ["status", "readyReplicas"]], 3)
         XCTAssertEqual(condition(web, "Available")?["reason"], "MinimumReplicasAvailable")
         XCTAssertEqual(condition(web, "Progressing")?["reason"], "NewReplicaSetAvailable")
+        let controller = web[path: ["metadata", "managedFields"]]?.arrayValue?.first { $0["manager"] == "kube-controller-manager" }
+        XCTAssertEqual(controller?["subresource"], "status")
+        XCTAssertEqual(controller?["operation"], "Update")
+        XCTAssertNotNil(controller?[path: ["fieldsV1", "f:status", "f:conditions"]])
         let broken = try eventually("/apis/apps/v1/namespaces/sim/deployments/broken") { $0[path: ["status", "conditions"]] != nil }
         XCTAssertEqual(condition(broken, "Progressing")?["status"], "False")
         XCTAssertEqual(condition(broken, "Progressing")?["reason"], "ProgressDeadlineExceeded")
