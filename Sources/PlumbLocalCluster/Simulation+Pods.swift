@@ -106,17 +106,22 @@ extension ClusterStore {
             }
         }
         let now = Value.string(ObjectMeta.timestamp(clock()))
-        let status: Value = [
-            "phase": ready ? "Running" : "Pending",
-            "conditions": [
-                ["type": "PodScheduled", "status": "True", "lastTransitionTime": now],
-                ["type": "Ready", "status": ready ? "True" : "False", "lastTransitionTime": now],
-            ],
-            "hostIP": "10.0.0.10", "podIP": .string("10.244.0.\(Int.random(in: 2..<250))"), "startTime": now,
-        ]
+        // Each Pod gets its own address from the node's 10.244.0.0/16 range.
+        func status() -> Value {
+            [
+                "phase": ready ? "Running" : "Pending",
+                "conditions": [
+                    ["type": "PodScheduled", "status": "True", "lastTransitionTime": now],
+                    ["type": "Ready", "status": ready ? "True" : "False", "lastTransitionTime": now],
+                ],
+                "hostIP": "10.0.0.10", "podIP": .string("10.244.\(Int.random(in: 0..<256)).\(Int.random(in: 2..<255))"),
+                "startTime": now,
+            ]
+        }
         for pod in kept where pod[path: ["status", "phase"]]?.stringValue != (ready ? "Running" : "Pending") {
             var updated = pod
-            updated["status"] = status
+            updated["status"] = status()
+            if let ip = pod[path: ["status", "podIP"]] { updated["status"]?["podIP"] = ip }  // a Pod keeps its address
             try commit(Self.podsResource, namespace: namespace, name: pod.meta("name") ?? "", object: updated, event: "MODIFIED")
         }
         var names = Set(kept.compactMap { $0.meta("name") })
@@ -140,7 +145,7 @@ extension ClusterStore {
                 "spec": template["spec"] ?? [:],
             ]
             pod["spec"]?["nodeName"] = "plumb-node"
-            pod["status"] = status
+            pod["status"] = status()
             _ = try insert(Self.podsResource, pod)
         }
     }
