@@ -46,6 +46,13 @@ extension ClusterStore {
                 "spec": ["replicas": .int(Int64(replicas)), "selector": .object(selector), "template": rsTemplate],
             ]
             let before = rs
+            let previous = rs.meta("uid") == nil ? 0 : rs[path: ["spec", "replicas"]]?.intValue ?? 0
+            if previous != Int64(replicas) {
+                let verb = previous < Int64(replicas) ? "up" : "down"
+                try event(
+                    about: owner, reason: "ScalingReplicaSet", component: "deployment-controller",
+                    message: "Scaled \(verb) replica set \(rsName) from \(previous) to \(replicas)")
+            }
             rs["spec"]?["replicas"] = .int(Int64(replicas))
             var status = ValueObject()
             status["replicas"] = .int(Int64(replicas))
@@ -148,6 +155,26 @@ extension ClusterStore {
             pod["status"] = status()
             _ = try insert(Self.podsResource, pod)
         }
+    }
+
+    /// Records a Normal core/v1 Event about `object`, as a controller reports what it did.
+    private func event(about object: Value, reason: String, component: String, message: String) throws(APIError) {
+        let namespace = object.meta("namespace") ?? "default"
+        let now = Value.string(ObjectMeta.timestamp(clock()))
+        let suffix = String(UInt64.random(in: 0..<UInt64.max) & 0xffff_ffff_ffff, radix: 16)
+        let e: Value = [
+            "apiVersion": "v1", "kind": "Event",
+            "metadata": ["name": .string("\(object.meta("name") ?? "").\(suffix)"), "namespace": .string(namespace)],
+            "involvedObject": [
+                "kind": object["kind"] ?? "", "namespace": .string(namespace), "name": .string(object.meta("name") ?? ""),
+                "uid": .string(object.meta("uid") ?? ""), "apiVersion": object["apiVersion"] ?? "",
+                "resourceVersion": .string(object.meta("resourceVersion") ?? ""),
+            ],
+            "reason": .string(reason), "message": .string(message), "source": ["component": .string(component)],
+            "firstTimestamp": now, "lastTimestamp": now, "count": 1, "type": "Normal", "eventTime": nil,
+            "reportingComponent": .string(component), "reportingInstance": "",
+        ]
+        _ = try insert(GroupResource(group: "", resource: "events"), e)
     }
 
     /// Stores a controller-made object: identity, defaults, then an ADDED event.

@@ -96,6 +96,8 @@ final class SimulationTests: ClusterTestCase {
         XCTAssertEqual(pods.first?[path: ["metadata", "ownerReferences"]]?.arrayValue?.first?["name"], rs["metadata"]?["name"])
         let web = try http.request("GET", "/apis/apps/v1/namespaces/sim/deployments/web").json
         XCTAssertEqual(web[path: ["metadata", "annotations", "deployment.kubernetes.io/revision"]], "1")
+        let events = try http.request("GET", "/api/v1/namespaces/sim/events?fieldSelector=involvedObject.name%3Dweb,involvedObject.kind%3DDeployment").json
+        XCTAssertEqual(events["items"]?.arrayValue?.compactMap { $0["message"]?.stringValue }, ["Scaled up replica set \(rs.meta("name") ?? "") from 0 to 3"])
         // Scaling down removes pods; a new template makes a new ReplicaSet and retires the old one.
         _ = try http.request("PATCH", "/apis/apps/v1/namespaces/sim/deployments/web", body: ["spec": ["replicas": 1]], contentType: "application/merge-patch+json")
         _ = try eventually("/apis/apps/v1/namespaces/sim/deployments/web") { $0[path: ["status", "observedGeneration"]] == 2 }
