@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 BUILD_FLAGS ?=
 # Debian packages the build, the tests and the demo need.
-DEB_PACKAGES := libgit2-dev libcurl4-openssl-dev libyaml-dev libsqlite3-dev pkg-config git openssh-server openssh-client
+DEB_PACKAGES := libgit2-dev libcurl4-openssl-dev libyaml-dev libsqlite3-dev sqlite3 pkg-config git openssh-server openssh-client
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps build test demo bench clean
@@ -23,9 +23,16 @@ deps:
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS)
 
+# The suite is XCTest; the last line is the plain count `tests: N passed, M failed`.
 test: deps
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests
-	$(SWIFT) test $(BUILD_FLAGS) --skip-build
+	@mkdir -p .build; set -o pipefail; \
+	$(SWIFT) test $(BUILD_FLAGS) --skip-build --disable-swift-testing 2>&1 | tee .build/test.log; status=$$?; \
+	line=$$(grep -E "Executed [0-9]+ tests?, with [0-9]+ failures?" .build/test.log | tail -1); \
+	total=$$(echo "$$line" | sed -E 's/.*Executed ([0-9]+) tests?.*/\1/'); \
+	failed=$$(echo "$$line" | sed -E 's/.*with ([0-9]+) failures?.*/\1/'); \
+	if [ -n "$$line" ]; then echo "tests: $$((total - failed)) passed, $$failed failed"; fi; \
+	exit $$status
 
 # Renders fixtures/demo from this repository at HEAD.
 demo: build

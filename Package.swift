@@ -34,6 +34,14 @@ let package = Package(
         .target(name: "PlumbGit", dependencies: ["PlumbCore", "CGit2"]),
         .target(name: "PlumbManifests", dependencies: ["PlumbCore", "PlumbYAML", "PlumbGit"]),
         .target(
+            name: "PlumbAudit",
+            dependencies: [
+                "PlumbCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
+        .target(name: "PlumbEngine", dependencies: ["PlumbCore"]),
+        .target(
             name: "PlumbLocalCluster",
             dependencies: [
                 "PlumbCore", "PlumbYAML",
@@ -47,7 +55,7 @@ let package = Package(
         .executableTarget(
             name: "plumb",
             dependencies: [
-                "PlumbCore", "PlumbYAML", "PlumbGit", "PlumbManifests",
+                "PlumbCore", "PlumbYAML", "PlumbGit", "PlumbManifests", "PlumbAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -58,11 +66,12 @@ let package = Package(
         .testTarget(name: "PlumbCoreTests", dependencies: ["PlumbCore"]),
         .testTarget(name: "PlumbYAMLTests", dependencies: ["PlumbCore", "PlumbYAML"]),
         .testTarget(name: "PlumbGitTests", dependencies: ["PlumbCore", "PlumbGit"]),
+        .testTarget(name: "PlumbEngineTests", dependencies: ["PlumbCore", "PlumbEngine"]),
         .testTarget(
             name: "PlumbLocalClusterTests", dependencies: ["PlumbCore", "PlumbLocalCluster"]),
         .testTarget(
             name: "PlumbCLITests",
-            dependencies: ["PlumbCore", "PlumbYAML", "PlumbGit", "PlumbManifests"]),
+            dependencies: ["PlumbCore", "PlumbYAML", "PlumbGit", "PlumbManifests", "PlumbAudit"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -68,6 +68,7 @@ func runYAMLBenchmark() throws {
     print(String(format: "  Plumb/PyYAML %.2fx (target >= 5)   Plumb/bare %.2f (target >= 0.70)", python.seconds / plumb, bare / plumb))
     print(String(format: "  with the release counted: Plumb/PyYAML %.2fx   Plumb/bare %.2f",
                  (python.seconds + python.release) / (plumb + plumbRelease), bare / (plumb + plumbRelease)))
+    try runColdRender(files: files, megabytes: megabytes, objectCount: objectCount, parseSeconds: plumb)
 }
 
 struct BenchmarkError: Error, CustomStringConvertible {

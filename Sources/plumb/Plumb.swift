@@ -1,18 +1,58 @@
 import ArgumentParser
-import PlumbGit
-import PlumbYAML
 
-@main
-struct Plumb: ParsableCommand {
+/// `plumb`: keeps live systems plumb with Git.
+struct Plumb: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plumb",
         abstract: "Keep live systems plumb with Git.",
-        subcommands: [Version.self])
+        discussion: """
+            Plumb reads a path of a Git repository, turns it into the desired set of objects,
+            and compares it with the live state.
+
+            Examples:
+              plumb render --repo . --path fixtures/demo
+              plumb history --app web
+              plumb audit verify
+              plumb version
+            """,
+        version: PlumbVersion.string,
+        subcommands: [Render.self, History.self, Audit.self, Version.self])
 }
 
-struct Version: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print Plumb's version.")
-    func run() {
-        print("plumb 0.1.0 (libgit2 \(libgit2Version), libyaml \(libyamlVersion))")
+/// The entry point: runs a command and turns every failure into one `error:` line on stderr
+/// with exit code 2 (usage errors included); `--help` exits 0.
+@main
+enum Main {
+    static func main() async {
+        do {
+            var command = try Plumb.parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let exit as ExitCode {
+            Terminal.exit(exit.rawValue)
+        } catch let error as CLIError {
+            Terminal.fail(error.message, code: error.exitCode)
+        } catch {
+            let code = Plumb.exitCode(for: error)
+            if code == .success {
+                print(Plumb.fullMessage(for: error))
+                Terminal.exit(0)
+            }
+            let message = Plumb.message(for: error)
+            Terminal.fail(message.isEmpty ? "\(error)" : lowercasedFirst(message) + hint(for: error), code: 2)
+        }
+        Terminal.exit(0)
+    }
+
+    private static func lowercasedFirst(_ s: String) -> String {
+        guard let first = s.first, first.isUppercase, !(s.dropFirst().first?.isUppercase ?? false) else { return s }
+        return first.lowercased() + s.dropFirst()
+    }
+
+    private static func hint(for error: Error) -> String {
+        " (see 'plumb --help')"
     }
 }

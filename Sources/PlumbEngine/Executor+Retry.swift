@@ -1,0 +1,27 @@
+import PlumbCore
+
+extension Executor {
+    /// Calls `operation`, retrying with exponential backoff while the target calls its error
+    /// transient; throws the last error as a `SyncError` of `stage`.
+    func retrying(
+        _ ref: ObjectRef, stage: SyncError.Stage, policy: RetryPolicy, _ operation: () async throws -> Void
+    ) async throws(SyncError) {
+        var attempt = 1
+        while true {
+            do {
+                try await operation()
+                return
+            } catch {
+                let transient = target.isTransient(error)
+                let reason = SyncError.reason(for: error, of: ref)
+                guard transient, attempt < policy.maxAttempts, !Task.isCancelled else {
+                    throw SyncError(ref: ref, stage: stage, reason: reason, isTransient: transient)
+                }
+                let delay = policy.delay(after: attempt)
+                observer.observe(.retrying(ref, attempt: attempt, delay: delay, reason: reason))
+                try? await clock.sleep(for: delay)
+                attempt += 1
+            }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import PlumbCore
+
+extension Executor {
+    /// Dry-runs every object, `options.concurrency` at once. Returns one failed change per
+    /// object that would not apply; empty when all would.
+    /// Objects of a kind that a CRD of this sync creates are not dry-run: the server does
+    /// not know the kind yet and would reject them (as Argo CD skips them).
+    func validate(_ objects: [PlannedObject], options: SyncOptions) async -> [ObjectChange] {
+        observer.observe(.validating(count: objects.count))
+        let pending = Executor.kindsDefinedByNewCRDs(objects)
+        let executor = self
+        let results = await concurrentMap(objects, limit: options.concurrency) { object -> ObjectChange? in
+            if pending.contains(ReconcileOrder.GroupKind(object.ref.group, object.ref.kind)) { return nil }
+            do throws(SyncError) {
+                try await executor.retrying(object.ref, stage: .dryRun, policy: options.retry) {
+                    try await executor.target.dryRun(object.resource, force: options.force)
+                }
+                return nil
+            } catch {
+                return ObjectChange(
+                    ref: object.ref, action: .failed, changes: object.diff.changes, error: error.description,
+                    isTransient: error.isTransient)
+            }
+        }
+        let failures = results.compactMap { $0 }
+        observer.observe(.validated(count: objects.count, failed: failures.count))
+        return failures
+    }
+
+    /// The group and kind of every CustomResourceDefinition the plan creates.
+    static func kindsDefinedByNewCRDs(_ objects: [PlannedObject]) -> Set<ReconcileOrder.GroupKind> {
+        var out = Set<ReconcileOrder.GroupKind>()
+        for object in objects where object.action == .created {
+            let ref = object.ref
+            guard ReconcileOrder.GroupKind(ref.group, ref.kind) == ReconcileOrder.customResourceDefinition,
+                let group = object.resource.body[path: ["spec", "group"]]?.stringValue,
+                let kind = object.resource.body[path: ["spec", "names", "kind"]]?.stringValue
+            else { continue }
+            out.insert(ReconcileOrder.GroupKind(group, kind))
+        }
+        return out
+    }
+}

@@ -1,0 +1,75 @@
+import PlumbCore
+
+/// Turns the desired set and what a target observed into a `Plan`: each object stamped
+/// with Plumb's labels and compared, ordered by sync wave then phase, and the app's live
+/// objects that left Git as prunes in reverse order. Pure: no call to the target writes.
+public struct Planner: Sendable {
+    /// The app being synced.
+    public var app: String
+
+    /// A planner for `app`.
+    public init(app: String) { self.app = app }
+
+    /// Observes the target and plans a sync: what a CLI calls for `diff` and `sync`.
+    /// Throws the target's error, or a `PlanError`.
+    public func plan(desired: [Resource], target: any Target) async throws -> Plan {
+        let observation = try await target.observe(desired, app: app)
+        return try plan(desired: desired, observation: observation, target: target)
+    }
+
+    /// Plans a sync. Throws every problem at once: a bad sync wave, an object listed twice,
+    /// an object the target cannot compare.
+    public func plan(desired: [Resource], observation: Observation, target: any Target) throws(PlanError) -> Plan {
+        var problems: [String] = []
+        var planned: [PlannedObject] = []
+        var seen = Set<ObjectIdentity>()
+        for original in desired {
+            let resource = SyncLabels.stamped(original, app: app)
+            guard seen.insert(resource.ref.identity).inserted else {
+                problems.append("\(resource.ref): defined more than once")
+                continue
+            }
+            guard let wave = SyncLabels.syncWave(of: resource) else {
+                let text = resource.annotations[SyncLabels.syncWave] ?? ""
+                problems.append(
+                    "\(resource.ref): annotation \(SyncLabels.syncWave): \(Value.string(text).jsonString) is not an integer")
+                continue
+            }
+            do {
+                let diff = try target.compare(resource, live: observation.live[resource.ref.identity])
+                planned.append(PlannedObject(resource: resource, syncWave: wave, phase: target.phase(of: resource.ref), diff: diff))
+            } catch {
+                problems.append("\(resource.ref): \(error)")
+            }
+        }
+        guard problems.isEmpty else { throw PlanError(problems: problems) }
+
+        let grouped = Dictionary(grouping: planned) { Order(wave: $0.syncWave, phase: $0.phase) }
+        let steps = grouped.keys.sorted().map { key in
+            PlanStep(syncWave: key.wave, phase: key.phase, objects: grouped[key]!.sorted { $0.ref < $1.ref })
+        }
+        var prune: [PlannedPrune] = []
+        var protected: [ObjectRef] = []
+        for object in observation.appObjects where !seen.contains(object.ref.identity) {
+            // Only what this app owns: the label must name it, whatever the target returned.
+            guard object.labels[SyncLabels.app] == app else { continue }
+            if SyncLabels.pruneDisabled(object) {
+                protected.append(object.ref)
+            } else {
+                prune.append(PlannedPrune(
+                    ref: object.ref, syncWave: SyncLabels.syncWave(of: object) ?? 0, phase: target.phase(of: object.ref)))
+            }
+        }
+        prune.sort { a, b in
+            let (x, y) = (Order(wave: a.syncWave, phase: a.phase), Order(wave: b.syncWave, phase: b.phase))
+            return x != y ? y < x : b.ref < a.ref
+        }
+        return Plan(app: app, steps: steps, prune: prune, protected: protected.sorted())
+    }
+
+    private struct Order: Hashable, Comparable {
+        var wave: Int
+        var phase: Int
+        static func < (a: Order, b: Order) -> Bool { (a.wave, a.phase) < (b.wave, b.phase) }
+    }
+}

@@ -1,3 +1,0 @@
-import PlumbCore
-import PlumbGit
-import PlumbYAML

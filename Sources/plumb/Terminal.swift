@@ -1,0 +1,52 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Writing to the terminal: stdout for results, stderr for errors, colour only on a TTY.
+enum Terminal {
+    static func writeOut(_ text: String) {
+        var text = text
+        text.withUTF8 { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let n = write(1, buffer.baseAddress! + offset, buffer.count - offset)
+                if n <= 0 { break }
+                offset += n
+            }
+        }
+    }
+
+    static func writeErr(_ text: String) {
+        var text = text
+        text.withUTF8 { buffer in _ = write(2, buffer.baseAddress!, buffer.count) }
+    }
+
+    /// Prints `error: message` on stderr and exits with `code`.
+    static func fail(_ message: String, code: Int32) -> Never {
+        let oneLine = message.split(separator: "\n", omittingEmptySubsequences: true)
+        for line in oneLine { writeErr("error: \(line)\n") }
+        exit(code)
+    }
+
+    static func exit(_ code: Int32) -> Never {
+        #if canImport(Glibc)
+            Glibc.exit(code)
+        #else
+            Darwin.exit(code)
+        #endif
+    }
+}
+
+/// A failure the CLI reports as `error: message`, with an exit code (2 unless said).
+struct CLIError: Error, CustomStringConvertible {
+    var message: String
+    var exitCode: Int32 = 2
+    var description: String { message }
+
+    init(_ message: String, exitCode: Int32 = 2) {
+        self.message = message
+        self.exitCode = exitCode
+    }
+}

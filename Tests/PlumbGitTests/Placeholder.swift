@@ -1,2 +1,0 @@
-import XCTest
-final class PlumbGitTestsPlaceholder: XCTestCase { func testBuilds() {} }
