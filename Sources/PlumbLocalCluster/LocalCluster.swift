@@ -172,10 +172,16 @@ public actor LocalCluster {
     /// The endpoint of a started cluster.
     public var currentEndpoint: Endpoint? { endpoint }
 
-    /// Writes a kubeconfig (context `plumb-local`) that reaches this cluster.
+    /// Writes a kubeconfig (context `plumb-local`) that reaches this cluster, readable by the owner only.
     public func writeKubeconfig(to path: String) throws {
         guard let endpoint else { throw ClusterError.notStarted }
         try Kubeconfig(server: endpoint.url, caPEM: endpoint.caPEM, token: endpoint.token).write(to: path)
+    }
+
+    /// The kubeconfig YAML that `writeKubeconfig(to:)` writes.
+    public func kubeconfigYAML() throws -> String {
+        guard let endpoint else { throw ClusterError.notStarted }
+        return Kubeconfig(server: endpoint.url, caPEM: endpoint.caPEM, token: endpoint.token).yaml
     }
 
     /// Makes the named workload fail: Deployments report ProgressDeadlineExceeded, Jobs fail.

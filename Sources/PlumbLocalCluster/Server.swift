@@ -111,8 +111,14 @@ final class APIServer: Sendable {
         case "openapi"? where s.count >= 2 && s[1] == "v3":
             let types = await store.types
             if s.count == 2 { return .ok(OpenAPI.root(types: types)) }
-            let (group, version) = s[2] == "api" && s.count == 4 ? ("", s[3]) : (s.count == 5 && s[2] == "apis" ? s[3] : "", s.count == 5 ? s[4] : "")
-            guard !version.isEmpty, let doc = OpenAPI.groupVersion(group: group, version: version, types: types) else {
+            // /openapi/v3/api/v1 or /openapi/v3/apis/<group>/<version>
+            let gv: (group: String, version: String)?
+            switch (s[2], s.count) {
+            case ("api", 4): gv = ("", s[3])
+            case ("apis", 5): gv = (s[3], s[4])
+            default: gv = nil
+            }
+            guard let gv, let doc = OpenAPI.groupVersion(group: gv.group, version: gv.version, types: types) else {
                 throw APIError.pathNotFound()
             }
             return .ok(doc)
@@ -150,7 +156,7 @@ final class APIServer: Sendable {
         case .plain:
             return .ok(legacy ? Discovery.apiVersions(serverAddress: serverAddress.get()) : Discovery.groupList(types: types))
         case .notAcceptable:
-            throw APIError.notAcceptable(request.accept)
+            throw APIError.notAcceptable()
         }
     }
 

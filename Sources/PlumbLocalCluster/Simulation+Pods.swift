@@ -46,6 +46,13 @@ extension ClusterStore {
                 "spec": ["replicas": .int(Int64(replicas)), "selector": .object(selector), "template": rsTemplate],
             ]
             let before = rs
+            let previous = rs.meta("uid") == nil ? 0 : rs[path: ["spec", "replicas"]]?.intValue ?? 0
+            if previous != Int64(replicas) {
+                let verb = previous < Int64(replicas) ? "up" : "down"
+                try event(
+                    about: owner, reason: "ScalingReplicaSet", component: "deployment-controller",
+                    message: "Scaled \(verb) replica set \(rsName) from \(previous) to \(replicas)")
+            }
             rs["spec"]?["replicas"] = .int(Int64(replicas))
             var status = ValueObject()
             status["replicas"] = .int(Int64(replicas))
@@ -106,17 +113,22 @@ extension ClusterStore {
             }
         }
         let now = Value.string(ObjectMeta.timestamp(clock()))
-        let status: Value = [
-            "phase": ready ? "Running" : "Pending",
-            "conditions": [
-                ["type": "PodScheduled", "status": "True", "lastTransitionTime": now],
-                ["type": "Ready", "status": ready ? "True" : "False", "lastTransitionTime": now],
-            ],
-            "hostIP": "10.0.0.10", "podIP": .string("10.244.0.\(Int.random(in: 2..<250))"), "startTime": now,
-        ]
+        // Each Pod gets its own address from the node's 10.244.0.0/16 range.
+        func status() -> Value {
+            [
+                "phase": ready ? "Running" : "Pending",
+                "conditions": [
+                    ["type": "PodScheduled", "status": "True", "lastTransitionTime": now],
+                    ["type": "Ready", "status": ready ? "True" : "False", "lastTransitionTime": now],
+                ],
+                "hostIP": "10.0.0.10", "podIP": .string("10.244.\(Int.random(in: 0..<256)).\(Int.random(in: 2..<255))"),
+                "startTime": now,
+            ]
+        }
         for pod in kept where pod[path: ["status", "phase"]]?.stringValue != (ready ? "Running" : "Pending") {
             var updated = pod
-            updated["status"] = status
+            updated["status"] = status()
+            if let ip = pod[path: ["status", "podIP"]] { updated["status"]?["podIP"] = ip }  // a Pod keeps its address
             try commit(Self.podsResource, namespace: namespace, name: pod.meta("name") ?? "", object: updated, event: "MODIFIED")
         }
         var names = Set(kept.compactMap { $0.meta("name") })
@@ -140,9 +152,29 @@ extension ClusterStore {
                 "spec": template["spec"] ?? [:],
             ]
             pod["spec"]?["nodeName"] = "plumb-node"
-            pod["status"] = status
+            pod["status"] = status()
             _ = try insert(Self.podsResource, pod)
         }
+    }
+
+    /// Records a Normal core/v1 Event about `object`, as a controller reports what it did.
+    private func event(about object: Value, reason: String, component: String, message: String) throws(APIError) {
+        let namespace = object.meta("namespace") ?? "default"
+        let now = Value.string(ObjectMeta.timestamp(clock()))
+        let suffix = String(UInt64.random(in: 0..<UInt64.max) & 0xffff_ffff_ffff, radix: 16)
+        let e: Value = [
+            "apiVersion": "v1", "kind": "Event",
+            "metadata": ["name": .string("\(object.meta("name") ?? "").\(suffix)"), "namespace": .string(namespace)],
+            "involvedObject": [
+                "kind": object["kind"] ?? "", "namespace": .string(namespace), "name": .string(object.meta("name") ?? ""),
+                "uid": .string(object.meta("uid") ?? ""), "apiVersion": object["apiVersion"] ?? "",
+                "resourceVersion": .string(object.meta("resourceVersion") ?? ""),
+            ],
+            "reason": .string(reason), "message": .string(message), "source": ["component": .string(component)],
+            "firstTimestamp": now, "lastTimestamp": now, "count": 1, "type": "Normal", "eventTime": nil,
+            "reportingComponent": .string(component), "reportingInstance": "",
+        ]
+        _ = try insert(GroupResource(group: "", resource: "events"), e)
     }
 
     /// Stores a controller-made object: identity, defaults, then an ADDED event.

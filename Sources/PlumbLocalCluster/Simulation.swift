@@ -23,7 +23,7 @@ actor Simulation {
 
     static let simulated: Set<String> = [
         "apps/deployments", "apps/statefulsets", "apps/daemonsets", "apps/replicasets", "batch/jobs",
-        "/persistentvolumeclaims",
+        "/persistentvolumeclaims", "/services",
     ]
 
     /// Called after every client write; schedules a status update for simulated kinds.
@@ -132,6 +132,11 @@ actor Simulation {
             s["ready"] = 0
             s["terminating"] = 0
             s["uncountedTerminatedPods"] = [:]
+        case ("", "services"):
+            // A load balancer controller gives LoadBalancer Services an address; others keep theirs.
+            guard object[path: ["spec", "type"]]?.stringValue == "LoadBalancer", outcome == .healthy else { return nil }
+            let last = (object.meta("uid") ?? "").utf8.reduce(0) { ($0 &* 31 &+ Int($1)) % 200 } + 10  // stable per Service
+            s["loadBalancer"] = ["ingress": [["ip": .string("172.18.255.\(last)"), "ipMode": "VIP"]]]
         case ("", "persistentvolumeclaims"):
             guard outcome == .healthy else { return nil }
             s["phase"] = "Bound"
@@ -169,7 +174,13 @@ extension ClusterStore {
             object["spec"]?["volumeName"] = .string(volume)
         }
         if Self.withoutTimes(object["status"] ?? .null) == Self.withoutTimes(status) { return }
+        let before = object
         object["status"] = status
+        // The controller's status write is recorded like kube-controller-manager's.
+        if let type = types.anyVersion(of: gr) {
+            let t = Target(type: type, namespace: namespace, name: name, subresource: "status")
+            setMeta(&object, "managedFields", updatedManagedFields(t, old: before, new: object, manager: "kube-controller-manager"))
+        }
         try commit(gr, namespace: namespace, name: name, object: object, event: "MODIFIED")
     }
 }

@@ -114,7 +114,7 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
         APIError(code: 405, reason: "MethodNotAllowed", message: "the server does not allow this method on the requested resource")
     }
 
-    static func notAcceptable(_ accept: String) -> APIError {
+    static func notAcceptable() -> APIError {
         APIError(
             code: 406, reason: "NotAcceptable",
             message: "only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf")

@@ -112,7 +112,7 @@ extension ClusterStore {
     }
 
     func validate(_ object: Value, type: ResourceType, name: String) throws(APIError) {
-        var causes = Validation.nameCauses(name, type: type)
+        var causes = Validation.nameCauses(name, type: type) + Validation.metadataCauses(object)
         if type.group == "apps" && type.resource == "deployments" {
             causes += Validation.deploymentCauses(object)
         }
@@ -159,6 +159,19 @@ extension ClusterStore {
         if var spec = object["spec"]?.objectValue {
             Defaults.setDefault(&spec, "ipFamilies", ["IPv4"])
             Defaults.setDefault(&spec, "ipFamilyPolicy", "SingleStack")
+            let type = spec["type"]?.stringValue ?? "ClusterIP"
+            if type == "NodePort" || type == "LoadBalancer" {
+                // Node ports come from 30000-32767, one per port that names none.
+                if case .array(let ports)? = spec["ports"] {
+                    spec["ports"] = .array(ports.map { p in
+                        guard p["nodePort"] == nil else { return p }
+                        var port = p
+                        port["nodePort"] = .int(Int64.random(in: 30000...32767))
+                        return port
+                    })
+                }
+            }
+            if type == "LoadBalancer" { Defaults.setDefault(&spec, "allocateLoadBalancerNodePorts", true) }
             object["spec"] = .object(Self.reorderServiceSpec(spec))
         }
     }

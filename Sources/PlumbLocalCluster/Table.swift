@@ -50,7 +50,23 @@ enum Table {
         let age = Column(name: "Age", description: ageDescription) { o, now in .string(Table.age(o, now: now)) }
         func int(_ o: Value, _ path: [String]) -> Int64 { o[path: path]?.intValue ?? 0 }
         switch (type.group, type.resource) {
-        case ("apps", "deployments"), ("apps", "statefulsets"), ("apps", "replicasets"):
+        case ("apps", "replicasets"):
+            return [
+                name,
+                Column(name: "Desired", type: "integer", description: "Number of desired pods.") { o, _ in .int(int(o, ["spec", "replicas"])) },
+                Column(name: "Current", type: "integer", description: "Number of currently running pods.") { o, _ in .int(int(o, ["status", "replicas"])) },
+                Column(name: "Ready", type: "integer", description: "Number of ready pods.") { o, _ in .int(int(o, ["status", "readyReplicas"])) },
+                age,
+            ]
+        case ("apps", "statefulsets"):
+            return [
+                name,
+                Column(name: "Ready", description: "Number of the pod with ready state") { o, _ in
+                    .string("\(int(o, ["status", "readyReplicas"]))/\(int(o, ["spec", "replicas"]))")
+                },
+                age,
+            ]
+        case ("apps", "deployments"):
             return [
                 name,
                 Column(name: "Ready", description: "Number of the pod with ready state") { o, _ in

@@ -51,6 +51,51 @@ enum Validation {
         return causes
     }
 
+    static let labelValueMessage =
+        "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
+    static let qualifiedNameMessage =
+        "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
+
+    private static func isLabelText(_ s: String) -> Bool {
+        let b = Array(s.utf8)
+        func alnum(_ c: UInt8) -> Bool { (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) }
+        guard let first = b.first, let last = b.last else { return true }
+        return alnum(first) && alnum(last) && b.allSatisfy { alnum($0) || $0 == 45 || $0 == 95 || $0 == 46 }
+    }
+
+    /// Label and annotation keys are qualified names; label values are short label text.
+    static func metadataCauses(_ object: Value) -> [APIError.Cause] {
+        var causes: [APIError.Cause] = []
+        func keyCauses(_ key: String, field: String) {
+            let parts = key.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            let name = parts.count == 2 ? parts[1] : parts[0]
+            func invalid(_ detail: String) {
+                causes.append(.init(reason: "FieldValueInvalid", message: "Invalid value: \(quoted(key)): \(detail)", field: field))
+            }
+            if parts.count == 2 && !isDNS1123Subdomain(parts[0]) { invalid("prefix part \(subdomainMessage)") }
+            if name.isEmpty {
+                invalid("name part must be non-empty")
+            } else {
+                if name.utf8.count > 63 { invalid("name part must be no more than 63 characters") }
+                if !isLabelText(name) { invalid(qualifiedNameMessage) }
+            }
+        }
+        for e in object[path: ["metadata", "labels"]]?.objectValue ?? ValueObject() {
+            keyCauses(e.key, field: "metadata.labels")
+            let value = e.value.stringValue ?? ""
+            if value.utf8.count > 63 {
+                causes.append(.init(reason: "FieldValueInvalid", message: "Invalid value: \(quoted(value)): must be no more than 63 characters", field: "metadata.labels"))
+            }
+            if !isLabelText(value) {
+                causes.append(.init(reason: "FieldValueInvalid", message: "Invalid value: \(quoted(value)): \(labelValueMessage)", field: "metadata.labels"))
+            }
+        }
+        for e in object[path: ["metadata", "annotations"]]?.objectValue ?? ValueObject() {
+            keyCauses(e.key.lowercased(), field: "metadata.annotations")
+        }
+        return causes
+    }
+
     /// Checks string maps the Go decoder would refuse: a 400 naming the Go struct field.
     static func checkTypes(_ object: Value, type: ResourceType) throws(APIError) {
         func goType(_ v: Value) -> String {

@@ -59,6 +59,14 @@ final class HTTPErrorTests: ClusterTestCase {
             XCTAssertEqual(r.status, Int(c[path: ["response", "status"]]!.intValue!), name)
             XCTAssertEqual(r.json, c[path: ["response", "body"]], "\(name): \(String(decoding: r.body, as: UTF8.self))")
         }
+        // Label values are label text.
+        let labelled = try http.request("POST", "/api/v1/namespaces/wire/configmaps", body: ["metadata": ["name": "l", "labels": ["app": "bad value"]]])
+        XCTAssertEqual(labelled.status, 422)
+        XCTAssertEqual(
+            labelled.json["message"],
+            "ConfigMap \"l\" is invalid: metadata.labels: Invalid value: \"bad value\": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')")
+        XCTAssertEqual(
+            try http.request("POST", "/api/v1/namespaces/wire/configmaps", body: ["metadata": ["name": "k", "labels": ["plumb.dev/app": "x", "Plumb.dev/app": "y"]]]).status, 422)
         // Namespaces are DNS labels: dots are refused with the label message.
         let r = try http.request("POST", "/api/v1/namespaces", body: ["metadata": ["name": "a.b"]])
         XCTAssertEqual(r.status, 422)

@@ -153,6 +153,33 @@ extension KubectlTests {
         XCTAssertEqual(open, 0)
     }
 
+    func testEditWaitAndClusterInfo() throws {
+        try kubectlOK(["create", "namespace", "ed"])
+        try kubectlOK(["create", "configmap", "cfg", "-n", "ed", "--from-literal=a=1"])
+        // kubectl edit runs $EDITOR on a temp file, then sends a strategic merge patch.
+        let editor = try writeFile("editor.sh", "#!/bin/sh\nsed -i 's/a: \"1\"/a: \"9\"/' \"$1\"\n")
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: editor)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/kubectl")
+        p.arguments = ["--kubeconfig", kubeconfig, "edit", "configmap", "cfg", "-n", "ed"]
+        p.environment = ["HOME": directory.path, "KUBE_EDITOR": editor, "PATH": "/usr/bin:/bin"]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        p.waitUntilExit()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(p.terminationStatus, 0, text)
+        XCTAssertTrue(text.contains("configmap/cfg edited"), text)
+        XCTAssertEqual(try kubectlOK(["get", "configmap", "cfg", "-n", "ed", "-o", "jsonpath={.data.a}"]), "9")
+        let managers = try kubectlOK(["get", "configmap", "cfg", "-n", "ed", "--show-managed-fields", "-o", "jsonpath={.metadata.managedFields[*].manager}"])
+        XCTAssertEqual(managers, "kubectl-create kubectl-edit")
+        // kubectl wait follows a simulated rollout to Available.
+        try kubectlOK(["create", "deployment", "web", "--image=nginx:1.25", "-n", "ed"])
+        XCTAssertEqual(try kubectlOK(["wait", "--for=condition=Available", "deployment/web", "-n", "ed", "--timeout=10s"]), "deployment.apps/web condition met\n")
+        XCTAssertTrue(try kubectlOK(["cluster-info"]).contains("Kubernetes control plane is running at \(endpoint.url)"))
+    }
+
     func testClientSideApply() throws {
         try kubectlOK(["create", "namespace", "csa"])
         let v1 = try writeFile("cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg, namespace: csa}\ndata: {a: \"1\"}\n")

@@ -217,7 +217,7 @@ final class ObjectTests: ClusterTestCase {
         _ = try post("/api/v1/namespaces/load/configmaps", configMap("counter", data: ["n": "0"]))
         let client = http
         let writers = 8, perWriter = 15
-        let versions = Locked<[Int64]>([])
+        let versions = Locked<[[Int64]]>(Array(repeating: [], count: writers))
         // Each writer does read-modify-write with the resourceVersion, retrying on 409.
         DispatchQueue.concurrentPerform(iterations: writers) { w in
             for i in 0..<perWriter {
@@ -229,7 +229,7 @@ final class ObjectTests: ClusterTestCase {
                     next["data"]?["n"] = .string(String(n + 1))
                     guard let r = try? client.request("PUT", "/api/v1/namespaces/load/configmaps/counter", body: next) else { continue }
                     if r.status == 200 {
-                        versions.mutate { $0.append(Int64(r.json.meta("resourceVersion") ?? "") ?? 0) }
+                        versions.mutate { $0[w].append(Int64(r.json.meta("resourceVersion") ?? "") ?? 0) }
                         break
                     }
                 }
@@ -237,7 +237,11 @@ final class ObjectTests: ClusterTestCase {
         }
         let final = try http.request("GET", "/api/v1/namespaces/load/configmaps/counter").json
         XCTAssertEqual(final[path: ["data", "n"]], .string(String(writers * perWriter)))
-        let rvs = versions.value
+        for own in versions.value {
+            XCTAssertEqual(own, own.sorted(), "each writer sees its resourceVersions rise")
+            XCTAssertEqual(Set(own).count, own.count)
+        }
+        let rvs = versions.value.flatMap { $0 }
         XCTAssertEqual(rvs.count, writers * perWriter)
         XCTAssertEqual(Set(rvs).count, rvs.count, "resourceVersions are unique")
         let list = try http.request("GET", "/api/v1/namespaces/load/configmaps").json

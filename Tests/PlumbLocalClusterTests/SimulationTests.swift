@@ -57,6 +57,10 @@ final class SimulationTests: ClusterTestCase {
         XCTAssertEqual(web[path: ["status", "readyReplicas"]], 3)
         XCTAssertEqual(condition(web, "Available")?["reason"], "MinimumReplicasAvailable")
         XCTAssertEqual(condition(web, "Progressing")?["reason"], "NewReplicaSetAvailable")
+        let controller = web[path: ["metadata", "managedFields"]]?.arrayValue?.first { $0["manager"] == "kube-controller-manager" }
+        XCTAssertEqual(controller?["subresource"], "status")
+        XCTAssertEqual(controller?["operation"], "Update")
+        XCTAssertNotNil(controller?[path: ["fieldsV1", "f:status", "f:conditions"]])
         let broken = try eventually("/apis/apps/v1/namespaces/sim/deployments/broken") { $0[path: ["status", "conditions"]] != nil }
         XCTAssertEqual(condition(broken, "Progressing")?["status"], "False")
         XCTAssertEqual(condition(broken, "Progressing")?["reason"], "ProgressDeadlineExceeded")
@@ -92,6 +96,8 @@ final class SimulationTests: ClusterTestCase {
         XCTAssertEqual(pods.first?[path: ["metadata", "ownerReferences"]]?.arrayValue?.first?["name"], rs["metadata"]?["name"])
         let web = try http.request("GET", "/apis/apps/v1/namespaces/sim/deployments/web").json
         XCTAssertEqual(web[path: ["metadata", "annotations", "deployment.kubernetes.io/revision"]], "1")
+        let events = try http.request("GET", "/api/v1/namespaces/sim/events?fieldSelector=involvedObject.name%3Dweb,involvedObject.kind%3DDeployment").json
+        XCTAssertEqual(events["items"]?.arrayValue?.compactMap { $0["message"]?.stringValue }, ["Scaled up replica set \(rs.meta("name") ?? "") from 0 to 3"])
         // Scaling down removes pods; a new template makes a new ReplicaSet and retires the old one.
         _ = try http.request("PATCH", "/apis/apps/v1/namespaces/sim/deployments/web", body: ["spec": ["replicas": 1]], contentType: "application/merge-patch+json")
         _ = try eventually("/apis/apps/v1/namespaces/sim/deployments/web") { $0[path: ["status", "observedGeneration"]] == 2 }
@@ -127,6 +133,13 @@ final class SimulationTests: ClusterTestCase {
         XCTAssertEqual(try http.request("POST", "/api/v1/namespaces/sim/persistentvolumeclaims", body: pvc).status, 201)
         let bound = try eventually("/api/v1/namespaces/sim/persistentvolumeclaims/data") { $0[path: ["status", "phase"]] == "Bound" }
         XCTAssertEqual(bound[path: ["status", "capacity", "storage"]], "1Gi")
+        let lb: Value = ["apiVersion": "v1", "kind": "Service", "metadata": ["name": "front"], "spec": ["type": "LoadBalancer", "ports": [["port": 443]]]]
+        let created = try http.request("POST", "/api/v1/namespaces/sim/services", body: lb).json
+        let nodePort = created[path: ["spec", "ports"]]?.arrayValue?.first?["nodePort"]?.intValue ?? 0
+        XCTAssertTrue((30000...32767).contains(nodePort), "\(nodePort)")
+        XCTAssertEqual(created[path: ["spec", "allocateLoadBalancerNodePorts"]], true)
+        let served = try eventually("/api/v1/namespaces/sim/services/front") { $0[path: ["status", "loadBalancer", "ingress"]] != nil }
+        XCTAssertNotNil(served[path: ["status", "loadBalancer", "ingress"]]?.arrayValue?.first?["ip"]?.stringValue)
     }
 
     func testObjectsAndResourceVersionSurviveRestart() async throws {
