@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "PlumbCoreTests", dependencies: ["PlumbCore"]),
         .testTarget(name: "PlumbYAMLTests", dependencies: ["PlumbCore", "PlumbYAML"]),
         .testTarget(
-            name: "PlumbKubeTests", dependencies: ["PlumbCore", "PlumbKube"],
+            name: "PlumbKubeTests", dependencies: ["PlumbCore", "PlumbKube", "PlumbLocalCluster"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "PlumbGitTests", dependencies: ["PlumbCore", "PlumbGit"]),
         .testTarget(
