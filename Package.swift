@@ -61,13 +61,15 @@ let package = Package(
             ]),
         .executableTarget(
             name: "Benchmarks",
-            dependencies: ["PlumbCore", "PlumbYAML", "PlumbGit", "PlumbManifests", "PlumbLocalCluster", "CYAML"],
+            dependencies: [
+                "PlumbCore", "PlumbYAML", "PlumbGit", "PlumbManifests", "PlumbLocalCluster", "PlumbKube", "CYAML",
+            ],
             path: "Benchmarks"),
 
         .testTarget(name: "PlumbCoreTests", dependencies: ["PlumbCore"]),
         .testTarget(name: "PlumbYAMLTests", dependencies: ["PlumbCore", "PlumbYAML"]),
         .testTarget(
-            name: "PlumbKubeTests", dependencies: ["PlumbCore", "PlumbKube"],
+            name: "PlumbKubeTests", dependencies: ["PlumbCore", "PlumbKube", "PlumbLocalCluster"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "PlumbGitTests", dependencies: ["PlumbCore", "PlumbGit"]),
         .testTarget(name: "PlumbEngineTests", dependencies: ["PlumbCore", "PlumbEngine"]),

@@ -46,6 +46,11 @@ public final class KubeClient: Sendable {
             options: options)
     }
 
+    /// A client configured as kubectl would be by these flags (kubeconfig files, or in-cluster).
+    public convenience init(flags: KubeconfigFlags, options: KubeClientOptions = KubeClientOptions()) throws {
+        try self.init(config: ClientConfig.load(flags: flags), options: options)
+    }
+
     /// Sends a request with rate limiting, credentials and retries; returns a 2xx response or
     /// throws `StatusError` (about `object` when given) or `KubeTransportError`.
     public func perform(_ request: KubeRequest, object: ObjectRef? = nil) async throws -> KubeResponse {
