@@ -29,6 +29,9 @@ public struct FieldManagerConflict: Error, Sendable, Equatable, CustomStringConv
         self.fields = fields
     }
 
+    /// Whether every conflicting manager wrote with an Update (imperative drift), none applied.
+    public var onlyUpdates: Bool { fields.allSatisfy { $0.manager.contains(" using ") } }
+
     public var description: String {
         fields.map { "conflict with \($0.manager): \($0.paths.joined(separator: ", "))" }.joined(separator: "; ")
             + " (use --force-conflicts to take these fields)"
@@ -64,13 +67,23 @@ extension KubernetesTarget {
 
     /// Server-side apply as Plumb's field manager, labelled for the app; a 409 field manager
     /// conflict becomes a `FieldManagerConflict` naming the managers and fields.
+    ///
+    /// Drift is taken back: when every conflicting manager made an Update (`kubectl edit`,
+    /// `patch`, `scale`: the cause says `using <apiVersion>`), the apply is repeated with
+    /// force. A conflict with another applier (a second declarative owner) is only
+    /// overridden with `force`.
     func serverSideApply(_ resource: Resource, force: Bool, dryRun: Bool) async throws -> Value {
         var body = resource.body
         body["status"] = nil
         do {
             return try await client.apply(body, force: force, dryRun: dryRun)
         } catch let error as StatusError where !error.isTransient {
-            if let conflict = FieldManagerConflict(error) { throw conflict }
+            guard let conflict = FieldManagerConflict(error) else { throw ObjectError(message: Self.message(of: error)) }
+            guard conflict.onlyUpdates else { throw conflict }
+        }
+        do {
+            return try await client.apply(body, force: true, dryRun: dryRun)
+        } catch let error as StatusError where !error.isTransient {
             throw ObjectError(message: Self.message(of: error))
         }
     }
