@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "PlumbCoreTests", dependencies: ["PlumbCore"]),
         .testTarget(name: "PlumbYAMLTests", dependencies: ["PlumbCore", "PlumbYAML"]),
         .testTarget(
-            name: "PlumbKubeTests", dependencies: ["PlumbCore", "PlumbKube"],
+            name: "PlumbKubeTests", dependencies: ["PlumbCore", "PlumbKube", "PlumbYAML"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "PlumbGitTests", dependencies: ["PlumbCore", "PlumbGit"]),
         .testTarget(name: "PlumbEngineTests", dependencies: ["PlumbCore", "PlumbEngine"]),

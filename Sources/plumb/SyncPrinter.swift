@@ -16,6 +16,12 @@ final class SyncPrinter: SyncObserver, @unchecked Sendable {
     private var heldOrder: [ObjectRef] = []
     private var progressShown = false
 
+    /// Kinds whose health takes time to reach (the others are healthy once applied).
+    static let hasHealthRule: Set<ReconcileOrder.GroupKind> = [
+        .init("apps", "Deployment"), .init("apps", "StatefulSet"), .init("apps", "DaemonSet"), .init("batch", "Job"),
+        .init("", "PersistentVolumeClaim"), .init("", "Service"),
+    ]
+
     init(tty: Bool, waits: Bool, total: Int) {
         self.tty = tty
         self.waits = waits
@@ -39,8 +45,9 @@ final class SyncPrinter: SyncObserver, @unchecked Sendable {
                 drawProgress()
                 break
             }
-            let isCRD = ReconcileOrder.GroupKind(change.ref.group, change.ref.kind) == ReconcileOrder.customResourceDefinition
-            if (waits || isCRD) && (change.action == .created || change.action == .configured) {
+            let kind = ReconcileOrder.GroupKind(change.ref.group, change.ref.kind)
+            let waited = kind == ReconcileOrder.customResourceDefinition || (waits && Self.hasHealthRule.contains(kind))
+            if waited && (change.action == .created || change.action == .configured) {
                 held[change.ref] = (change, syncWave)
                 heldOrder.append(change.ref)
                 drawProgress()

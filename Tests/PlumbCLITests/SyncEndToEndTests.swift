@@ -147,6 +147,33 @@ final class SyncEndToEndTests: XCTestCase {
         XCTAssertEqual(try plumb(["audit", "verify"]).status, 0)
     }
 
+    func testWavesAndKindOrderAreApplied() throws {
+        try startSandbox()
+        try repo.write("apps/web/namespace.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: web\n")
+        func configMap(_ name: String, wave: Int) -> String {
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \(name)\n  namespace: web\n  annotations:\n    plumb.dev/sync-wave: \"\(wave)\"\n"
+        }
+        try repo.write("apps/web/a.yaml", configMap("late", wave: 5))
+        try repo.write("apps/web/b.yaml", configMap("middle", wave: 1))
+        try repo.write("apps/web/c.yaml", configMap("early", wave: 0))
+        try repo.write("apps/web/sa.yaml", "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: runner\n  namespace: web\n")
+        try repo.commit("waves")
+        let s = try sync()
+        XCTAssertEqual(s.status, 0, s.stdout + s.stderr)
+        // The order the server saw: resourceVersions grow with every write.
+        func version(_ kind: String, _ name: String) throws -> Int {
+            let r = try kubectl("get", kind, name, "-n", "web", "-o", "jsonpath={.metadata.resourceVersion}")
+            return Int(r.stdout) ?? -1
+        }
+        let namespace = Int(try kubectl("get", "namespace", "web", "-o", "jsonpath={.metadata.resourceVersion}").stdout) ?? -1
+        let order = [namespace, try version("serviceaccount", "runner"), try version("configmap", "early"),
+                     try version("configmap", "middle"), try version("configmap", "late")]
+        XCTAssertFalse(order.contains(-1), "\(order)")
+        XCTAssertEqual(order, order.sorted(), "namespace, service account, then waves 0, 1, 5: \(order)")
+        let lines = s.stdout.split(separator: "\n").filter { $0.hasPrefix("wave ") }
+        XCTAssertEqual(lines.map { $0.split(separator: " ")[1] }, ["0", "0", "0", "1", "5"], s.stdout)
+    }
+
     func testInvalidManifestAppliesNothingAndListsEveryFailure() throws {
         try startSandbox()
         try writeApp(replicas: -1)
