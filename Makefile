@@ -34,9 +34,17 @@ test: deps
 	if [ -n "$$line" ]; then echo "tests: $$((total - failed)) passed, $$failed failed"; fi; \
 	exit $$status
 
-# Renders fixtures/demo from this repository at HEAD.
+# Syncs fixtures/demo from this repository (HEAD) into the sandbox cluster kept in
+# .plumb/sandbox.db, shows the audit history, then shows that nothing is left to change.
+# Idempotent: a second run syncs an unchanged state and the diff still finds nothing.
 demo: build
-	$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/plumb render --repo . --revision HEAD --path fixtures/demo
+	@bin=$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/plumb; set -e; \
+	echo '$$ plumb sync --repo . --revision HEAD --path fixtures/demo --sandbox --prune --wait'; \
+	$$bin sync --repo . --revision HEAD --path fixtures/demo --sandbox --prune --wait; \
+	echo; echo '$$ plumb history'; \
+	$$bin history; \
+	echo; echo '$$ plumb diff --repo . --path fixtures/demo --sandbox'; \
+	$$bin diff --repo . --path fixtures/demo --sandbox
 
 bench: deps
 	$(SWIFT) run -c release Benchmarks all

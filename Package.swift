@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "PlumbCore"),
         .target(name: "PlumbYAML", dependencies: ["PlumbCore", "CYAML"]),
         .target(name: "PlumbGit", dependencies: ["PlumbCore", "CGit2"]),
-        .target(name: "PlumbKube", dependencies: ["PlumbCore", "PlumbYAML", "CCurl"]),
+        .target(name: "PlumbKube", dependencies: ["PlumbCore", "PlumbYAML", "PlumbEngine", "CCurl"]),
         .target(name: "PlumbManifests", dependencies: ["PlumbCore", "PlumbYAML", "PlumbGit"]),
         .target(
             name: "PlumbAudit",
@@ -57,6 +57,7 @@ let package = Package(
             name: "plumb",
             dependencies: [
                 "PlumbCore", "PlumbYAML", "PlumbGit", "PlumbManifests", "PlumbAudit", "PlumbLocalCluster",
+                "PlumbEngine", "PlumbKube",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -69,7 +70,7 @@ let package = Package(
         .testTarget(name: "PlumbCoreTests", dependencies: ["PlumbCore"]),
         .testTarget(name: "PlumbYAMLTests", dependencies: ["PlumbCore", "PlumbYAML"]),
         .testTarget(
-            name: "PlumbKubeTests", dependencies: ["PlumbCore", "PlumbKube", "PlumbLocalCluster"],
+            name: "PlumbKubeTests", dependencies: ["PlumbCore", "PlumbKube", "PlumbYAML", "PlumbLocalCluster"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "PlumbGitTests", dependencies: ["PlumbCore", "PlumbGit"]),
         .testTarget(name: "PlumbEngineTests", dependencies: ["PlumbCore", "PlumbEngine"]),
@@ -77,7 +78,9 @@ let package = Package(
             name: "PlumbLocalClusterTests", dependencies: ["PlumbCore", "PlumbLocalCluster"]),
         .testTarget(
             name: "PlumbCLITests",
-            dependencies: ["PlumbCore", "PlumbYAML", "PlumbGit", "PlumbManifests", "PlumbAudit"]),
+            dependencies: [
+                "PlumbCore", "PlumbYAML", "PlumbGit", "PlumbManifests", "PlumbAudit", "PlumbLocalCluster",
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

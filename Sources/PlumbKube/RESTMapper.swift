@@ -65,6 +65,9 @@ public struct RESTMapper: Sendable {
 
     public var count: Int { byKind.count }
 
+    /// Every mapping, in no particular order.
+    public var mappings: [RESTMapping] { Array(byKind.values) }
+
     /// The mapping for an `apiVersion` and `kind`, or nil when the server does not serve it.
     public func mapping(apiVersion: String, kind: String) -> RESTMapping? {
         let (g, v) = ObjectRef.split(apiVersion: apiVersion)

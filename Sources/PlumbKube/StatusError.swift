@@ -16,6 +16,13 @@ public struct StatusError: Error, Sendable, CustomStringConvertible {
         public var reason: String
         public var field: String
         public var message: String
+
+        /// A cause from its parts.
+        public init(reason: String, field: String, message: String) {
+            self.reason = reason
+            self.field = field
+            self.message = message
+        }
     }
 
     public var reason: Reason

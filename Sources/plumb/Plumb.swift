@@ -11,12 +11,16 @@ struct Plumb: AsyncParsableCommand {
 
             Examples:
               plumb render --repo . --path fixtures/demo
+              plumb diff --repo . --path fixtures/demo --sandbox
+              plumb sync --repo . --path fixtures/demo --sandbox --prune --wait
               plumb history --app web
               plumb audit verify
               plumb version
             """,
         version: PlumbVersion.string,
-        subcommands: [Render.self, Sandbox.self, History.self, Audit.self, Version.self])
+        subcommands: [
+            Render.self, Diff.self, Sync.self, Rollback.self, Sandbox.self, History.self, Audit.self, Version.self,
+        ])
 }
 
 /// The entry point: runs a command and turns every failure into one `error:` line on stderr

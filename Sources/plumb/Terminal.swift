@@ -23,6 +23,12 @@ enum Terminal {
         text.withUTF8 { buffer in _ = write(2, buffer.baseAddress!, buffer.count) }
     }
 
+    /// Whether stdout is a terminal.
+    static var stdoutIsTTY: Bool { isatty(1) == 1 }
+
+    /// Colour on stdout: only on a terminal and never with `NO_COLOR` set.
+    static var colorOut: Bool { stdoutIsTTY && getenv("NO_COLOR") == nil }
+
     /// Prints `error: message` on stderr and exits with `code`.
     static func fail(_ message: String, code: Int32) -> Never {
         let oneLine = message.split(separator: "\n", omittingEmptySubsequences: true)

@@ -1,0 +1,119 @@
+import ArgumentParser
+import Foundation
+import PlumbCore
+import PlumbEngine
+import PlumbKube
+import PlumbYAML
+
+/// `plumb diff`: how the cluster differs from a path of a commit.
+struct Diff: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show how the live objects differ from a path of a Git commit.",
+        discussion: """
+            Compares what a server-side apply of the commit's objects would change, field by
+            field: server defaults, other managers' fields and status are not differences; a
+            field removed from Git is. Secret values are masked. Exit status: 0 no differences,
+            1 differences, 2 an error.
+
+            Examples:
+              plumb diff --repo . --path fixtures/demo --sandbox
+              plumb diff --repo . --path apps/web --context prod --prune -o json
+              plumb diff --repo . --path apps/web --ignore Deployment/web/web:/spec/replicas --server-side
+            """)
+
+    @OptionGroup var source: RepoOptions
+    @OptionGroup var kube: KubeOptions
+
+    @Option(help: "The app (plumb.dev/app label); default the last component of --path.")
+    var app: String?
+
+    @Option(name: .shortAndLong, help: "Output format: text or json.")
+    var output: DiffOutput = .text
+
+    @Option(help: "Text layout: fields (aligned field changes) or unified (a unified diff of the YAML).")
+    var diffFormat: DiffLayout = .fields
+
+    @Option(help: "Leave a field out: KIND[/NAMESPACE/NAME]:/json/pointer (repeatable).")
+    var ignore: [String] = []
+
+    @Flag(help: "Ask the server: a server-side apply dry-run per changed object (exact, slower).")
+    var serverSide = false
+
+    @Flag(help: "Show the app's live objects that left Git (prune candidates).")
+    var prune = false
+
+    func validate() throws {
+        for rule in ignore { _ = try PlumbSettings.ignoreRule(flag: rule) }
+    }
+
+    func run() async throws {
+        let loaded = try source.loadSource()
+        let rules = try loaded.ignoreRules + ignore.map(PlumbSettings.ignoreRule(flag:))
+        let appName = try AppName.resolve(app, path: source.path)
+        let plan = try await kube.withClient { client, _ in
+            let target = KubernetesTarget(client: client, ignoring: rules)
+            let desired = try await target.resolvingNamespaces(loaded.desired)
+            var plan = try await SyncPlanning.plan(desired, app: appName, target: target)
+            if serverSide { plan = try await SyncPlanning.exact(plan, target: target) }
+            if !prune { plan.prune = [] }
+            return plan
+        }
+        let trailer = "revision \(loaded.commit.id.short)" + (loaded.branch.map { " (\($0))" } ?? "")
+        let format: DiffPrinter.Format
+        switch (output, diffFormat) {
+        case (.json, _): format = .json
+        case (.text, .unified): format = .unified(yaml: { YAMLWriter().string($0) })
+        case (.text, .fields): format = .fields
+        }
+        Terminal.writeOut(DiffPrinter(format: format, color: Terminal.colorOut).render(plan, trailer: trailer))
+        if plan.hasChanges { throw ExitCode(1) }
+    }
+}
+
+enum DiffOutput: String, ExpressibleByArgument, CaseIterable { case text, json }
+enum DiffLayout: String, ExpressibleByArgument, CaseIterable { case fields, unified }
+
+/// The app name: `--app`, else the last component of `--path`.
+enum AppName {
+    static func resolve(_ app: String?, path: String) throws -> String {
+        if let app, !app.isEmpty { return app }
+        let last = path.split(separator: "/").last(where: { $0 != "." }).map(String.init) ?? ""
+        guard !last.isEmpty else { throw CLIError("--path \(path) has no last component to name the app (pass --app)") }
+        return last
+    }
+}
+
+/// Planning shared by diff, sync and rollback.
+enum SyncPlanning {
+    /// Observes and plans; plan errors become one `error:` line per object.
+    static func plan(_ desired: [Resource], app: String, target: KubernetesTarget) async throws -> Plan {
+        do {
+            return try await Planner(app: app).plan(desired: desired, target: target)
+        } catch let error as PlanError {
+            throw CLIError(error.description)
+        } catch let error as CLIError {
+            throw error
+        } catch {
+            throw CLIError("cannot read the live objects: \(error)")
+        }
+    }
+
+    /// The plan with each changed object's diff replaced by the server's dry-run answer.
+    static func exact(_ plan: Plan, target: KubernetesTarget) async throws -> Plan {
+        var exact = plan
+        for (s, step) in plan.steps.enumerated() {
+            for (o, object) in step.objects.enumerated() where object.action != .unchanged {
+                let result: Value
+                do {
+                    result = try await target.dryRunResult(object.resource)
+                } catch {
+                    throw CLIError("\(object.ref): dry-run failed: \(SyncError.reason(for: error, of: object.ref))")
+                }
+                let live = object.action == .created ? nil : try? await target.client.get(object.ref)
+                exact.steps[s].objects[o].diff = ApplyDiff.exact(
+                    ref: object.ref, live: live, result: result, ignoring: target.ignoring)
+            }
+        }
+        return exact
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import PlumbKube
+import PlumbLocalCluster
+
+/// Which cluster to talk to: kubeconfig flags as kubectl has them, or `--sandbox`, an
+/// in-process local cluster persisted in `.plumb/sandbox.db`, started for the command.
+struct KubeOptions: ParsableArguments {
+    @Option(help: "The kubeconfig file (default $KUBECONFIG or ~/.kube/config).")
+    var kubeconfig: String?
+
+    @Option(help: "The kubeconfig context (default its current-context).")
+    var context: String?
+
+    @Option(name: [.customShort("n"), .long], help: "The namespace of objects that name none (default the context's).")
+    var namespace: String?
+
+    @Flag(help: "Run against a local cluster kept in .plumb/sandbox.db, started for this command.")
+    var sandbox = false
+
+    /// Where `--sandbox` keeps its objects.
+    static let sandboxData = ".plumb/sandbox.db"
+
+    func validate() throws {
+        if sandbox && (kubeconfig != nil || context != nil) {
+            throw ValidationError("--sandbox cannot be combined with --kubeconfig or --context")
+        }
+    }
+
+    /// Connects (starting the sandbox when asked), runs `body` with a client and the target's
+    /// name, and stops the sandbox afterwards, also when `body` throws.
+    func withClient<T>(_ body: (KubeClient, String) async throws -> T) async throws -> T {
+        guard sandbox else {
+            let flags = KubeconfigFlags(kubeconfig: kubeconfig, context: context, namespace: namespace)
+            let config: ClientConfig
+            do {
+                config = try ClientConfig.load(flags: flags)
+            } catch {
+                throw CLIError("\(error)")
+            }
+            let client = try makeClient(config)
+            return try await body(client, config.contextName.map { "kube:\($0)" } ?? "kube")
+        }
+        try FileManager.default.createDirectory(atPath: ".plumb", withIntermediateDirectories: true)
+        let cluster = LocalCluster(options: .init(dataFile: Self.sandboxData))
+        do {
+            try await cluster.start()
+            // Written where `plumb sandbox` writes it, so kubectl can look while a command runs.
+            let path = ".plumb/sandbox.kubeconfig"
+            try await cluster.writeKubeconfig(to: path)
+            let config = try ClientConfig.load(flags: KubeconfigFlags(kubeconfig: path, namespace: namespace))
+            let result = try await body(try makeClient(config), "sandbox")
+            await cluster.stop()
+            return result
+        } catch {
+            await cluster.stop()
+            if error is CLIError || error is ExitCode { throw error }
+            throw CLIError("sandbox: \(error)")
+        }
+    }
+
+    private func makeClient(_ config: ClientConfig) throws -> KubeClient {
+        do {
+            return try KubeClient(config: config)
+        } catch {
+            throw CLIError("\(error)")
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import ArgumentParser
+import PlumbAudit
+
+/// `plumb sync`: makes the cluster match a path of a commit and records it.
+struct Sync: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Apply a path of a Git commit to the cluster and record it in the audit trail.",
+        discussion: """
+            Validates every object with a server-side apply dry-run first and applies nothing if
+            one fails; then applies wave by wave with server-side apply (field manager plumb),
+            prunes the app's objects that left Git when asked, and waits for health when asked.
+            Every sync is recorded against the commit (see plumb history). Exit status 1 when an
+            object failed.
+
+            Examples:
+              plumb sync --repo . --path fixtures/demo --sandbox --prune --wait
+              plumb sync --repo https://git.example.com/deploy.git --revision main --path apps/web --context prod --dry-run
+              plumb sync --repo . --path apps/web --force-conflicts --timeout 10m --wait
+            """)
+
+    @OptionGroup var source: RepoOptions
+    @OptionGroup var kube: KubeOptions
+    @OptionGroup var flags: SyncFlags
+    @OptionGroup var audit: AuditOptions
+
+    func run() async throws {
+        let loaded = try source.loadSource()
+        try await SyncRunner(source: source, kube: kube, flags: flags, auditPath: audit.auditDb).run(loaded)
+    }
+}
+
+/// `plumb rollback`: syncs the manifests of an earlier revision, recorded as a rollback.
+struct Rollback: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Sync the manifests of an earlier revision (an audit record or a commit).",
+        discussion: """
+            --to takes an audit record id (its revision, and its repository when --repo is not
+            given) or a commit SHA. The manifests are read from Git at that revision and synced
+            like plumb sync does; the audit record's kind is rollback.
+
+            Examples:
+              plumb rollback --to 41 --repo . --path fixtures/demo --sandbox
+              plumb rollback --to 9d01e77 --repo . --path apps/web --context prod --wait
+            """)
+
+    @Option(help: "An audit record id or a commit SHA.")
+    var to: String
+
+    @OptionGroup var source: RepoOptions
+    @OptionGroup var kube: KubeOptions
+    @OptionGroup var flags: SyncFlags
+    @OptionGroup var audit: AuditOptions
+
+    func run() async throws {
+        var revision = to
+        var flags = flags
+        if let id = Int64(to), to.count < 7 {
+            let store = try audit.open()
+            guard let record = try audit.query({ try store.record(id) }) else {
+                throw CLIError("audit record \(id) not found in \(audit.auditDb)")
+            }
+            revision = record.revision
+            if flags.app == nil { flags.app = record.app }
+        }
+        let loaded = try source.loadSource(revision: revision)
+        try await SyncRunner(source: source, kube: kube, flags: flags, auditPath: audit.auditDb, kind: .rollback).run(loaded)
+    }
+}

@@ -1,0 +1,184 @@
+import ArgumentParser
+import Foundation
+import PlumbAudit
+import PlumbCore
+import PlumbEngine
+import PlumbKube
+
+/// The sync flags `plumb sync` and `plumb rollback` share.
+struct SyncFlags: ParsableArguments {
+    @Option(help: "The app (plumb.dev/app label); default the last component of --path.")
+    var app: String?
+
+    @Flag(help: "Delete the app's objects that left Git.")
+    var prune = false
+
+    @Flag(help: "Validate with a server dry-run and report; change nothing.")
+    var dryRun = false
+
+    @Flag(help: "Wait until every applied object is healthy; fail when one is degraded.")
+    var wait = false
+
+    @Option(help: "How long --wait (and CRD establishment) may take: 90s, 5m, 1h.")
+    var timeout: String = "5m"
+
+    @Flag(help: "Decide what changed with a server-side apply dry-run per object (exact, slower).")
+    var serverSideDiff = false
+
+    @Flag(help: "Take fields other field managers own instead of failing on the conflict.")
+    var forceConflicts = false
+
+    @Option(help: "Leave a field out of comparisons: KIND[/NAMESPACE/NAME]:/json/pointer (repeatable).")
+    var ignore: [String] = []
+
+    func validate() throws {
+        guard Self.duration(timeout) != nil else { throw ValidationError("--timeout \(timeout): expected a duration such as 90s, 5m or 1h") }
+        for rule in ignore { _ = try PlumbSettings.ignoreRule(flag: rule) }
+    }
+
+    var options: SyncOptions {
+        SyncOptions(dryRun: dryRun, force: forceConflicts, prune: prune, wait: wait, timeout: Self.duration(timeout) ?? .seconds(300))
+    }
+
+    var auditOptions: Value {
+        [
+            "prune": .bool(prune), "dryRun": .bool(dryRun), "wait": .bool(wait), "timeout": .string(timeout),
+            "serverSideDiff": .bool(serverSideDiff), "forceConflicts": .bool(forceConflicts),
+        ]
+    }
+
+    /// `90s`, `5m`, `1h`, `1m30s` or plain seconds.
+    static func duration(_ text: String) -> Duration? {
+        if let seconds = Int(text), seconds >= 0 { return .seconds(seconds) }
+        var total = 0
+        var number = ""
+        for c in text {
+            if c.isNumber { number.append(c); continue }
+            guard let n = Int(number) else { return nil }
+            switch c {
+            case "s": total += n
+            case "m": total += n * 60
+            case "h": total += n * 3600
+            default: return nil
+            }
+            number = ""
+        }
+        return number.isEmpty && !text.isEmpty ? .seconds(total) : nil
+    }
+}
+
+/// One sync of a loaded commit: plan, audit record, execution, report. Shared by `sync` and `rollback`.
+struct SyncRunner {
+    var source: RepoOptions
+    var kube: KubeOptions
+    var flags: SyncFlags
+    var auditPath: String
+    var kind: AuditKind = .sync
+
+    func run(_ loaded: LoadedSource) async throws {
+        let appName = try AppName.resolve(flags.app, path: source.path)
+        let store: SQLiteAuditStore
+        do {
+            store = try SQLiteAuditStore(path: auditPath)
+            for record in try store.markInterrupted(now: .now()) {
+                Terminal.writeErr("warning: \(record.interruptionWarning)\n")
+            }
+        } catch let error as AuditError {
+            throw CLIError(error.description)
+        }
+        Terminal.writeOut(loaded.header + "\n")
+        let rules = try loaded.ignoreRules + flags.ignore.map(PlumbSettings.ignoreRule(flag:))
+        let failed = try await kube.withClient { client, targetName in
+            let target = KubernetesTarget(client: client, ignoring: rules)
+            let desired = try await target.resolvingNamespaces(loaded.desired)
+            var plan = try await SyncPlanning.plan(desired, app: appName, target: target)
+            if flags.serverSideDiff { plan = try await SyncPlanning.exact(plan, target: target) }
+            let previous = try? store.history(app: appName, limit: 100).first { $0.result == .synced }?.revision
+            let record = AuditRecord(
+                kind: kind, app: appName, target: targetName, repo: Self.repoURL(source.repo),
+                revision: loaded.commit.id.hex, author: Self.person(loaded.commit.author.name, loaded.commit.author.email),
+                committer: Self.person(loaded.commit.committer.name, loaded.commit.committer.email),
+                message: loaded.commit.message, signature: loaded.signed ? .present : .absent,
+                previousRevision: previous, options: flags.auditOptions)
+            let id: Int64
+            do {
+                id = try store.begin(record)  // before the first write
+            } catch {
+                throw CLIError("audit: \(error)")
+            }
+            var result = ChangeSet()
+            var duration = Duration.zero
+            var finished = false
+            defer {
+                // The one place the record is completed; a crash before it leaves `interrupted`.
+                let outcome: AuditResult = !finished ? .failed : !result.succeeded ? .failed : flags.dryRun ? .dryRun : .synced
+                let error = finished ? result.failures.first?.error : "the sync stopped before it finished"
+                do {
+                    try store.complete(id, result: outcome, endedAt: .now(), objects: Self.entries(result), error: error)
+                } catch {
+                    Terminal.writeErr("warning: audit #\(id): \(error)\n")
+                }
+            }
+            let printer = SyncPrinter(tty: Terminal.stdoutIsTTY, waits: flags.wait && !flags.dryRun, total: plan.objects.count + (flags.prune ? plan.prune.count : 0))
+            let started = ContinuousClock.now
+            result = await Executor(target: target, observer: printer).run(plan, options: flags.options)
+            duration = ContinuousClock.now - started
+            finished = true
+            Self.report(result, plan: plan, revision: loaded.commit.id.short, duration: duration, audit: id, dryRun: flags.dryRun)
+            return !result.succeeded
+        }
+        if failed { throw ExitCode(1) }
+    }
+
+    static func report(_ result: ChangeSet, plan: Plan, revision: String, duration: Duration, audit id: Int64, dryRun: Bool) {
+        for failure in result.failures {
+            Terminal.writeErr("error: \(failure.error ?? "\(failure.ref): failed")\n")
+        }
+        if !result.succeeded {
+            let validation = result.objects.filter { $0.action == .failed }.count
+            if result.nothingApplied {
+                Terminal.writeErr("nothing was applied (\(validation) of \(plan.objects.count) objects failed validation)\n")
+            }
+        }
+        if dryRun && result.succeeded {
+            Terminal.writeOut("dry run of \(revision) in \(DurationText.format(duration)): \(plan.changeSet.summary), nothing written   audit #\(id)\n")
+        } else {
+            Terminal.writeOut(SyncReport.summary(result, revision: revision, duration: duration) + "   audit #\(id)\n")
+        }
+    }
+
+    static func entries(_ result: ChangeSet) -> [AuditObjectEntry] {
+        result.objects.map {
+            AuditObjectEntry(
+                ref: $0.ref, action: $0.action, changedPaths: auditPaths($0.changes.map(\.path)), health: $0.health?.state,
+                error: $0.error)
+        }
+    }
+
+    /// Field paths as the audit trail keeps them: a list item's key (`ports[containerPort=80]`)
+    /// is cut off, since a key is a value; what remains names the field.
+    static func auditPaths(_ paths: [String]) -> [String] {
+        var out: [String] = []
+        for path in paths {
+            var kept = ""
+            for c in path {
+                if c.isASCII && (c.isLetter || c.isNumber || "._-/".contains(c)) {
+                    kept.append(c)
+                } else {
+                    break
+                }
+            }
+            while kept.hasSuffix(".") { kept.removeLast() }
+            if !kept.isEmpty && out.last != kept { out.append(kept) }
+        }
+        return out
+    }
+
+    static func person(_ name: String, _ email: String) -> String { "\(name) <\(email)>" }
+
+    /// A local path as an absolute path, a URL as given.
+    static func repoURL(_ repo: String) -> String {
+        if repo.contains("://") || repo.contains("@") { return repo }
+        return URL(fileURLWithPath: repo).standardizedFileURL.path
+    }
+}
