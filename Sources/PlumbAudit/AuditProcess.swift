@@ -64,9 +64,17 @@ public enum AuditInitiator {
     /// The initiator of syncs the controller runs.
     public static let controller = "controller"
 
-    /// `$USER@host` (or `$LOGNAME@host`, or `uid N@host`) for the current process.
+    /// `$USER@host` (or `$LOGNAME@host`, else the account name of the process's uid, else
+    /// `uid-N@host`) for the current process.
     public static func current(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         let user = [environment["USER"], environment["LOGNAME"]].compactMap { $0 }.first { !$0.isEmpty }
-        return "\(user ?? "uid \(getuid())")@\(AuditProcess.hostName())"
+        return "\(user ?? accountName() ?? "uid-\(getuid())")@\(AuditProcess.hostName())"
+    }
+
+    /// The name of the process's user in the password database (CI jobs often have no `$USER`).
+    static func accountName() -> String? {
+        guard let entry = getpwuid(getuid()), let name = entry.pointee.pw_name else { return nil }
+        let text = String(cString: name)
+        return text.isEmpty ? nil : text
     }
 }
