@@ -62,7 +62,9 @@ let package = Package(
             ]),
         .executableTarget(
             name: "Benchmarks",
-            dependencies: ["PlumbCore", "PlumbYAML", "PlumbGit", "PlumbManifests", "PlumbLocalCluster", "CYAML"],
+            dependencies: [
+                "PlumbCore", "PlumbYAML", "PlumbGit", "PlumbManifests", "PlumbLocalCluster", "PlumbEngine", "PlumbKube", "CYAML",
+            ],
             path: "Benchmarks"),
 
         .testTarget(name: "PlumbCoreTests", dependencies: ["PlumbCore"]),

@@ -4,6 +4,7 @@ import Foundation
 let registered: [(name: String, run: () async throws -> Void)] = [
     ("yaml", runYAMLBenchmark),
     ("cluster", runClusterBenchmark),
+    ("sync", runSyncBenchmark),
 ]
 
 let wanted = CommandLine.arguments.dropFirst().first ?? "all"
