@@ -63,7 +63,7 @@ let package = Package(
         .executableTarget(
             name: "Benchmarks",
             dependencies: [
-                "PlumbCore", "PlumbYAML", "PlumbGit", "PlumbManifests", "PlumbLocalCluster", "PlumbKube", "CYAML",
+                "PlumbCore", "PlumbYAML", "PlumbGit", "PlumbManifests", "PlumbLocalCluster", "PlumbEngine", "PlumbKube", "CYAML",
             ],
             path: "Benchmarks"),
 

@@ -5,6 +5,7 @@ let registered: [(name: String, run: () async throws -> Void)] = [
     ("yaml", runYAMLBenchmark),
     ("cluster", runClusterBenchmark),
     ("kube", runKubeBenchmark),
+    ("sync", runSyncBenchmark),
 ]
 
 let wanted = CommandLine.arguments.dropFirst().first ?? "all"

@@ -1,0 +1,146 @@
+// `swift run -c release Benchmarks sync`: Plumb's diff and sync against the local cluster,
+// with kubectl (the machine's v1.32) measured in the same run as the peer.
+import Foundation
+import PlumbCore
+import PlumbEngine
+import PlumbKube
+import PlumbLocalCluster
+
+/// Counts the requests a client sends, to show that a diff from a warm cache sends none.
+final class CountingTransport: KubeTransport, @unchecked Sendable {
+    let inner: any KubeTransport
+    private let lock = NSLock()
+    private var count = 0
+    init(_ inner: any KubeTransport) { self.inner = inner }
+    var requests: Int { lock.withLock { count } }
+    func send(_ request: KubeRequest) async throws -> KubeResponse {
+        lock.withLock { count += 1 }
+        return try await inner.send(request)
+    }
+    func stream(_ request: KubeRequest) -> AsyncThrowingStream<[UInt8], any Error> {
+        lock.withLock { count += 1 }
+        return inner.stream(request)
+    }
+}
+
+private func configMap(_ i: Int, namespace: String, app: String, value: String) throws -> Resource {
+    try Resource([
+        "apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": ["name": .string("cm-\(i)"), "namespace": .string(namespace)],
+        "data": ["index": .string("\(i)"), "payload": .string(value)],
+    ])
+}
+
+private func seconds(_ d: Duration) -> Double {
+    Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+}
+
+private func time<T>(_ body: () async throws -> T) async rethrows -> (T, Double) {
+    let start = ContinuousClock.now
+    let value = try await body()
+    return (value, seconds(ContinuousClock.now - start))
+}
+
+private func kubectl(_ kubeconfig: String, _ arguments: [String]) throws -> Int32 {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = ["kubectl", "--kubeconfig", kubeconfig] + arguments
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    p.waitUntilExit()
+    return p.terminationStatus
+}
+
+private func writeFiles(_ resources: [Resource], to directory: String) throws {
+    try? FileManager.default.removeItem(atPath: directory)
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    for (i, r) in resources.enumerated() {
+        try JSONWriter().string(r.body).write(toFile: "\(directory)/\(i).json", atomically: false, encoding: .utf8)
+    }
+}
+
+/// `PLUMB_BENCH_SCALE=0.01` shrinks the object counts for a quick check in a debug build.
+private let scale = Double(ProcessInfo.processInfo.environment["PLUMB_BENCH_SCALE"] ?? "") ?? 1
+
+func runSyncBenchmark() async throws {
+    let bigCount = max(100, Int(10_000 * scale))
+    let syncCount = max(10, Int(1_000 * scale))
+    let work = NSTemporaryDirectory() + "plumb-sync-bench-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: work) }
+    let cluster = LocalCluster(options: .init(simulateWorkloads: false))
+    try await cluster.start()
+    let kubeconfig = work + "/kubeconfig"
+    try await cluster.writeKubeconfig(to: kubeconfig)
+    let config = try ClientConfig.load(flags: KubeconfigFlags(kubeconfig: kubeconfig))
+    let counter = CountingTransport(try CurlTransport(options: config.transport))
+    let client = KubeClient(transport: counter, credentials: config.credentialProvider(), defaultNamespace: config.namespace)
+    let target = KubernetesTarget(client: client)
+    let quiet = SyncOptions(concurrency: 32)
+
+    // 1. 10,000 objects, warm live cache (list+watch of the app's label), no drift.
+    let big = try (0..<bigCount).map { try configMap($0, namespace: "bench", app: "big", value: "v") }
+    let nsPlan = try await Planner(app: "big").plan(desired: [try Resource(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "bench"]])], target: target)
+    _ = await Executor(target: target).run(nsPlan, options: quiet)
+    let seeded = try await Planner(app: "big").plan(desired: big, target: target)
+    let (_, seedTime) = await time { await Executor(target: target).run(seeded, options: quiet) }
+    let cache = LiveCache(client: client, target: WatchTarget(apiVersion: "v1", kind: "ConfigMap", labelSelector: "plumb.dev/app=big"))
+    await cache.start()
+    guard await cache.waitUntilSynced(timeout: .seconds(60)) else { throw KubeClientError(message: "live cache did not sync") }
+    let planner = Planner(app: "big")
+    func warmPlan(_ desired: [Resource]) async throws -> Plan {
+        let snapshot = await cache.snapshot()
+        var live: [ObjectIdentity: Value] = [:]
+        for (ref, value) in snapshot.objects { live[ref.identity] = value }
+        let appObjects = snapshot.objects.values.compactMap { try? Resource($0) }
+        return try planner.plan(desired: desired, observation: Observation(live: live, appObjects: appObjects), target: target)
+    }
+    let before = counter.requests
+    let (clean, cleanTime) = try await time { try await warmPlan(big) }
+    let requests = counter.requests - before
+    print(String(format: "sync diff   %d objects, warm cache, no drift: %.0f ms, %d API requests, %d to update (seeded in %.1fs)",
+                 bigCount, cleanTime * 1000, requests, clean.objects.filter { $0.action != .unchanged }.count, seedTime))
+    var drifted = big
+    for i in stride(from: 0, to: bigCount, by: 100) { drifted[i] = try configMap(i, namespace: "bench", app: "big", value: "changed") }
+    let (dirty, dirtyTime) = try await time { try await warmPlan(drifted) }
+    let changed = Set(dirty.objects.filter { $0.action == .configured }.map(\.ref.name))
+    let expected = Set(stride(from: 0, to: bigCount, by: 100).map { "cm-\($0)" })
+    print(String(format: "sync diff   %d objects, 1%% drift: %.0f ms, lists exactly the %d drifted objects: %@",
+                 bigCount, dirtyTime * 1000, expected.count, changed == expected ? "yes" : "NO"))
+    await cache.stop()
+
+    // 2. Sync of 1,000 changed objects: Plumb vs kubectl apply --server-side vs a bare client.
+    func set(_ ns: String, _ value: String) throws -> [Resource] {
+        try [Resource(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(ns)]])]
+            + (0..<syncCount).map { try configMap($0, namespace: ns, app: ns, value: value) }
+    }
+    for ns in ["plumb", "kubectl", "bare"] { _ = await Executor(target: target).run(try await Planner(app: ns).plan(desired: set(ns, "old"), target: target), options: quiet) }
+    let plumbSet = try set("plumb", "new")
+    let (_, plumbSync) = try await time {
+        let plan = try await Planner(app: "plumb").plan(desired: plumbSet, target: target)
+        _ = await Executor(target: target).run(plan, options: quiet)
+    }
+    try writeFiles(try set("kubectl", "new"), to: work + "/kubectl")
+    let (_, kubectlSync) = try await time { _ = try kubectl(kubeconfig, ["apply", "--server-side", "--field-manager=plumb", "-f", work + "/kubectl"]) }
+    let bareSet = try set("bare", "new").map { SyncLabels.stamped($0, app: "bare").body }
+    let (_, bareSync) = try await time {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for chunk in 0..<32 {
+                group.addTask { for i in stride(from: chunk, to: bareSet.count, by: 32) { _ = try await client.apply(bareSet[i]) } }
+            }
+            try await group.waitForAll()
+        }
+    }
+    print(String(format: "sync apply  %d changed: plumb %.2fs, kubectl apply --server-side %.2fs (%.1fx), bare 32-way client %.2fs (plumb/bare %.2fx)",
+                 syncCount, plumbSync, kubectlSync, kubectlSync / plumbSync, bareSync, plumbSync / bareSync))
+
+    // 3. Diff of 1,000 changed objects: Plumb (observe + plan) vs kubectl diff --server-side.
+    let diffSet = try set("plumb", "newer")
+    let (_, plumbDiff) = try await time { _ = try await Planner(app: "plumb").plan(desired: diffSet, target: target) }
+    try writeFiles(try set("kubectl", "newer"), to: work + "/kubectl")
+    let (_, kubectlDiff) = try await time { _ = try kubectl(kubeconfig, ["diff", "--server-side", "--field-manager=plumb", "-f", work + "/kubectl"]) }
+    print(String(format: "sync diff   %d changed: plumb %.2fs, kubectl diff --server-side %.2fs (%.1fx)",
+                 syncCount, plumbDiff, kubectlDiff, kubectlDiff / plumbDiff))
+    await cluster.stop()
+}
