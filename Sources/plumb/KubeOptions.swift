@@ -18,6 +18,12 @@ struct KubeOptions: ParsableArguments {
     @Flag(help: "Run against a local cluster kept in .plumb/sandbox.db, started for this command.")
     var sandbox = false
 
+    @Option(help: "Client-side rate limit in requests per second (0 turns it off and leaves throttling to the server).")
+    var qps: Double = 100
+
+    @Option(help: "Requests allowed at once above --qps.")
+    var burst: Int = 200
+
     /// Where `--sandbox` keeps its objects.
     static let sandboxData = ".plumb/sandbox.db"
 
@@ -25,6 +31,8 @@ struct KubeOptions: ParsableArguments {
         if sandbox && (kubeconfig != nil || context != nil) {
             throw ValidationError("--sandbox cannot be combined with --kubeconfig or --context")
         }
+        if qps < 0 || !qps.isFinite { throw ValidationError("--qps must be 0 or more") }
+        if burst < 1 { throw ValidationError("--burst must be 1 or more") }
     }
 
     /// Connects (starting the sandbox when asked), runs `body` with a client and the target's
@@ -61,7 +69,10 @@ struct KubeOptions: ParsableArguments {
 
     private func makeClient(_ config: ClientConfig) throws -> KubeClient {
         do {
-            return try KubeClient(config: config)
+            var options = KubeClientOptions()
+            options.qps = qps
+            options.burst = burst
+            return try KubeClient(config: config, options: options)
         } catch {
             throw CLIError("\(error)")
         }

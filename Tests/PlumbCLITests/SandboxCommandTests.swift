@@ -77,6 +77,17 @@ final class SandboxCommandTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("You must be logged in to the server"), r.stderr)
     }
 
+    func testRateLimitFlagsAreValidated() throws {
+        for (flag, message) in [
+            (["--qps=-1"], "error: --qps must be 0 or more"), (["--burst", "0"], "error: --burst must be 1 or more"),
+        ] {
+            let r = try CLI.plumb(["diff", "--repo", ".", "--path", "x", "--sandbox"] + flag, in: directory)
+            XCTAssertEqual(r.status, 2, r.stderr)
+            XCTAssertTrue(r.stderr.hasPrefix(message), r.stderr)
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        }
+    }
+
     func testABadPortIsAOneLineError() throws {
         let r = try CLI.plumb(["sandbox", "--port", "70000"])
         XCTAssertEqual(r.status, 2)
