@@ -203,13 +203,8 @@ enum Defaults {
     }
 
     static func secret(_ o: inout ValueObject) {
-        if case .object(let stringData)? = o["stringData"] {
-            var data = o["data"]?.objectValue ?? ValueObject()
-            for e in stringData {
-                data[e.key] = .string(Data((e.value.stringValue ?? "").utf8).base64EncodedString())
-            }
-            o["data"] = .object(data)
-        }
+        // The same fold the diff engine predicts with, so the two can never disagree.
+        if let folded = SecretData.foldStringData(.object(o)).objectValue { o = folded }
         o["stringData"] = nil
         setDefault(&o, "type", "Opaque")
     }
