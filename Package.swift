@@ -31,7 +31,9 @@ let package = Package(
 
         .target(name: "PlumbCore"),
         .target(name: "PlumbYAML", dependencies: ["PlumbCore", "CYAML"]),
-        .target(name: "PlumbGit", dependencies: ["PlumbCore", "CGit2"]),
+        .target(
+            name: "PlumbGit",
+            dependencies: ["PlumbCore", "CGit2", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "PlumbKube", dependencies: ["PlumbCore", "PlumbYAML", "PlumbEngine", "CCurl"]),
         .target(name: "PlumbManifests", dependencies: ["PlumbCore", "PlumbYAML", "PlumbGit"]),
         .target(
