@@ -51,7 +51,9 @@ public enum ServerSideApply {
         managers.entries[me] = ManagedFieldsEntry(
             manager: manager, operation: .apply, apiVersion: apiVersion, time: previous?.time,
             subresource: subresource, fields: applied)
-        if let last = previous?.fields, !last.isEmpty {
+        // Pruning removes what this manager applied last time and not this time (and nobody
+        // else owns); when this apply sets everything the last one did, there is nothing to find.
+        if let last = previous?.fields, !last.isEmpty, !last.subtracting(applied).isEmpty {
             merged = try prune(merged, managers: managers, last: last, schema: schema)
         }
         let cmp = comparison(old: old, new: merged, schema: schema, ignoring: ignored)
