@@ -47,8 +47,43 @@ struct APIRequest: Sendable {
     }
 
     private static func decode(_ s: Substring) -> String {
-        let spaced = s.replacingOccurrences(of: "+", with: " ")
-        return spaced.removingPercentEncoding ?? spaced
+        percentDecoded(s, plusIsSpace: true)
+    }
+
+    /// `%XX` escapes decoded (and `+` as a space in a query); the text itself when an escape is
+    /// malformed or decodes to invalid UTF-8, as Foundation's `removingPercentEncoding` fallback
+    /// did. Byte-level because every request's path and query pass through it.
+    static func percentDecoded<S: StringProtocol>(_ s: S, plusIsSpace: Bool = false) -> String {
+        let utf8 = s.utf8
+        guard utf8.contains(where: { $0 == UInt8(ascii: "%") || (plusIsSpace && $0 == UInt8(ascii: "+")) }) else {
+            return String(s)
+        }
+        func hex(_ b: UInt8) -> UInt8? {
+            switch b {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): return b - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): return b - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): return b - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(utf8.count)
+        var i = utf8.startIndex
+        while i != utf8.endIndex {
+            let b = utf8[i]
+            if b == UInt8(ascii: "%") {
+                let h = utf8.index(after: i)
+                guard h != utf8.endIndex, let hi = hex(utf8[h]) else { return String(s) }
+                let l = utf8.index(after: h)
+                guard l != utf8.endIndex, let lo = hex(utf8[l]) else { return String(s) }
+                out.append(hi << 4 | lo)
+                i = utf8.index(after: l)
+                continue
+            }
+            out.append(plusIsSpace && b == UInt8(ascii: "+") ? UInt8(ascii: " ") : b)
+            i = utf8.index(after: i)
+        }
+        return String(validating: out, as: UTF8.self) ?? String(s)
     }
 
     /// The body as a JSON value; a body that is not JSON is a 400 like the real decoder's.

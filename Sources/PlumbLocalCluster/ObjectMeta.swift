@@ -14,9 +14,25 @@ enum ObjectMeta {
         var t = time_t(date.timeIntervalSince1970)
         var tm = tm()
         gmtime_r(&t, &tm)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02dZ", Int(tm.tm_year) + 1900, Int(tm.tm_mon) + 1, Int(tm.tm_mday),
-            Int(tm.tm_hour), Int(tm.tm_min), Int(tm.tm_sec))
+        // RFC 3339 in UTC, formatted by hand: every write stamps a time, and String(format:) is slow.
+        var out: [UInt8] = []
+        out.reserveCapacity(20)
+        func digits(_ value: Int32, _ width: Int) {
+            var v = Int(value)
+            var buffer = [UInt8](repeating: UInt8(ascii: "0"), count: width)
+            for i in stride(from: width - 1, through: 0, by: -1) {
+                buffer[i] = UInt8(ascii: "0") + UInt8(v % 10)
+                v /= 10
+            }
+            out += buffer
+        }
+        digits(tm.tm_year + 1900, 4); out.append(UInt8(ascii: "-"))
+        digits(tm.tm_mon + 1, 2); out.append(UInt8(ascii: "-"))
+        digits(tm.tm_mday, 2); out.append(UInt8(ascii: "T"))
+        digits(tm.tm_hour, 2); out.append(UInt8(ascii: ":"))
+        digits(tm.tm_min, 2); out.append(UInt8(ascii: ":"))
+        digits(tm.tm_sec, 2); out.append(UInt8(ascii: "Z"))
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func parseTimestamp(_ s: String) -> Date? {
@@ -25,7 +41,23 @@ enum ObjectMeta {
         return f.date(from: s)
     }
 
-    static func uid() -> String { UUID().uuidString.lowercased() }
+    /// A random (version 4) UUID in lower case, from the system generator (getrandom), without
+    /// Foundation's UUID, which opens /dev/urandom for each one.
+    static func uid() -> String {
+        var rng = SystemRandomNumberGenerator()
+        var bytes = (0..<2).flatMap { _ in withUnsafeBytes(of: rng.next() as UInt64) { Array($0) } }
+        bytes[6] = bytes[6] & 0x0F | 0x40
+        bytes[8] = bytes[8] & 0x3F | 0x80
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(36)
+        for (i, b) in bytes.enumerated() {
+            if i == 4 || i == 6 || i == 8 || i == 10 { out.append(UInt8(ascii: "-")) }
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
 
     /// Five characters from the alphabet Kubernetes uses for generateName suffixes.
     static func randomSuffix() -> String {

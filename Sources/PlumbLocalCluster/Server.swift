@@ -22,7 +22,7 @@ struct ClusterResponder: HTTPResponder {
     func respond(to request: Request, context: Context) async throws -> Response {
         let headers = request.headers
         let auth = headers[.authorization] ?? ""
-        let path = request.uri.path.removingPercentEncoding ?? request.uri.path
+        let path = APIRequest.percentDecoded(request.uri.path)
         if path != "/healthz" && path != "/livez" && path != "/readyz" {
             guard auth == "Bearer \(api.token)" else {
                 return Self.encode(.error(.unauthorized))
@@ -48,8 +48,14 @@ struct ClusterResponder: HTTPResponder {
         if case .watch = result {
             hangUp = try? await context.channel.pipeline.handler(type: HangUpHandler.self).map { $0.hangUp }.get()
         }
-        return Self.encode(result, hangUp: hangUp)
+        var response = Self.encode(result, hangUp: hangUp)
+        response.headers[Self.flowSchemaHeader] = api.flowSchemaUID
+        response.headers[Self.priorityLevelHeader] = api.priorityLevelUID
+        return response
     }
+
+    static let flowSchemaHeader = HTTPFields.Element.Name("X-Kubernetes-PF-FlowSchema-UID")!
+    static let priorityLevelHeader = HTTPFields.Element.Name("X-Kubernetes-PF-PriorityLevel-UID")!
 
     static func encode(_ result: APIResult, hangUp: HangUp? = nil) -> Response {
         switch result {
@@ -86,6 +92,11 @@ final class APIServer: Sendable {
     let serverAddress: AddressBox
     let simulation: Simulation?
     let bookmarkInterval: Double
+    /// The flow schema and priority level every authenticated request is classified into, named
+    /// in each answer as kube-apiserver's API Priority and Fairness does; clients take these
+    /// headers as the sign that the server paces them itself.
+    let flowSchemaUID = ObjectMeta.uid()
+    let priorityLevelUID = ObjectMeta.uid()
 
     init(store: ClusterStore, token: String, serverAddress: AddressBox, simulation: Simulation?, bookmarkInterval: Double) {
         self.store = store

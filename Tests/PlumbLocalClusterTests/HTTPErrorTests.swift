@@ -24,6 +24,47 @@ final class HTTPErrorTests: ClusterTestCase {
         }
     }
 
+    func testAuthenticatedAnswersNameTheirFlowSchemaLikeAPIPriorityAndFairness() throws {
+        let c = try capture("get-not-found")
+        XCTAssertNotNil(c[path: ["response", "headers", "x-kubernetes-pf-flowschema-uid"]], "the real server's header")
+        let ok = try http.request("GET", "/api/v1/namespaces")
+        let missing = try http.request("GET", "/api/v1/namespaces/default/configmaps/nope")
+        XCTAssertEqual(ok.status, 200)
+        XCTAssertEqual(missing.status, 404)
+        let schema = try XCTUnwrap(ok.headers["x-kubernetes-pf-flowschema-uid"])
+        XCTAssertEqual(missing.headers["x-kubernetes-pf-flowschema-uid"], schema, "one flow schema for one user")
+        XCTAssertNotNil(ok.headers["x-kubernetes-pf-prioritylevel-uid"])
+        let refused = try RawHTTP(port: endpoint.port, token: "wrong").request("GET", "/api/v1/namespaces")
+        XCTAssertNil(refused.headers["x-kubernetes-pf-flowschema-uid"], "authentication comes before flow control")
+    }
+
+    func testPercentEncodedPathsAndQueries() throws {
+        try createNamespace("pct")
+        let created = try http.request(
+            "POST", "/api/v1/namespaces/pct/configmaps",
+            body: ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "a.b", "labels": ["k": "v"]]])
+        XCTAssertEqual(created.status, 201)
+        XCTAssertEqual(try http.request("GET", "/api/v1/namespaces/pct/configmaps/a%2Eb").status, 200)
+        for (query, count) in [("k%3Dv", 1), ("k+in+%28v%29", 1), ("k%3Dother", 0)] {
+            let list = try http.request("GET", "/api/v1/namespaces/pct/configmaps?labelSelector=\(query)")
+            XCTAssertEqual(list.json[path: ["items"]]?.arrayValue?.count, count, query)
+        }
+        XCTAssertEqual(APIRequest.percentDecoded("a%2"), "a%2", "a broken escape leaves the text as it is")
+        XCTAssertEqual(APIRequest.percentDecoded("%E2%9C%93+"), "✓+")
+        XCTAssertEqual(APIRequest.parseQuery("a=%E2%9C%93+x&b"), ["a": "✓ x", "b": ""])
+    }
+
+    func testObjectUIDsAreRandomVersion4UUIDs() {
+        let uids = (0..<100).map { _ in ObjectMeta.uid() }
+        XCTAssertEqual(Set(uids).count, 100)
+        for uid in uids {
+            XCTAssertNotNil(UUID(uuidString: uid), uid)
+            XCTAssertEqual(uid, uid.lowercased())
+            XCTAssertEqual(Array(uid)[14], "4", "version 4")
+            XCTAssertTrue("89ab".contains(Array(uid)[19]), "RFC 4122 variant")
+        }
+    }
+
     func testNotFoundAlreadyExistsMissingNamespace() throws {
         try createNamespace("wire")
         var (status, body) = try expected("get-not-found")
