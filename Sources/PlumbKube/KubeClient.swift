@@ -5,6 +5,11 @@ public struct KubeClientOptions: Sendable {
     /// Client-side rate limit: requests per second and burst (0 disables).
     public var qps: Double = 100
     public var burst: Int = 200
+    /// Let the server pace the client once it shows API Priority and Fairness (every answer
+    /// then names its flow schema in `X-Kubernetes-PF-FlowSchema-UID`): the client-side limit
+    /// steps aside and 429s with Retry-After do the throttling, as Flux and controller-runtime
+    /// do. Off when the user set a limit explicitly.
+    public var serverFlowControl = true
     public var retry = RetryPolicy()
     public var clock: any KubeClock = SystemClock()
     public var userAgent = "plumb"
@@ -58,7 +63,7 @@ public final class KubeClient: Sendable {
         var reauthenticated = false
         while true {
             try Task.checkCancellation()
-            try await limiter.acquire()
+            if !limiter.steppedAside { try await limiter.acquire() }
             let prepared = try await authorize(request)
             let response: KubeResponse
             do {
@@ -70,6 +75,9 @@ public final class KubeClient: Sendable {
                 attempt += 1
                 try await options.clock.sleep(for: delay)
                 continue
+            }
+            if options.serverFlowControl, !limiter.steppedAside, Self.showsFlowControl(response) {
+                limiter.stepAside()
             }
             if response.status < 300 { return response }
             if response.status == 401, !reauthenticated, await credentials.invalidate() {
@@ -83,6 +91,12 @@ public final class KubeClient: Sendable {
             }
             throw StatusError(response: response, object: object)
         }
+    }
+
+    /// Whether an answer came through API Priority and Fairness.
+    static func showsFlowControl(_ response: KubeResponse) -> Bool {
+        response.headers["x-kubernetes-pf-flowschema-uid"] != nil
+            || response.headers["x-kubernetes-pf-prioritylevel-uid"] != nil
     }
 
     /// Adds credentials and the standard headers to a request.

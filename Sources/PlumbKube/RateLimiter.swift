@@ -1,8 +1,17 @@
+import Synchronization
+
 /// A token bucket: `qps` tokens a second, at most `burst` saved up. `acquire` reserves a token
 /// at once and sleeps until it is due, so waiters are served in arrival order.
 public actor RateLimiter {
     public nonisolated let qps: Double
     public nonisolated let burst: Int
+    private nonisolated let aside = Atomic<Bool>(false)
+
+    /// Whether the limiter stepped aside for the server's own flow control; callers skip it then.
+    public nonisolated var steppedAside: Bool { aside.load(ordering: .relaxed) }
+
+    /// Stops limiting for good: the server paces its clients itself.
+    public nonisolated func stepAside() { aside.store(true, ordering: .relaxed) }
     private let clock: any KubeClock
     private var tokens: Double
     private var last: Duration
@@ -24,7 +33,7 @@ public actor RateLimiter {
 
     /// Takes one token, possibly going into debt, and says how long the caller must wait.
     func reserve() -> Duration {
-        guard qps > 0 else { return .zero }
+        guard qps > 0, !steppedAside else { return .zero }
         let now = clock.now()
         let elapsed = Double((now - last).components.seconds) + Double((now - last).components.attoseconds) / 1e18
         last = now

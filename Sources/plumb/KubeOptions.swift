@@ -18,11 +18,13 @@ struct KubeOptions: ParsableArguments {
     @Flag(help: "Run against a local cluster kept in .plumb/sandbox.db, started for this command.")
     var sandbox = false
 
-    @Option(help: "Client-side rate limit in requests per second (0 turns it off and leaves throttling to the server).")
-    var qps: Double = 100
+    @Option(help: ArgumentHelp(
+        "Client-side rate limit in requests per second (0 turns it off and leaves throttling to the server).",
+        discussion: "Default 100, lifted when the server shows API Priority and Fairness (X-Kubernetes-PF-* headers); an explicit value always holds."))
+    var qps: Double?
 
-    @Option(help: "Requests allowed at once above --qps.")
-    var burst: Int = 200
+    @Option(help: "Requests allowed at once above --qps (default 200).")
+    var burst: Int?
 
     /// Where `--sandbox` keeps its objects.
     static let sandboxData = ".plumb/sandbox.db"
@@ -31,8 +33,8 @@ struct KubeOptions: ParsableArguments {
         if sandbox && (kubeconfig != nil || context != nil) {
             throw ValidationError("--sandbox cannot be combined with --kubeconfig or --context")
         }
-        if qps < 0 || !qps.isFinite { throw ValidationError("--qps must be 0 or more") }
-        if burst < 1 { throw ValidationError("--burst must be 1 or more") }
+        if let qps, qps < 0 || !qps.isFinite { throw ValidationError("--qps must be 0 or more") }
+        if let burst, burst < 1 { throw ValidationError("--burst must be 1 or more") }
     }
 
     /// Connects (starting the sandbox when asked), runs `body` with a client and the target's
@@ -70,8 +72,10 @@ struct KubeOptions: ParsableArguments {
     private func makeClient(_ config: ClientConfig) throws -> KubeClient {
         do {
             var options = KubeClientOptions()
-            options.qps = qps
-            options.burst = burst
+            if let qps { options.qps = qps }
+            if let burst { options.burst = burst }
+            // A limit the user chose holds even when the server has its own flow control.
+            options.serverFlowControl = qps == nil && burst == nil
             return try KubeClient(config: config, options: options)
         } catch {
             throw CLIError("\(error)")

@@ -39,6 +39,35 @@ final class RateLimiterTests: XCTestCase {
         XCTAssertEqual(clock.sleeps, [])
     }
 
+    func testLimiterStepsAsideWhenTheServerShowsFlowControl() async throws {
+        let clock = ManualClock()
+        let paced = KubeResponse(status: 200, headers: ["x-kubernetes-pf-flowschema-uid": "6998f575"])
+        var options = KubeClientOptions()
+        options.clock = clock
+        options.qps = 1
+        options.burst = 1
+        let client = KubeClient(transport: ScriptedTransport([paced]), options: options)
+        for _ in 0..<20 { _ = try await client.perform(KubeRequest(method: "GET", path: "/x")) }
+        XCTAssertEqual(clock.sleeps, [], "the first answer named a flow schema: no client-side waits after it")
+        XCTAssertTrue(client.limiter.steppedAside)
+    }
+
+    func testLimiterHoldsWithoutFlowControlOrWhenChosenExplicitly() async throws {
+        let paced = KubeResponse(status: 200, headers: ["x-kubernetes-pf-prioritylevel-uid": "a1"])
+        for (response, serverFlowControl) in [(KubeResponse(status: 200), true), (paced, false)] {
+            let clock = ManualClock()
+            var options = KubeClientOptions()
+            options.clock = clock
+            options.qps = 10
+            options.burst = 1
+            options.serverFlowControl = serverFlowControl
+            let client = KubeClient(transport: ScriptedTransport([response]), options: options)
+            for _ in 0..<3 { _ = try await client.perform(KubeRequest(method: "GET", path: "/x")) }
+            XCTAssertEqual(clock.sleeps.count, 2, "10 QPS with a burst of 1: the 2nd and 3rd request wait")
+            XCTAssertFalse(client.limiter.steppedAside)
+        }
+    }
+
     func testRetryRules() {
         var policy = RetryPolicy()
         policy.jitter = 0
