@@ -7,6 +7,7 @@ struct LeafDiff {
     var masksSecrets: Bool
 
     func collect(_ old: Value?, _ new: Value?, into out: inout [FieldChange]) {
+        if let old, let new, old == new { return }
         walk(old, new, node: schema.root, path: "", depth: 0, quantity: false, quantityMap: false, into: &out)
     }
 
@@ -24,6 +25,8 @@ struct LeafDiff {
             let a = old?.objectValue ?? ValueObject()
             let b = new?.objectValue ?? ValueObject()
             for key in a.keys + b.keys.filter({ a[$0] == nil }) {
+                // Equal subtrees have no changes: skip them before building any path.
+                if let x = a[key], let y = b[key], x == y { continue }
                 let childPath = LeafDiff.join(path, key)
                 if masksSecrets && depth == 0 && (key == "data" || key == "stringData") {
                     maskedEntries(a[key], b[key], path: childPath, into: &out)

@@ -21,11 +21,11 @@ extension MergeSchema {
 
     /// The built-in schema of `group`/`kind`, or the deduced schema for anything else.
     public static func forKind(group: String, kind: String) -> MergeSchema {
-        if let rules = builtinRules[Kind(group: group, kind: kind)] {
-            return MergeSchema(rules: commonRules + rules)
-        }
-        return deduced
+        builtinSchemas[Kind(group: group, kind: kind)] ?? deduced
     }
+
+    /// The built-in schemas, built once: a diff asks for one per object.
+    private static let builtinSchemas: [Kind: MergeSchema] = builtinRules.mapValues { MergeSchema(rules: commonRules + $0) }
 
     /// Custom resources: metadata as usual, everything else granular maps and atomic lists.
     public static let deduced = MergeSchema(
