@@ -52,7 +52,7 @@ public struct KubernetesTarget: Target {
     }
 
     public func compare(_ desired: Resource, live: Value?) throws -> ObjectDiff {
-        try ApplyDiff.predict(desired: desired, live: live, manager: client.options.fieldManager, ignoring: ignoring).diff
+        try ApplyDiff.diff(desired: desired, live: live, manager: client.options.fieldManager, ignoring: ignoring)
     }
 
     public func phase(of ref: ObjectRef) -> Int { order.rank(of: ref) }
