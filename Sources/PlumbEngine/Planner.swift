@@ -44,9 +44,18 @@ public struct Planner: Sendable {
         }
         guard problems.isEmpty else { throw PlanError(problems: problems) }
 
-        let grouped = Dictionary(grouping: planned) { Order(wave: $0.syncWave, phase: $0.phase) }
-        let steps = grouped.keys.sorted().map { key in
-            PlanStep(syncWave: key.wave, phase: key.phase, objects: grouped[key]!.sorted { $0.ref < $1.ref })
+        // Sorted as indices (a planned object is large to move) by wave, phase and reference.
+        let keys = planned.map { (order: Order(wave: $0.syncWave, phase: $0.phase), ref: $0.ref) }
+        let sorted = keys.indices.sorted { i, j in
+            keys[i].order != keys[j].order ? keys[i].order < keys[j].order : keys[i].ref < keys[j].ref
+        }
+        var steps: [PlanStep] = []
+        for i in sorted {
+            let order = keys[i].order
+            if steps.last.map({ Order(wave: $0.syncWave, phase: $0.phase) != order }) ?? true {
+                steps.append(PlanStep(syncWave: order.wave, phase: order.phase, objects: []))
+            }
+            steps[steps.count - 1].objects.append(planned[i])
         }
         var prune: [PlannedPrune] = []
         var protected: [ObjectRef] = []
