@@ -1,4 +1,5 @@
 import PlumbCore
+import PlumbEngine
 
 /// A consistent copy of a live cache at one moment.
 public struct LiveSnapshot: Sendable {
@@ -6,6 +7,28 @@ public struct LiveSnapshot: Sendable {
     /// The resourceVersion the snapshot is current to.
     public var resourceVersion: String
     public var synced: Bool
+}
+
+extension LiveSnapshot {
+    /// What a plan of `desired` for `app` needs from the cache: the cached objects of the
+    /// desired set, and the app's other cached objects (labelled `plumb.dev/app=<app>`) as
+    /// prune candidates. Sends nothing to the server.
+    public func observation(desired: [Resource], app: String) -> Observation {
+        var byIdentity: [ObjectIdentity: Value] = [:]
+        byIdentity.reserveCapacity(objects.count)
+        for (ref, value) in objects { byIdentity[ref.identity] = value }
+        var live: [ObjectIdentity: Value] = [:]
+        live.reserveCapacity(desired.count)
+        for resource in desired {
+            let identity = resource.ref.identity
+            if let value = byIdentity.removeValue(forKey: identity) { live[identity] = value }
+        }
+        let others = byIdentity.values.compactMap { value -> Resource? in
+            guard value[path: ["metadata", "labels", SyncLabels.app]]?.stringValue == app else { return nil }
+            return try? Resource(value)
+        }
+        return Observation(live: live, appObjects: others)
+    }
 }
 
 /// An in-memory mirror of one kind (list, then watch), keyed by `ObjectRef`. After a dropped

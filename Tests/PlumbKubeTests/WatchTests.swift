@@ -117,3 +117,22 @@ final class WatchTests: XCTestCase {
         XCTAssertEqual(lastError, "v1 ConfigMap: too old resource version: 1 (1263); listing again")
     }
 }
+
+/// A plan from the cache: the desired objects it holds, and the app's others as prune candidates.
+final class LiveSnapshotObservationTests: XCTestCase {
+    func testObservationSplitsDesiredFromPruneCandidates() throws {
+        func cm(_ name: String, app: String?) -> Value {
+            var labels = ValueObject()
+            if let app { labels["plumb.dev/app"] = .string(app) }
+            return ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": .string(name), "namespace": "ns", "labels": .object(labels)]]
+        }
+        let cached = [cm("kept", app: "shop"), cm("gone", app: "shop"), cm("other", app: "blog"), cm("adopted", app: nil)]
+        var objects: [ObjectRef: Value] = [:]
+        for value in cached { objects[try Resource(value).ref] = value }
+        let snapshot = LiveSnapshot(objects: objects, resourceVersion: "9", synced: true)
+        let desired = try [cm("kept", app: nil), cm("adopted", app: nil), cm("new", app: nil)].map { try Resource($0) }
+        let observation = snapshot.observation(desired: desired, app: "shop")
+        XCTAssertEqual(Set(observation.live.keys.map(\.name)), ["kept", "adopted"])
+        XCTAssertEqual(observation.appObjects.map(\.ref.name), ["gone"], "the other app's object is never a candidate")
+    }
+}
