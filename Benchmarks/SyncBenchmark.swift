@@ -10,15 +10,17 @@ import PlumbLocalCluster
 final class CountingTransport: KubeTransport, @unchecked Sendable {
     let inner: any KubeTransport
     private let lock = NSLock()
-    private var count = 0
+    private var sent: [String] = []
     init(_ inner: any KubeTransport) { self.inner = inner }
-    var requests: Int { lock.withLock { count } }
+    var requests: Int { lock.withLock { sent.count } }
+    /// The requests sent since the `from`th one, as `METHOD path`.
+    func requests(from: Int) -> [String] { lock.withLock { Array(sent[min(from, sent.count)...]) } }
     func send(_ request: KubeRequest) async throws -> KubeResponse {
-        lock.withLock { count += 1 }
+        lock.withLock { sent.append("\(request.method) \(request.path)") }
         return try await inner.send(request)
     }
     func stream(_ request: KubeRequest) -> AsyncThrowingStream<[UInt8], any Error> {
-        lock.withLock { count += 1 }
+        lock.withLock { sent.append("\(request.method) \(request.path) (stream)") }
         return inner.stream(request)
     }
 }
@@ -90,17 +92,25 @@ func runSyncBenchmark() async throws {
     guard await cache.waitUntilSynced(timeout: .seconds(60)) else { throw KubeClientError(message: "live cache did not sync") }
     let planner = Planner(app: "big")
     func warmPlan(_ desired: [Resource]) async throws -> Plan {
-        let snapshot = await cache.snapshot()
-        var live: [ObjectIdentity: Value] = [:]
-        for (ref, value) in snapshot.objects { live[ref.identity] = value }
-        let appObjects = snapshot.objects.values.compactMap { try? Resource($0) }
-        return try planner.plan(desired: desired, observation: Observation(live: live, appObjects: appObjects), target: target)
+        let observation = await cache.snapshot().observation(desired: desired, app: "big")
+        return try planner.plan(desired: desired, observation: observation, target: target)
     }
+    // The cache opens its watch after the list: let that settle, so the count below is the diff's.
+    var settled = counter.requests
+    for _ in 0..<50 {
+        try await Task.sleep(for: .milliseconds(100))
+        if counter.requests == settled { break }
+        settled = counter.requests
+    }
+    resetPeakResidentMemory()
     let before = counter.requests
     let (clean, cleanTime) = try await time { try await warmPlan(big) }
-    let requests = counter.requests - before
-    print(String(format: "sync diff   %d objects, warm cache, no drift: %.0f ms, %d API requests, %d to update (seeded in %.1fs)",
-                 bigCount, cleanTime * 1000, requests, clean.objects.filter { $0.action != .unchanged }.count, seedTime))
+    let requests = counter.requests(from: before)
+    print(String(format: "sync diff   %d objects, warm cache, no drift: %.0f ms, %d API requests%@, %d to update (seeded in %.1fs)",
+                 bigCount, cleanTime * 1000, requests.count, requests.isEmpty ? "" : " (\(requests.joined(separator: ", ")))",
+                 clean.objects.filter { $0.action != .unchanged }.count, seedTime))
+    print(String(format: "sync diff   peak resident memory of the whole process (local cluster with its 10,000 objects, live cache, plan): %.0f MiB",
+                 Double(peakResidentMemory()) / 1_048_576))
     var drifted = big
     for i in stride(from: 0, to: bigCount, by: 100) { drifted[i] = try configMap(i, namespace: "bench", app: "big", value: "changed") }
     let (dirty, dirtyTime) = try await time { try await warmPlan(drifted) }
@@ -115,25 +125,32 @@ func runSyncBenchmark() async throws {
         try [Resource(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(ns)]])]
             + (0..<syncCount).map { try configMap($0, namespace: ns, app: ns, value: value) }
     }
-    for ns in ["plumb", "kubectl", "bare"] { _ = await Executor(target: target).run(try await Planner(app: ns).plan(desired: set(ns, "old"), target: target), options: quiet) }
+    for ns in ["plumb", "kubectl", "bare", "bare-dry"] { _ = await Executor(target: target).run(try await Planner(app: ns).plan(desired: set(ns, "old"), target: target), options: quiet) }
     let plumbSet = try set("plumb", "new")
-    let (_, plumbSync) = try await time {
-        let plan = try await Planner(app: "plumb").plan(desired: plumbSet, target: target)
-        _ = await Executor(target: target).run(plan, options: quiet)
-    }
+    let (plumbPlan, plumbPlanTime) = try await time { try await Planner(app: "plumb").plan(desired: plumbSet, target: target) }
+    let (_, plumbRunTime) = await time { await Executor(target: target).run(plumbPlan, options: quiet) }
+    let plumbSync = plumbPlanTime + plumbRunTime
     try writeFiles(try set("kubectl", "new"), to: work + "/kubectl")
     let (_, kubectlSync) = try await time { _ = try kubectl(kubeconfig, ["apply", "--server-side", "--field-manager=plumb", "-f", work + "/kubectl"]) }
-    let bareSet = try set("bare", "new").map { SyncLabels.stamped($0, app: "bare").body }
-    let (_, bareSync) = try await time {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for chunk in 0..<32 {
-                group.addTask { for i in stride(from: chunk, to: bareSet.count, by: 32) { _ = try await client.apply(bareSet[i]) } }
+    func bare(_ objects: [Value], dryRunFirst: Bool) async throws {
+        for dryRun in dryRunFirst ? [true, false] : [false] {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for chunk in 0..<32 {
+                    group.addTask {
+                        for i in stride(from: chunk, to: objects.count, by: 32) { _ = try await client.apply(objects[i], dryRun: dryRun) }
+                    }
+                }
+                try await group.waitForAll()
             }
-            try await group.waitForAll()
         }
     }
-    print(String(format: "sync apply  %d changed: plumb %.2fs, kubectl apply --server-side %.2fs (%.1fx), bare 32-way client %.2fs (plumb/bare %.2fx)",
-                 syncCount, plumbSync, kubectlSync, kubectlSync / plumbSync, bareSync, plumbSync / bareSync))
+    let bareSet = try set("bare", "new").map { SyncLabels.stamped($0, app: "bare").body }
+    let (_, bareSync) = try await time { try await bare(bareSet, dryRunFirst: false) }
+    let bareDrySet = try set("bare-dry", "new").map { SyncLabels.stamped($0, app: "bare-dry").body }
+    let (_, bareDrySync) = try await time { try await bare(bareDrySet, dryRunFirst: true) }
+    print(String(format: "sync apply  %d changed: plumb observe and plan %.2fs, dry-run and apply %.2fs", syncCount, plumbPlanTime, plumbRunTime))
+    print(String(format: "sync apply  %d changed: plumb %.2fs, kubectl apply --server-side %.2fs (%.1fx), bare 32-way client %.2fs (plumb/bare %.2fx), bare dry-run then apply %.2fs (plumb/that %.2fx)",
+                 syncCount, plumbSync, kubectlSync, kubectlSync / plumbSync, bareSync, plumbSync / bareSync, bareDrySync, plumbSync / bareDrySync))
 
     // 3. Diff of 1,000 changed objects: Plumb (observe + plan) vs kubectl diff --server-side.
     let diffSet = try set("plumb", "newer")
@@ -143,4 +160,18 @@ func runSyncBenchmark() async throws {
     print(String(format: "sync diff   %d changed: plumb %.2fs, kubectl diff --server-side %.2fs (%.1fx)",
                  syncCount, plumbDiff, kubectlDiff, kubectlDiff / plumbDiff))
     await cluster.stop()
+}
+
+/// Restarts the kernel's peak-RSS counter (VmHWM) of this process.
+private func resetPeakResidentMemory() {
+    try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+}
+
+/// The peak resident memory (VmHWM) since the process started or the last reset, in bytes.
+private func peakResidentMemory() -> Int {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+        let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+        let kb = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+    else { return 0 }
+    return kb * 1024
 }
