@@ -98,7 +98,14 @@ public final class CurlTransport: KubeTransport {
         try easy.set(CURLOPT_NOSIGNAL, 1, "CURLOPT_NOSIGNAL")
         try easy.set(CURLOPT_TCP_KEEPALIVE, 1, "CURLOPT_TCP_KEEPALIVE")
         try easy.set(CURLOPT_ACCEPT_ENCODING, "", "CURLOPT_ACCEPT_ENCODING")
-        if options.http2 && CurlGlobal.supportsHTTP2 {
+        if streaming {
+            // A watch gets a connection of its own that goes when the watch goes. Cancelling a
+            // multiplexed HTTP/2 stream relies on libcurl sending RST_STREAM, which libcurl 7.x
+            // leaves queued on an idle connection, so the server would keep the watch open.
+            try easy.set(CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_1_1), "CURLOPT_HTTP_VERSION")
+            try easy.set(CURLOPT_FORBID_REUSE, 1, "CURLOPT_FORBID_REUSE")
+            try easy.set(CURLOPT_FRESH_CONNECT, 1, "CURLOPT_FRESH_CONNECT")
+        } else if options.http2 && CurlGlobal.supportsHTTP2 {
             try easy.set(CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS), "CURLOPT_HTTP_VERSION")
             // Wait for a connection that can multiplex rather than opening a second one.
             try easy.set(CURLOPT_PIPEWAIT, 1, "CURLOPT_PIPEWAIT")

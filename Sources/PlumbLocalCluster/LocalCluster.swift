@@ -87,6 +87,7 @@ public actor LocalCluster {
     private var store: ClusterStore?
     private var simulation: Simulation?
     private var serverTask: Task<Void, any Error>?
+    private nonisolated let protocolCounters = ProtocolCounters()
 
     /// A cluster that does nothing until `start()`.
     public init(options: Options = Options()) {
@@ -115,9 +116,12 @@ public actor LocalCluster {
             let tlsConfiguration = TLSConfiguration.makeServerConfiguration(
                 certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(certificates.serverCertificatePEM.utf8), format: .pem))],
                 privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(certificates.serverKeyPEM.utf8), format: .pem)))
-            server = try .tls(.http1(additionalChannelHandlers: [HangUpHandler()]), tlsConfiguration: tlsConfiguration)
+            let counters = protocolCounters
+            server = HTTPServerBuilder { responder in
+                try ClusterTLSChannel(tlsConfiguration: tlsConfiguration, counters: counters, responder: responder)
+            }
         } else {
-            server = .http1(additionalChannelHandlers: [HangUpHandler()])
+            server = .http1(configuration: .init(additionalChannelHandlers: [HangUpHandler()]))
         }
         let app = Application(
             responder: ClusterResponder(api: api),
@@ -208,6 +212,9 @@ public actor LocalCluster {
     public func compactWatchHistory() async {
         await store?.compactHistory()
     }
+
+    /// What the TLS listener served: HTTP/2 streams, and resets of closed streams it dropped.
+    public nonisolated var protocolStats: ProtocolStats { protocolCounters.stats }
 
     /// The number of open watches (for leak checks).
     public func openWatchCount() async -> Int {

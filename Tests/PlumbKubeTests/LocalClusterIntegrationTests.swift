@@ -108,4 +108,40 @@ final class LocalClusterIntegrationTests: XCTestCase {
             XCTAssertEqual(error.reason, .unauthorized)
         }
     }
+
+    /// Plumb's client speaks HTTP/2 to the cluster, one connection for hundreds of requests at
+    /// once, and a cancelled watch ends on the server (its stream is reset).
+    func testHTTP2CarriesManyRequestsAndCancelledWatchesEnd() async throws {
+        _ = try await client.apply(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "it"]])
+        let client: KubeClient = self.client
+        let before = cluster.protocolStats.http2Streams
+        let objects = (0..<600).map { configMap("h\($0)", "\($0)") }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for chunk in 0..<32 {
+                group.addTask {
+                    for i in stride(from: chunk, to: objects.count, by: 32) { _ = try await client.apply(objects[i]) }
+                }
+            }
+            try await group.waitForAll()
+        }
+        XCTAssertGreaterThanOrEqual(cluster.protocolStats.http2Streams - before, 600, "every apply was an HTTP/2 stream")
+
+        let events = client.watch(WatchTarget(apiVersion: "v1", kind: "ConfigMap", namespace: "it"), resourceVersion: "0", timeoutSeconds: 60)
+        let reader = Task { for try await _ in events {} }
+        let cluster: LocalCluster = self.cluster
+        var opened = 0
+        for _ in 0..<50 where opened == 0 {
+            try await Task.sleep(for: .milliseconds(100))
+            opened = await cluster.openWatchCount()
+        }
+        XCTAssertEqual(opened, 1, "the watch is open on the server")
+        reader.cancel()
+        var open = 1
+        for _ in 0..<50 where open > 0 {
+            try await Task.sleep(for: .milliseconds(100))
+            open = await cluster.openWatchCount()
+        }
+        XCTAssertEqual(open, 0, "the server ends a watch whose HTTP/2 stream the client reset")
+    }
 }
+
