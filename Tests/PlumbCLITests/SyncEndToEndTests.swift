@@ -147,6 +147,31 @@ final class SyncEndToEndTests: XCTestCase {
         XCTAssertEqual(try plumb(["audit", "verify"]).status, 0)
     }
 
+    /// On a terminal the progress line (wave, bar, done/total) is redrawn in place and cleared;
+    /// through a pipe there is no control sequence at all.
+    func testProgressLineOnATerminalOnly() throws {
+        try startSandbox()
+        try writeApp()
+        try repo.commit("first")
+        // A pseudo-terminal from Python's pty module; its output comes back through the pipe.
+        let spawn = "import os, pty, sys; sys.exit(os.waitstatus_to_exitcode(pty.spawn(sys.argv[1:])))"
+        let args = [CLI.plumbPath, "sync", "--repo", repo.path, "--path", "apps/web", "--kubeconfig", kubeconfig,
+                    "--audit-db", directory + "/audit.db"]
+        let tty = try CLI.run("python3", ["-c", spawn] + args, in: directory, timeout: 60)
+        XCTAssertEqual(tty.status, 0, tty.stdout + tty.stderr)
+        XCTAssertTrue(tty.stdout.contains("\r\u{1B}[2Kwave 0  ["), tty.stdout.debugDescription)
+        XCTAssertTrue(tty.stdout.contains("/3"), "done/total of the 3 objects: \(tty.stdout.debugDescription)")
+        XCTAssertTrue(tty.stdout.contains("synced "), tty.stdout)
+
+        try writeApp(replicas: 2)
+        try repo.commit("scale")
+        let piped = try sync()
+        XCTAssertEqual(piped.status, 0, piped.stdout + piped.stderr)
+        XCTAssertFalse(piped.stdout.contains("\u{1B}["), piped.stdout.debugDescription)
+        XCTAssertFalse(piped.stdout.contains("\r"), piped.stdout.debugDescription)
+        XCTAssertTrue(piped.stdout.contains("1 configured"), piped.stdout)
+    }
+
     func testWavesAndKindOrderAreApplied() throws {
         try startSandbox()
         try repo.write("apps/web/namespace.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: web\n")
