@@ -34,9 +34,10 @@ struct Rollback: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Sync the manifests of an earlier revision (an audit record or a commit).",
         discussion: """
-            --to takes an audit record id (its revision, and its repository when --repo is not
-            given) or a commit SHA. The manifests are read from Git at that revision and synced
-            like plumb sync does; the audit record's kind is rollback.
+            --to takes an audit record id (its revision, and its app unless --app is given) or
+            a commit SHA. The manifests are read at that revision from the repository and path
+            given, as plumb sync reads them, and synced like plumb sync does; the audit record's
+            kind is rollback.
 
             Examples:
               plumb rollback --to 41 --repo . --path fixtures/demo --sandbox
