@@ -79,7 +79,7 @@ let package = Package(
         .testTarget(name: "PlumbCoreTests", dependencies: ["PlumbCore"]),
         .testTarget(name: "PlumbYAMLTests", dependencies: ["PlumbCore", "PlumbYAML"]),
         .testTarget(
-            name: "PlumbKubeTests", dependencies: ["PlumbCore", "PlumbKube", "PlumbYAML", "PlumbLocalCluster"],
+            name: "PlumbKubeTests", dependencies: ["PlumbCore", "PlumbKube", "PlumbYAML", "PlumbLocalCluster", "PlumbEngine"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "PlumbGitTests", dependencies: ["PlumbCore", "PlumbGit"]),
         .testTarget(name: "PlumbEngineTests", dependencies: ["PlumbCore", "PlumbEngine"]),

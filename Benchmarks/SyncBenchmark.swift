@@ -127,7 +127,7 @@ func runSyncBenchmark() async throws {
     }
     for ns in ["plumb", "kubectl", "bare", "bare-dry"] { _ = await Executor(target: target).run(try await Planner(app: ns).plan(desired: set(ns, "old"), target: target), options: quiet) }
     let plumbSet = try set("plumb", "new")
-    let (plumbPlan, plumbPlanTime) = try await time { try await Planner(app: "plumb").plan(desired: plumbSet, target: target) }
+    let (plumbPlan, plumbPlanTime) = try await time { try await Planner(app: "plumb").plan(desired: plumbSet, target: target, pruneCandidates: false) }
     let (_, plumbRunTime) = await time { await Executor(target: target).run(plumbPlan, options: quiet) }
     let plumbSync = plumbPlanTime + plumbRunTime
     try writeFiles(try set("kubectl", "new"), to: work + "/kubectl")
@@ -154,7 +154,7 @@ func runSyncBenchmark() async throws {
 
     // 3. Diff of 1,000 changed objects: Plumb (observe + plan) vs kubectl diff --server-side.
     let diffSet = try set("plumb", "newer")
-    let (_, plumbDiff) = try await time { _ = try await Planner(app: "plumb").plan(desired: diffSet, target: target) }
+    let (_, plumbDiff) = try await time { _ = try await Planner(app: "plumb").plan(desired: diffSet, target: target, pruneCandidates: false) }
     try writeFiles(try set("kubectl", "newer"), to: work + "/kubectl")
     let (_, kubectlDiff) = try await time { _ = try kubectl(kubeconfig, ["diff", "--server-side", "--field-manager=plumb", "-f", work + "/kubectl"]) }
     print(String(format: "sync diff   %d changed: plumb %.2fs, kubectl diff --server-side %.2fs (%.1fx)",

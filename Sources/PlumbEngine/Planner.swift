@@ -12,8 +12,12 @@ public struct Planner: Sendable {
 
     /// Observes the target and plans a sync: what a CLI calls for `diff` and `sync`.
     /// Throws the target's error, or a `PlanError`.
-    public func plan(desired: [Resource], target: any Target) async throws -> Plan {
-        let observation = try await target.observe(desired, app: app)
+    /// Without `pruneCandidates` the plan lists no prunes and the target may skip looking for them.
+    public func plan(desired: [Resource], target: any Target, pruneCandidates: Bool = true) async throws -> Plan {
+        let observation = try await target.observe(desired, app: app, pruneCandidates: pruneCandidates)
+        guard pruneCandidates else {
+            return try plan(desired: desired, observation: Observation(live: observation.live), target: target)
+        }
         return try plan(desired: desired, observation: observation, target: target)
     }
 

@@ -9,6 +9,10 @@ public protocol Target: Sendable {
     /// Reads the live versions of `desired` and every object labelled `plumb.dev/app=<app>`.
     func observe(_ desired: [Resource], app: String) async throws -> Observation
 
+    /// `observe`, where `pruneCandidates: false` lets the target skip looking for the app's
+    /// objects beyond the desired ones (a sync or diff without prune needs none).
+    func observe(_ desired: [Resource], app: String, pruneCandidates: Bool) async throws -> Observation
+
     /// Predicts what applying `desired` would change in `live` (nil when it does not exist).
     /// Throws when the object cannot be applied as it is (bad list keys, ...).
     func compare(_ desired: Resource, live: Value?) throws -> ObjectDiff
@@ -44,5 +48,12 @@ public struct Observation: Sendable {
     public init(live: [ObjectIdentity: Value] = [:], appObjects: [Resource] = []) {
         self.live = live
         self.appObjects = appObjects
+    }
+}
+
+extension Target {
+    /// Targets that always look for prune candidates.
+    public func observe(_ desired: [Resource], app: String, pruneCandidates: Bool) async throws -> Observation {
+        try await observe(desired, app: app)
     }
 }

@@ -6,8 +6,14 @@ extension KubernetesTarget {
     /// other listable kind the server serves, for prune candidates), then GETs the desired
     /// objects not found that way: they may exist without Plumb's labels.
     public func observe(_ desired: [Resource], app: String) async throws -> Observation {
+        try await observe(desired, app: app, pruneCandidates: true)
+    }
+
+    /// Without `pruneCandidates` only the desired kinds are listed: a sync or diff that does not
+    /// prune saves a list request for every other kind the server serves.
+    public func observe(_ desired: [Resource], app: String, pruneCandidates: Bool) async throws -> Observation {
         let selector = "\(SyncLabels.app)=\(app)"
-        let kinds = try await observedKinds(desired)
+        let kinds = try await observedKinds(desired, allServed: pruneCandidates)
         var labelled: [Value] = []
         try await withThrowingTaskGroup(of: [Value].self) { group in
             var next = kinds.makeIterator()
@@ -53,12 +59,13 @@ extension KubernetesTarget {
 
     /// The kinds to list: those of `desired` first, then every other kind that can be listed
     /// and deleted (one version per group and kind), without events.
-    func observedKinds(_ desired: [Resource]) async throws -> [(apiVersion: String, kind: String)] {
+    func observedKinds(_ desired: [Resource], allServed: Bool = true) async throws -> [(apiVersion: String, kind: String)] {
         var seen = Set<String>()
         var kinds: [(apiVersion: String, kind: String)] = []
         for r in desired where seen.insert("\(r.ref.group)/\(r.kind)").inserted {
             kinds.append((r.apiVersion, r.kind))
         }
+        guard allServed else { return kinds }
         let mapper = try await client.discovery.current(client: client)
         for m in mapper.mappings.sorted(by: { ($0.group, $0.kind, $0.version) < ($1.group, $1.kind, $1.version) }) {
             guard m.verbs.contains("list"), m.verbs.contains("delete"), m.kind != "Event",

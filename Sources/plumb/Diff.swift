@@ -53,7 +53,7 @@ struct Diff: AsyncParsableCommand {
         let plan = try await kube.withClient { client, _ in
             let target = KubernetesTarget(client: client, ignoring: rules)
             let desired = try await target.resolvingNamespaces(loaded.desired)
-            var plan = try await SyncPlanning.plan(desired, app: appName, target: target)
+            var plan = try await SyncPlanning.plan(desired, app: appName, target: target, prune: prune)
             if serverSide { plan = try await SyncPlanning.exact(plan, target: target) }
             if !prune { plan.prune = [] }
             return plan
@@ -86,9 +86,9 @@ enum AppName {
 /// Planning shared by diff, sync and rollback.
 enum SyncPlanning {
     /// Observes and plans; plan errors become one `error:` line per object.
-    static func plan(_ desired: [Resource], app: String, target: KubernetesTarget) async throws -> Plan {
+    static func plan(_ desired: [Resource], app: String, target: KubernetesTarget, prune: Bool) async throws -> Plan {
         do {
-            return try await Planner(app: app).plan(desired: desired, target: target)
+            return try await Planner(app: app).plan(desired: desired, target: target, pruneCandidates: prune)
         } catch let error as PlanError {
             throw CLIError(error.description)
         } catch let error as CLIError {

@@ -91,7 +91,7 @@ struct SyncRunner {
         let failed = try await kube.withClient { client, targetName in
             let target = KubernetesTarget(client: client, ignoring: rules)
             let desired = try await target.resolvingNamespaces(loaded.desired)
-            var plan = try await SyncPlanning.plan(desired, app: appName, target: target)
+            var plan = try await SyncPlanning.plan(desired, app: appName, target: target, prune: flags.prune)
             if flags.serverSideDiff { plan = try await SyncPlanning.exact(plan, target: target) }
             let previous = try? store.history(app: appName, limit: 100).first { $0.result == .synced }?.revision
             let record = AuditRecord(

@@ -1,5 +1,6 @@
 import Foundation
 import PlumbCore
+import PlumbEngine
 import PlumbLocalCluster
 import XCTest
 
@@ -142,6 +143,28 @@ final class LocalClusterIntegrationTests: XCTestCase {
             open = await cluster.openWatchCount()
         }
         XCTAssertEqual(open, 0, "the server ends a watch whose HTTP/2 stream the client reset")
+    }
+
+    /// Prune candidates of every kind are looked for only when asked; the desired objects are
+    /// found either way.
+    func testObserveLooksForPruneCandidatesOnlyWhenAsked() async throws {
+        _ = try await client.apply(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "it"]])
+        _ = try await client.apply(configMap("kept", "1"))
+        _ = try await client.apply([
+            "apiVersion": "v1", "kind": "Secret",
+            "metadata": ["name": "gone", "namespace": "it", "labels": ["plumb.dev/app": "demo"]], "stringData": ["k": "v"],
+        ])
+        let target = KubernetesTarget(client: client)
+        let desired = [try Resource(configMap("kept", "1"))]
+        let full = try await target.observe(desired, app: "demo", pruneCandidates: true)
+        XCTAssertEqual(full.appObjects.map(\.ref.name).sorted(), ["gone", "kept"])
+        let lean = try await target.observe(desired, app: "demo", pruneCandidates: false)
+        XCTAssertEqual(lean.live.keys.map(\.name), ["kept"])
+        XCTAssertFalse(lean.appObjects.contains { $0.kind == "Secret" }, "Secrets were not listed")
+        let plan = try await Planner(app: "demo").plan(desired: desired, target: target, pruneCandidates: false)
+        XCTAssertEqual(plan.prune.count, 0)
+        let withPrune = try await Planner(app: "demo").plan(desired: desired, target: target)
+        XCTAssertEqual(withPrune.prune.map(\.ref.name), ["gone"])
     }
 }
 
