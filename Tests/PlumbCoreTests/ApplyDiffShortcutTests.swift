@@ -65,4 +65,22 @@ final class ApplyDiffShortcutTests: XCTestCase {
             try ApplyDiff.diff(desired: Resource(gitDropped), live: live).changes.map(\.description),
             [#"data.b "2" → (none)"#])
     }
+
+    /// Quantities spelled another way hold the same amount; another amount is a change.
+    func testShortcutComparesQuantitiesByAmount() throws {
+        func quota(_ cpu: String) -> Value {
+            ["apiVersion": "v1", "kind": "ResourceQuota", "metadata": ["name": "q", "namespace": "ns"],
+             "spec": ["hard": ["cpu": .string(cpu), "pods": "10"]]]
+        }
+        let created = try ApplyDiff.predict(desired: Resource(quota("1")), live: nil)
+        var live = created.predicted
+        live["metadata"]?["managedFields"] = ManagedFieldsEntry.encode(created.managedFields)
+        for (cpu, unchanged) in [("1000m", true), ("1", true), ("1500m", false)] {
+            let desired = try Resource(quota(cpu))
+            XCTAssertEqual(ApplyDiff.appliesNothing(desired: desired, live: live, manager: "plumb"), unchanged, cpu)
+            let full = try ApplyDiff.predict(desired: desired, live: live).diff
+            XCTAssertEqual(try ApplyDiff.diff(desired: desired, live: live), full, cpu)
+            XCTAssertEqual(full.changes.isEmpty, unchanged, cpu)
+        }
+    }
 }
