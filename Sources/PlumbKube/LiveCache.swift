@@ -14,18 +14,28 @@ extension LiveSnapshot {
     /// desired set, and the app's other cached objects (labelled `plumb.dev/app=<app>`) as
     /// prune candidates. Sends nothing to the server.
     public func observation(desired: [Resource], app: String) -> Observation {
-        var byIdentity: [ObjectIdentity: Value] = [:]
-        byIdentity.reserveCapacity(objects.count)
-        for (ref, value) in objects { byIdentity[ref.identity] = value }
         var live: [ObjectIdentity: Value] = [:]
         live.reserveCapacity(desired.count)
+        var wanted = Set<ObjectIdentity>(minimumCapacity: desired.count)
+        var otherVersion: [Resource] = []
         for resource in desired {
             let identity = resource.ref.identity
-            if let value = byIdentity.removeValue(forKey: identity) { live[identity] = value }
+            wanted.insert(identity)
+            // Mostly cached under the same API version; another version is the same object.
+            if let value = objects[resource.ref] { live[identity] = value } else { otherVersion.append(resource) }
         }
-        let others = byIdentity.values.compactMap { value -> Resource? in
-            guard value[path: ["metadata", "labels", SyncLabels.app]]?.stringValue == app else { return nil }
-            return try? Resource(value)
+        if !otherVersion.isEmpty {
+            var byIdentity: [ObjectIdentity: Value] = [:]
+            for (ref, value) in objects { byIdentity[ref.identity] = value }
+            for resource in otherVersion {
+                let identity = resource.ref.identity
+                if let value = byIdentity[identity] { live[identity] = value }
+            }
+        }
+        var others: [Resource] = []
+        for (ref, value) in objects where value[path: ["metadata", "labels", SyncLabels.app]]?.stringValue == app {
+            guard !wanted.contains(ref.identity), let resource = try? Resource(value) else { continue }
+            others.append(resource)
         }
         return Observation(live: live, appObjects: others)
     }
