@@ -42,6 +42,26 @@ extension GitRepository {
         throw notFound(rev, tried: tried.joined(separator: ", "))
     }
 
+    /// The branch `HEAD` names (in a cache clone, the remote's default branch); nil when
+    /// HEAD is detached or names no branch.
+    public func headBranch() -> String? {
+        for name in ["HEAD", "refs/remotes/origin/HEAD"] {
+            var ref: OpaquePointer?
+            guard git_reference_lookup(&ref, pointer, name) == 0, let ref else { continue }
+            defer { git_reference_free(ref) }
+            guard git_reference_type(ref) == GIT_REFERENCE_SYMBOLIC, let target = git_reference_symbolic_target(ref)
+            else { continue }
+            let full = String(cString: target)
+            for prefix in ["refs/heads/", "refs/remotes/origin/"] where full.hasPrefix(prefix) {
+                let branch = String(full.dropFirst(prefix.count))
+                // An unborn HEAD (a cache clone's) points at a branch with no commit: try origin/HEAD.
+                guard (try? peelReference(full, asked: "HEAD")) != nil else { break }
+                return branch
+            }
+        }
+        return nil
+    }
+
     private func notFound(_ rev: String, tried: String) -> GitError {
         GitError(.notFound, "revision \"\(rev)\" not found in \(displayName) (tried \(tried))")
     }

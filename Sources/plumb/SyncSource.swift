@@ -35,7 +35,7 @@ extension RepoOptions {
                 rules = try PlumbSettings.ignoreRules(try snapshot.read(file), file: file)
             }
             let name = override ?? revision
-            let branch = name == "HEAD" || name.count >= 7 && GitOID(hex: name) != nil ? nil : name
+            let branch = name == "HEAD" ? repository.headBranch() : name.count >= 7 && GitOID(hex: name) != nil ? nil : name
             return LoadedSource(commit: commit, desired: desired.resources, signed: signed, ignoreRules: rules, branch: branch)
         } catch let error as ManifestErrors {
             throw CLIError(error.description)

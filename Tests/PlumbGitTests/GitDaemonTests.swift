@@ -57,6 +57,7 @@ final class GitDaemonTests: XCTestCase {
         XCTAssertEqual(try repo.resolveID("main").hex, head)
         XCTAssertEqual(try repo.resolveID("origin/main").hex, head)
         XCTAssertEqual(try repo.resolveID("v1").hex, head)
+        XCTAssertEqual(repo.headBranch(), "main", "the cache's HEAD is unborn; origin/HEAD names the branch")
         let snap = try repo.snapshot(at: try repo.resolveID("main"))
         XCTAssertEqual(String(decoding: try snap.read("manifests/nested/cm.yaml"), as: UTF8.self), "kind: ConfigMap\n")
         XCTAssertThrowsError(try repo.resolveID("nope")) { error in

@@ -53,6 +53,11 @@ final class LocalRepositoryTests: XCTestCase {
         XCTAssertEqual(try repo.resolveID(first).hex, first)
         XCTAssertEqual(try repo.resolveID(String(first.prefix(8))).hex, first)
         XCTAssertEqual(try repo.resolveID(first.uppercased()).hex, first)
+        XCTAssertEqual(repo.headBranch(), "main")
+        try git(["checkout", "-q", "--detach", first], in: fixture.work)
+        XCTAssertNil(try GitRepository.open(path: fixture.work).headBranch(), "a detached HEAD names no branch")
+        try git(["checkout", "-q", "feature"], in: fixture.work)
+        XCTAssertEqual(try GitRepository.open(path: fixture.work).headBranch(), "feature")
         XCTAssertThrowsError(try repo.resolveID("nope")) { error in
             XCTAssertEqual(
                 "\(error)", "revision \"nope\" not found in \(fixture.work) (tried branch, tag)")
