@@ -6,11 +6,9 @@ import PlumbCore
 /// Errors need not name the object: the executor puts `<ref>: <stage> failed:` before them
 /// (and drops a leading copy of the name).
 public protocol Target: Sendable {
-    /// Reads the live versions of `desired` and every object labelled `plumb.dev/app=<app>`.
-    func observe(_ desired: [Resource], app: String) async throws -> Observation
-
-    /// `observe`, where `pruneCandidates: false` lets the target skip looking for the app's
-    /// objects beyond the desired ones (a sync or diff without prune needs none).
+    /// Reads the live versions of `desired` and, with `pruneCandidates`, every object labelled
+    /// `plumb.dev/app=<app>`. Without, the target may skip looking beyond the desired objects
+    /// (a sync or diff that does not prune needs none).
     func observe(_ desired: [Resource], app: String, pruneCandidates: Bool) async throws -> Observation
 
     /// Predicts what applying `desired` would change in `live` (nil when it does not exist).
@@ -52,8 +50,8 @@ public struct Observation: Sendable {
 }
 
 extension Target {
-    /// Targets that always look for prune candidates.
-    public func observe(_ desired: [Resource], app: String, pruneCandidates: Bool) async throws -> Observation {
-        try await observe(desired, app: app)
+    /// The desired objects and the app's prune candidates.
+    public func observe(_ desired: [Resource], app: String) async throws -> Observation {
+        try await observe(desired, app: app, pruneCandidates: true)
     }
 }

@@ -5,10 +5,6 @@ extension KubernetesTarget {
     /// Lists, per kind, the objects labelled `plumb.dev/app=<app>` (the desired kinds and every
     /// other listable kind the server serves, for prune candidates), then GETs the desired
     /// objects not found that way: they may exist without Plumb's labels.
-    public func observe(_ desired: [Resource], app: String) async throws -> Observation {
-        try await observe(desired, app: app, pruneCandidates: true)
-    }
-
     /// Without `pruneCandidates` only the desired kinds are listed: a sync or diff that does not
     /// prune saves a list request for every other kind the server serves.
     public func observe(_ desired: [Resource], app: String, pruneCandidates: Bool) async throws -> Observation {

@@ -69,7 +69,7 @@ final class FakeTarget: Target, @unchecked Sendable {
 
     private func leave() { locked { inFlight -= 1 } }
 
-    func observe(_ desired: [Resource], app: String) async throws -> Observation {
+    func observe(_ desired: [Resource], app: String, pruneCandidates: Bool) async throws -> Observation {
         // Hands back every labelled object, other apps' too, so the planner's own check is what protects them.
         locked {
             Observation(live: live.filter { id, _ in desired.contains { $0.ref.identity == id } }, appObjects: appObjects)

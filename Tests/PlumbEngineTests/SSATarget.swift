@@ -38,7 +38,7 @@ final class SSATarget: Target, @unchecked Sendable {
         }
     }
 
-    func observe(_ desired: [Resource], app: String) async throws -> Observation {
+    func observe(_ desired: [Resource], app: String, pruneCandidates: Bool) async throws -> Observation {
         locked {
             Observation(
                 live: objects.filter { id, _ in desired.contains { $0.ref.identity == id } },
