@@ -73,9 +73,7 @@ extension ApplyDiff {
             return nil
         default:
             guard let live else { return false }
-            if live == config { return true }
-            if quantity, let a = Normalize.quantity(live), let b = Normalize.quantity(config) { return a == b }
-            return false
+            return live == config || quantity && Normalize.sameAmount(live, config) == true
         }
     }
 }

@@ -54,7 +54,7 @@ struct LeafDiff {
                 }
             }
         default:
-            if quantity, let a = old.flatMap(Normalize.quantity), let b = new.flatMap(Normalize.quantity), a == b { return }
+            if quantity, let old, let new, Normalize.sameAmount(old, new) == true { return }
             if old != new { out.append(FieldChange(path: path, old: old, new: new)) }
         }
     }

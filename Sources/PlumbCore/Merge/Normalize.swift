@@ -23,6 +23,12 @@ public enum Normalize {
         }
     }
 
+    /// Whether two values are one amount (`1000m` and `1`); nil unless both are quantities.
+    public static func sameAmount(_ a: Value, _ b: Value) -> Bool? {
+        guard let p = quantity(a), let q = quantity(b) else { return nil }
+        return p == q
+    }
+
     /// Maps whose values are quantities.
     static let quantityMaps: Set<String> = ["limits", "requests", "overhead", "capacity", "allocatable", "hard", "used"]
 
@@ -42,8 +48,8 @@ public enum Normalize {
         switch (a, b) {
         case let (.object(x), .object(y)):
             for key in Set(x.keys).union(y.keys) {
-                if isQuantityMap, let xv = x[key], let yv = y[key], let p = quantity(xv), let q = quantity(yv) {
-                    if p != q { return false }
+                if isQuantityMap, let xv = x[key], let yv = y[key], let same = sameAmount(xv, yv) {
+                    if !same { return false }
                 } else if !equal(x[key], y[key], isQuantityMap: quantityMaps.contains(key)) {
                     return false
                 }
