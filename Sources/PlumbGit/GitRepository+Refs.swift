@@ -52,12 +52,11 @@ extension GitRepository {
             guard git_reference_type(ref) == GIT_REFERENCE_SYMBOLIC, let target = git_reference_symbolic_target(ref)
             else { continue }
             let full = String(cString: target)
-            for prefix in ["refs/heads/", "refs/remotes/origin/"] where full.hasPrefix(prefix) {
-                let branch = String(full.dropFirst(prefix.count))
-                // An unborn HEAD (a cache clone's) points at a branch with no commit: try origin/HEAD.
-                guard (try? peelReference(full, asked: "HEAD")) != nil else { break }
-                return branch
-            }
+            // An unborn HEAD (a cache clone's) points at a branch with no commit: try origin/HEAD.
+            guard let prefix = ["refs/heads/", "refs/remotes/origin/"].first(where: full.hasPrefix),
+                (try? peelReference(full, asked: "HEAD")) != nil
+            else { continue }
+            return String(full.dropFirst(prefix.count))
         }
         return nil
     }

@@ -14,25 +14,13 @@ enum ObjectMeta {
         var t = time_t(date.timeIntervalSince1970)
         var tm = tm()
         gmtime_r(&t, &tm)
-        // RFC 3339 in UTC, formatted by hand: every write stamps a time, and String(format:) is slow.
-        var out: [UInt8] = []
-        out.reserveCapacity(20)
-        func digits(_ value: Int32, _ width: Int) {
-            var v = Int(value)
-            var buffer = [UInt8](repeating: UInt8(ascii: "0"), count: width)
-            for i in stride(from: width - 1, through: 0, by: -1) {
-                buffer[i] = UInt8(ascii: "0") + UInt8(v % 10)
-                v /= 10
-            }
-            out += buffer
+        // RFC 3339 in UTC without String(format:), which is slow, and every write stamps a time.
+        func pad(_ value: Int32, _ width: Int) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
         }
-        digits(tm.tm_year + 1900, 4); out.append(UInt8(ascii: "-"))
-        digits(tm.tm_mon + 1, 2); out.append(UInt8(ascii: "-"))
-        digits(tm.tm_mday, 2); out.append(UInt8(ascii: "T"))
-        digits(tm.tm_hour, 2); out.append(UInt8(ascii: ":"))
-        digits(tm.tm_min, 2); out.append(UInt8(ascii: ":"))
-        digits(tm.tm_sec, 2); out.append(UInt8(ascii: "Z"))
-        return String(decoding: out, as: UTF8.self)
+        return "\(pad(tm.tm_year + 1900, 4))-\(pad(tm.tm_mon + 1, 2))-\(pad(tm.tm_mday, 2))T"
+            + "\(pad(tm.tm_hour, 2)):\(pad(tm.tm_min, 2)):\(pad(tm.tm_sec, 2))Z"
     }
 
     static func parseTimestamp(_ s: String) -> Date? {

@@ -54,6 +54,12 @@ final class HTTPErrorTests: ClusterTestCase {
         XCTAssertEqual(APIRequest.parseQuery("a=%E2%9C%93+x&b"), ["a": "✓ x", "b": ""])
     }
 
+    func testTimestampsAreRFC3339InUTC() {
+        XCTAssertEqual(ObjectMeta.timestamp(Date(timeIntervalSince1970: 981_173_106)), "2001-02-03T04:05:06Z")
+        XCTAssertEqual(ObjectMeta.timestamp(Date(timeIntervalSince1970: 1_700_000_000.9)), "2023-11-14T22:13:20Z")
+        XCTAssertEqual(ObjectMeta.parseTimestamp("2001-02-03T04:05:06Z"), Date(timeIntervalSince1970: 981_173_106))
+    }
+
     func testObjectUIDsAreRandomVersion4UUIDs() {
         let uids = (0..<100).map { _ in ObjectMeta.uid() }
         XCTAssertEqual(Set(uids).count, 100)
