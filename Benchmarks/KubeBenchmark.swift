@@ -6,10 +6,6 @@ import PlumbCore
 import PlumbKube
 import PlumbLocalCluster
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 func runKubeBenchmark() async throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plumb-kube-bench-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -64,7 +60,7 @@ func runKubeBenchmark() async throws {
         let stream = try objects(namespace).map { try JSONWriter().string($0) }.joined(separator: "\n")
         try stream.write(to: file, atomically: true, encoding: .utf8)
         let start = ContinuousClock.now
-        let status = try runKubectl(
+        let status = try kubectl(
             ["--kubeconfig", kubeconfig, "apply", "--server-side", "--field-manager", "plumb"] + extra + ["-f", file.path], home: dir.path)
         guard status == 0 else { throw KubeClientError(message: "kubectl apply --server-side \(extra) exited with \(status)") }
         return seconds(ContinuousClock.now - start)
@@ -86,12 +82,12 @@ func runKubeBenchmark() async throws {
     // Live cache memory: resident memory before and after caching 10,000 objects.
     let cached = 10_000
     try await applyAll(objects("cache", cached), client: client, inFlight: 32)
-    let before = heapInUse()
+    let before = residentMemory()
     let cache = LiveCache(client: client, target: WatchTarget(apiVersion: "v1", kind: "ConfigMap", namespace: "cache"))
     await cache.start()
     guard await cache.waitUntilSynced(timeout: .seconds(120)) else { throw KubeClientError(message: "live cache did not sync") }
     let size = await cache.count
-    let after = heapInUse()
+    let after = residentMemory()
     await cache.stop()
     print(String(format: "live cache: %d objects, %.1f MiB resident, %.0f bytes/object (server-side managedFields included)",
                  size, Double(after - before) / 1_048_576, Double(after - before) / Double(max(size, 1))))
@@ -114,30 +110,4 @@ private func applyAll(_ objects: [Value], client: KubeClient, inFlight: Int) asy
             }
         }
     }
-}
-
-private func seconds(_ d: Duration) -> Double {
-    Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-}
-
-/// Resident memory from /proc/self/statm (Glibc's mallinfo2 is not visible to Swift).
-private func heapInUse() -> Int {
-    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
-    let fields = text.split(separator: " ")
-    guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
-    return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
-}
-
-private func runKubectl(_ args: [String], home: String) throws -> Int32 {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/kubectl")
-    p.arguments = args
-    var env = ProcessInfo.processInfo.environment
-    env["HOME"] = home
-    env["KUBECACHEDIR"] = home + "/cache"
-    p.environment = env
-    p.standardOutput = FileHandle.nullDevice
-    try p.run()
-    p.waitUntilExit()
-    return p.terminationStatus
 }

@@ -33,27 +33,6 @@ private func configMap(_ i: Int, namespace: String, app: String, value: String) 
     ])
 }
 
-private func seconds(_ d: Duration) -> Double {
-    Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-}
-
-private func time<T>(_ body: () async throws -> T) async rethrows -> (T, Double) {
-    let start = ContinuousClock.now
-    let value = try await body()
-    return (value, seconds(ContinuousClock.now - start))
-}
-
-private func kubectl(_ kubeconfig: String, _ arguments: [String]) throws -> Int32 {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["kubectl", "--kubeconfig", kubeconfig] + arguments
-    p.standardOutput = FileHandle.nullDevice
-    p.standardError = FileHandle.nullDevice
-    try p.run()
-    p.waitUntilExit()
-    return p.terminationStatus
-}
-
 private func writeFiles(_ resources: [Resource], to directory: String) throws {
     try? FileManager.default.removeItem(atPath: directory)
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -109,8 +88,8 @@ func runSyncBenchmark() async throws {
     print(String(format: "sync diff   %d objects, warm cache, no drift: %.0f ms, %d API requests%@, %d to update (seeded in %.1fs)",
                  bigCount, cleanTime * 1000, requests.count, requests.isEmpty ? "" : " (\(requests.joined(separator: ", ")))",
                  clean.objects.filter { $0.action != .unchanged }.count, seedTime))
-    print(String(format: "sync diff   peak resident memory of the whole process (local cluster with its 10,000 objects, live cache, plan): %.0f MiB",
-                 Double(peakResidentMemory()) / 1_048_576))
+    print(String(format: "sync diff   peak resident memory of the whole process (local cluster with its %d objects, live cache, plan): %.0f MiB",
+                 bigCount, Double(peakResidentMemory()) / 1_048_576))
     var drifted = big
     for i in stride(from: 0, to: bigCount, by: 100) { drifted[i] = try configMap(i, namespace: "bench", app: "big", value: "changed") }
     let (dirty, dirtyTime) = try await time { try await warmPlan(drifted) }
@@ -131,7 +110,7 @@ func runSyncBenchmark() async throws {
     let (_, plumbRunTime) = await time { await Executor(target: target).run(plumbPlan, options: quiet) }
     let plumbSync = plumbPlanTime + plumbRunTime
     try writeFiles(try set("kubectl", "new"), to: work + "/kubectl")
-    let (_, kubectlSync) = try await time { _ = try kubectl(kubeconfig, ["apply", "--server-side", "--field-manager=plumb", "-f", work + "/kubectl"]) }
+    let (_, kubectlSync) = try await time { _ = try kubectl(["--kubeconfig", kubeconfig, "apply", "--server-side", "--field-manager=plumb", "-f", work + "/kubectl"]) }
     func bare(_ objects: [Value], dryRunFirst: Bool) async throws {
         for dryRun in dryRunFirst ? [true, false] : [false] {
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -156,22 +135,8 @@ func runSyncBenchmark() async throws {
     let diffSet = try set("plumb", "newer")
     let (_, plumbDiff) = try await time { _ = try await Planner(app: "plumb").plan(desired: diffSet, target: target, pruneCandidates: false) }
     try writeFiles(try set("kubectl", "newer"), to: work + "/kubectl")
-    let (_, kubectlDiff) = try await time { _ = try kubectl(kubeconfig, ["diff", "--server-side", "--field-manager=plumb", "-f", work + "/kubectl"]) }
+    let (_, kubectlDiff) = try await time { _ = try kubectl(["--kubeconfig", kubeconfig, "diff", "--server-side", "--field-manager=plumb", "-f", work + "/kubectl"]) }
     print(String(format: "sync diff   %d changed: plumb %.2fs, kubectl diff --server-side %.2fs (%.1fx)",
                  syncCount, plumbDiff, kubectlDiff, kubectlDiff / plumbDiff))
     await cluster.stop()
-}
-
-/// Restarts the kernel's peak-RSS counter (VmHWM) of this process.
-private func resetPeakResidentMemory() {
-    try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
-}
-
-/// The peak resident memory (VmHWM) since the process started or the last reset, in bytes.
-private func peakResidentMemory() -> Int {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-        let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-        let kb = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
-    else { return 0 }
-    return kb * 1024
 }
