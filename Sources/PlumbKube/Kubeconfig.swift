@@ -65,26 +65,17 @@ public struct Kubeconfig: Sendable {
         }
         let r = FieldReader(file: file, dir: dir)
         currentContext = try r.string(document, "current-context", at: "").flatMap { $0.isEmpty ? nil : $0 }
-        for (i, entry) in try r.list(document, "clusters").enumerated() {
-            let path = "clusters[\(i)]"
-            let name = try r.name(entry, at: path)
-            let c = try r.object(entry, "cluster", at: path)
-            let origin = Origin(file: file, path: "\(path).cluster")
-            let cluster = Cluster(
+        clusters = try r.named(document, "clusters", "cluster") { name, c, origin throws(KubeconfigError) in
+            Cluster(
                 name: name, server: try r.string(c, "server", at: origin.path) ?? "",
                 certificateAuthority: try r.path(c, "certificate-authority", at: origin.path),
                 certificateAuthorityData: try r.base64(c, "certificate-authority-data", at: origin.path),
                 insecureSkipTLSVerify: try r.bool(c, "insecure-skip-tls-verify", at: origin.path),
                 tlsServerName: try r.string(c, "tls-server-name", at: origin.path),
                 proxyURL: try r.string(c, "proxy-url", at: origin.path), origin: origin)
-            if clusters[name] == nil { clusters[name] = cluster }
         }
-        for (i, entry) in try r.list(document, "users").enumerated() {
-            let path = "users[\(i)]"
-            let name = try r.name(entry, at: path)
-            let u = try r.object(entry, "user", at: path)
-            let origin = Origin(file: file, path: "\(path).user")
-            let user = User(
+        users = try r.named(document, "users", "user") { name, u, origin throws(KubeconfigError) in
+            User(
                 name: name, token: try r.string(u, "token", at: origin.path),
                 tokenFile: try r.path(u, "tokenFile", at: origin.path),
                 clientCertificate: try r.path(u, "client-certificate", at: origin.path),
@@ -92,18 +83,12 @@ public struct Kubeconfig: Sendable {
                 clientKey: try r.path(u, "client-key", at: origin.path),
                 clientKeyData: try r.base64(u, "client-key-data", at: origin.path),
                 exec: try ExecConfig(u["exec"], reader: r, at: "\(origin.path).exec"), origin: origin)
-            if users[name] == nil { users[name] = user }
         }
-        for (i, entry) in try r.list(document, "contexts").enumerated() {
-            let path = "contexts[\(i)]"
-            let name = try r.name(entry, at: path)
-            let c = try r.object(entry, "context", at: path)
-            let origin = Origin(file: file, path: "\(path).context")
-            let context = Context(
+        contexts = try r.named(document, "contexts", "context") { name, c, origin throws(KubeconfigError) in
+            Context(
                 name: name, cluster: try r.string(c, "cluster", at: origin.path) ?? "",
                 user: try r.string(c, "user", at: origin.path) ?? "",
                 namespace: try r.string(c, "namespace", at: origin.path), origin: origin)
-            if contexts[name] == nil { contexts[name] = context }
         }
     }
 }
@@ -138,6 +123,25 @@ struct FieldReader {
         guard let field = v[key], !field.isNull else { return [] }
         guard let items = field.arrayValue else { throw fail("", key, "must be a list, not \(field.typeName)") }
         return items
+    }
+
+    /// The entries of a named list (`clusters`, each with its fields under `cluster`), built by
+    /// `make` from the entry's name, those fields and where they sit. The first entry of a name
+    /// wins, as in kubectl.
+    func named<T>(
+        _ document: Value, _ listKey: String, _ fieldsKey: String,
+        _ make: (String, Value, Kubeconfig.Origin) throws(KubeconfigError) -> T
+    ) throws(KubeconfigError) -> [String: T] {
+        var out: [String: T] = [:]
+        for (i, entry) in try list(document, listKey).enumerated() {
+            let path = "\(listKey)[\(i)]"
+            let name = try self.name(entry, at: path)
+            let fields = try object(entry, fieldsKey, at: path)
+            // Every entry is read (a bad field fails even in a repeated name); the first one is kept.
+            let value = try make(name, fields, Kubeconfig.Origin(file: file, path: "\(path).\(fieldsKey)"))
+            if out[name] == nil { out[name] = value }
+        }
+        return out
     }
 
     func object(_ v: Value, _ key: String, at path: String) throws(KubeconfigError) -> Value {

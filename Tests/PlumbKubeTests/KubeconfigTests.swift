@@ -54,6 +54,16 @@ final class KubeconfigTests: XCTestCase {
         XCTAssertEqual(try merged.resolve(context: "prod", namespace: "other").namespace, "other")
     }
 
+    func testFirstEntryOfARepeatedNameWinsInOneFile() throws {
+        let config = try Kubeconfig.read(file: try write("twice", #"""
+            {"clusters": [{"name": "k", "cluster": {"server": "https://first"}}, {"name": "k", "cluster": {"server": "https://second"}}],
+             "users": [{"name": "u", "user": {"token": "one"}}, {"name": "u", "user": {"token": "two"}}]}
+            """#))
+        XCTAssertEqual(config.clusters["k"]?.server, "https://first")
+        XCTAssertEqual(config.clusters["k"]?.origin.path, "clusters[0].cluster")
+        XCTAssertEqual(config.users["u"]?.token, "one")
+    }
+
     func testExplicitKubeconfigIgnoresTheEnvironment() throws {
         let a = try write("a", #"{"current-context": "x", "clusters": [], "users": [], "contexts": []}"#)
         let b = try write("b", #"{"current-context": "y"}"#)
@@ -81,6 +91,8 @@ final class KubeconfigTests: XCTestCase {
              "clusters[0].cluster.insecure-skip-tls-verify: must be true or false, not string"),
             (#"{"users": [{"name": "e", "user": {"exec": {"command": "x", "apiVersion": "client.authentication.k8s.io/v1alpha1"}}}]}"#,
              "users[0].user.exec.apiVersion: client.authentication.k8s.io/v1alpha1 is not supported (use client.authentication.k8s.io/v1 or client.authentication.k8s.io/v1beta1)"),
+            (#"{"contexts": [{"name": "c", "context": {}}, {"name": "c", "context": {"namespace": 1}}]}"#,
+             "contexts[1].context.namespace: must be a string, not integer"),
             ("{not json", ""),
         ]
         for (text, expected) in cases {
