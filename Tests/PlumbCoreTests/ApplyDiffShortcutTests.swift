@@ -83,4 +83,65 @@ final class ApplyDiffShortcutTests: XCTestCase {
             XCTAssertEqual(full.changes.isEmpty, unchanged, cpu)
         }
     }
+
+    /// The one-pass check of a manager's FieldsV1 says what encoding the configuration's
+    /// field set would: yes for that encoding, no for every one-entry edit of it.
+    func testOwnedFieldsCheckAgreesWithTheEncodedFieldSet() throws {
+        var configs = try ApplyDiffTests.cases.map { c in
+            var config = try KubeWire.applyConfig(c.config)
+            c.edit(&config)
+            return config
+        }
+        configs += [
+            ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "only-a-name"]],
+            ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "cm", "namespace": "ns", "labels": [:]],
+             "data": [:], "binaryData": .null],
+            ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "cm", "annotations": ["a": "1"]],
+             "data": .object(ValueObject(uniqueEntries: (0..<40).map { .init(key: "key-\($0)", value: "v") }))],
+            ["apiVersion": "apps/v1", "kind": "Deployment", "metadata": ["name": "d", "labels": ["app": "d"]],
+             "spec": ["replicas": 2, "selector": ["matchLabels": ["app": "d"]],
+                      "template": ["metadata": [:], "spec": ["containers": [
+                        ["name": "a", "image": "x", "ports": [["containerPort": 80, "protocol": "TCP"]], "args": ["-v"],
+                         "resources": ["limits": ["cpu": "1"]], "env": []],
+                        ["name": "b", "image": "y"],
+                      ], "tolerations": [["key": "k", "operator": "Exists"]]]]]],
+        ]
+        for config in configs {
+            let schema = MergeSchema.forObject(config)
+            var path: [PathElement] = []
+            let expected = try StructuredMerge.toFieldSet(config, node: schema.root, path: &path)
+                .subtracting(ServerSideApply.strippedFields).fieldsV1
+            let name = config[path: ["metadata", "name"]]?.stringValue ?? "?"
+            XCTAssertNotNil(OwnedFields.count(config, node: schema.root, body: expected.objectValue ?? ValueObject(), level: .root), name)
+            for edited in Self.oneEntryEdits(of: expected) where edited != expected {
+                XCTAssertNil(
+                    OwnedFields.count(config, node: schema.root, body: edited.objectValue ?? ValueObject(), level: .root),
+                    "\(name): \(edited.compactJSON)")
+            }
+        }
+    }
+
+    /// Every FieldsV1 document one entry away from `fields`: an entry removed, an unknown one
+    /// added, or a `.` marker added or removed, at every level.
+    static func oneEntryEdits(of fields: Value) -> [Value] {
+        guard case .object(let level) = fields else { return [] }
+        var out: [Value] = []
+        var added = level
+        added["f:unknown"] = .object(ValueObject())
+        out.append(.object(added))
+        var marked = level
+        marked["."] = marked["."] == nil ? .object(ValueObject()) : nil
+        out.append(.object(marked))
+        for entry in level.entries {
+            var removed = level
+            removed[entry.key] = nil
+            out.append(.object(removed))
+            for below in oneEntryEdits(of: entry.value) {
+                var edited = level
+                edited[entry.key] = below
+                out.append(.object(edited))
+            }
+        }
+        return out
+    }
 }

@@ -33,12 +33,9 @@ extension ApplyDiff {
         // prediction follows, so skip the costlier checks below.
         let holds = ApplyDiff.holds(live, config, node: schema.root, quantity: false, quantityMap: false)
         if holds == false { return false }
-        var path: [PathElement] = []
-        guard
-            let applied = try? StructuredMerge.toFieldSet(config, node: schema.root, path: &path)
-                .subtracting(ServerSideApply.strippedFields),
-            applied.fieldsV1 == owned
+        guard case .object(let ownedFields) = owned, OwnedFields.count(config, node: schema.root, body: ownedFields, level: .root) != nil
         else { return false }
+        var path: [PathElement] = []
         // Every value Git sets is already there (no list to merge): merging changes nothing.
         if holds == true { return true }
         let old = ServerSideApply.withoutManagedFields(live)
@@ -74,6 +71,85 @@ extension ApplyDiff {
         default:
             guard let live else { return false }
             return live == config || quantity && Normalize.sameAmount(live, config) == true
+        }
+    }
+}
+
+/// Checks a manager's FieldsV1 against the fields a configuration sets, less those the server
+/// strips: what `toFieldSet(config).subtracting(strippedFields).fieldsV1 == owned` says, in
+/// one walk that builds neither set (granular lists excepted, which are encoded and compared).
+enum OwnedFields {
+    /// Where the walk is: the object's root and its `metadata` hold the stripped fields.
+    enum Level { case root, metadata, inner }
+
+    /// The number of entries `value` puts at its level of a FieldsV1 document, when `body`
+    /// (that level, whose `.` marker is not counted) holds exactly those; nil when it does not,
+    /// or when a stripped field holds more than a leaf (left to the full computation).
+    static func count(_ value: Value, node: MergeSchema.Node, body: ValueObject, level: Level = .inner) -> Int? {
+        let marked = body["."] != nil
+        // The document itself carries no `.`; a level below does when its field is a member too.
+        if marked && level == .root { return nil }
+        let own = body.count - (marked ? 1 : 0)
+        switch value {
+        case .object(let config) where node.mapType != .atomic:
+            let lookup = Lookup(body)
+            var matched = 0
+            for entry in config {
+                let (child, named) = node.child(entry.key)
+                let leaf = StructuredMerge.isLeaf(entry.value, node: child)
+                var member = !named || entry.value.isNull || StructuredMerge.isEmptyObject(entry.value) || leaf
+                var childLevel = Level.inner
+                switch (level, entry.key) {
+                case (.root, "apiVersion"), (.root, "kind"),
+                    (.metadata, "name"), (.metadata, "namespace"), (.metadata, "creationTimestamp"), (.metadata, "selfLink"),
+                    (.metadata, "uid"), (.metadata, "clusterName"), (.metadata, "generation"), (.metadata, "managedFields"),
+                    (.metadata, "resourceVersion"):
+                    guard leaf else { return nil }
+                    continue
+                case (.root, "metadata"):
+                    member = false
+                    childLevel = .metadata
+                default:
+                    break
+                }
+                guard let found = lookup["f:" + entry.key] else {
+                    // Absent: right only when the value sets nothing at all.
+                    guard !member, count(entry.value, node: child, body: ValueObject(), level: childLevel) == 0 else { return nil }
+                    continue
+                }
+                guard case .object(let sub) = found, let below = count(entry.value, node: child, body: sub, level: childLevel)
+                else { return nil }
+                let subMarked = sub["."] != nil
+                // A member with nothing below is `{}`; anything below carries `.` when it is a member too.
+                guard below == 0 ? member && !subMarked : subMarked == member else { return nil }
+                matched += 1
+            }
+            return matched == own ? matched : nil
+        case .array(let items) where node.listType != .atomic:
+            guard !items.isEmpty else { return own == 0 ? 0 : nil }
+            var path: [PathElement] = []
+            guard let set = try? StructuredMerge.toFieldSet(value, node: node, path: &path) else { return nil }
+            let encoded = set.encode(includeSelf: false)
+            guard encoded.count == own else { return nil }
+            for entry in encoded.entries where body[entry.key] != entry.value { return nil }
+            return own
+        default:
+            return own == 0 ? 0 : nil
+        }
+    }
+
+    /// Key lookups in one FieldsV1 level: a scan for the small levels objects are made of,
+    /// a dictionary for large ones (a ConfigMap with thousands of keys).
+    private struct Lookup {
+        let body: ValueObject
+        let index: [String: Value]?
+        init(_ body: ValueObject) {
+            self.body = body
+            index = body.count > 32 ? Dictionary(body.entries.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }) : nil
+        }
+        subscript(key: String) -> Value? {
+            if let index { return index[key] }
+            return body[key]
         }
     }
 }

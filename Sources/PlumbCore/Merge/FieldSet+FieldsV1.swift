@@ -20,7 +20,8 @@ extension FieldSet {
     /// The FieldsV1 form as compact JSON text.
     public var fieldsV1JSON: String { fieldsV1.compactJSON }
 
-    private func encode(includeSelf: Bool) -> ValueObject {
+    /// One level of the FieldsV1 form; `includeSelf` adds the `.` marker of a set that is a member itself.
+    func encode(includeSelf: Bool) -> ValueObject {
         var out = ValueObject()
         if includeSelf && !isEmpty { out.appendUnchecked(key: ".", value: .object(ValueObject())) }
         for e in members.union(children.keys).sorted() {
