@@ -47,7 +47,7 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
         o["metadata"] = .object(ValueObject())
         o["status"] = "Failure"
         o["message"] = .string(message)
-        o["reason"] = .string(reason)
+        if !reason.isEmpty { o["reason"] = .string(reason) }
         var d = ValueObject()
         if let name, !name.isEmpty { d["name"] = .string(name) }
         if let group, !group.isEmpty { d["group"] = .string(group) }
@@ -136,6 +136,16 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
         return APIError(
             code: 422, reason: "Invalid", message: "\(qualifiedKind) \"\(name)\" is invalid: \(joined)",
             name: name, group: group, kind: kind, causes: causes)
+    }
+
+    /// Server-side apply's refusal of a configuration its type's schema cannot hold. The
+    /// apiserver (through v1.36) passes the merge library's plain error on, so the answer is a 500
+    /// without a reason; `errors` are the library's lines (`.spec.replica: field not declared in schema`).
+    static func untypedPatch(namespace: String, name: String, type: ResourceType, errors: [String]) -> APIError {
+        let detail = errors.count == 1 ? errors[0] : (["errors:"] + errors.map { "  " + $0 }).joined(separator: "\n")
+        return APIError(
+            code: 500, reason: "",
+            message: "failed to create typed patch object (\(namespace)/\(name); \(type.group)/\(type.version), Kind=\(type.kind)): \(detail)")
     }
 
     static func internalError(_ message: String) -> APIError {

@@ -50,12 +50,18 @@ extension ClusterStore {
         if let n = config.meta("name"), n != name {
             throw APIError.badRequest("the name of the object (\(n)) does not match the name on the URL (\(name))")
         }
-        // The server decodes the configuration into its types first: quantities come out canonical.
+        let schema = mergeSchema(for: t.type)
+        // The server types the configuration against its schema first, and refuses a field the schema does not declare.
+        if let undeclared = BuiltinSchema.undeclaredFields(config, apiVersion: t.type.apiVersion, kind: t.type.kind, merge: schema),
+            !undeclared.isEmpty
+        {
+            throw APIError.untypedPatch(namespace: config.meta("namespace") ?? "", name: name, type: t.type, errors: undeclared)
+        }
+        // Decoding into those types makes quantities canonical.
         var config = Normalize.canonicalQuantities(config)
         config["apiVersion"] = .string(t.type.apiVersion)
         config["kind"] = .string(t.type.kind)
         let existing = get(t.type.groupResource, namespace: t.namespace, name: name)
-        let schema = mergeSchema(for: t.type)
         let live = existing.map { o -> Value in
             var o = o
             setMeta(&o, "managedFields", nil)

@@ -98,6 +98,39 @@ extension KubectlTests {
         XCTAssertEqual(try kubectlOK(["get", "deployment", "web", "-n", "apps", "-o", "jsonpath={.spec.replicas}"]), "5")
     }
 
+    /// kubectl shows the schema's refusal of a misspelt field as it does against kube-apiserver.
+    func testServerSideApplyOfAMisspeltField() throws {
+        try kubectlOK(["create", "namespace", "apps"])
+        let file = try writeFile("typo.yaml", deploymentYAML.replacingOccurrences(of: "replicas: 2", with: "replica: 2"))
+        let r = try kubectl(["apply", "--server-side", "-f", file])
+        XCTAssertEqual(r.status, 1, r.stdout)
+        XCTAssertTrue(
+            r.stderr.contains("failed to create typed patch object (apps/web; apps/v1, Kind=Deployment): .spec.replica: field not declared in schema"),
+            r.stderr)
+        XCTAssertNotEqual(try kubectl(["get", "deployment", "web", "-n", "apps"]).status, 0)
+    }
+
+    /// Every built-in kind the local cluster serves has its schema, and every type a schema names is there.
+    func testEveryServedBuiltinKindHasItsSchema() {
+        let tables = BuiltinSchema.tables
+        for type in ResourceType.builtins {
+            XCTAssertNotNil(tables.kinds["\(type.apiVersion) \(type.kind)"], "\(type.apiVersion) \(type.kind)")
+        }
+        func named(_ t: BuiltinSchema.FieldType) -> String? {
+            switch t {
+            case .object(let name): return name
+            case .list(let e), .map(let e): return named(e)
+            case .scalar, .any: return nil
+            }
+        }
+        for (name, fields) in tables.types {
+            for (field, type) in fields {
+                if let ref = named(type) { XCTAssertNotNil(tables.types[ref], "\(name).\(field): \(ref)") }
+            }
+        }
+        XCTAssertEqual(tables.types["V1DeploymentSpec"]?["replicas"].map { "\($0)" }, "scalar")
+    }
+
     func testDeleteAndWatch() throws {
         try kubectlOK(["create", "namespace", "w"])
         try kubectlOK(["create", "configmap", "one", "-n", "w", "--from-literal=k=v"])

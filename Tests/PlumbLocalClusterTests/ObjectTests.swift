@@ -146,6 +146,68 @@ final class ObjectTests: ClusterTestCase {
             ])
     }
 
+    /// Server-side apply types the configuration against the kind's schema first: a field the
+    /// schema does not declare is refused as kube-apiserver v1.36 refuses it (a 500 with the
+    /// merge library's message and no reason), and nothing is stored.
+    func testApplyRefusesFieldsTheSchemaDoesNotDeclare() throws {
+        try createNamespace("wire")
+        func apply(_ path: String, _ yaml: String) throws -> RawHTTP.Response {
+            try http.request("PATCH", path + "?fieldManager=plumb", body: .string(yaml), contentType: "application/apply-patch+yaml")
+        }
+        var r = try apply("/api/v1/namespaces/wire/configmaps/typo", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: typo\n  namespace: wire\ndatta:\n  a: b\n")
+        XCTAssertEqual(r.status, 500)
+        XCTAssertEqual(
+            r.json,
+            [
+                "kind": "Status", "apiVersion": "v1", "metadata": [:], "status": "Failure",
+                "message": "failed to create typed patch object (wire/typo; /v1, Kind=ConfigMap): .datta: field not declared in schema",
+                "code": 500,
+            ])
+        XCTAssertEqual(try http.request("GET", "/api/v1/namespaces/wire/configmaps/typo").status, 404)
+        // Inside a list item, named by its key; one error for each map that holds one.
+        r = try apply(
+            "/apis/apps/v1/namespaces/wire/deployments/web",
+            """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: web, namespace: wire, labelz: {a: b}}
+            spec:
+              replicas: 2
+              selector: {matchLabels: {app: web}}
+              template:
+                metadata: {labels: {app: web}}
+                spec:
+                  containers:
+                  - name: web
+                    image: nginx
+                    ports: [{containerPort: 80, protocool: TCP}]
+                    imagePullPolicyy: Always
+                    stopsHere: true
+              replica: 3
+              notReported: 1
+
+            """)
+        XCTAssertEqual(r.status, 500)
+        XCTAssertEqual(
+            r.json["message"]?.stringValue,
+            """
+            failed to create typed patch object (wire/web; apps/v1, Kind=Deployment): errors:
+              .metadata.labelz: field not declared in schema
+              .spec.template.spec.containers[name="web"].ports[containerPort=80,protocol="TCP"].protocool: field not declared in schema
+              .spec.template.spec.containers[name="web"].imagePullPolicyy: field not declared in schema
+              .spec.replica: field not declared in schema
+            """)
+        // Fields of any shape where the schema says anything (int-or-string, quantities as numbers) pass.
+        r = try apply(
+            "/api/v1/namespaces/wire/services/web",
+            "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: wire}\nspec:\n  ports: [{port: 80, targetPort: http}]\n")
+        XCTAssertEqual(r.status, 201, String(decoding: r.body, as: UTF8.self))
+        r = try apply(
+            "/api/v1/namespaces/wire/persistentvolumeclaims/data",
+            "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data, namespace: wire}\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1}}\n")
+        XCTAssertEqual(r.status, 201, String(decoding: r.body, as: UTF8.self))
+    }
+
     func testFinalizersForegroundAndNamespaceCascade() throws {
         try createNamespace("gc")
         let owner = try post("/api/v1/namespaces/gc/configmaps", configMap("owner"))
