@@ -50,7 +50,13 @@ extension KubernetesTarget {
         if !resource.namespace.isEmpty, pending.createsNamespace(resource.namespace) {
             var standIn = resource
             standIn.setNamespace(client.defaultNamespace)
-            _ = try await serverSideApply(standIn, force: true, dryRun: true)
+            do {
+                _ = try await serverSideApply(standIn, force: true, dryRun: true)
+            } catch var error as ObjectError {
+                // The server's message may name the stand-in: say why.
+                error.message += " (checked in namespace \"\(client.defaultNamespace)\": this sync creates \"\(resource.namespace)\")"
+                throw error
+            }
             return
         }
         _ = try await serverSideApply(resource, force: force, dryRun: true)

@@ -83,8 +83,13 @@ public struct StatusError: Error, Sendable, CustomStringConvertible {
             retryAfterSeconds: retryAfter)
     }
 
+    /// How kube-apiserver's message begins when server-side apply cannot type a configuration.
+    static let untypedPatchPrefix = "failed to create typed patch object"
+
     /// Whether trying again later may succeed without changing the request.
     public var isTransient: Bool {
+        // Server-side apply refusing a field the type's schema lacks comes as a bare 500: the same request fails again.
+        if code == 500 && message.hasPrefix(StatusError.untypedPatchPrefix) { return false }
         switch reason {
         case .tooManyRequests, .timeout, .internalError, .serviceUnavailable: return true
         case .conflict: return causes.isEmpty  // a stale resourceVersion; not an SSA field conflict

@@ -215,6 +215,23 @@ final class SyncEndToEndTests: XCTestCase {
         XCTAssertTrue(h.stdout.contains("failed"), h.stdout)
     }
 
+    /// A misspelt field is refused by the server's schema at the dry-run, once (no retries),
+    /// and nothing is applied.
+    func testMisspeltFieldAppliesNothing() throws {
+        try startSandbox()
+        try writeApp()
+        try repo.write("apps/web/typo.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: typo\n  namespace: web\ndatta:\n  a: b\n")
+        try repo.commit("typo")
+        let s = try sync()
+        XCTAssertEqual(s.status, 1, s.stdout + s.stderr)
+        XCTAssertTrue(
+            s.stderr.contains("error: v1 ConfigMap web/typo: dry-run failed: failed to create typed patch object (default/typo; /v1, Kind=ConfigMap): .datta: field not declared in schema (checked in namespace \"default\": this sync creates \"web\")"),
+            s.stderr)
+        XCTAssertFalse((s.stdout + s.stderr).contains("retrying"), s.stdout + s.stderr)
+        XCTAssertTrue(s.stderr.contains("nothing was applied (1 of 4 objects failed validation)"), s.stderr)
+        XCTAssertNotEqual(try kubectl("get", "namespace", "web").status, 0, "nothing may be applied")
+    }
+
     func testPruneProtectionAndAnotherAppsObjects() throws {
         try startSandbox()
         try writeApp()

@@ -51,6 +51,18 @@ final class StatusErrorTests: XCTestCase {
         XCTAssertEqual(error.description, "apps/v1 Deployment wire/web: Apply failed with 1 conflict: conflict with \"plumb\": .spec.replicas")
     }
 
+    /// Server-side apply's refusal of an undeclared field is a bare 500 (kube-apiserver through
+    /// v1.36); sending it again cannot succeed, so it is no transient error. Other 500s are.
+    func testUntypedPatchIsNotTransient() throws {
+        let body = #"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"failed to create typed patch object (wire/web; apps/v1, Kind=Deployment): .spec.replica: field not declared in schema","code":500}"#
+        let error = StatusError(response: KubeResponse(status: 500, body: Array(body.utf8)), object: web)
+        XCTAssertEqual(error.code, 500)
+        XCTAssertFalse(error.isTransient)
+        XCTAssertTrue(error.description.hasSuffix(".spec.replica: field not declared in schema"), error.description)
+        let otherFailure = #"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Internal error occurred: etcdserver: leader changed","reason":"InternalError","code":500}"#
+        XCTAssertTrue(StatusError(response: KubeResponse(status: 500, body: Array(otherFailure.utf8)), object: web).isTransient)
+    }
+
     func testWatchExpiredEvent() throws {
         let event = try fixture("watch-too-old")["events"]!.arrayValue![0]
         let error = StatusError(status: event["object"], httpStatus: 500)
