@@ -110,6 +110,8 @@ enum APIResult: Sendable {
     case json(status: Int, body: Value, contentType: String)
     case raw(status: Int, body: [UInt8], contentType: String)
     case watch(WatchStream)
+    /// An answer with `Warning` headers (`299 - "unknown field \"spec.replica\""`).
+    indirect case warned(APIResult, warnings: [String])
 
     static func ok(_ v: Value) -> APIResult { .json(status: 200, body: v, contentType: "application/json") }
     static func created(_ v: Value) -> APIResult { .json(status: 201, body: v, contentType: "application/json") }

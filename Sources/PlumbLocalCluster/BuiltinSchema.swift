@@ -104,6 +104,46 @@ enum BuiltinSchema {
         }
     }
 
+    /// For the decoding of a create, update or patch body: every field the kind's schema does
+    /// not declare, as the strict decoder names it (`spec.template.spec.containers[0].imagePullPolicyy`),
+    /// in document order, and the body without them. Keys starting with `$` (strategic merge
+    /// patch directives) are left alone. Nil for a kind this schema does not hold.
+    static func unknownFields(_ object: Value, apiVersion: String, kind: String) -> (fields: [String], known: Value)? {
+        guard let type = tables.kinds["\(apiVersion) \(kind)"] else { return nil }
+        var fields: [String] = []
+        let known = prune(object, .object(type), path: "", into: &fields)
+        return (fields, known)
+    }
+
+    private static func prune(_ value: Value, _ type: FieldType, path: String, into unknown: inout [String]) -> Value {
+        func join(_ key: String) -> String { path.isEmpty ? key : path + "." + key }
+        switch (type, value) {
+        case (.object(let name), .object(let members)):
+            guard let fields = tables.types[name] else { return value }
+            var kept = ValueObject(minimumCapacity: members.count)
+            for entry in members {
+                if let field = fields[entry.key] {
+                    kept.appendUnchecked(key: entry.key, value: prune(entry.value, field, path: join(entry.key), into: &unknown))
+                } else if entry.key.hasPrefix("$") {
+                    kept.appendUnchecked(key: entry.key, value: entry.value)
+                } else {
+                    unknown.append(join(entry.key))
+                }
+            }
+            return .object(kept)
+        case (.map(let element), .object(let members)):
+            var kept = ValueObject(minimumCapacity: members.count)
+            for entry in members {
+                kept.appendUnchecked(key: entry.key, value: prune(entry.value, element, path: join(entry.key), into: &unknown))
+            }
+            return .object(kept)
+        case (.list(let element), .array(let items)):
+            return .array(items.enumerated().map { prune($1, element, path: "\(path)[\($0)]", into: &unknown) })
+        default:
+            return value
+        }
+    }
+
     /// A list item as structured-merge-diff writes it in a path: `[name="web"]`,
     /// `[containerPort=80,protocol="TCP"]`, `[="a"]`, or `[0]`.
     private static func itemElement(_ item: Value, index: Int, _ type: MergeSchema.ListType) -> String {

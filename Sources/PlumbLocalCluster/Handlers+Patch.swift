@@ -33,10 +33,13 @@ extension APIServer {
         if kind == .apply {
             return try await apply(request, t, options: options)
         }
-        let patch = try request.jsonBody()
+        var patch = try request.jsonBody()
+        var warnings: [String] = []
+        // A merge or strategic patch has the object's shape: its fields are the new ones to decode.
+        if kind != .json { (patch, warnings) = try decodeFields(request, t, patch, options: "PatchOptions") }
         let patched = try await store.patch(t, kind: kind, patch: patch, options: options)
         simulation?.observe(t.type, patched)
-        return .ok(patched)
+        return Self.warned(.ok(patched), warnings)
     }
 }
 

@@ -24,18 +24,46 @@ extension APIServer {
     func create(_ request: APIRequest, _ t: Target) async throws(APIError) -> APIResult {
         guard t.subresource == nil else { throw APIError.methodNotAllowed() }
         let options = try writeOptions(request)
-        let body = try request.jsonBody()
+        let (body, warnings) = try decodeFields(request, t, try request.jsonBody(), options: "CreateOptions")
         let created = try await store.create(t, body: body, options: options)
         simulation?.observe(t.type, created)
-        return .created(created)
+        return Self.warned(.created(created), warnings)
     }
 
     func update(_ request: APIRequest, _ t: Target) async throws(APIError) -> APIResult {
         let options = try writeOptions(request)
-        let body = try request.jsonBody()
+        let (body, warnings) = try decodeFields(request, t, try request.jsonBody(), options: "UpdateOptions")
         let updated = try await store.update(t, body: body, options: options)
         simulation?.observe(t.type, updated)
-        return .ok(updated)
+        return Self.warned(.ok(updated), warnings)
+    }
+
+    /// Decodes a create, update or patch body under `fieldValidation`: a field the kind's
+    /// schema does not declare fails the request (`Strict`), is dropped with a warning (`Warn`,
+    /// the default) or is dropped (`Ignore`), as kube-apiserver's decoder does.
+    func decodeFields(_ request: APIRequest, _ t: Target, _ body: Value, options: String) throws(APIError) -> (Value, [String]) {
+        let directive = request.query["fieldValidation"].flatMap { $0.isEmpty ? nil : $0 } ?? "Warn"
+        guard ["Ignore", "Warn", "Strict"].contains(directive) else {
+            let message = "Unsupported value: \"\(directive)\": supported values: \"Ignore\", \"Strict\", \"Warn\""
+            throw APIError.invalid(
+                kind: options, group: "meta.k8s.io", name: "",
+                causes: [.init(reason: "FieldValueNotSupported", message: message, field: "fieldValidation")])
+        }
+        guard let (unknown, known) = BuiltinSchema.unknownFields(body, apiVersion: t.type.apiVersion, kind: t.type.kind), !unknown.isEmpty
+        else { return (body, []) }
+        let found = unknown.map { "unknown field \"\($0)\"" }
+        switch directive {
+        case "Strict":
+            throw APIError.badRequest(
+                "\(t.type.kind) in version \"\(t.type.version)\" cannot be handled as a \(t.type.kind): strict decoding error: "
+                    + found.joined(separator: ", "))
+        case "Warn": return (known, found)
+        default: return (known, [])
+        }
+    }
+
+    static func warned(_ result: APIResult, _ warnings: [String]) -> APIResult {
+        warnings.isEmpty ? result : .warned(result, warnings: warnings)
     }
 
     func delete(_ request: APIRequest, _ t: Target) async throws(APIError) -> APIResult {

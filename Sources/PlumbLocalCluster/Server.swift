@@ -56,6 +56,7 @@ struct ClusterResponder: HTTPResponder {
 
     static let flowSchemaHeader = HTTPFields.Element.Name("X-Kubernetes-PF-FlowSchema-UID")!
     static let priorityLevelHeader = HTTPFields.Element.Name("X-Kubernetes-PF-PriorityLevel-UID")!
+    static let warningHeader = HTTPFields.Element.Name("Warning")!
 
     static func encode(_ result: APIResult, hangUp: HangUp? = nil) -> Response {
         switch result {
@@ -64,6 +65,12 @@ struct ClusterResponder: HTTPResponder {
             return response(status: status, bytes: bytes, contentType: contentType)
         case let .raw(status, bytes, contentType):
             return response(status: status, bytes: bytes, contentType: contentType)
+        case let .warned(inner, warnings):
+            var response = encode(inner, hangUp: hangUp)
+            for warning in warnings {
+                response.headers.append(HTTPFields.Element(name: Self.warningHeader, value: "299 - \(Self.quoted(warning))"))
+            }
+            return response
         case let .watch(stream):
             var fields = HTTPFields()
             fields[.contentType] = "application/json"
@@ -72,6 +79,11 @@ struct ClusterResponder: HTTPResponder {
                 try await stream.run(&writer, hangUp: hangUp)
             })
         }
+    }
+
+    /// A Go-quoted string, as warning texts are sent.
+    static func quoted(_ text: String) -> String {
+        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 
     private static func response(status: Int, bytes: [UInt8], contentType: String) -> Response {

@@ -110,6 +110,31 @@ extension KubectlTests {
         XCTAssertNotEqual(try kubectl(["get", "deployment", "web", "-n", "apps"]).status, 0)
     }
 
+    /// Creates, replaces and patches decode under `fieldValidation` as kube-apiserver does:
+    /// kubectl's default (Strict) refuses unknown fields, Warn drops them with a warning each.
+    func testFieldValidationOfCreatesAndPatches() throws {
+        try kubectlOK(["create", "namespace", "apps"])
+        let typo = deploymentYAML.replacingOccurrences(of: "replicas: 2", with: "replica: 2")
+            .replacingOccurrences(of: "image: nginx:1.25", with: "image: nginx:1.25\n        imagePullPolicyy: Always")
+        let file = try writeFile("typo.yaml", typo)
+        let strict = try kubectl(["create", "-f", file])
+        XCTAssertEqual(strict.status, 1)
+        XCTAssertTrue(
+            strict.stderr.contains(
+                #"Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.replica", unknown field "spec.template.spec.containers[0].imagePullPolicyy""#),
+            strict.stderr)
+        let warn = try kubectl(["create", "--validate=warn", "-f", file])
+        XCTAssertEqual(warn.status, 0, warn.stderr)
+        XCTAssertTrue(warn.stderr.contains(#"Warning: unknown field "spec.replica""#), warn.stderr)
+        XCTAssertTrue(warn.stderr.contains(#"Warning: unknown field "spec.template.spec.containers[0].imagePullPolicyy""#), warn.stderr)
+        let spec = try kubectlOK(["get", "deployment", "web", "-n", "apps", "-o", "jsonpath={.spec}"])
+        XCTAssertFalse(spec.contains("replica\"") || spec.contains("imagePullPolicyy"), spec)
+        let patch = try kubectl(["patch", "deployment", "web", "-n", "apps", "--type", "merge", "-p", #"{"spec":{"paused2":true}}"#])
+        XCTAssertEqual(patch.status, 0, patch.stderr)
+        XCTAssertTrue(patch.stderr.contains(#"Warning: unknown field "spec.paused2""#), patch.stderr)
+        XCTAssertEqual(try kubectl(["replace", "-f", file]).status, 1)
+    }
+
     /// Every built-in kind the local cluster serves has its schema, and every type a schema names is there.
     func testEveryServedBuiltinKindHasItsSchema() {
         let tables = BuiltinSchema.tables
