@@ -33,8 +33,7 @@ extension ApplyDiff {
         // prediction follows, so skip the costlier checks below.
         let holds = ApplyDiff.holds(live, config, node: schema.root, quantity: false, quantityMap: false)
         if holds == false { return false }
-        guard case .object(let ownedFields) = owned, OwnedFields.count(config, node: schema.root, body: ownedFields, level: .root) != nil
-        else { return false }
+        guard case .object(let ownedFields) = owned, OwnedFields.matches(config, schema: schema, owned: ownedFields) else { return false }
         var path: [PathElement] = []
         // Every value Git sets is already there (no list to merge): merging changes nothing.
         if holds == true { return true }
@@ -79,56 +78,47 @@ extension ApplyDiff {
 /// strips: what `toFieldSet(config).subtracting(strippedFields).fieldsV1 == owned` says, in
 /// one walk that builds neither set (granular lists excepted, which are encoded and compared).
 enum OwnedFields {
-    /// Where the walk is: the object's root and its `metadata` hold the stripped fields.
-    enum Level { case root, metadata, inner }
+    static func matches(_ config: Value, schema: MergeSchema, owned: ValueObject) -> Bool {
+        // The document itself carries no `.` marker; a level below does when its field is a member too.
+        owned["."] == nil && count(config, node: schema.root, body: owned, stripped: ServerSideApply.strippedFields) != nil
+    }
 
-    /// The number of entries `value` puts at its level of a FieldsV1 document, when `body`
-    /// (that level, whose `.` marker is not counted) holds exactly those; nil when it does not,
-    /// or when a stripped field holds more than a leaf (left to the full computation).
-    static func count(_ value: Value, node: MergeSchema.Node, body: ValueObject, level: Level = .inner) -> Int? {
-        let marked = body["."] != nil
-        // The document itself carries no `.`; a level below does when its field is a member too.
-        if marked && level == .root { return nil }
-        let own = body.count - (marked ? 1 : 0)
+    /// The number of entries `value` puts at its level of a FieldsV1 document, less the
+    /// `stripped` paths, when `body` (that level, whose `.` marker is not counted) holds exactly
+    /// those; nil when it does not.
+    static func count(_ value: Value, node: MergeSchema.Node, body: ValueObject, stripped: FieldSet) -> Int? {
+        let own = body.count - (body["."] == nil ? 0 : 1)
         switch value {
         case .object(let config) where node.mapType != .atomic:
             let lookup = Lookup(body)
             var matched = 0
             for entry in config {
                 let (child, named) = node.child(entry.key)
-                let leaf = StructuredMerge.isLeaf(entry.value, node: child)
-                var member = !named || entry.value.isNull || StructuredMerge.isEmptyObject(entry.value) || leaf
-                var childLevel = Level.inner
-                switch (level, entry.key) {
-                case (.root, "apiVersion"), (.root, "kind"),
-                    (.metadata, "name"), (.metadata, "namespace"), (.metadata, "creationTimestamp"), (.metadata, "selfLink"),
-                    (.metadata, "uid"), (.metadata, "clusterName"), (.metadata, "generation"), (.metadata, "managedFields"),
-                    (.metadata, "resourceVersion"):
-                    guard leaf else { return nil }
-                    continue
-                case (.root, "metadata"):
-                    member = false
-                    childLevel = .metadata
-                default:
-                    break
+                var member = !named || entry.value.isNull || StructuredMerge.isEmptyObject(entry.value)
+                    || StructuredMerge.isLeaf(entry.value, node: child)
+                var below = FieldSet()
+                if !stripped.isEmpty {
+                    let e = PathElement.field(entry.key)
+                    member = member && !stripped.members.contains(e)
+                    below = stripped.child(e)
                 }
                 guard let found = lookup["f:" + entry.key] else {
                     // Absent: right only when the value sets nothing at all.
-                    guard !member, count(entry.value, node: child, body: ValueObject(), level: childLevel) == 0 else { return nil }
+                    guard !member, count(entry.value, node: child, body: ValueObject(), stripped: below) == 0 else { return nil }
                     continue
                 }
-                guard case .object(let sub) = found, let below = count(entry.value, node: child, body: sub, level: childLevel)
+                guard case .object(let sub) = found, let inside = count(entry.value, node: child, body: sub, stripped: below)
                 else { return nil }
-                let subMarked = sub["."] != nil
+                let marked = sub["."] != nil
                 // A member with nothing below is `{}`; anything below carries `.` when it is a member too.
-                guard below == 0 ? member && !subMarked : subMarked == member else { return nil }
+                guard inside == 0 ? member && !marked : marked == member else { return nil }
                 matched += 1
             }
             return matched == own ? matched : nil
         case .array(let items) where node.listType != .atomic:
             guard !items.isEmpty else { return own == 0 ? 0 : nil }
             var path: [PathElement] = []
-            guard let set = try? StructuredMerge.toFieldSet(value, node: node, path: &path) else { return nil }
+            guard let set = try? StructuredMerge.toFieldSet(value, node: node, path: &path).subtracting(stripped) else { return nil }
             let encoded = set.encode(includeSelf: false)
             guard encoded.count == own else { return nil }
             for entry in encoded.entries where body[entry.key] != entry.value { return nil }
