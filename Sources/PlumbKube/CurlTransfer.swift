@@ -57,7 +57,9 @@ final class CurlTransfer: @unchecked Sendable {
         var valueStart = colon + 1
         while valueStart < line.count && isSpace(line[valueStart]) { valueStart += 1 }
         let name = String(decoding: line[..<colon].map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
-        headers[name] = String(decoding: UnsafeRawBufferPointer(rebasing: line[valueStart...]), as: UTF8.self)
+        let value = String(decoding: UnsafeRawBufferPointer(rebasing: line[valueStart...]), as: UTF8.self)
+        // A repeated header (`Warning`) is one list, as HTTP reads it.
+        headers[name] = headers[name].map { $0 + ", " + value } ?? value
     }
 
     /// Hands the result on exactly once. Called on the event thread.

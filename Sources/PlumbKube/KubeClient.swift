@@ -15,6 +15,9 @@ public struct KubeClientOptions: Sendable {
     public var userAgent = "plumb"
     /// The field manager of server-side apply and of every mutation.
     public var fieldManager = "plumb"
+    /// Called with each warning the server sends (`ServerWarnings`) and the object the request
+    /// was about; the CLI prints them, as kubectl does.
+    public var onWarning: (@Sendable (_ text: String, _ object: ObjectRef?) -> Void)? = nil
 
     public init() {}
 }
@@ -78,6 +81,9 @@ public final class KubeClient: Sendable {
             }
             if options.serverFlowControl, !limiter.steppedAside, Self.showsFlowControl(response) {
                 limiter.stepAside()
+            }
+            if let report = options.onWarning, let header = response.headers["warning"] {
+                for text in ServerWarnings.parse(header) { report(text, object) }
             }
             if response.status < 300 { return response }
             if response.status == 401, !reauthenticated, await credentials.invalidate() {

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
+import PlumbCore
 import PlumbKube
 import PlumbLocalCluster
+import Synchronization
 
 /// Which cluster to talk to: kubeconfig flags as kubectl has them, or `--sandbox`, an
 /// in-process local cluster persisted in `.plumb/sandbox.db`, started for the command.
@@ -76,9 +78,22 @@ struct KubeOptions: ParsableArguments {
             if let burst { options.burst = burst }
             // A limit the user chose holds even when the server has its own flow control.
             options.serverFlowControl = qps == nil && burst == nil
+            options.onWarning = ServerWarningPrinter.shared.report
             return try KubeClient(config: config, options: options)
         } catch {
             throw CLIError("\(error)")
         }
+    }
+}
+
+/// Prints each server warning once on stderr (`warning: v1 Endpoints is deprecated in
+/// v1.33+; ...`), naming the first object it came with; kubectl also prints a repeated one once.
+final class ServerWarningPrinter: Sendable {
+    static let shared = ServerWarningPrinter()
+    private let seen = Mutex<Set<String>>([])
+
+    func report(_ text: String, _ object: ObjectRef?) {
+        guard seen.withLock({ $0.insert(text).inserted }) else { return }
+        Terminal.writeErr("warning: \(object.map { "\($0): " } ?? "")\(text)\n")
     }
 }
