@@ -60,7 +60,8 @@ func runSyncBenchmark() async throws {
     let counter = CountingTransport(try CurlTransport(options: config.transport))
     let client = KubeClient(transport: counter, credentials: config.credentialProvider(), defaultNamespace: config.namespace)
     let target = KubernetesTarget(client: client)
-    let quiet = SyncOptions(concurrency: 32)
+    // What `plumb sync` runs with by default (32 objects at once).
+    let quiet = SyncOptions()
 
     // 1. 10,000 objects, warm live cache (list+watch of the app's label), no drift.
     let big = try (0..<bigCount).map { try configMap($0, namespace: "bench", app: "big", value: "v") }

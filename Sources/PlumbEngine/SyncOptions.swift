@@ -13,14 +13,17 @@ public struct SyncOptions: Sendable {
     /// How often health is checked while waiting.
     public var pollInterval: Duration = .seconds(1)
     /// How many objects are validated, applied or deleted at once.
-    public var concurrency = 8
+    public var concurrency = SyncOptions.defaultConcurrency
+    /// 32 at once: what one HTTP/2 connection carries without queueing on the client, well
+    /// under kube-apiserver's default of 200 mutating requests in flight.
+    public static let defaultConcurrency = 32
     /// Retries of transient errors.
     public var retry = RetryPolicy()
 
-    /// The defaults: no dry run, no force, no prune, no wait, 8 at once.
+    /// The defaults: no dry run, no force, no prune, no wait, 32 at once.
     public init(
         dryRun: Bool = false, force: Bool = false, prune: Bool = false, wait: Bool = false,
-        timeout: Duration = .seconds(300), pollInterval: Duration = .seconds(1), concurrency: Int = 8,
+        timeout: Duration = .seconds(300), pollInterval: Duration = .seconds(1), concurrency: Int = SyncOptions.defaultConcurrency,
         retry: RetryPolicy = RetryPolicy()
     ) {
         self.dryRun = dryRun

@@ -31,19 +31,25 @@ struct SyncFlags: ParsableArguments {
     @Option(help: "Leave a field out of comparisons: KIND[/NAMESPACE/NAME]:/json/pointer (repeatable).")
     var ignore: [String] = []
 
+    @Option(help: "How many objects are dry-run, applied or deleted at once (1 to 256).")
+    var concurrency: Int = SyncOptions.defaultConcurrency
+
     func validate() throws {
+        guard (1...256).contains(concurrency) else { throw ValidationError("--concurrency \(concurrency): expected 1 to 256") }
         guard Self.duration(timeout) != nil else { throw ValidationError("--timeout \(timeout): expected a duration such as 90s, 5m or 1h") }
         for rule in ignore { _ = try PlumbSettings.ignoreRule(flag: rule) }
     }
 
     var options: SyncOptions {
-        SyncOptions(dryRun: dryRun, force: forceConflicts, prune: prune, wait: wait, timeout: Self.duration(timeout) ?? .seconds(300))
+        SyncOptions(
+            dryRun: dryRun, force: forceConflicts, prune: prune, wait: wait, timeout: Self.duration(timeout) ?? .seconds(300),
+            concurrency: concurrency)
     }
 
     var auditOptions: Value {
         [
             "prune": .bool(prune), "dryRun": .bool(dryRun), "wait": .bool(wait), "timeout": .string(timeout),
-            "serverSideDiff": .bool(serverSideDiff), "forceConflicts": .bool(forceConflicts),
+            "serverSideDiff": .bool(serverSideDiff), "forceConflicts": .bool(forceConflicts), "concurrency": .int(Int64(concurrency)),
         ]
     }
 

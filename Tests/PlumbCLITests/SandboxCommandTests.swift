@@ -88,6 +88,13 @@ final class SandboxCommandTests: XCTestCase {
         }
     }
 
+    func testConcurrencyIsValidated() throws {
+        let r = try CLI.plumb(["sync", "--repo", ".", "--path", "x", "--sandbox", "--concurrency", "0"], in: directory)
+        XCTAssertEqual(r.status, 2, r.stderr)
+        XCTAssertTrue(r.stderr.hasPrefix("error: --concurrency 0: expected 1 to 256"), r.stderr)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+    }
+
     func testABadPortIsAOneLineError() throws {
         let r = try CLI.plumb(["sandbox", "--port", "70000"])
         XCTAssertEqual(r.status, 2)
