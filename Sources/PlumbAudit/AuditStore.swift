@@ -29,6 +29,10 @@ public protocol AuditStore: Sendable {
     /// The newest `limit` records, of `app` only when given, newest first.
     func history(app: String?, limit: Int) throws -> [AuditRecord]
 
+    /// The revision of `app`'s newest record with `result` (the previous revision of a sync),
+    /// read without its objects.
+    func lastRevision(app: String, result: AuditResult) throws -> String?
+
     /// The record `id`, or nil.
     func record(_ id: Int64) throws -> AuditRecord?
 

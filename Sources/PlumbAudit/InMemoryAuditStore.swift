@@ -75,6 +75,10 @@ public final class InMemoryAuditStore: AuditStore, @unchecked Sendable {
         locked { Array(records.reversed().filter { app == nil || $0.app == app }.prefix(max(0, limit))) }
     }
 
+    public func lastRevision(app: String, result: AuditResult) throws -> String? {
+        locked { records.last { $0.app == app && $0.result == result }?.revision }
+    }
+
     public func record(_ id: Int64) throws -> AuditRecord? {
         locked { records.first { $0.id == id } }
     }

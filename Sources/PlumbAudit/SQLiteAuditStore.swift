@@ -210,6 +210,14 @@ public final class SQLiteAuditStore: AuditStore, Sendable {
         }
     }
 
+    public func lastRevision(app: String, result: AuditResult) throws -> String? {
+        try reading { db in
+            try String.fetchOne(
+                db, sql: "SELECT revision FROM audit_record WHERE app = ? AND result = ? ORDER BY id DESC LIMIT 1",
+                arguments: [app, result.rawValue])
+        }
+    }
+
     public func record(_ id: Int64) throws -> AuditRecord? {
         try reading { db in try loadRecords(db, where: "id = ?", [id]).first }
     }

@@ -99,7 +99,7 @@ struct SyncRunner {
             let desired = try await target.resolvingNamespaces(loaded.desired)
             var plan = try await SyncPlanning.plan(desired, app: appName, target: target, prune: flags.prune)
             if flags.serverSideDiff { plan = try await SyncPlanning.exact(plan, target: target) }
-            let previous = try? store.history(app: appName, limit: 100).first { $0.result == .synced }?.revision
+            let previous = try? store.lastRevision(app: appName, result: .synced)
             let record = AuditRecord(
                 kind: kind, app: appName, target: targetName, repo: Self.repoURL(source.repo),
                 revision: loaded.commit.id.hex, author: Self.person(loaded.commit.author.name, loaded.commit.author.email),

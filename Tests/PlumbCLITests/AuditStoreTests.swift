@@ -317,6 +317,21 @@ final class AuditStoreTests: XCTestCase {
         }
     }
 
+    /// A sync's previous revision: the app's newest synced record, failed and other apps' ones skipped.
+    func testLastRevisionOfAnApp() throws {
+        let f = try AuditFixture()
+        for store in [try f.store() as any AuditStore, InMemoryAuditStore()] {
+            XCTAssertNil(try store.lastRevision(app: "web", result: .synced))
+            for (app, revision, result) in [("web", "a1", AuditResult.synced), ("web", "b2", .synced), ("web", "c3", .failed), ("api", "d4", .synced)] {
+                let id = try store.begin(AuditFixture.record(app: app, revision: revision))
+                try store.complete(id, result: result, endedAt: .now(), objects: AuditFixture.objects, error: nil)
+            }
+            XCTAssertEqual(try store.lastRevision(app: "web", result: .synced), "b2")
+            XCTAssertEqual(try store.lastRevision(app: "web", result: .failed), "c3")
+            XCTAssertEqual(try store.lastRevision(app: "api", result: .synced), "d4")
+        }
+    }
+
     func testInMemoryStoreChainsAndChecksLikeTheSQLiteStore() throws {
         let store = InMemoryAuditStore()
         let ids = try AuditFixture().addSyncs(3, to: store)
