@@ -1,5 +1,11 @@
 import ArgumentParser
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// `plumb`: keeps live systems plumb with Git.
 struct Plumb: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,6 +34,9 @@ struct Plumb: AsyncParsableCommand {
 @main
 enum Main {
     static func main() async {
+        // Output into a closed pipe (`plumb sync | head`) must not kill a sync halfway: the
+        // write fails, the sync goes on and is recorded.
+        signal(SIGPIPE, SIG_IGN)
         do {
             var command = try Plumb.parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {

@@ -232,6 +232,30 @@ final class SyncEndToEndTests: XCTestCase {
         XCTAssertNotEqual(try kubectl("get", "namespace", "web").status, 0, "nothing may be applied")
     }
 
+    /// A reader that goes away (`plumb sync | head -1`) does not stop the sync halfway.
+    func testClosedOutputDoesNotInterruptTheSync() throws {
+        try startSandbox()
+        try writeApp()
+        try repo.commit("first")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.plumbPath)
+        process.arguments = ["sync", "--repo", repo.path, "--path", "apps/web", "--kubeconfig", kubeconfig, "--audit-db", directory + "/audit.db"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        try out.fileHandleForReading.close()
+        let deadline = Date().addingTimeInterval(60)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        XCTAssertFalse(process.isRunning)
+        XCTAssertEqual(process.terminationReason, .exit, "not killed by SIGPIPE")
+        XCTAssertEqual(process.terminationStatus, 0)
+        let h = try plumb(["history"])
+        XCTAssertTrue(h.stdout.contains("synced"), h.stdout)
+        XCTAssertFalse(h.stdout.contains("interrupted"), h.stdout)
+        XCTAssertEqual(try kubectl("get", "deployment", "web", "-n", "web").status, 0)
+    }
+
     func testPruneProtectionAndAnotherAppsObjects() throws {
         try startSandbox()
         try writeApp()
