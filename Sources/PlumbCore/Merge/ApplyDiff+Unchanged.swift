@@ -80,13 +80,29 @@ extension ApplyDiff {
 enum OwnedFields {
     static func matches(_ config: Value, schema: MergeSchema, owned: ValueObject) -> Bool {
         // The document itself carries no `.` marker; a level below does when its field is a member too.
-        owned["."] == nil && count(config, node: schema.root, body: owned, stripped: ServerSideApply.strippedFields) != nil
+        owned["."] == nil && count(config, node: schema.root, body: owned, stripped: .root) != nil
+    }
+
+    /// The paths `ServerSideApply.strippedFields` holds at one level of an object, by field
+    /// name: scanned, not hashed, as the levels are a handful of names.
+    struct Stripped {
+        var members: [String] = []
+        var below: [(name: String, paths: Stripped)] = []
+        var set = FieldSet()
+
+        static let root = Stripped(ServerSideApply.strippedFields)
+
+        init(_ set: FieldSet) {
+            self.set = set
+            for case .field(let name) in set.members { members.append(name) }
+            for case (.field(let name), let child) in set.children { below.append((name, Stripped(child))) }
+        }
     }
 
     /// The number of entries `value` puts at its level of a FieldsV1 document, less the
-    /// `stripped` paths, when `body` (that level, whose `.` marker is not counted) holds exactly
+    /// `stripped` paths (nil: none), when `body` (that level, whose `.` marker is not counted) holds exactly
     /// those; nil when it does not.
-    static func count(_ value: Value, node: MergeSchema.Node, body: ValueObject, stripped: FieldSet) -> Int? {
+    static func count(_ value: Value, node: MergeSchema.Node, body: ValueObject, stripped: Stripped?) -> Int? {
         let own = body.count - (body["."] == nil ? 0 : 1)
         switch value {
         case .object(let config) where node.mapType != .atomic:
@@ -96,11 +112,10 @@ enum OwnedFields {
                 let (child, named) = node.child(entry.key)
                 var member = !named || entry.value.isNull || StructuredMerge.isEmptyObject(entry.value)
                     || StructuredMerge.isLeaf(entry.value, node: child)
-                var below = FieldSet()
-                if !stripped.isEmpty {
-                    let e = PathElement.field(entry.key)
-                    member = member && !stripped.members.contains(e)
-                    below = stripped.child(e)
+                var below: Stripped? = nil
+                if let stripped {
+                    member = member && !stripped.members.contains(entry.key)
+                    below = stripped.below.first { $0.name == entry.key }?.paths
                 }
                 guard let found = lookup["f:" + entry.key] else {
                     // Absent: right only when the value sets nothing at all.
@@ -118,7 +133,8 @@ enum OwnedFields {
         case .array(let items) where node.listType != .atomic:
             guard !items.isEmpty else { return own == 0 ? 0 : nil }
             var path: [PathElement] = []
-            guard let set = try? StructuredMerge.toFieldSet(value, node: node, path: &path).subtracting(stripped) else { return nil }
+            guard let all = try? StructuredMerge.toFieldSet(value, node: node, path: &path) else { return nil }
+            let set = stripped.map { all.subtracting($0.set) } ?? all
             let encoded = set.encode(includeSelf: false)
             guard encoded.count == own else { return nil }
             for entry in encoded.entries where body[entry.key] != entry.value { return nil }
