@@ -47,6 +47,7 @@ demo: build
 	$$bin diff --repo . --path fixtures/demo --sandbox
 
 bench: deps
+	$(SWIFT) build -c release --product plumb
 	$(SWIFT) run -c release Benchmarks all
 
 clean:

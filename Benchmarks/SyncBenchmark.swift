@@ -148,6 +148,39 @@ func runSyncBenchmark() async throws {
                  syncCount, rounds.count, median(rounds.map(\.sync)), median(rounds.map(\.kubectl)), median(rounds.map { $0.kubectl / $0.sync }),
                  median(rounds.map(\.bare)), median(rounds.map { $0.sync / $0.bare }), median(rounds.map(\.bareDry)), median(rounds.map { $0.sync / $0.bareDry })))
 
+    // 2b. The same sync as a user runs it: the `plumb` binary reading a commit of 1,001 files
+    // (Git, YAML, plan, dry-run, apply, audit record, output), next to kubectl on those files.
+    if let plumb = plumbBinary() {
+        let repo = work + "/repo"
+        try FileManager.default.createDirectory(atPath: repo + "/apps/cli", withIntermediateDirectories: true)
+        try run("/usr/bin/env", ["git", "init", "-q", repo])
+        func commit(_ value: String) throws {
+            for (i, r) in try set("cli", value).enumerated() {
+                try JSONWriter().string(r.body).write(toFile: "\(repo)/apps/cli/\(i).json", atomically: false, encoding: .utf8)
+            }
+            try run("/usr/bin/env", ["git", "-C", repo, "add", "-A"])
+            try run("/usr/bin/env", ["git", "-C", repo, "-c", "user.name=bench", "-c", "user.email=bench@example.com", "commit", "-q", "-m", value])
+        }
+        func plumbSync() throws {
+            try run(plumb, ["sync", "--repo", repo, "--path", "apps/cli", "--kubeconfig", kubeconfig, "--audit-db", work + "/audit.db"])
+        }
+        try commit("old")
+        try plumbSync()
+        var cli: [(plumb: Double, kubectl: Double)] = []
+        for round in 1...syncRounds {
+            try commit("cli-\(round)")
+            let (_, plumbTime) = try await time { try plumbSync() }
+            try writeFiles(try set("kubectl", "cli-\(round)"), to: work + "/kubectl")
+            let (_, kubectlTime) = try await time { _ = try kubectl(["--kubeconfig", kubeconfig, "apply", "--server-side", "--field-manager=plumb", "-f", work + "/kubectl"]) }
+            cli.append((plumbTime, kubectlTime))
+        }
+        print(String(format: "sync cli    %d changed, the plumb binary on a commit of %d files (rounds, plumb/kubectl: %@): median plumb sync %.2fs, kubectl apply --server-side %.2fs, plumb %.1fx faster",
+                     syncCount, syncCount + 1, cli.map { String(format: "%.2fs/%.2fs", $0.plumb, $0.kubectl) }.joined(separator: ", "),
+                     median(cli.map(\.plumb)), median(cli.map(\.kubectl)), median(cli.map { $0.kubectl / $0.plumb })))
+    } else {
+        print("sync cli    skipped: no release plumb binary beside this one (swift build -c release --product plumb)")
+    }
+
     // 3. Diff of 1,000 changed objects: Plumb (observe + plan) vs kubectl diff --server-side.
     let diffSet = try set("plumb", "newer")
     let (_, plumbDiff) = try await time { _ = try await Planner(app: "plumb").plan(desired: diffSet, target: target, pruneCandidates: false) }
@@ -156,4 +189,25 @@ func runSyncBenchmark() async throws {
     print(String(format: "sync diff   %d changed: plumb %.2fs, kubectl diff --server-side %.2fs (%.1fx)",
                  syncCount, plumbDiff, kubectlDiff, kubectlDiff / plumbDiff))
     await cluster.stop()
+}
+
+/// The release `plumb` binary built beside this benchmark binary, if there is one.
+private func plumbBinary() -> String? {
+    let dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+    let path = dir.appendingPathComponent("plumb").path
+    return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+}
+
+/// Runs a program with its output discarded; throws when it fails.
+private func run(_ program: String, _ arguments: [String]) throws {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: program)
+    p.arguments = arguments
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    p.waitUntilExit()
+    guard p.terminationStatus == 0 else {
+        throw KubeClientError(message: "\(([program] + arguments).joined(separator: " ")) exited with \(p.terminationStatus)")
+    }
 }
