@@ -2,7 +2,13 @@ import CGit2
 
 /// Runs `git_libgit2_init` exactly once per process (a lazily initialised global is
 /// thread safe in Swift); libgit2 is never shut down because other threads may use it.
-private let libgit2InitResult: Int32 = git_libgit2_init()
+/// Trees up to 16 MiB stay parsed in libgit2's object cache: reading each file of a large
+/// directory by path would otherwise inflate and parse the directory's tree once per file.
+private let libgit2InitResult: Int32 = {
+    let result = git_libgit2_init()
+    _ = plumb_git_set_tree_cache_limit(16 << 20)
+    return result
+}()
 
 /// Makes sure libgit2 is initialised before any other libgit2 call.
 func ensureLibgit2() {
