@@ -1,4 +1,5 @@
 import PlumbCore
+import Synchronization
 
 /// Tuning of a `KubeClient`.
 public struct KubeClientOptions: Sendable {
@@ -31,6 +32,8 @@ public final class KubeClient: Sendable {
     public let defaultNamespace: String
     public let options: KubeClientOptions
     let limiter: RateLimiter
+    /// Whether any request has had an HTTP answer from the server.
+    private let answered = Atomic<Bool>(false)
     let discovery: Discovery
 
     /// A client on a given transport; the building block of tests and of `KubeClient(config:)`.
@@ -72,13 +75,18 @@ public final class KubeClient: Sendable {
             do {
                 response = try await transport.send(prepared)
             } catch let error as KubeTransportError {
-                guard let delay = options.retry.delay(after: error, request: request, attempt: attempt) else {
+                // Until the server has answered once, a refused connection is a wrong address or a
+                // cluster that is down: said at once, as kubectl does. After, it is a restart: retried.
+                guard error.kind != .connect || answered.load(ordering: .relaxed),
+                    let delay = options.retry.delay(after: error, request: request, attempt: attempt)
+                else {
                     throw error
                 }
                 attempt += 1
                 try await options.clock.sleep(for: delay)
                 continue
             }
+            answered.store(true, ordering: .relaxed)
             if options.serverFlowControl, !limiter.steppedAside, Self.showsFlowControl(response) {
                 limiter.stepAside()
             }

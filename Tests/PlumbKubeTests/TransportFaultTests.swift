@@ -1,5 +1,6 @@
 import Foundation
 import PlumbCore
+import Synchronization
 import XCTest
 
 @testable import PlumbKube
@@ -107,25 +108,42 @@ final class TransportFaultTests: XCTestCase {
         XCTAssertLessThan(ContinuousClock.now - start, .seconds(2))
     }
 
-    func testConnectionRefusedIsRetriedThenReported() async throws {
-        // A port nobody listens on: a server that stopped.
+    func testConnectionRefusedBeforeAnyAnswerIsReportedAtOnce() async throws {
+        // A port nobody listens on: a wrong address, or a cluster that is down.
         let server = try TestServer(routes: [])
         let url = server.url
         let port = server.port
         _ = consume server
         var transport = TransportOptions(server: url)
         transport.connectTimeout = .seconds(2)
+        let clock = ManualClock()
         var options = KubeClientOptions()
-        options.retry.maxRetries = 2
-        options.retry.initialBackoff = .milliseconds(10)
+        options.clock = clock
         let client = KubeClient(transport: try CurlTransport(options: transport), options: options)
         do {
-            _ = try await client.perform(KubeRequest(method: "POST", path: "/x"))
+            _ = try await client.perform(KubeRequest(method: "GET", path: "/x"))
             XCTFail("nothing listens on port \(port)")
         } catch let error as KubeTransportError {
             XCTAssertEqual(error.kind, .connect)
             XCTAssertTrue(error.description.contains("cannot connect"), error.description)
         }
+        XCTAssertEqual(clock.sleeps, [], "no retries before the server ever answered")
+    }
+
+    /// Once the server has answered, a refused connection is a restart: retried with backoff.
+    func testConnectionRefusedAfterAnAnswerIsRetried() async throws {
+        let refused = KubeTransportError(kind: .connect, method: "GET", url: "u", message: "refused")
+        let transport = FailingTransport([.success(KubeResponse(status: 200)), .failure(refused), .failure(refused), .success(KubeResponse(status: 200))])
+        let clock = ManualClock()
+        var options = KubeClientOptions()
+        options.clock = clock
+        options.qps = 0
+        options.retry.jitter = 0
+        let client = KubeClient(transport: transport, options: options)
+        _ = try await client.perform(KubeRequest(method: "GET", path: "/x"))
+        _ = try await client.perform(KubeRequest(method: "GET", path: "/x"))
+        XCTAssertEqual(clock.sleeps, [.milliseconds(250), .milliseconds(500)])
+        XCTAssertEqual(transport.sent, 4)
     }
 
     func testManyConcurrentRequestsShareTheEventThread() async throws {
@@ -139,5 +157,25 @@ final class TransportFaultTests: XCTestCase {
         }
         XCTAssertEqual(statuses, Array(repeating: 200, count: 40))
         XCTAssertEqual(server.requests("GET", "/ping").count, 40)
+    }
+}
+
+/// A transport answering or failing from a list, for tests without a server.
+final class FailingTransport: KubeTransport {
+    private let state: Mutex<(results: [Result<KubeResponse, KubeTransportError>], sent: Int)>
+
+    init(_ results: [Result<KubeResponse, KubeTransportError>]) { state = Mutex((results, 0)) }
+
+    var sent: Int { state.withLock { $0.sent } }
+
+    func send(_ request: KubeRequest) async throws -> KubeResponse {
+        try state.withLock { s in
+            s.sent += 1
+            return s.results.count > 1 ? s.results.removeFirst() : s.results[0]
+        }.get()
+    }
+
+    func stream(_ request: KubeRequest) -> AsyncThrowingStream<[UInt8], any Error> {
+        AsyncThrowingStream { $0.finish(throwing: KubeClientError(message: "no streams here")) }
     }
 }
