@@ -36,7 +36,7 @@ extension APIServer {
         var patch = try request.jsonBody()
         var warnings: [String] = []
         // A merge or strategic patch has the object's shape: its fields are the new ones to decode.
-        if kind != .json { (patch, warnings) = try decodeFields(request, t, patch, options: "PatchOptions") }
+        if kind != .json { (patch, warnings) = try decodeFields(request, t, patch, optionsKind: "PatchOptions") }
         let patched = try await store.patch(t, kind: kind, patch: patch, options: options)
         simulation?.observe(t.type, patched)
         return Self.warned(.ok(patched), warnings)

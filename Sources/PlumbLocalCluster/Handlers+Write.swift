@@ -24,7 +24,7 @@ extension APIServer {
     func create(_ request: APIRequest, _ t: Target) async throws(APIError) -> APIResult {
         guard t.subresource == nil else { throw APIError.methodNotAllowed() }
         let options = try writeOptions(request)
-        let (body, warnings) = try decodeFields(request, t, try request.jsonBody(), options: "CreateOptions")
+        let (body, warnings) = try decodeFields(request, t, try request.jsonBody(), optionsKind: "CreateOptions")
         let created = try await store.create(t, body: body, options: options)
         simulation?.observe(t.type, created)
         return Self.warned(.created(created), warnings)
@@ -32,7 +32,7 @@ extension APIServer {
 
     func update(_ request: APIRequest, _ t: Target) async throws(APIError) -> APIResult {
         let options = try writeOptions(request)
-        let (body, warnings) = try decodeFields(request, t, try request.jsonBody(), options: "UpdateOptions")
+        let (body, warnings) = try decodeFields(request, t, try request.jsonBody(), optionsKind: "UpdateOptions")
         let updated = try await store.update(t, body: body, options: options)
         simulation?.observe(t.type, updated)
         return Self.warned(.ok(updated), warnings)
@@ -41,12 +41,12 @@ extension APIServer {
     /// Decodes a create, update or patch body under `fieldValidation`: a field the kind's
     /// schema does not declare fails the request (`Strict`), is dropped with a warning (`Warn`,
     /// the default) or is dropped (`Ignore`), as kube-apiserver's decoder does.
-    func decodeFields(_ request: APIRequest, _ t: Target, _ body: Value, options: String) throws(APIError) -> (Value, [String]) {
+    func decodeFields(_ request: APIRequest, _ t: Target, _ body: Value, optionsKind: String) throws(APIError) -> (Value, [String]) {
         let directive = request.query["fieldValidation"].flatMap { $0.isEmpty ? nil : $0 } ?? "Warn"
         guard ["Ignore", "Warn", "Strict"].contains(directive) else {
             let message = "Unsupported value: \"\(directive)\": supported values: \"Ignore\", \"Strict\", \"Warn\""
             throw APIError.invalid(
-                kind: options, group: "meta.k8s.io", name: "",
+                kind: optionsKind, group: "meta.k8s.io", name: "",
                 causes: [.init(reason: "FieldValueNotSupported", message: message, field: "fieldValidation")])
         }
         guard let (unknown, known) = BuiltinSchema.unknownFields(body, apiVersion: t.type.apiVersion, kind: t.type.kind), !unknown.isEmpty

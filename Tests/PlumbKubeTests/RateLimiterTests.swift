@@ -105,19 +105,21 @@ final class RateLimiterTests: XCTestCase {
     }
 }
 
-/// A transport answering from a list, for tests without a server.
+/// A transport answering (or failing) from a list, for tests without a server; the last
+/// entry repeats.
 final class ScriptedTransport: KubeTransport {
-    private let state: Mutex<(responses: [KubeResponse], sent: Int)>
+    private let state: Mutex<(results: [Result<KubeResponse, KubeTransportError>], sent: Int)>
 
-    init(_ responses: [KubeResponse]) { state = Mutex((responses, 0)) }
+    init(_ results: [Result<KubeResponse, KubeTransportError>]) { state = Mutex((results, 0)) }
+    convenience init(_ responses: [KubeResponse]) { self.init(responses.map { .success($0) }) }
 
     var sent: Int { state.withLock { $0.sent } }
 
     func send(_ request: KubeRequest) async throws -> KubeResponse {
-        state.withLock { s in
+        try state.withLock { s in
             s.sent += 1
-            return s.responses.count > 1 ? s.responses.removeFirst() : s.responses[0]
-        }
+            return s.results.count > 1 ? s.results.removeFirst() : s.results[0]
+        }.get()
     }
 
     func stream(_ request: KubeRequest) -> AsyncThrowingStream<[UInt8], any Error> {

@@ -1,6 +1,5 @@
 import Foundation
 import PlumbCore
-import Synchronization
 import XCTest
 
 @testable import PlumbKube
@@ -133,7 +132,7 @@ final class TransportFaultTests: XCTestCase {
     /// Once the server has answered, a refused connection is a restart: retried with backoff.
     func testConnectionRefusedAfterAnAnswerIsRetried() async throws {
         let refused = KubeTransportError(kind: .connect, method: "GET", url: "u", message: "refused")
-        let transport = FailingTransport([.success(KubeResponse(status: 200)), .failure(refused), .failure(refused), .success(KubeResponse(status: 200))])
+        let transport = ScriptedTransport([.success(KubeResponse(status: 200)), .failure(refused), .failure(refused), .success(KubeResponse(status: 200))])
         let clock = ManualClock()
         var options = KubeClientOptions()
         options.clock = clock
@@ -160,22 +159,3 @@ final class TransportFaultTests: XCTestCase {
     }
 }
 
-/// A transport answering or failing from a list, for tests without a server.
-final class FailingTransport: KubeTransport {
-    private let state: Mutex<(results: [Result<KubeResponse, KubeTransportError>], sent: Int)>
-
-    init(_ results: [Result<KubeResponse, KubeTransportError>]) { state = Mutex((results, 0)) }
-
-    var sent: Int { state.withLock { $0.sent } }
-
-    func send(_ request: KubeRequest) async throws -> KubeResponse {
-        try state.withLock { s in
-            s.sent += 1
-            return s.results.count > 1 ? s.results.removeFirst() : s.results[0]
-        }.get()
-    }
-
-    func stream(_ request: KubeRequest) -> AsyncThrowingStream<[UInt8], any Error> {
-        AsyncThrowingStream { $0.finish(throwing: KubeClientError(message: "no streams here")) }
-    }
-}
