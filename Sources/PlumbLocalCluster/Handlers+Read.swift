@@ -26,14 +26,14 @@ extension APIServer {
             start = c.start
             listRV = c.resourceVersion
         }
-        let (all, currentRV) = await store.snapshot(t.type.groupResource, namespace: t.namespace.isEmpty ? nil : t.namespace)
+        let (all, currentRV) = await store.snapshot(
+            t.type.groupResource, namespace: t.namespace.isEmpty ? nil : t.namespace, labels: labels, fields: fields)
         let rv = listRV ?? currentRV
         var items: [Value] = []
         var lastKey = ""
         var remaining = 0
         var more = false
         for (key, object) in all where key >= start {
-            guard labels.matches(object), fields.matches(object) else { continue }
             if limit > 0 && items.count >= limit {
                 more = true
                 remaining += 1
@@ -110,7 +110,9 @@ struct ContinueToken {
 
 extension ClusterStore {
     /// A type's objects and the resourceVersion they were read at, in one step.
-    func snapshot(_ gr: GroupResource, namespace: String?) -> ([(key: String, object: Value)], Int64) {
-        (list(gr, namespace: namespace), resourceVersion)
+    func snapshot(
+        _ gr: GroupResource, namespace: String?, labels: LabelSelector, fields: FieldSelector
+    ) -> ([(key: String, object: Value)], Int64) {
+        (list(gr, namespace: namespace, labels: labels, fields: fields), resourceVersion)
     }
 }

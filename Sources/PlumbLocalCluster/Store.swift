@@ -86,15 +86,20 @@ actor ClusterStore {
     }
 
     /// Objects of a type sorted as etcd keys sort (namespace, then name).
-    func list(_ gr: GroupResource, namespace: String?) -> [(key: String, object: Value)] {
+    /// The objects of a resource (in one namespace when given) that `labels` and `fields`
+    /// select, in key order. Selecting comes before sorting: a selective list of a large
+    /// resource sorts only what it returns.
+    func list(
+        _ gr: GroupResource, namespace: String?, labels: LabelSelector? = nil, fields: FieldSelector? = nil
+    ) -> [(key: String, object: Value)] {
         guard let all = objects[gr] else { return [] }
+        let prefix = namespace.flatMap { $0.isEmpty ? nil : $0 + "/" }
         var out: [(key: String, object: Value)] = []
-        out.reserveCapacity(all.count)
-        if let namespace, !namespace.isEmpty {
-            let prefix = namespace + "/"
-            for (k, v) in all where k.hasPrefix(prefix) { out.append((k, v)) }
-        } else {
-            for (k, v) in all { out.append((k, v)) }
+        for (k, v) in all {
+            if let prefix, !k.hasPrefix(prefix) { continue }
+            if let labels, !labels.matches(v) { continue }
+            if let fields, !fields.matches(v) { continue }
+            out.append((k, v))
         }
         out.sort { $0.key < $1.key }
         return out
