@@ -166,5 +166,20 @@ final class LocalClusterIntegrationTests: XCTestCase {
         let withPrune = try await Planner(app: "demo").plan(desired: desired, target: target)
         XCTAssertEqual(withPrune.prune.map(\.ref.name), ["gone"])
     }
-}
 
+    /// Without prune candidates a kind is listed in the desired objects' namespaces only, so a
+    /// user allowed to list in those namespaces alone can diff and sync.
+    func testDesiredObjectsAreListedInTheirNamespaces() throws {
+        func r(_ kind: String, _ name: String, _ namespace: String?) throws -> Resource {
+            var metadata: Value = ["name": .string(name)]
+            if let namespace { metadata["namespace"] = .string(namespace) }
+            return try Resource(["apiVersion": kind == "Deployment" ? "apps/v1" : "v1", "kind": .string(kind), "metadata": metadata])
+        }
+        let desired = [
+            try r("Namespace", "a", nil), try r("ConfigMap", "x", "a"), try r("ConfigMap", "y", "b"), try r("ConfigMap", "z", "a"),
+            try r("Deployment", "web", "a"),
+        ] + (try (0...KubernetesTarget.namespacesPerKind).map { try r("Secret", "s", "ns-\($0)") })
+        let scopes = KubernetesTarget.desiredScopes(desired).map { "\($0.kind.kind) \($0.namespace ?? "*")" }
+        XCTAssertEqual(scopes, ["Namespace *", "ConfigMap a", "ConfigMap b", "Deployment a", "Secret *"])
+    }
+}
