@@ -39,21 +39,30 @@ func peakResidentMemory() -> Int {
     return kb * 1024
 }
 
-/// Runs the machine's kubectl (from PATH) with its output discarded; with `home`, kubectl keeps
-/// its config and discovery cache there, so runs start equally cold. Returns the exit status.
-func kubectl(_ arguments: [String], home: String? = nil) throws -> Int32 {
+/// Runs a program from PATH (`/usr/bin/env name`) with its output discarded, in `directory`
+/// when given, with `environment` added to this process's. Returns the exit status.
+func runQuietly(_ name: String, _ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]) throws -> Int32 {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["kubectl"] + arguments
-    if let home {
-        var env = ProcessInfo.processInfo.environment
-        env["HOME"] = home
-        env["KUBECACHEDIR"] = home + "/cache"
-        p.environment = env
-    }
+    p.arguments = [name] + arguments
+    if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
+    if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     p.standardOutput = FileHandle.nullDevice
     p.standardError = FileHandle.nullDevice
     try p.run()
     p.waitUntilExit()
     return p.terminationStatus
+}
+
+/// Runs the machine's kubectl (from PATH) with its output discarded; with `home`, kubectl keeps
+/// its config and discovery cache there, so runs start equally cold. Returns the exit status.
+func kubectl(_ arguments: [String], home: String? = nil) throws -> Int32 {
+    try runQuietly("kubectl", arguments, environment: home.map { ["HOME": $0, "KUBECACHEDIR": $0 + "/cache"] } ?? [:])
+}
+
+/// Runs git in `directory`; throws when it fails.
+func git(_ arguments: [String], in directory: String) throws {
+    guard try runQuietly("git", arguments, in: directory) == 0 else {
+        throw BenchmarkError("git \(arguments.joined(separator: " ")) failed")
+    }
 }

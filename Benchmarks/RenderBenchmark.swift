@@ -36,15 +36,3 @@ func runColdRender(files: [[UInt8]], megabytes: Double, objectCount: Int, parseS
     print(String(format: "  plumb render (in process, wall time, best of %d)   %8.3f s  %7.1f MB/s", renderRuns, best, megabytes / best))
     print(String(format: "  render/parse-only %.2fx (Git reads, object checks and ordering on top of parsing)", best / parseSeconds))
 }
-
-private func git(_ arguments: [String], in directory: String) throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["git"] + arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: directory)
-    try process.run()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw BenchmarkError("git \(arguments.joined(separator: " ")) failed")
-    }
-}

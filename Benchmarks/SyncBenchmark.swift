@@ -153,16 +153,17 @@ func runSyncBenchmark() async throws {
     if let plumb = plumbBinary() {
         let repo = work + "/repo"
         try FileManager.default.createDirectory(atPath: repo + "/apps/cli", withIntermediateDirectories: true)
-        try run("/usr/bin/env", ["git", "init", "-q", repo])
+        try git(["init", "-q", repo], in: work)
         func commit(_ value: String) throws {
             for (i, r) in try set("cli", value).enumerated() {
                 try JSONWriter().string(r.body).write(toFile: "\(repo)/apps/cli/\(i).json", atomically: false, encoding: .utf8)
             }
-            try run("/usr/bin/env", ["git", "-C", repo, "add", "-A"])
-            try run("/usr/bin/env", ["git", "-C", repo, "-c", "user.name=bench", "-c", "user.email=bench@example.com", "commit", "-q", "-m", value])
+            try git(["add", "-A"], in: repo)
+            try git(["-c", "user.name=bench", "-c", "user.email=bench@example.com", "commit", "-q", "-m", value], in: repo)
         }
         func plumbSync() throws {
-            try run(plumb, ["sync", "--repo", repo, "--path", "apps/cli", "--kubeconfig", kubeconfig, "--audit-db", work + "/audit.db"])
+            let arguments = ["sync", "--repo", repo, "--path", "apps/cli", "--kubeconfig", kubeconfig, "--audit-db", work + "/audit.db"]
+            guard try runQuietly(plumb, arguments) == 0 else { throw BenchmarkError("plumb \(arguments.joined(separator: " ")) failed") }
         }
         try commit("old")
         try plumbSync()
@@ -196,18 +197,4 @@ private func plumbBinary() -> String? {
     let dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
     let path = dir.appendingPathComponent("plumb").path
     return FileManager.default.isExecutableFile(atPath: path) ? path : nil
-}
-
-/// Runs a program with its output discarded; throws when it fails.
-private func run(_ program: String, _ arguments: [String]) throws {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: program)
-    p.arguments = arguments
-    p.standardOutput = FileHandle.nullDevice
-    p.standardError = FileHandle.nullDevice
-    try p.run()
-    p.waitUntilExit()
-    guard p.terminationStatus == 0 else {
-        throw KubeClientError(message: "\(([program] + arguments).joined(separator: " ")) exited with \(p.terminationStatus)")
-    }
 }
