@@ -75,10 +75,9 @@ public final class KubeClient: Sendable {
             do {
                 response = try await transport.send(prepared)
             } catch let error as KubeTransportError {
-                // Until the server has answered once, a refused connection is a wrong address or a
-                // cluster that is down: said at once, as kubectl does. After, it is a restart: retried.
-                guard error.kind != .connect || answered.load(ordering: .relaxed),
-                    let delay = options.retry.delay(after: error, request: request, attempt: attempt)
+                guard
+                    let delay = options.retry.delay(
+                        after: error, request: request, attempt: attempt, answered: answered.load(ordering: .relaxed))
                 else {
                     throw error
                 }

@@ -48,12 +48,14 @@ public struct RetryPolicy: Sendable {
     }
 
     /// The wait before retrying after a transport failure, or nil. A request that never
-    /// reached a server is retried whatever its method; after a reset only GET and HEAD are.
+    /// reached a server is retried whatever its method, once the server has `answered` any
+    /// request (a restart); before that, a refused connection is a wrong address or a cluster
+    /// that is down, said at once as kubectl does. After a reset only GET and HEAD are retried.
     /// Timeouts are not retried: the caller chose the time it is willing to wait.
-    public func delay(after error: KubeTransportError, request: KubeRequest, attempt: Int) -> Duration? {
+    public func delay(after error: KubeTransportError, request: KubeRequest, attempt: Int, answered: Bool = true) -> Duration? {
         guard attempt < maxRetries else { return nil }
         switch error.kind {
-        case .connect: return backoff(attempt: attempt)
+        case .connect: return answered ? backoff(attempt: attempt) : nil
         case .other where request.isIdempotent: return backoff(attempt: attempt)
         default: return nil
         }

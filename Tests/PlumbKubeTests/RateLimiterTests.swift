@@ -84,6 +84,7 @@ final class RateLimiterTests: XCTestCase {
         let refused = KubeTransportError(kind: .connect, method: "POST", url: "u", message: "m")
         let reset = KubeTransportError(kind: .other, method: "POST", url: "u", message: "m")
         XCTAssertNotNil(policy.delay(after: refused, request: post, attempt: 0), "a refused connection never reached the server")
+        XCTAssertNil(policy.delay(after: refused, request: post, attempt: 0, answered: false), "before any answer: a wrong address")
         XCTAssertNil(policy.delay(after: reset, request: post, attempt: 0), "a reset POST may have been applied")
         XCTAssertNotNil(policy.delay(after: reset, request: get, attempt: 0))
         XCTAssertEqual(policy.backoff(attempt: 20), .seconds(10), "backoff is capped")
