@@ -1,5 +1,4 @@
 import HummingbirdCore
-import HummingbirdHTTP2
 import Logging
 import NIOCore
 import NIOHTTP2
@@ -26,12 +25,13 @@ final class ProtocolCounters: Sendable {
 }
 
 /// TLS with ALPN: HTTP/2 for clients that offer it (kubectl, Plumb, client-go), HTTP/1.1 for
-/// the rest, as kube-apiserver serves. Like Hummingbird's own upgrade channel, plus a filter
-/// in front of the HTTP/2 layer that drops resets of streams that already closed cleanly.
+/// the rest, as kube-apiserver serves. HTTP/1.1 goes through Hummingbird; HTTP/2 through
+/// `ClusterHTTP2Handler`, behind a filter that drops resets of streams that already closed
+/// cleanly.
 struct ClusterTLSChannel: ServerChildChannel {
     enum Negotiated: Sendable {
         case http1(HTTP1Channel.Value)
-        case http2(HTTP2Channel.Value)
+        case http2(any Channel)
     }
 
     struct Value: ServerChildChannelValue {
@@ -41,36 +41,40 @@ struct ClusterTLSChannel: ServerChildChannel {
 
     let sslContext: NIOSSLContext
     let http1: HTTP1Channel
-    let http2: HTTP2Channel
+    let api: APIServer
     let counters: ProtocolCounters
 
-    init(tlsConfiguration: TLSConfiguration, counters: ProtocolCounters, responder: @escaping HTTPChannelHandler.Responder) throws {
+    init(
+        tlsConfiguration: TLSConfiguration, api: APIServer, counters: ProtocolCounters,
+        responder: @escaping HTTPChannelHandler.Responder
+    ) throws {
+        self.api = api
         self.counters = counters
         var tls = tlsConfiguration
         tls.applicationProtocols = ["h2", "http/1.1"]
         sslContext = try NIOSSLContext(configuration: tls)
         http1 = HTTP1Channel(responder: responder, configuration: .init(additionalChannelHandlers: [HangUpHandler()]))
-        http2 = HTTP2Channel(
-            responder: responder,
-            configuration: .init(
-                streamConfiguration: .init(additionalChannelHandlers: [HangUpHandler(), StreamCloseReporter(counters: counters)])))
     }
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let http1 = self.http1
-        let http2 = self.http2
+        let api = self.api
         let counters = self.counters
         return channel.eventLoop.makeCompletedFuture {
             try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
             let alpn = NIOTypedApplicationProtocolNegotiationHandler<Negotiated> { result, channel in
                 switch result {
                 case .negotiated("h2"):
-                    do {
-                        try channel.pipeline.syncOperations.addHandler(ClosedStreamResetFilter(counters: counters))
-                    } catch {
-                        return channel.eventLoop.makeFailedFuture(error)
+                    return channel.eventLoop.makeCompletedFuture {
+                        let filter = ClosedStreamResetFilter(counters: counters)
+                        var connection = NIOHTTP2Handler.ConnectionConfiguration()
+                        connection.initialSettings = ClusterHTTP2Handler.settings
+                        try channel.pipeline.syncOperations.addHandlers([
+                            filter, NIOHTTP2Handler(mode: .server, connectionConfiguration: connection),
+                            ClusterHTTP2Handler(api: api, counters: counters, resetFilter: filter),
+                        ])
+                        return .http2(channel)
                     }
-                    return http2.setup(channel: channel, logger: logger).map { .http2($0) }
                 case .negotiated("http/1.1"), .fallback:
                     return http1.setup(channel: channel, logger: logger).map { .http1($0) }
                 case .negotiated(let other):
@@ -86,36 +90,11 @@ struct ClusterTLSChannel: ServerChildChannel {
         do {
             switch try await value.negotiated.get() {
             case .http1(let connection): await http1.handle(value: connection, logger: logger)
-            case .http2(let connection): await http2.handle(value: connection, logger: logger)
+            case .http2(let channel): try? await channel.closeFuture.get()
             }
         } catch {
             logger.debug("TLS or ALPN negotiation failed: \(error)")
         }
-    }
-}
-
-/// Tells the connection's `ClosedStreamResetFilter` which HTTP/2 stream it served once that
-/// stream's channel closes. Added to every stream channel.
-final class StreamCloseReporter: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
-    // Only the stream's event loop (the connection's) calls these methods.
-    typealias InboundIn = NIOAny
-    private let counters: ProtocolCounters
-    private var streamID: HTTP2StreamID?
-
-    init(counters: ProtocolCounters) { self.counters = counters }
-
-    func handlerAdded(context: ChannelHandlerContext) {
-        streamID = try? context.channel.syncOptions?.getOption(HTTP2StreamChannelOptions.streamID)
-        counters.http2Streams.add(1, ordering: .relaxed)
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        if let streamID, let connection = context.channel.parent,
-            let filter = try? connection.pipeline.syncOperations.handler(type: ClosedStreamResetFilter.self)
-        {
-            filter.streamClosed(Int(streamID))
-        }
-        context.fireChannelInactive()
     }
 }
 
@@ -145,7 +124,7 @@ final class ClosedStreamResetFilter: ChannelInboundHandler, RemovableChannelHand
         closed.insert(id)
         newestClosed = max(newestClosed, id)
         if closed.count > Self.remembered {
-            closed = closed.filter { $0 > newestClosed - 2 * Self.remembered }
+            closed = closed.filter { $0 > newestClosed - Self.remembered }
         }
     }
 

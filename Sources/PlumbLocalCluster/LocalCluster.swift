@@ -118,7 +118,7 @@ public actor LocalCluster {
                 privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(certificates.serverKeyPEM.utf8), format: .pem)))
             let counters = protocolCounters
             server = HTTPServerBuilder { responder in
-                try ClusterTLSChannel(tlsConfiguration: tlsConfiguration, counters: counters, responder: responder)
+                try ClusterTLSChannel(tlsConfiguration: tlsConfiguration, api: api, counters: counters, responder: responder)
             }
         } else {
             server = .http1(configuration: .init(additionalChannelHandlers: [HangUpHandler()]))

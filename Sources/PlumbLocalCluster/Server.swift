@@ -14,70 +14,95 @@ struct ClusterRequestContext: RequestContext {
     }
 }
 
+/// An answer as both HTTP/1.1 and HTTP/2 send it: a status, header fields, and a body or a
+/// watch that streams one.
+struct ClusterAnswer: Sendable {
+    enum Body: Sendable {
+        case bytes([UInt8])
+        case watch(WatchStream)
+    }
+    var status: Int
+    var headers: [(name: String, value: String)]
+    var body: Body
+}
+
 /// The HTTP face of the cluster: authenticates, parses, dispatches, encodes.
 struct ClusterResponder: HTTPResponder {
     typealias Context = ClusterRequestContext
     let api: APIServer
 
+    /// HTTP/1.1 (and plain HTTP): Hummingbird's request in, its response out.
     func respond(to request: Request, context: Context) async throws -> Response {
         let headers = request.headers
-        let auth = headers[.authorization] ?? ""
-        let path = APIRequest.percentDecoded(request.uri.path)
-        if path != "/healthz" && path != "/livez" && path != "/readyz" {
-            guard auth == "Bearer \(api.token)" else {
-                return Self.encode(.error(.unauthorized))
-            }
-        }
         let body: [UInt8]
         if request.method == .get || request.method == .head {
             body = []
         } else {
-            let buffer = try await request.body.collect(upTo: 64 << 20)
+            let buffer = try await request.body.collect(upTo: Self.maximumBody)
             body = Array(buffer.readableBytesView)
         }
-        let apiRequest = APIRequest(
-            method: request.method.rawValue,
-            path: path,
-            query: APIRequest.parseQuery(request.uri.query),
-            accept: headers[.accept] ?? "",
-            contentType: headers[.contentType] ?? "",
-            userAgent: headers[.userAgent] ?? "",
-            body: body)
-        let result = await api.handle(apiRequest)
-        var hangUp: HangUp? = nil
-        if case .watch = result {
-            hangUp = try? await context.channel.pipeline.handler(type: HangUpHandler.self).map { $0.hangUp }.get()
+        let answer = await Self.answer(
+            api: api, method: request.method.rawValue, path: request.uri.path, query: request.uri.query,
+            authorization: headers[.authorization], accept: headers[.accept], contentType: headers[.contentType],
+            userAgent: headers[.userAgent], body: body)
+        var fields = HTTPFields()
+        for (name, value) in answer.headers {
+            if let name = HTTPFields.Element.Name(name) { fields.append(HTTPFields.Element(name: name, value: value)) }
         }
-        var response = Self.encode(result, hangUp: hangUp)
-        response.headers[Self.flowSchemaHeader] = api.flowSchemaUID
-        response.headers[Self.priorityLevelHeader] = api.priorityLevelUID
-        return response
+        switch answer.body {
+        case .bytes(let bytes):
+            return Response(
+                status: HTTPResponse.Status(code: answer.status), headers: fields,
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+        case .watch(let stream):
+            let hangUp = try? await context.channel.pipeline.handler(type: HangUpHandler.self).map { $0.hangUp }.get()
+            return Response(status: HTTPResponse.Status(code: answer.status), headers: fields, body: ResponseBody { writer in
+                try await stream.run(&writer, hangUp: hangUp)
+            })
+        }
     }
 
-    static let flowSchemaHeader = HTTPFields.Element.Name("X-Kubernetes-PF-FlowSchema-UID")!
-    static let priorityLevelHeader = HTTPFields.Element.Name("X-Kubernetes-PF-PriorityLevel-UID")!
-    static let warningHeader = HTTPFields.Element.Name("Warning")!
+    /// The largest request body the cluster reads.
+    static let maximumBody = 64 << 20
 
-    static func encode(_ result: APIResult, hangUp: HangUp? = nil) -> Response {
+    /// Authenticates one request, has the API server answer it, and encodes the answer.
+    static func answer(
+        api: APIServer, method: String, path rawPath: String, query: String?, authorization: String?, accept: String?,
+        contentType: String?, userAgent: String?, body: [UInt8]
+    ) async -> ClusterAnswer {
+        let path = APIRequest.percentDecoded(rawPath)
+        if path != "/healthz" && path != "/livez" && path != "/readyz" {
+            guard authorization == "Bearer \(api.token)" else {
+                return encode(.error(.unauthorized))
+            }
+        }
+        let apiRequest = APIRequest(
+            method: method, path: path, query: APIRequest.parseQuery(query), accept: accept ?? "",
+            contentType: contentType ?? "", userAgent: userAgent ?? "", body: body)
+        var answer = encode(await api.handle(apiRequest))
+        answer.headers.append((flowSchemaHeader, api.flowSchemaUID))
+        answer.headers.append((priorityLevelHeader, api.priorityLevelUID))
+        return answer
+    }
+
+    static let flowSchemaHeader = "X-Kubernetes-PF-FlowSchema-UID"
+    static let priorityLevelHeader = "X-Kubernetes-PF-PriorityLevel-UID"
+
+    static func encode(_ result: APIResult) -> ClusterAnswer {
         switch result {
         case let .json(status, value, contentType):
             let bytes = (try? JSONWriter().bytes(value)) ?? Array("{}".utf8)
-            return response(status: status, bytes: bytes, contentType: contentType)
+            return answer(status: status, bytes: bytes, contentType: contentType)
         case let .raw(status, bytes, contentType):
-            return response(status: status, bytes: bytes, contentType: contentType)
+            return answer(status: status, bytes: bytes, contentType: contentType)
         case let .warned(inner, warnings):
-            var response = encode(inner, hangUp: hangUp)
-            for warning in warnings {
-                response.headers.append(HTTPFields.Element(name: Self.warningHeader, value: "299 - \(Self.quoted(warning))"))
-            }
-            return response
+            var answer = encode(inner)
+            for warning in warnings { answer.headers.append(("Warning", "299 - \(Self.quoted(warning))")) }
+            return answer
         case let .watch(stream):
-            var fields = HTTPFields()
-            fields[.contentType] = "application/json"
-            fields[.cacheControl] = "no-cache, private"
-            return Response(status: .ok, headers: fields, body: ResponseBody { writer in
-                try await stream.run(&writer, hangUp: hangUp)
-            })
+            return ClusterAnswer(
+                status: 200, headers: [("Content-Type", "application/json"), ("Cache-Control", "no-cache, private")],
+                body: .watch(stream))
         }
     }
 
@@ -86,14 +111,11 @@ struct ClusterResponder: HTTPResponder {
         "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 
-    private static func response(status: Int, bytes: [UInt8], contentType: String) -> Response {
-        var fields = HTTPFields()
-        fields[.contentType] = contentType
-        fields[.cacheControl] = "no-cache, private"
-        fields[.contentLength] = String(bytes.count)
-        return Response(
-            status: HTTPResponse.Status(code: status), headers: fields,
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    private static func answer(status: Int, bytes: [UInt8], contentType: String) -> ClusterAnswer {
+        ClusterAnswer(
+            status: status,
+            headers: [("Content-Type", contentType), ("Cache-Control", "no-cache, private"), ("Content-Length", String(bytes.count))],
+            body: .bytes(bytes))
     }
 }
 

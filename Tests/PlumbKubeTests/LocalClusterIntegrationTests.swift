@@ -145,6 +145,23 @@ final class LocalClusterIntegrationTests: XCTestCase {
         XCTAssertEqual(open, 0, "the server ends a watch whose HTTP/2 stream the client reset")
     }
 
+    /// A request body larger than the server's stream and connection windows arrives whole:
+    /// the server gives the window back as it reads, and the client goes on sending.
+    func testBodiesLargerThanTheFlowControlWindowArriveWhole() async throws {
+        _ = try await client.apply(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "it"]])
+        let big = String(repeating: "0123456789abcdef", count: 48 << 10)  // 768 KiB
+        let client: KubeClient = self.client
+        let objects = (0..<8).map { configMap("big-\($0)", "\($0)-" + big) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for object in objects { group.addTask { _ = try await client.apply(object) } }
+            try await group.waitForAll()
+        }
+        for i in 0..<8 {
+            let live = try await client.get(ObjectRef(apiVersion: "v1", kind: "ConfigMap", namespace: "it", name: "big-\(i)"))
+            XCTAssertEqual(live[path: ["data", "k"]]?.stringValue, "\(i)-" + big)
+        }
+    }
+
     /// Prune candidates of every kind are looked for only when asked; the desired objects are
     /// found either way.
     func testObserveLooksForPruneCandidatesOnlyWhenAsked() async throws {

@@ -20,6 +20,14 @@ final class KubectlTests: ClusterTestCase {
         XCTAssertTrue(missing.stderr.contains("Error from server (NotFound): configmaps \"nope\" not found"), missing.stderr)
     }
 
+    /// kubectl's HTTP/2 client sends a body larger than the server's windows and gets it back.
+    func testLargeObjectOverHTTP2() throws {
+        let big = String(repeating: "0123456789abcdef", count: 40 << 10)  // 640 KiB
+        let file = try writeFile("big.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\n  namespace: default\ndata:\n  k: \(big)\n")
+        XCTAssertEqual(try kubectlOK(["apply", "--server-side", "-f", file]), "configmap/big serverside-applied\n")
+        XCTAssertEqual(try kubectlOK(["get", "configmap", "big", "-o", "jsonpath={.data.k}"]), big)
+    }
+
     func testVersionAndAPIResources() throws {
         let version = try kubectlOK(["version", "-o", "json"])
         XCTAssertTrue(version.contains("\"gitVersion\": \"v1.32.0-plumb\""), version)
@@ -156,21 +164,25 @@ extension KubectlTests {
         XCTAssertEqual(tables.types["V1DeploymentSpec"]?["replicas"].map { "\($0)" }, "scalar")
     }
 
-    func testDeleteAndWatch() throws {
+    func testDeleteAndWatch() async throws {
         try kubectlOK(["create", "namespace", "w"])
         try kubectlOK(["create", "configmap", "one", "-n", "w", "--from-literal=k=v"])
         // `get -w` lists, then prints what changes; the request timeout ends it.
         let watched = Locked<Run?>(nil)
-        let finished = DispatchSemaphore(value: 0)
         let (config, home) = (kubeconfig, directory.path)
         Thread {
-            let run = try? Self.kubectl(["get", "configmaps", "-n", "w", "-w", "--request-timeout=3s"], kubeconfig: config, home: home, timeout: 10)
+            let run = try? Self.kubectl(["get", "configmaps", "-n", "w", "-w", "--request-timeout=4s"], kubeconfig: config, home: home, timeout: 10)
             watched.mutate { $0 = run }
-            finished.signal()
         }.start()
-        usleep(1_200_000)
+        // The change comes once the watch is open, so it travels as a live event.
+        var open = 0
+        for _ in 0..<60 where open == 0 {
+            try await Task.sleep(for: .milliseconds(50))
+            open = await cluster.openWatchCount()
+        }
+        XCTAssertEqual(open, 1, "kubectl's watch is open")
         try kubectlOK(["create", "configmap", "two", "-n", "w", "--from-literal=k=v"])
-        XCTAssertEqual(finished.wait(timeout: .now() + 15), .success)
+        for _ in 0..<300 where watched.value == nil { try await Task.sleep(for: .milliseconds(50)) }
         let watch = try XCTUnwrap(watched.value)
         let lines = watch.stdout.split(separator: "\n").map(String.init)
         XCTAssertTrue(lines.first?.hasPrefix("NAME") ?? false, watch.stdout + watch.stderr)
