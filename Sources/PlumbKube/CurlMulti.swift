@@ -66,14 +66,16 @@ final class CurlMulti: Sendable {
     }
 
     private func submit(_ command: Command) {
-        let accepted = queue.withLock { q in
-            if q.stopping { return false }
+        // Only the first command after the event thread took the queue wakes it: it takes
+        // every command queued by then in one go.
+        let (accepted, wake) = queue.withLock { q -> (Bool, Bool) in
+            if q.stopping { return (false, false) }
             q.commands.append(command)
-            return true
+            return (true, q.commands.count == 1)
         }
-        if accepted {
+        if wake {
             curl_multi_wakeup(multi.raw)
-        } else if case .add(let t) = command {
+        } else if !accepted, case .add(let t) = command {
             t.fail(CancellationError())
         }
     }
