@@ -5,9 +5,11 @@ import PlumbCore
 /// types every apply configuration against this schema before merging it, and refuses one that
 /// sets a field the schema does not declare; the local cluster does the same.
 enum BuiltinSchema {
-    /// What a field holds. Scalars are not told apart: a quantity may be a number or a string.
+    /// What a field holds. A number must be a number; other scalars are not told apart (a
+    /// quantity may be a number or a string).
     indirect enum FieldType: Sendable {
         case scalar
+        case numeric
         /// Anything: int-or-string, raw extensions, JSON.
         case any
         case list(FieldType)
@@ -48,7 +50,8 @@ enum BuiltinSchema {
 
     private static func fieldType(_ code: Substring) -> FieldType {
         switch code {
-        case "s", "i", "n", "b": return .scalar
+        case "i", "n": return .numeric
+        case "s", "b": return .scalar
         case "a": return .any
         default:
             switch code.first {
@@ -61,8 +64,9 @@ enum BuiltinSchema {
 
     /// The fields of `object` its kind's schema does not declare, each as kube-apiserver names
     /// it (`.spec.template.spec.containers[name="web"].imagePullPolicyy: field not declared in
-    /// schema`), in document order and at most one to a map, as the server stops at the first.
-    /// Nil for a kind this schema does not hold (custom resources).
+    /// schema`), in document order and at most one to a map, as the server stops at the first;
+    /// and every number field that holds something else (`.spec.replicas: expected numeric
+    /// (int or float), got string`). Nil for a kind this schema does not hold (custom resources).
     static func undeclaredFields(_ object: Value, apiVersion: String, kind: String, merge: MergeSchema) -> [String]? {
         guard let type = tables.kinds["\(apiVersion) \(kind)"] else { return nil }
         var errors: [String] = []
@@ -99,6 +103,18 @@ enum BuiltinSchema {
                 defer { path.removeSubrange(mark...) }
                 walk(item, element, node.item, path: &path, into: &errors)
             }
+        case (.numeric, .null), (.numeric, .int), (.numeric, .double):
+            return
+        case (.numeric, _):
+            // The Go type of what was sent, as structured-merge-diff names it.
+            let got: String
+            switch value {
+            case .string: got = "string"
+            case .bool: got = "bool"
+            case .array: got = "[]interface {}"
+            default: got = "map[string]interface {}"
+            }
+            errors.append("\(path): expected numeric (int or float), got \(got)")
         default:
             return
         }

@@ -153,7 +153,7 @@ extension KubectlTests {
             switch t {
             case .object(let name): return name
             case .list(let e), .map(let e): return named(e)
-            case .scalar, .any: return nil
+            case .scalar, .numeric, .any: return nil
             }
         }
         for (name, fields) in tables.types {
@@ -161,7 +161,8 @@ extension KubectlTests {
                 if let ref = named(type) { XCTAssertNotNil(tables.types[ref], "\(name).\(field): \(ref)") }
             }
         }
-        XCTAssertEqual(tables.types["V1DeploymentSpec"]?["replicas"].map { "\($0)" }, "scalar")
+        XCTAssertEqual(tables.types["V1DeploymentSpec"]?["replicas"].map { "\($0)" }, "numeric")
+        XCTAssertEqual(tables.types["V1DeploymentSpec"]?["paused"].map { "\($0)" }, "scalar")
     }
 
     func testDeleteAndWatch() async throws {

@@ -197,6 +197,32 @@ final class ObjectTests: ClusterTestCase {
               .spec.template.spec.containers[name="web"].imagePullPolicyy: field not declared in schema
               .spec.replica: field not declared in schema
             """)
+        // A number field holding anything else is refused the way structured-merge-diff types it.
+        r = try apply(
+            "/apis/apps/v1/namespaces/wire/deployments/web",
+            """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: web, namespace: wire}
+            spec:
+              replicas: "3"
+              revisionHistoryLimit: null
+              selector: {matchLabels: {app: web}}
+              template:
+                metadata: {labels: {app: web}}
+                spec:
+                  terminationGracePeriodSeconds: true
+                  containers: [{name: web, image: nginx, resources: {requests: {cpu: 100m, memory: 1}}}]
+
+            """)
+        XCTAssertEqual(r.status, 500)
+        XCTAssertEqual(
+            r.json["message"]?.stringValue,
+            """
+            failed to create typed patch object (wire/web; apps/v1, Kind=Deployment): errors:
+              .spec.replicas: expected numeric (int or float), got string
+              .spec.template.spec.terminationGracePeriodSeconds: expected numeric (int or float), got bool
+            """)
         // Fields of any shape where the schema says anything (int-or-string, quantities as numbers) pass.
         r = try apply(
             "/api/v1/namespaces/wire/services/web",
