@@ -64,12 +64,15 @@ extension AuditRecord {
 extension AuditObjectEntry {
     /// The entry as canonical JSON.
     public var value: Value {
-        [
+        var v: Value = [
             "apiVersion": .string(ref.apiVersion), "kind": .string(ref.kind), "namespace": .string(ref.namespace),
             "name": .string(ref.name), "action": .string(action.rawValue),
             "changedPaths": .array(changedPaths.map(Value.string)),
             "health": health.map { .string($0.rawValue) } ?? .null, "error": error.map(Value.string) ?? .null,
         ]
+        // Only when there are some, so records written before warnings were kept hash as they did.
+        if !warnings.isEmpty { v["warnings"] = .array(warnings.map(Value.string)) }
+        return v
     }
 }
 

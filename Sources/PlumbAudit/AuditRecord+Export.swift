@@ -72,7 +72,13 @@ extension AuditRecord {
                     return s
                 },
                 health: try health.map { try oneOf("objects.health", $0, as: AuditHealth.self) },
-                error: o["error"]?.stringValue)
+                error: o["error"]?.stringValue,
+                warnings: try (o["warnings"]?.arrayValue ?? []).map { w in
+                    guard let s = w.stringValue else {
+                        throw AuditExportError(field: "objects.warnings", why: "holds a non-string")
+                    }
+                    return s
+                })
         }
         prevHash = try string("prevHash")
         headerHash = try string("headerHash")

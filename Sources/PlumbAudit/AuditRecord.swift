@@ -35,17 +35,21 @@ public struct AuditObjectEntry: Sendable, Equatable {
     public var changedPaths: [String]
     public var health: AuditHealth?
     public var error: String?
+    /// What the API server warned of while the object was checked and written (`Warning`
+    /// headers), each once.
+    public var warnings: [String]
 
     /// An entry; `changedPaths` are field paths such as `spec.replicas` or `data.password`.
     public init(
         ref: ObjectRef, action: AuditAction, changedPaths: [String] = [], health: AuditHealth? = nil,
-        error: String? = nil
+        error: String? = nil, warnings: [String] = []
     ) {
         self.ref = ref
         self.action = action
         self.changedPaths = changedPaths
         self.health = health
         self.error = error
+        self.warnings = warnings
     }
 }
 

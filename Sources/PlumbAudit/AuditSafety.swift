@@ -99,6 +99,7 @@ enum AuditSafety {
             var e = entry
             for path in e.changedPaths { try checkPath(path, of: e.ref) }
             e.error = oneLine(e.error)
+            e.warnings = e.warnings.compactMap(oneLine)
             return e
         }
     }

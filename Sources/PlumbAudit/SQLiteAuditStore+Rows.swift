@@ -30,12 +30,13 @@ extension SQLiteAuditStore {
             try db.execute(
                 sql: """
                     INSERT INTO audit_object (record_id, position, api_version, kind, namespace, name, action,
-                        changed_paths, health, error)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        changed_paths, health, error, warnings)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     id, position, o.ref.apiVersion, o.ref.kind, o.ref.namespace, o.ref.name, o.action.rawValue,
                     AuditChain.canonicalJSON(.array(o.changedPaths.map(Value.string))), o.health?.rawValue, o.error,
+                    o.warnings.isEmpty ? nil : AuditChain.canonicalJSON(.array(o.warnings.map(Value.string))),
                 ])
         }
     }
@@ -119,10 +120,17 @@ extension SQLiteAuditStore {
         guard let parsed = try? JSONReader().parse(pathsText), case .array(let items) = parsed else {
             throw UnreadableRecord(id: id, why: "object changed paths are not a JSON array")
         }
+        var warnings: [String] = []
+        if let text: String = row["warnings"] {
+            guard let parsed = try? JSONReader().parse(text), case .array(let list) = parsed else {
+                throw UnreadableRecord(id: id, why: "object warnings are not a JSON array")
+            }
+            warnings = list.map { $0.stringValue ?? $0.jsonString }
+        }
         let ref = ObjectRef(
             apiVersion: row["api_version"], kind: row["kind"], namespace: row["namespace"], name: row["name"])
         return AuditObjectEntry(
             ref: ref, action: action, changedPaths: items.map { $0.stringValue ?? $0.jsonString }, health: health,
-            error: row["error"])
+            error: row["error"], warnings: warnings)
     }
 }

@@ -102,6 +102,10 @@ public final class SQLiteAuditStore: AuditStore, Sendable {
                     );
                     """)
         }
+        migrator.registerMigration("v2: object warnings") { db in
+            // A JSON array of the server's warnings about the object; NULL when there were none.
+            try db.execute(sql: "ALTER TABLE audit_object ADD COLUMN warnings TEXT")
+        }
         return migrator
     }
 

@@ -39,7 +39,7 @@ extension APIServer {
         if kind != .json { (patch, warnings) = try decodeFields(request, t, patch, optionsKind: "PatchOptions") }
         let patched = try await store.patch(t, kind: kind, patch: patch, options: options)
         simulation?.observe(t.type, patched)
-        return Self.warned(.ok(patched), warnings)
+        return Self.warned(.ok(patched), warnings + Self.finalizerWarnings(patched, t))
     }
 }
 

@@ -27,7 +27,7 @@ extension APIServer {
         let (body, warnings) = try decodeFields(request, t, try request.jsonBody(), optionsKind: "CreateOptions")
         let created = try await store.create(t, body: body, options: options)
         simulation?.observe(t.type, created)
-        return Self.warned(.created(created), warnings)
+        return Self.warned(.created(created), warnings + Self.finalizerWarnings(created, t))
     }
 
     func update(_ request: APIRequest, _ t: Target) async throws(APIError) -> APIResult {
@@ -35,7 +35,7 @@ extension APIServer {
         let (body, warnings) = try decodeFields(request, t, try request.jsonBody(), optionsKind: "UpdateOptions")
         let updated = try await store.update(t, body: body, options: options)
         simulation?.observe(t.type, updated)
-        return Self.warned(.ok(updated), warnings)
+        return Self.warned(.ok(updated), warnings + Self.finalizerWarnings(updated, t))
     }
 
     /// Decodes a create, update or patch body under `fieldValidation`: a field the kind's
@@ -65,6 +65,18 @@ extension APIServer {
     static func warned(_ result: APIResult, _ warnings: [String]) -> APIResult {
         warnings.isEmpty ? result : .warned(result, warnings: warnings)
     }
+
+    /// The finalizers of a custom resource that are neither standard nor qualified with a path
+    /// (`metadata.finalizers: "cleanup": prefer a domain-qualified finalizer name including a
+    /// path (/) ...`), which apiextensions-apiserver warns of on every write.
+    static func finalizerWarnings(_ object: Value, _ t: Target) -> [String] {
+        guard t.type.definedBy != nil, let finalizers = object[path: ["metadata", "finalizers"]]?.arrayValue else { return [] }
+        return finalizers.compactMap(\.stringValue).filter { !$0.contains("/") && !standardFinalizers.contains($0) }.map {
+            "metadata.finalizers: \(ClusterResponder.quoted($0)): prefer a domain-qualified finalizer name including a path (/) to avoid accidental conflicts with other finalizer writers"
+        }
+    }
+
+    static let standardFinalizers: Set<String> = ["kubernetes", "orphan", "foregroundDeletion"]
 
     func delete(_ request: APIRequest, _ t: Target) async throws(APIError) -> APIResult {
         let options = try deleteOptions(request)

@@ -14,7 +14,7 @@ extension APIServer {
         let config = try Self.applyConfiguration(request.body)
         let (object, created) = try await store.apply(t, config: config, options: options)
         simulation?.observe(t.type, object)
-        return created ? .created(object) : .ok(object)
+        return Self.warned(created ? .created(object) : .ok(object), Self.finalizerWarnings(object, t))
     }
 
     /// The apply body: JSON when it is JSON, else a single YAML document.

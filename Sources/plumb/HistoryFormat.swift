@@ -98,6 +98,9 @@ enum HistoryFormat {
             if let health = o.health { line += "  health \(health.rawValue)" }
             if let error = o.error { line += "  error: \(error)" }
             out += line + "\n"
+            for warning in o.warnings {
+                out += String(repeating: " ", count: width + 4) + "warning: \(warning)\n"
+            }
         }
         return out
     }

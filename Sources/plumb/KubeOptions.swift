@@ -88,12 +88,21 @@ struct KubeOptions: ParsableArguments {
 
 /// Prints each server warning once on stderr (`warning: v1 Endpoints is deprecated in
 /// v1.33+; ...`), naming the first object it came with; kubectl also prints a repeated one once.
+/// Keeps every object's warnings for the audit record.
 final class ServerWarningPrinter: Sendable {
     static let shared = ServerWarningPrinter()
-    private let seen = Mutex<Set<String>>([])
+    private let state = Mutex<(seen: Set<String>, byObject: [ObjectRef: [String]])>(([], [:]))
 
     func report(_ text: String, _ object: ObjectRef?) {
-        guard seen.withLock({ $0.insert(text).inserted }) else { return }
-        Terminal.writeErr("warning: \(object.map { "\($0): " } ?? "")\(text)\n")
+        let first = state.withLock { s in
+            if let object, !(s.byObject[object]?.contains(text) ?? false) { s.byObject[object, default: []].append(text) }
+            return s.seen.insert(text).inserted
+        }
+        if first { Terminal.writeErr("warning: \(object.map { "\($0): " } ?? "")\(text)\n") }
+    }
+
+    /// The warnings that came with `object`, each once, in the order they came.
+    func warnings(for object: ObjectRef) -> [String] {
+        state.withLock { $0.byObject[object] ?? [] }
     }
 }

@@ -157,7 +157,7 @@ struct SyncRunner {
         result.objects.map {
             AuditObjectEntry(
                 ref: $0.ref, action: $0.action, changedPaths: auditPaths($0.changes.map(\.path)), health: $0.health?.state,
-                error: $0.error)
+                error: $0.error, warnings: ServerWarningPrinter.shared.warnings(for: $0.ref))
         }
     }
 

@@ -232,6 +232,46 @@ final class SyncEndToEndTests: XCTestCase {
         XCTAssertNotEqual(try kubectl("get", "namespace", "web").status, 0, "nothing may be applied")
     }
 
+    /// A server warning is printed once, however many requests bring it, and kept with its
+    /// object in the audit record (`history show`, the export), which still verifies.
+    func testServerWarningsArePrintedOnceAndKeptInTheAuditRecord() throws {
+        try startSandbox()
+        try writeApp()
+        try repo.write(
+            "apps/web/crd.yaml",
+            """
+            apiVersion: apiextensions.k8s.io/v1
+            kind: CustomResourceDefinition
+            metadata: {name: widgets.example.com}
+            spec:
+              group: example.com
+              scope: Namespaced
+              names: {plural: widgets, singular: widget, kind: Widget}
+              versions:
+                - name: v1
+                  served: true
+                  storage: true
+                  schema:
+                    openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
+
+            """)
+        try repo.commit("crd")
+        XCTAssertEqual(try sync().status, 0)
+        try repo.write(
+            "apps/web/widget.yaml",
+            "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n  namespace: web\n  finalizers: [cleanup]\nspec:\n  size: 1\n")
+        try repo.commit("widget")
+        let s = try sync()
+        XCTAssertEqual(s.status, 0, s.stdout + s.stderr)
+        let warning = #"metadata.finalizers: "cleanup": prefer a domain-qualified finalizer name including a path (/) to avoid accidental conflicts with other finalizer writers"#
+        XCTAssertEqual(s.stderr.components(separatedBy: "warning: example.com/v1 Widget web/w: " + warning).count, 2, s.stderr)
+        let show = try plumb(["history", "show", "2"])
+        XCTAssertTrue(show.stdout.contains("example.com/v1 Widget web/w") && show.stdout.contains("warning: " + warning), show.stdout)
+        let export = try plumb(["audit", "export", "--format", "jsonl"])
+        XCTAssertTrue(export.stdout.contains(#""warnings":["metadata.finalizers: \"cleanup\": prefer"#), export.stdout)
+        XCTAssertEqual(try plumb(["audit", "verify"]).status, 0)
+    }
+
     /// A reader that goes away (`plumb sync | head -1`) does not stop the sync halfway.
     func testClosedOutputDoesNotInterruptTheSync() throws {
         try startSandbox()
