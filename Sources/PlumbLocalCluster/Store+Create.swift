@@ -116,6 +116,7 @@ extension ClusterStore {
         if type.group == "apps" && type.resource == "deployments" {
             causes += Validation.deploymentCauses(object)
         }
+        causes += Validation.enumCauses(object, type: type)
         if !causes.isEmpty {
             throw APIError.invalid(kind: type.kind, group: type.group, name: name, causes: causes)
         }

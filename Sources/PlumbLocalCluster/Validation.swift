@@ -134,6 +134,51 @@ enum Validation {
         APIError.badRequest("\(type.kind) in version \"\(type.version)\" cannot be handled as a \(type.kind): \(detail)")
     }
 
+    /// Fields that take one of a fixed set of values, refused otherwise as kube-apiserver's
+    /// validation refuses them (`spec.template.spec.containers[0].imagePullPolicy: Unsupported
+    /// value: "Sometimes": supported values: "Always", "IfNotPresent", "Never"`): containers'
+    /// pull policy and port protocols and the restart policy of a pod or its template; a
+    /// Deployment's strategy; a Service's type and port protocols.
+    static func enumCauses(_ object: Value, type: ResourceType) -> [APIError.Cause] {
+        var causes: [APIError.Cause] = []
+        func check(_ value: Value?, _ field: String, _ allowed: [String]) {
+            guard let text = value?.stringValue, !allowed.contains(text) else { return }
+            let supported = allowed.sorted().map { "\"\($0)\"" }.joined(separator: ", ")
+            causes.append(
+                .init(reason: "FieldValueNotSupported", message: "Unsupported value: \(quoted(text)): supported values: \(supported)", field: field))
+        }
+        let protocols = ["SCTP", "TCP", "UDP"]
+        func podSpec(_ spec: Value?, _ path: String, restartPolicies: [String]) {
+            guard let spec else { return }
+            for list in ["initContainers", "containers"] {
+                for (i, c) in (spec[list]?.arrayValue ?? []).enumerated() {
+                    check(c["imagePullPolicy"], "\(path).\(list)[\(i)].imagePullPolicy", ["Always", "IfNotPresent", "Never"])
+                    for (j, p) in (c["ports"]?.arrayValue ?? []).enumerated() {
+                        check(p["protocol"], "\(path).\(list)[\(i)].ports[\(j)].protocol", protocols)
+                    }
+                }
+            }
+            check(spec["restartPolicy"], "\(path).restartPolicy", restartPolicies)
+        }
+        switch (type.group, type.resource) {
+        case ("", "pods"):
+            podSpec(object["spec"], "spec", restartPolicies: ["Always", "Never", "OnFailure"])
+        case ("apps", "deployments"), ("apps", "replicasets"), ("apps", "statefulsets"), ("apps", "daemonsets"):
+            podSpec(object[path: ["spec", "template", "spec"]], "spec.template.spec", restartPolicies: ["Always"])
+            if type.resource == "deployments" {
+                check(object[path: ["spec", "strategy", "type"]], "spec.strategy.type", ["Recreate", "RollingUpdate"])
+            }
+        case ("", "services"):
+            check(object[path: ["spec", "type"]], "spec.type", ["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"])
+            for (j, p) in (object[path: ["spec", "ports"]]?.arrayValue ?? []).enumerated() {
+                check(p["protocol"], "spec.ports[\(j)].protocol", protocols)
+            }
+        default:
+            break
+        }
+        return causes
+    }
+
     /// Spec rules for Deployments that clients most often trip over.
     static func deploymentCauses(_ object: Value) -> [APIError.Cause] {
         var causes: [APIError.Cause] = []

@@ -118,6 +118,29 @@ extension KubectlTests {
         XCTAssertNotEqual(try kubectl(["get", "deployment", "web", "-n", "apps"]).status, 0)
     }
 
+    /// A value outside a field's fixed set is refused with the supported values, as kube-apiserver's
+    /// validation refuses it, and nothing is stored.
+    func testUnsupportedValuesAreRefused() throws {
+        try kubectlOK(["create", "namespace", "apps"])
+        let file = try writeFile(
+            "policy.yaml",
+            deploymentYAML.replacingOccurrences(of: "image: nginx:1.25", with: "image: nginx:1.25\n        imagePullPolicy: Sometimes"))
+        let r = try kubectl(["apply", "--server-side", "-f", file])
+        XCTAssertEqual(r.status, 1, r.stdout)
+        XCTAssertTrue(
+            r.stderr.contains(#"spec.template.spec.containers[0].imagePullPolicy: Unsupported value: "Sometimes": supported values: "Always", "IfNotPresent", "Never""#),
+            r.stderr)
+        XCTAssertNotEqual(try kubectl(["get", "deployment", "web", "-n", "apps"]).status, 0)
+        let service = try writeFile(
+            "service.yaml",
+            "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: apps}\nspec:\n  type: Internal\n  ports: [{port: 80, protocol: tcp}]\n")
+        let s = try kubectl(["apply", "--server-side", "-f", service])
+        XCTAssertEqual(s.status, 1, s.stdout)
+        XCTAssertTrue(s.stderr.contains(#"spec.type: Unsupported value: "Internal": supported values: "ClusterIP", "ExternalName", "LoadBalancer", "NodePort""#), s.stderr)
+        XCTAssertTrue(s.stderr.contains(#"spec.ports[0].protocol: Unsupported value: "tcp": supported values: "SCTP", "TCP", "UDP""#), s.stderr)
+        try kubectlOK(["apply", "--server-side", "-f", try writeFile("ok.yaml", deploymentYAML.replacingOccurrences(of: "image: nginx:1.25", with: "image: nginx:1.25\n        imagePullPolicy: Never"))])
+    }
+
     /// Creates, replaces and patches decode under `fieldValidation` as kube-apiserver does:
     /// kubectl's default (Strict) refuses unknown fields, Warn drops them with a warning each.
     func testFieldValidationOfCreatesAndPatches() throws {
