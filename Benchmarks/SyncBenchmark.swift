@@ -118,7 +118,9 @@ func runSyncBenchmark() async throws {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for chunk in 0..<32 {
                     group.addTask {
-                        for i in stride(from: chunk, to: objects.count, by: 32) { _ = try await client.apply(objects[i], dryRun: dryRun) }
+                        for i in stride(from: chunk, to: objects.count, by: 32) {
+                            try await client.applyDiscardingResult(objects[i], dryRun: dryRun)
+                        }
                     }
                 }
                 try await group.waitForAll()

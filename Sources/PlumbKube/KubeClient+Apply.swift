@@ -22,6 +22,22 @@ extension KubeClient {
     public func apply(
         _ object: Value, force: Bool = false, dryRun: Bool = false, fieldManager: String? = nil
     ) async throws -> Value {
+        let (request, ref) = try await applyRequest(object, force: force, dryRun: dryRun, fieldManager: fieldManager)
+        return try await performJSON(request, object: ref)
+    }
+
+    /// Server-side apply for a caller that does not need the stored object back: the same
+    /// request and errors as `apply`, but the answer's body is not read.
+    public func applyDiscardingResult(
+        _ object: Value, force: Bool = false, dryRun: Bool = false, fieldManager: String? = nil
+    ) async throws {
+        let (request, ref) = try await applyRequest(object, force: force, dryRun: dryRun, fieldManager: fieldManager)
+        _ = try await perform(request, object: ref)
+    }
+
+    private func applyRequest(
+        _ object: Value, force: Bool, dryRun: Bool, fieldManager: String?
+    ) async throws -> (KubeRequest, ObjectRef) {
         let ref = try ref(of: object)
         let (mapping, namespace) = try await locate(ref)
         var query = mutationQuery(dryRun: dryRun, fieldManager: fieldManager)
@@ -30,7 +46,7 @@ extension KubeClient {
         let request = KubeRequest(
             method: "PATCH", path: path, headers: [HTTPHeader("Content-Type", "application/apply-patch+yaml")],
             body: try JSONWriter().bytes(object))
-        return try await performJSON(request, object: located(ref, namespace))
+        return (request, located(ref, namespace))
     }
 
     /// Creates an object (POST to its collection).

@@ -51,7 +51,7 @@ extension KubernetesTarget {
             var standIn = resource
             standIn.setNamespace(client.defaultNamespace)
             do {
-                _ = try await serverSideApply(standIn, force: true, dryRun: true)
+                try await serverSideApplyDiscardingResult(standIn, force: true, dryRun: true)
             } catch var error as ObjectError {
                 // The server's message may name the stand-in: say why.
                 error.message += " (checked in namespace \"\(client.defaultNamespace)\": this sync creates \"\(resource.namespace)\")"
@@ -59,11 +59,11 @@ extension KubernetesTarget {
             }
             return
         }
-        _ = try await serverSideApply(resource, force: force, dryRun: true)
+        try await serverSideApplyDiscardingResult(resource, force: force, dryRun: true)
     }
 
     public func apply(_ resource: Resource, force: Bool) async throws {
-        _ = try await serverSideApply(resource, force: force, dryRun: false)
+        try await serverSideApplyDiscardingResult(resource, force: force, dryRun: false)
     }
 
     /// What the server would store for `resource` (SSA with `dryRun=All`): the exact mode of `diff`.
@@ -79,16 +79,32 @@ extension KubernetesTarget {
     /// force. A conflict with another applier (a second declarative owner) is only
     /// overridden with `force`.
     func serverSideApply(_ resource: Resource, force: Bool, dryRun: Bool) async throws -> Value {
+        try await withConflictRules(resource, force: force) { body, force in
+            try await client.apply(body, force: force, dryRun: dryRun)
+        }
+    }
+
+    /// `serverSideApply` for a sync, which needs only to know that the server took the object:
+    /// the stored object that comes back is not read.
+    func serverSideApplyDiscardingResult(_ resource: Resource, force: Bool, dryRun: Bool) async throws {
+        try await withConflictRules(resource, force: force) { body, force in
+            try await client.applyDiscardingResult(body, force: force, dryRun: dryRun)
+        }
+    }
+
+    private func withConflictRules<T>(
+        _ resource: Resource, force: Bool, _ send: (Value, Bool) async throws -> T
+    ) async throws -> T {
         var body = resource.body
         body["status"] = nil
         do {
-            return try await client.apply(body, force: force, dryRun: dryRun)
+            return try await send(body, force)
         } catch let error as StatusError where !error.isTransient {
             guard let conflict = FieldManagerConflict(error) else { throw ObjectError(message: Self.message(of: error)) }
             guard conflict.onlyUpdates else { throw conflict }
         }
         do {
-            return try await client.apply(body, force: true, dryRun: dryRun)
+            return try await send(body, true)
         } catch let error as StatusError where !error.isTransient {
             throw ObjectError(message: Self.message(of: error))
         }
