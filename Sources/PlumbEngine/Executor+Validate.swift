@@ -1,11 +1,14 @@
 import PlumbCore
 
 extension Executor {
-    /// Dry-runs every object, `options.concurrency` at once. Returns one failed change per
-    /// object that would not apply; empty when all would.
-    /// Objects of a kind that a CRD of this sync creates are not dry-run: the server does
-    /// not know the kind yet and would reject them (as Argo CD skips them).
-    func validate(_ objects: [PlannedObject], options: SyncOptions) async -> [ObjectChange] {
+    /// Dry-runs every object the sync will write, `options.concurrency` at once. Returns one
+    /// failed change per object that would not apply; empty when all would.
+    /// Unchanged objects are not written, so there is nothing of theirs to check: a sync that
+    /// changes nothing sends no request for them. Objects of a kind that a CRD of this sync
+    /// creates are not dry-run: the server does not know the kind yet and would reject them
+    /// (as Argo CD skips them).
+    func validate(_ planned: [PlannedObject], options: SyncOptions) async -> [ObjectChange] {
+        let objects = planned.filter { $0.action != .unchanged }
         observer.observe(.validating(count: objects.count))
         let pending = Executor.kindsDefinedByNewCRDs(objects)
         let executor = self

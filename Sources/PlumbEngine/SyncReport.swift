@@ -8,6 +8,7 @@ public enum SyncReport {
 
     /// `validating 18 objects … ok (server dry-run)`, or the count of failures.
     public static func validated(count: Int, failed: Int) -> String {
+        if count == 0 { return "validating … nothing to write" }
         let result = failed == 0 ? "ok (server dry-run)" : "\(failed) failed"
         return "validating \(count) object\(count == 1 ? "" : "s") … \(result)"
     }

@@ -162,7 +162,18 @@ final class ExecutorTests: XCTestCase {
         let target = FakeTarget(live: [object("v1", "ConfigMap", "same")])
         let result = try await sync([object("v1", "ConfigMap", "same")], target: target)
         XCTAssertEqual(target.applied, [])
+        XCTAssertEqual(target.log, [], "an unchanged object is not dry-run either")
         XCTAssertEqual(result.objects.map(\.action), [.unchanged])
+        XCTAssertTrue(observer.events.contains { if case .validated(count: 0, failed: 0) = $0 { return true }; return false })
+    }
+
+    /// Only what the sync writes is dry-run.
+    func testOnlyObjectsToWriteAreDryRun() async throws {
+        let target = FakeTarget(live: [object("v1", "ConfigMap", "same"), object("v1", "ConfigMap", "old", spec: ["x": 0])])
+        let result = try await sync([object("v1", "ConfigMap", "same"), object("v1", "ConfigMap", "old"), object("v1", "ConfigMap", "new")], target: target)
+        XCTAssertEqual(result.summary, "1 created, 1 configured, 1 unchanged")
+        XCTAssertEqual(target.log.filter { $0.hasPrefix("dry-run") }.sorted(), ["dry-run new", "dry-run old"])
+        XCTAssertTrue(observer.events.contains { if case .validated(count: 2, failed: 0) = $0 { return true }; return false })
     }
 
     func testDryRunModeWritesNothing() async throws {

@@ -8,6 +8,7 @@ final class SyncReportTests: XCTestCase {
         let web = ObjectRef(apiVersion: "apps/v1", kind: "Deployment", namespace: "web", name: "web")
         let legacy = ObjectRef(apiVersion: "v1", kind: "ConfigMap", namespace: "web", name: "legacy")
         XCTAssertEqual(SyncReport.validated(count: 18, failed: 0), "validating 18 objects … ok (server dry-run)")
+        XCTAssertEqual(SyncReport.validated(count: 0, failed: 0), "validating … nothing to write")
         XCTAssertEqual(
             SyncReport.object(ObjectChange(ref: crd, action: .created), syncWave: 0, health: (.healthy, .milliseconds(400))),
             "wave 0  CustomResourceDefinition widgets.acme  created     established in 0.4s")
