@@ -46,9 +46,11 @@ demo: build
 	echo; echo '$$ plumb diff --repo . --path fixtures/demo --sandbox'; \
 	$$bin diff --repo . --path fixtures/demo --sandbox
 
+# Each benchmark in a process of its own, so what one leaves in memory is not in the next one's peak.
 bench: deps
 	$(SWIFT) build -c release --product plumb
-	$(SWIFT) run -c release Benchmarks all
+	$(SWIFT) build -c release --product Benchmarks
+	@for b in yaml cluster kube sync; do $(SWIFT) run -c release --skip-build Benchmarks $$b || exit 1; done
 
 clean:
 	rm -rf .build
