@@ -26,13 +26,15 @@ extension SQLiteAuditStore {
     }
 
     func insertObjects(_ objects: [AuditObjectEntry], of id: Int64, _ db: Database) throws {
+        // One statement, compiled once, for every row.
+        let insert = try db.cachedStatement(
+            sql: """
+                INSERT INTO audit_object (record_id, position, api_version, kind, namespace, name, action,
+                    changed_paths, health, error, warnings)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
         for (position, o) in objects.enumerated() {
-            try db.execute(
-                sql: """
-                    INSERT INTO audit_object (record_id, position, api_version, kind, namespace, name, action,
-                        changed_paths, health, error, warnings)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
+            try insert.execute(
                 arguments: [
                     id, position, o.ref.apiVersion, o.ref.kind, o.ref.namespace, o.ref.name, o.action.rawValue,
                     AuditChain.canonicalJSON(.array(o.changedPaths.map(Value.string))), o.health?.rawValue, o.error,
