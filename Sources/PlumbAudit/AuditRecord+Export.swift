@@ -56,29 +56,27 @@ extension AuditRecord {
         guard let items = try field("objects").arrayValue else {
             throw AuditExportError(field: "objects", why: "is not an array")
         }
+        /// An entry's list of strings (absent: none when `required` is false).
+        func strings(_ o: Value, _ key: String, required: Bool) throws -> [String]? {
+            guard let list = o[key]?.arrayValue else { return required ? nil : [] }
+            return try list.map { item in
+                guard let s = item.stringValue else { throw AuditExportError(field: "objects.\(key)", why: "holds a non-string") }
+                return s
+            }
+        }
         objects = try items.map { o in
             guard let apiVersion = o["apiVersion"]?.stringValue, let kind = o["kind"]?.stringValue,
                 let namespace = o["namespace"]?.stringValue, let name = o["name"]?.stringValue,
-                let paths = o["changedPaths"]?.arrayValue
+                let paths = try strings(o, "changedPaths", required: true)
             else { throw AuditExportError(field: "objects", why: "holds an entry that is not an object reference") }
             let health = o["health"]?.stringValue
             return AuditObjectEntry(
                 ref: ObjectRef(apiVersion: apiVersion, kind: kind, namespace: namespace, name: name),
                 action: try oneOf("objects.action", o["action"]?.stringValue, as: AuditAction.self),
-                changedPaths: try paths.map { p in
-                    guard let s = p.stringValue else {
-                        throw AuditExportError(field: "objects.changedPaths", why: "holds a non-string")
-                    }
-                    return s
-                },
+                changedPaths: paths,
                 health: try health.map { try oneOf("objects.health", $0, as: AuditHealth.self) },
                 error: o["error"]?.stringValue,
-                warnings: try (o["warnings"]?.arrayValue ?? []).map { w in
-                    guard let s = w.stringValue else {
-                        throw AuditExportError(field: "objects.warnings", why: "holds a non-string")
-                    }
-                    return s
-                })
+                warnings: try strings(o, "warnings", required: false) ?? [])
         }
         prevHash = try string("prevHash")
         headerHash = try string("headerHash")

@@ -118,21 +118,18 @@ extension SQLiteAuditStore {
             }
             health = h
         }
-        let pathsText: String = row["changed_paths"]
-        guard let parsed = try? JSONReader().parse(pathsText), case .array(let items) = parsed else {
-            throw UnreadableRecord(id: id, why: "object changed paths are not a JSON array")
-        }
-        var warnings: [String] = []
-        if let text: String = row["warnings"] {
-            guard let parsed = try? JSONReader().parse(text), case .array(let list) = parsed else {
-                throw UnreadableRecord(id: id, why: "object warnings are not a JSON array")
+        /// A column holding a JSON array of strings (NULL: none).
+        func strings(_ column: String, _ what: String) throws -> [String] {
+            guard let text: String = row[column] else { return [] }
+            guard let parsed = try? JSONReader().parse(text), case .array(let items) = parsed else {
+                throw UnreadableRecord(id: id, why: "object \(what) are not a JSON array")
             }
-            warnings = list.map { $0.stringValue ?? $0.jsonString }
+            return items.map { $0.stringValue ?? $0.jsonString }
         }
         let ref = ObjectRef(
             apiVersion: row["api_version"], kind: row["kind"], namespace: row["namespace"], name: row["name"])
         return AuditObjectEntry(
-            ref: ref, action: action, changedPaths: items.map { $0.stringValue ?? $0.jsonString }, health: health,
-            error: row["error"], warnings: warnings)
+            ref: ref, action: action, changedPaths: try strings("changed_paths", "changed paths"), health: health,
+            error: row["error"], warnings: try strings("warnings", "warnings"))
     }
 }

@@ -208,7 +208,7 @@ final class ClusterHTTP2Handler: ChannelInboundHandler, @unchecked Sendable {
             if (try? await started.get()) == true {
                 try? await watch.run(&writer, hangUp: hangUp)
             }
-            loop.execute { handler.value.answered(id) }
+            loop.execute { handler.value.answered() }
         }
     }
 
@@ -221,7 +221,7 @@ final class ClusterHTTP2Handler: ChannelInboundHandler, @unchecked Sendable {
             let data = HTTP2Frame.FramePayload.Data(data: .byteBuffer(context.channel.allocator.buffer(bytes: bytes)), endStream: true)
             context.write(wrapOutboundOut(HTTP2Frame(streamID: id, payload: .data(data))), promise: nil)
         }
-        answered(id)
+        answered()
     }
 
     /// Writes the response headers; false when the stream or connection is gone.
@@ -250,7 +250,7 @@ final class ClusterHTTP2Handler: ChannelInboundHandler, @unchecked Sendable {
         context.writeAndFlush(wrapOutboundOut(HTTP2Frame(streamID: id, payload: .data(data))), promise: promise)
     }
 
-    fileprivate func answered(_ id: HTTP2StreamID) {
+    fileprivate func answered() {
         answering -= 1
         closeIfQuiet()
     }
