@@ -1,4 +1,5 @@
 import PlumbCore
+import PlumbEngine
 
 /// The API's kinds as discovered from the server, cached; refreshed when a kind is unknown.
 actor Discovery {
@@ -24,6 +25,30 @@ actor Discovery {
 
     /// Drops the cache; the next lookup discovers again.
     func invalidate() { mapper = nil }
+
+    /// The mapping of a kind that is about to be served (its CRD was just established):
+    /// discovers again at once and then with a short growing backoff (10 ms, 20 ms, ... up to
+    /// 1 s) until the server lists the kind or `timeout` passes. The throttle of `mapping` does
+    /// not apply: kube-apiserver lists a new kind within milliseconds of establishing it.
+    func awaitMapping(apiVersion: String, kind: String, timeout: Duration, client: KubeClient) async throws -> RESTMapping {
+        let clock = client.options.clock
+        let deadline = clock.now() + timeout
+        var delay = Duration.milliseconds(10)
+        while true {
+            if let m = mapper?.mapping(apiVersion: apiVersion, kind: kind) { return m }
+            let fresh = try await Discovery.discover(client)
+            mapper = fresh
+            lastRefresh = clock.now()
+            if let m = fresh.mapping(apiVersion: apiVersion, kind: kind) { return m }
+            let now = clock.now()
+            guard now < deadline else {
+                throw KubeClientError(
+                    message: "\(apiVersion) \(kind): the server does not serve this kind (not listed in discovery \(DurationText.format(timeout)) after its CRD was established)")
+            }
+            try await clock.sleep(for: min(delay, deadline - now))
+            delay = min(delay * 2, .seconds(1))
+        }
+    }
 
     func current(client: KubeClient) async throws -> RESTMapper {
         if let mapper { return mapper }
@@ -138,4 +163,10 @@ extension KubeClient {
 
     /// Forgets cached discovery.
     public func invalidateDiscovery() async { await discovery.invalidate() }
+
+    /// The mapping of a kind whose CRD was just established, waiting (bounded) until
+    /// discovery lists it.
+    public func awaitMapping(apiVersion: String, kind: String, timeout: Duration = .seconds(30)) async throws -> RESTMapping {
+        try await discovery.awaitMapping(apiVersion: apiVersion, kind: kind, timeout: timeout, client: self)
+    }
 }

@@ -63,6 +63,11 @@ extension KubernetesTarget {
     }
 
     public func apply(_ resource: Resource, force: Bool) async throws {
+        if pending.createsKind(group: resource.ref.group, kind: resource.kind) {
+            // Its CRD was applied and established in an earlier step of this sync; discovery
+            // may not have listed the kind when it was last read.
+            _ = try await client.awaitMapping(apiVersion: resource.apiVersion, kind: resource.kind)
+        }
         try await serverSideApplyDiscardingResult(resource, force: force, dryRun: false)
     }
 

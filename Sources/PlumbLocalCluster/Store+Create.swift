@@ -49,7 +49,7 @@ extension ClusterStore {
             try allocateClusterIP(&object, dryRun: options.dryRun)
         }
         if type.group == "apiextensions.k8s.io" && type.resource == "customresourcedefinitions" {
-            CustomResources.establish(&object, now: now)
+            CustomResources.initialStatus(&object)
         }
         object = Normalize.canonicalQuantities(object)
         if let managedFields {
@@ -61,8 +61,7 @@ extension ClusterStore {
         if options.dryRun { return object }
         let stored = try commit(type.groupResource, namespace: t.namespace, name: name, object: object, event: "ADDED")
         if type.group == "apiextensions.k8s.io" && type.resource == "customresourcedefinitions" {
-            types.install(crd: stored)
-            schemaCache.removeAll()
+            scheduleEstablishment(of: name)
         }
         return stored
     }
@@ -196,6 +195,11 @@ extension ClusterStore {
                 Target(type: type, namespace: "", name: nil, subresource: nil),
                 body: ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(name)]],
                 options: WriteOptions())
+        }
+        // A CRD kept from before a restart that was never established is established now.
+        let crds = GroupResource(group: "apiextensions.k8s.io", resource: "customresourcedefinitions")
+        for (_, crd) in objects[crds] ?? [:] where !CustomResources.isEstablished(crd) {
+            try establishCRD(crd.meta("name") ?? "")
         }
     }
 }

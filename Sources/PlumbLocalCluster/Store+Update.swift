@@ -101,8 +101,7 @@ extension ClusterStore {
         }
         let stored = try commit(type.groupResource, namespace: t.namespace, name: name, object: object, event: "MODIFIED")
         if type.group == "apiextensions.k8s.io" && type.resource == "customresourcedefinitions" {
-            types.install(crd: stored)
-            schemaCache.removeAll()
+            installIfEstablished(stored)
         }
         if stored.meta("deletionTimestamp") != nil { try collectGarbage() }
         return stored

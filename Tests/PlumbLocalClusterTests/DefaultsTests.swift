@@ -88,6 +88,15 @@ final class DefaultsTests: ClusterTestCase {
         let crd = try capture("crd-create")
         var r = try http.request("POST", crd[path: ["request", "path"]]!.stringValue!, body: crd[path: ["request", "body"]])
         XCTAssertEqual(r.status, 201)
+        // Created without conditions or accepted names; established a few milliseconds later.
+        XCTAssertNil(r.json[path: ["status", "conditions"]]?.arrayValue)
+        for key in ["acceptedNames", "storedVersions"] {
+            XCTAssertEqual(r.json[path: ["status", key]], crd[path: ["response", "body", "status", key]], key)
+        }
+        let path = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gadgets.wire.plumb.test"
+        for _ in 0..<200 where try http.request("GET", path).json[path: ["status", "conditions"]]?.arrayValue == nil {
+            usleep(5_000)
+        }
         try replay("cr-ssa")
         r = try http.request("GET", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gadgets.wire.plumb.test")
         let established = try capture("crd-established")[path: ["response", "body"]]!

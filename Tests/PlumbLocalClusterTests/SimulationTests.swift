@@ -180,9 +180,19 @@ final class SimulationTests: ClusterTestCase {
         ]
         r = try http.request("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", body: crd)
         XCTAssertEqual(r.status, 201)
+        XCTAssertEqual(r.json[path: ["spec", "names", "listKind"]], "WidgetList")
+        // As kube-apiserver: not established, nor served, at the create; a few milliseconds later both.
+        XCTAssertNil(r.json[path: ["status", "conditions"]]?.arrayValue)
+        XCTAssertEqual(r.json[path: ["status", "acceptedNames", "kind"]], "")
+        XCTAssertEqual(try http.request("GET", "/apis/bars.plumb.test/v1").status, 404)
+        let path = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.bars.plumb.test"
+        for _ in 0..<200 where try http.request("GET", path).json[path: ["status", "conditions"]]?.arrayValue == nil {
+            usleep(5_000)
+        }
+        r = try http.request("GET", path)
         let conditions = r.json[path: ["status", "conditions"]]?.arrayValue?.compactMap { $0["type"]?.stringValue }
         XCTAssertEqual(conditions, ["NamesAccepted", "Established"])
-        XCTAssertEqual(r.json[path: ["spec", "names", "listKind"]], "WidgetList")
+        XCTAssertEqual(r.json[path: ["status", "acceptedNames", "kind"]], "Widget")
         r = try http.request("GET", "/apis/bars.plumb.test/v1")
         XCTAssertEqual(r.json["resources"]?.arrayValue?.first?["kind"], "Widget")
         r = try http.request("GET", "/apis", headers: ["Accept": accept])
