@@ -57,6 +57,9 @@ let package = Package(
                 .product(name: "NIOHPACK", package: "swift-nio-http2"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -84,7 +87,13 @@ let package = Package(
         .testTarget(name: "PlumbGitTests", dependencies: ["PlumbCore", "PlumbGit"]),
         .testTarget(name: "PlumbEngineTests", dependencies: ["PlumbCore", "PlumbEngine"]),
         .testTarget(
-            name: "PlumbLocalClusterTests", dependencies: ["PlumbCore", "PlumbLocalCluster"]),
+            name: "PlumbLocalClusterTests",
+            dependencies: [
+                "PlumbCore", "PlumbLocalCluster",
+                // The admission tests run a real HTTPS webhook.
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+            ]),
         .testTarget(
             name: "PlumbCLITests",
             dependencies: [

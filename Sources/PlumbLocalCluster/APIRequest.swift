@@ -115,5 +115,8 @@ enum APIResult: Sendable {
 
     static func ok(_ v: Value) -> APIResult { .json(status: 200, body: v, contentType: "application/json") }
     static func created(_ v: Value) -> APIResult { .json(status: 201, body: v, contentType: "application/json") }
-    static func error(_ e: APIError) -> APIResult { .json(status: e.code, body: e.status, contentType: "application/json") }
+    static func error(_ e: APIError) -> APIResult {
+        let answer = APIResult.json(status: e.code, body: e.status, contentType: "application/json")
+        return e.warnings.isEmpty ? answer : .warned(answer, warnings: e.warnings)
+    }
 }

@@ -37,9 +37,11 @@ extension APIServer {
         var warnings: [String] = []
         // A merge or strategic patch has the object's shape: its fields are the new ones to decode.
         if kind != .json { (patch, warnings) = try decodeFields(request, t, patch, optionsKind: "PatchOptions") }
-        let patched = try await store.patch(t, kind: kind, patch: patch, options: options)
+        let (patched, admission) = try await admitted(request, t, options: options) { o throws(APIError) in
+            try await store.patch(t, kind: kind, patch: patch, options: o)
+        }
         simulation?.observe(t.type, patched)
-        return Self.warned(.ok(patched), warnings + Self.finalizerWarnings(patched, t))
+        return Self.warned(.ok(patched), warnings + admission + Self.finalizerWarnings(patched, t))
     }
 }
 

@@ -25,17 +25,21 @@ extension APIServer {
         guard t.subresource == nil else { throw APIError.methodNotAllowed() }
         let options = try writeOptions(request)
         let (body, warnings) = try decodeFields(request, t, try request.jsonBody(), optionsKind: "CreateOptions")
-        let created = try await store.create(t, body: body, options: options)
+        let (created, admission) = try await admitted(request, t, options: options) { o throws(APIError) in
+            try await store.create(t, body: body, options: o)
+        }
         simulation?.observe(t.type, created)
-        return Self.warned(.created(created), warnings + Self.finalizerWarnings(created, t))
+        return Self.warned(.created(created), warnings + admission + Self.finalizerWarnings(created, t))
     }
 
     func update(_ request: APIRequest, _ t: Target) async throws(APIError) -> APIResult {
         let options = try writeOptions(request)
         let (body, warnings) = try decodeFields(request, t, try request.jsonBody(), optionsKind: "UpdateOptions")
-        let updated = try await store.update(t, body: body, options: options)
+        let (updated, admission) = try await admitted(request, t, options: options) { o throws(APIError) in
+            try await store.update(t, body: body, options: o)
+        }
         simulation?.observe(t.type, updated)
-        return Self.warned(.ok(updated), warnings + Self.finalizerWarnings(updated, t))
+        return Self.warned(.ok(updated), warnings + admission + Self.finalizerWarnings(updated, t))
     }
 
     /// Decodes a create, update or patch body under `fieldValidation`: a field the kind's
@@ -80,8 +84,9 @@ extension APIServer {
 
     func delete(_ request: APIRequest, _ t: Target) async throws(APIError) -> APIResult {
         let options = try deleteOptions(request)
+        let admission = try await admitDelete(request, t, options: options)
         let (status, body) = try await store.delete(t, options: options)
-        return .json(status: status, body: body, contentType: "application/json")
+        return Self.warned(.json(status: status, body: body, contentType: "application/json"), admission)
     }
 
     func deleteOptions(_ request: APIRequest) throws(APIError) -> DeleteOptions {
@@ -115,11 +120,12 @@ extension APIServer {
         let labels = try LabelSelector(parsing: request.query["labelSelector"] ?? "")
         let fields = try FieldSelector(parsing: request.query["fieldSelector"] ?? "")
         let options = try deleteOptions(request)
+        let admission = try await admitDeleteCollection(request, t, labels: labels, fields: fields, options: options)
         let (items, rv) = try await store.deleteCollection(t, labels: labels, fields: fields, options: options)
-        return .ok([
+        return Self.warned(.ok([
             "kind": .string(t.type.listKind), "apiVersion": .string(t.type.apiVersion),
             "metadata": ["resourceVersion": .string(String(rv))], "items": .array(items.map(Self.stripTypeMeta)),
-        ])
+        ]), admission)
     }
 }
 

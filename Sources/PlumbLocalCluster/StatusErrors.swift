@@ -23,6 +23,8 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
     public var causes: [Cause]
     /// `details.retryAfterSeconds`, for errors that invite a retry.
     public var retryAfterSeconds: Int?
+    /// Warnings sent with the error (`Warning: 299 - ...` headers), such as an admission webhook's.
+    public var warnings: [String] = []
 
     public init(
         code: Int, reason: String, message: String, name: String? = nil, group: String? = nil,

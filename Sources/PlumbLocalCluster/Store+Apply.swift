@@ -12,9 +12,11 @@ extension APIServer {
                 causes: [.init(reason: "FieldValueRequired", message: "Required value: is required for apply patch", field: "fieldManager")])
         }
         let config = try Self.applyConfiguration(request.body)
-        let (object, created) = try await store.apply(t, config: config, options: options)
+        let ((object, created), admission) = try await admitted(request, t, options: options, { o throws(APIError) in
+            try await store.apply(t, config: config, options: o)
+        }, object: \.0)
         simulation?.observe(t.type, object)
-        return Self.warned(created ? .created(object) : .ok(object), Self.finalizerWarnings(object, t))
+        return Self.warned(created ? .created(object) : .ok(object), admission + Self.finalizerWarnings(object, t))
     }
 
     /// The apply body: JSON when it is JSON, else a single YAML document.
