@@ -118,6 +118,7 @@ actor ClusterStore {
         let key = Self.objectKey(namespace: namespace, name: name)
         var stored: Value
         if var object {
+            object = OmitEmpty.normalized(object)  // as the server writes it back, whoever wrote it
             setMeta(&object, "resourceVersion", .string(String(rv)))
             objects[gr, default: [:]][key] = object
             stored = object
