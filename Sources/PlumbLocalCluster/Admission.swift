@@ -32,16 +32,20 @@ extension APIServer {
         let configurations = await store.validatingWebhookConfigurations()
         guard !configurations.isEmpty, !Admission.isExempt(t.type) else { return (try await write(options), []) }
         let old: Value? = if let name = t.name { await store.get(t.type.groupResource, namespace: t.namespace, name: name) } else { nil }
+        var attributes = AdmissionAttributes(
+            type: t.type, subresource: t.subresource ?? "", operation: old == nil ? "CREATE" : "UPDATE", name: t.name ?? "",
+            namespace: Admission.namespace(t, name: t.name ?? ""), object: nil, oldObject: old, dryRun: options.dryRun,
+            options: Admission.options(request, kind: old == nil ? "CreateOptions" : "UpdateOptions", dryRun: options.dryRun))
+        // A write that no webhook's rules name is made once, without the preview.
+        guard Admission.anyRuleMatches(configurations, attributes) else { return (try await write(options), []) }
         var dryRun = options
         dryRun.dryRun = true
         let preview = try await write(dryRun)
-        let final = object(preview)
-        let operation = old == nil ? "CREATE" : "UPDATE"
-        let name = t.name ?? final.meta("name") ?? ""
-        let attributes = AdmissionAttributes(
-            type: t.type, subresource: t.subresource ?? "", operation: operation, name: name,
-            namespace: Admission.namespace(t, name: name), object: final, oldObject: old, dryRun: options.dryRun,
-            options: Admission.options(request, kind: operation == "CREATE" ? "CreateOptions" : "UpdateOptions", dryRun: options.dryRun))
+        attributes.object = object(preview)
+        if attributes.name.isEmpty {
+            attributes.name = attributes.object?.meta("name") ?? ""
+            attributes.namespace = Admission.namespace(t, name: attributes.name)
+        }
         let warnings = try await dispatch(configurations, attributes)
         if options.dryRun { return (preview, warnings) }
         return (try await write(options), warnings)
@@ -147,6 +151,15 @@ enum Admission {
                 "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "ValidatingAdmissionPolicy",
                 "ValidatingAdmissionPolicyBinding", "MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding",
             ].contains(type.kind)
+    }
+
+    /// Whether any webhook's rules name the request (the part of matching that needs no object).
+    static func anyRuleMatches(_ configurations: [Value], _ a: AdmissionAttributes) -> Bool {
+        configurations.contains { configuration in
+            (configuration["webhooks"]?.arrayValue ?? []).contains { hook in
+                (hook["rules"]?.arrayValue ?? []).contains { Webhook.rule($0, matches: a) }
+            }
+        }
     }
 
     /// The request's namespace; a Namespace's own name for requests on Namespaces.

@@ -190,6 +190,22 @@ final class AdmissionTests: ClusterTestCase {
         XCTAssertEqual(webhook.reviews.count, 2)
     }
 
+    func testNamespaceIsMatchedByItsOwnLabels() throws {
+        try register(
+            "namespaces.plumb.test", namespaceSelector: ["matchLabels": ["admission": "on"]],
+            rules: [rule(["CREATE"], group: "", resource: "namespaces")])
+        try kubectlOK(["create", "namespace", "plain"])
+        XCTAssertEqual(webhook.reviews.count, 0)
+        let manifest = #"{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "guarded", "labels": {"admission": "on", "deny": "yes"}}}"#
+        let denied = try kubectl(["create", "-f", "-"], stdin: manifest)
+        XCTAssertTrue(denied.stderr.contains(#"admission webhook "namespaces.plumb.test" denied the request"#), denied.stderr)
+        let request = try XCTUnwrap(webhook.reviews.first?["request"])
+        // A Namespace's request carries its own name as the namespace, as kube-apiserver's does.
+        XCTAssertEqual(request["namespace"], "guarded")
+        XCTAssertEqual(request["name"], "guarded")
+        XCTAssertEqual(request[path: ["object", "metadata", "labels", "kubernetes.io/metadata.name"]], "guarded")
+    }
+
     // MARK: - Helpers
 
     func rule(_ operations: [String], group: String, resource: String) -> Value {
