@@ -14,9 +14,13 @@ extension Executor {
                         try await executor.target.apply(object.resource, force: options.force)
                     }
                 } catch {
-                    change.action = .failed
-                    change.error = error.description
-                    change.isTransient = error.isTransient
+                    if let lost = error.unreachableChange(changes: object.diff.changes) {
+                        change = lost
+                    } else {
+                        change.action = .failed
+                        change.error = error.description
+                        change.isTransient = error.isTransient
+                    }
                 }
             }
             executor.observer.observe(.objectDone(change, syncWave: step.syncWave, duration: executor.clock.now() - started))

@@ -7,7 +7,9 @@ extension Executor {
     func prune(_ plan: Plan, options: SyncOptions, blocked: Bool) async -> [ObjectChange] {
         var results: [ObjectChange] = []
         let reason = Task.isCancelled ? "the sync was interrupted" : blocked ? "an earlier step failed" : "pruning is off"
-        if !options.prune || blocked || Task.isCancelled {
+        if let down = unreachable.value, options.prune {
+            results = plan.prune.map { Executor.notAttempted($0.ref, down) }
+        } else if !options.prune || blocked || Task.isCancelled {
             results = plan.prune.map { ObjectChange(ref: $0.ref, action: .skipped, error: "\($0.ref): not pruned: \(reason)") }
         } else if !plan.prune.isEmpty {
             observer.observe(.pruning(count: plan.prune.count))
@@ -21,6 +23,10 @@ extension Executor {
             }
             let executor = self
             for group in groups {
+                if let down = unreachable.value {
+                    results += group.map { Executor.notAttempted($0.ref, down) }
+                    continue
+                }
                 if Task.isCancelled {
                     results += group.map {
                         ObjectChange(ref: $0.ref, action: .skipped, error: "\($0.ref): not pruned: the sync was interrupted")
@@ -48,9 +54,13 @@ extension Executor {
                         try await executor.target.delete(item.ref)
                     }
                 } catch {
-                    change.action = .failed
-                    change.error = error.description
-                    change.isTransient = error.isTransient
+                    if let lost = error.unreachableChange() {
+                        change = lost
+                    } else {
+                        change.action = .failed
+                        change.error = error.description
+                        change.isTransient = error.isTransient
+                    }
                 }
             }
             executor.observer.observe(

@@ -11,6 +11,9 @@ extension Executor {
             do {
                 try await operation()
                 return
+            } catch let error as TargetUnreachable {
+                unreachable.record(error)
+                throw SyncError(ref: ref, stage: stage, reason: error.description, unreachable: error)
             } catch {
                 let transient = target.isTransient(error)
                 let reason = SyncError.reason(for: error, of: ref)

@@ -20,6 +20,8 @@ extension Executor {
                 }
                 return nil
             } catch {
+                // The target went away: the executor stops with every object not attempted.
+                if error.unreachable != nil { return nil }
                 return ObjectChange(
                     ref: object.ref, action: .failed, changes: object.diff.changes, error: error.description,
                     isTransient: error.isTransient)

@@ -11,14 +11,11 @@ extension Executor {
                 && ReconcileOrder.readyBeforeNextWave.contains(ReconcileOrder.GroupKind(ref.group, ref.kind))
         }
         let executor = self
+        // A CRD is established within milliseconds: look again soon, then less often.
         let reached = await concurrentMap(gating, limit: options.concurrency) { i in
-            await executor.waitForHealthy(changes[i].ref, options: options)
+            await executor.waitForHealthy(changes[i].ref, options: options, firstPoll: .milliseconds(10))
         }
-        for (i, (health, error)) in zip(gating, reached) {
-            out[i].health = health
-            out[i].error = error?.description
-            out[i].isTransient = error?.isTransient ?? false
-        }
+        for (i, (health, error)) in zip(gating, reached) { Self.record(health, error, into: &out[i]) }
         return out
     }
 
@@ -35,19 +32,30 @@ extension Executor {
         let reached = await concurrentMap(waiting, limit: max(options.concurrency, waiting.count)) { i in
             await executor.waitForHealthy(changes[i].ref, options: options)
         }
-        for (i, (health, error)) in zip(waiting, reached) {
-            out[i].health = health
-            out[i].error = error?.description
-            out[i].isTransient = error?.isTransient ?? false
-        }
+        for (i, (health, error)) in zip(waiting, reached) { Self.record(health, error, into: &out[i]) }
         return out
+    }
+
+    /// A wait's outcome on the object's change. When the target became unreachable the
+    /// object was written but its health is unknown: that is the sync's interruption, not
+    /// an error of the object.
+    static func record(_ health: HealthStatus?, _ error: SyncError?, into change: inout ObjectChange) {
+        if let down = error?.unreachable {
+            change.health = HealthStatus(.unknown, "not checked: \(down)")
+            return
+        }
+        change.health = health
+        change.error = error?.description
+        change.isTransient = error?.isTransient ?? false
     }
 
     /// Polls an object's health until it is Healthy (or Unknown: the target has no rule for
     /// it), Degraded, or `options.timeout` passed. Returns the last health and the error, if any.
-    func waitForHealthy(_ ref: ObjectRef, options: SyncOptions) async -> (HealthStatus?, SyncError?) {
+    /// With `firstPoll`, the wait between polls starts there and doubles up to `options.pollInterval`.
+    func waitForHealthy(_ ref: ObjectRef, options: SyncOptions, firstPoll: Duration? = nil) async -> (HealthStatus?, SyncError?) {
         let start = clock.now()
         let deadline = start + options.timeout
+        var interval = min(firstPoll ?? options.pollInterval, options.pollInterval)
         var last: HealthStatus?
         while true {
             do {
@@ -63,6 +71,9 @@ extension Executor {
                 case .progressing, .missing:
                     break
                 }
+            } catch let down as TargetUnreachable {
+                unreachable.record(down)
+                return (last, SyncError(ref: ref, stage: .health, reason: down.description, unreachable: down))
             } catch where target.isTransient(error) {
                 // Checked again at the next poll.
             } catch {
@@ -79,7 +90,8 @@ extension Executor {
                 // It may still get there: a controller should look again soon.
                 return (last, SyncError(ref: ref, stage: .health, reason: reason, isTransient: true))
             }
-            try? await clock.sleep(for: min(options.pollInterval, deadline - now))
+            try? await clock.sleep(for: min(interval, deadline - now))
+            interval = min(interval * 2, options.pollInterval)
         }
     }
 }

@@ -11,6 +11,8 @@ public struct Executor: Sendable {
     public var clock: any SyncClock
     /// Receives progress events.
     public var observer: any SyncObserver
+    /// The first time in this run that the target was unreachable; a run gets a fresh one.
+    var unreachable = UnreachableLatch()
 
     /// An executor for `target`.
     public init(target: any Target, clock: any SyncClock = SystemClock(), observer: any SyncObserver = SilentObserver()) {
@@ -36,13 +38,20 @@ public struct Executor: Sendable {
                 return s
             },
             prune: plan.prune, protected: plan.protected)
-        let result = ChangeSet(await execute(stamped, options: options))
+        var executor = self
+        executor.unreachable = UnreachableLatch()
+        let objects = await executor.execute(stamped, options: options)
+        let result = ChangeSet(objects, interruption: executor.unreachable.value?.description)
         observer.observe(.finished(result, duration: clock.now() - start))
         return result
     }
 
     private func execute(_ plan: Plan, options: SyncOptions) async -> [ObjectChange] {
         let failures = await validate(plan.objects, options: options)
+        if let down = unreachable.value {
+            // Nothing was written: every object is not attempted.
+            return plan.objects.map { Self.notAttempted($0.ref, down) } + plan.prune.map { Self.notAttempted($0.ref, down) }
+        }
         if Task.isCancelled {
             return plan.objects.map { ObjectChange(ref: $0.ref, action: .skipped, error: "\($0.ref): not applied: the sync was interrupted") }
                 + plan.prune.map { ObjectChange(ref: $0.ref, action: .skipped, error: "\($0.ref): not pruned: the sync was interrupted") }
@@ -57,6 +66,11 @@ public struct Executor: Sendable {
         var results: [ObjectChange] = []
         var stopped = false
         for step in plan.steps {
+            if let down = unreachable.value {
+                results += step.objects.map { Self.notAttempted($0.ref, down) }
+                stopped = true
+                continue
+            }
             if stopped || Task.isCancelled {
                 let why = stopped ? "an earlier step failed" : "the sync was interrupted"
                 results += step.objects.map { ObjectChange(ref: $0.ref, action: .skipped, error: "\($0.ref): not applied: \(why)") }
@@ -68,14 +82,19 @@ public struct Executor: Sendable {
             // cancelled half way, and the result says what was applied.
             let executor = self
             var changes = await Task { await executor.apply(step, options: options) }.value
-            if !options.dryRun { changes = await waitUntilReady(changes, options: options) }
+            if !options.dryRun && unreachable.value == nil { changes = await waitUntilReady(changes, options: options) }
             results += changes
             stopped = changes.contains { $0.action == .failed || $0.error != nil }
         }
         results += await prune(plan, options: options, blocked: stopped)
-        if options.wait && !options.dryRun && !stopped {
+        if options.wait && !options.dryRun && !stopped && unreachable.value == nil {
             results = await waitForHealth(results, options: options)
         }
         return results
+    }
+
+    /// An object the sync did not reach because the target became unreachable.
+    static func notAttempted(_ ref: ObjectRef, _ down: TargetUnreachable) -> ObjectChange {
+        ObjectChange(ref: ref, action: .skipped, error: "\(ref): not attempted: \(down)")
     }
 }

@@ -19,13 +19,29 @@ public struct SyncError: Error, Sendable, Hashable, CustomStringConvertible {
     public var reason: String
     /// Whether the failure may go away by itself (the target said so, and retries ran out).
     public var isTransient: Bool
+    /// Set when the object was not handled because the target became unreachable.
+    public var unreachable: TargetUnreachable?
 
     /// An error of `ref` at `stage`.
-    public init(ref: ObjectRef, stage: Stage, reason: String, isTransient: Bool = false) {
+    public init(ref: ObjectRef, stage: Stage, reason: String, isTransient: Bool = false, unreachable: TargetUnreachable? = nil) {
         self.ref = ref
         self.stage = stage
         self.reason = reason
         self.isTransient = isTransient
+        self.unreachable = unreachable
+    }
+
+    /// What becomes of the object when the target was unreachable: `unknown` when its write
+    /// was sent and never answered, else skipped as not attempted. Nil for any other error.
+    public func unreachableChange(changes: [FieldChange] = []) -> ObjectChange? {
+        guard let unreachable else { return nil }
+        let verb = stage == .prune ? "pruned" : "applied"
+        if unreachable.requestSent && stage != .dryRun && stage != .health {
+            return ObjectChange(
+                ref: ref, action: .unknown, changes: changes,
+                error: "\(ref): unknown: sent, but the server became unreachable before it answered; the next observe settles whether it was \(verb)")
+        }
+        return ObjectChange(ref: ref, action: .skipped, changes: changes, error: "\(ref): not attempted: \(unreachable)")
     }
 
     public var description: String {
@@ -59,6 +75,12 @@ public struct SyncError: Error, Sendable, Hashable, CustomStringConvertible {
 /// Short durations as people read them: `0.4s`, `6.1s`, `2m5s`.
 public enum DurationText {
     /// `duration` with tenths of a second below a minute, whole seconds above.
+    /// A bound a user set, as they wrote it: `60s`, `90s`; a fraction as `format` has it.
+    public static func bound(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        return attoseconds == 0 ? "\(seconds)s" : format(duration)
+    }
+
     public static func format(_ duration: Duration) -> String {
         let (seconds, attoseconds) = duration.components
         let tenths = max(0, seconds * 10 + attoseconds / 100_000_000_000_000_000)

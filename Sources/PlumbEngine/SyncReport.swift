@@ -30,8 +30,18 @@ public enum SyncReport {
 
     /// `synced 3f9c2ab in 7.3s: 2 created, 2 configured, 1 pruned, 13 unchanged`, or
     /// `sync of 3f9c2ab failed after 7.3s: ...` when an object failed.
+    /// A sync the target's outage stopped says so, with what it did and did not reach:
+    /// `sync of 3f9c2ab stopped after 1m2s: server unreachable since 12:03:04 (waited 60s):
+    /// 350 created, 2640 not attempted, 10 unknown`.
     public static func summary(_ result: ChangeSet, revision: String, duration: Duration) -> String {
         let time = DurationText.format(duration)
+        if let interruption = result.interruption {
+            let parts = Action.allCases.compactMap { a -> String? in
+                let n = result.count(a)
+                return n == 0 ? nil : "\(n) \(a == .skipped ? "not attempted" : a.rawValue)"
+            }
+            return "sync of \(revision) stopped after \(time): \(interruption): " + parts.joined(separator: ", ")
+        }
         return result.succeeded
             ? "synced \(revision) in \(time): \(result.summary)"
             : "sync of \(revision) failed after \(time): \(result.summary)"

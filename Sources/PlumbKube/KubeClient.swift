@@ -19,6 +19,12 @@ public struct KubeClientOptions: Sendable {
     /// Called with each warning the server sends (`ServerWarnings`) and the object the request
     /// was about; the CLI prints them, as kubectl does.
     public var onWarning: (@Sendable (_ text: String, _ object: ObjectRef?) -> Void)? = nil
+    /// How long requests wait for a server that stopped answering (refused or reset
+    /// connections, failed TLS handshakes, a shutting-down API server) before they fail with
+    /// `TargetUnreachable`.
+    public var unreachableTimeout: Duration = .seconds(60)
+    /// Called once when the server becomes unreachable, comes back, or is given up.
+    public var onReachability: (@Sendable (ReachabilityEvent) -> Void)? = nil
 
     public init() {}
 }
@@ -35,6 +41,8 @@ public final class KubeClient: Sendable {
     /// Whether any request has had an HTTP answer from the server.
     private let answered = Atomic<Bool>(false)
     let discovery: Discovery
+    /// Whether the server answers now: shared by every request (see `Reachability`).
+    let reachability: Reachability
 
     /// A client on a given transport; the building block of tests and of `KubeClient(config:)`.
     public init(
@@ -47,6 +55,7 @@ public final class KubeClient: Sendable {
         self.options = options
         limiter = RateLimiter(qps: options.qps, burst: options.burst, clock: options.clock)
         discovery = Discovery()
+        reachability = Reachability(bound: options.unreachableTimeout, clock: options.clock, onEvent: options.onReachability)
     }
 
     /// A client on libcurl for a resolved configuration (kubeconfig or in-cluster).
@@ -67,14 +76,27 @@ public final class KubeClient: Sendable {
     public func perform(_ request: KubeRequest, object: ObjectRef? = nil) async throws -> KubeResponse {
         var attempt = 0
         var reauthenticated = false
+        // Whether an earlier attempt of this request may have reached the server.
+        var sent = false
         while true {
             try Task.checkCancellation()
+            try await reachability.waitUntilReachable(sent: sent)
             if !limiter.steppedAside { try await limiter.acquire() }
             let prepared = try await authorize(request)
             let response: KubeResponse
             do {
                 response = try await transport.send(prepared)
             } catch let error as KubeTransportError {
+                if answered.load(ordering: .relaxed), Self.isOutage(error) {
+                    // One event for the whole client: wait for the server with every other
+                    // request, then send this one again if that is safe.
+                    await reachability.markDown(probe: { await self.probe() })
+                    if error.kind != .connect {
+                        guard request.isResendable else { throw error }
+                        sent = true
+                    }
+                    continue
+                }
                 guard
                     let delay = options.retry.delay(
                         after: error, request: request, attempt: attempt, answered: answered.load(ordering: .relaxed))
@@ -86,6 +108,11 @@ public final class KubeClient: Sendable {
                 continue
             }
             answered.store(true, ordering: .relaxed)
+            if Self.isShuttingDown(response) {
+                // Refused before it was handled: nothing of it was done.
+                await reachability.markDown(probe: { await self.probe() })
+                continue
+            }
             if options.serverFlowControl, !limiter.steppedAside, Self.showsFlowControl(response) {
                 limiter.stepAside()
             }
@@ -105,6 +132,38 @@ public final class KubeClient: Sendable {
             throw StatusError(response: response, object: object)
         }
     }
+
+    /// Transport failures that mean the server is gone (down, restarting, unreachable), not
+    /// that this request was bad: refused or reset connections and failed TLS handshakes.
+    /// A timeout is the caller's choice of how long to wait and is not one.
+    static func isOutage(_ error: KubeTransportError) -> Bool {
+        error.kind == .connect || error.kind == .tls || error.kind == .other
+    }
+
+    /// kube-apiserver shutting down refuses new requests with 429 (or 503) "The apiserver is
+    /// shutting down"; a proxy in front of a dead one answers 503 without an API Status.
+    static func isShuttingDown(_ response: KubeResponse) -> Bool {
+        guard response.status == 429 || response.status == 503 else { return false }
+        let text = String(decoding: response.body.prefix(4096), as: UTF8.self)
+        if text.contains("shutting down") { return true }
+        return response.status == 503 && !text.contains("\"kind\":\"Status\"")
+    }
+
+    /// Asks the server whether it answers (`GET /readyz`), past the reachability gate: any
+    /// answer but a 5xx or 429 counts (a server that forbids /readyz still answers).
+    func probe() async -> Bool {
+        do {
+            var request = try await authorize(KubeRequest(method: "GET", path: "/readyz", timeout: .seconds(2)))
+            request.setHeader("Accept", "text/plain")
+            let response = try await transport.send(request)
+            return response.status < 500 && response.status != 429
+        } catch {
+            return false
+        }
+    }
+
+    /// Lets requests try the server again after an outage that was given up.
+    public func resetReachability() async { await reachability.reset() }
 
     /// Whether an answer came through API Priority and Fairness.
     static func showsFlowControl(_ response: KubeResponse) -> Bool {

@@ -34,6 +34,19 @@ public struct KubeRequest: Sendable {
     /// Whether the request may be sent again after the server may have seen it.
     public var isIdempotent: Bool { method == "GET" || method == "HEAD" }
 
+    /// Whether sending the request twice has the effect of sending it once, so that it may be
+    /// sent again after an outage hid its answer: reads, deletes (an absent object stays
+    /// absent), server-side apply (the same declared state), and updates (a stale
+    /// resourceVersion makes the second one a conflict). Not a POST.
+    public var isResendable: Bool {
+        switch method {
+        case "GET", "HEAD", "DELETE", "PUT": return true
+        case "PATCH":
+            return headers.contains { $0.name.lowercased() == "content-type" && $0.value.hasPrefix("application/apply-patch") }
+        default: return false
+        }
+    }
+
     /// Sets a header, replacing any header of the same name.
     public mutating func setHeader(_ name: String, _ value: String) {
         headers.removeAll { $0.name.lowercased() == name.lowercased() }

@@ -199,6 +199,10 @@ final class ClusterHTTP2Handler: ChannelInboundHandler, @unchecked Sendable {
                 api: api, method: method, path: path, query: query, authorization: headers.first(name: "authorization"),
                 accept: headers.first(name: "accept"), contentType: headers.first(name: "content-type"),
                 userAgent: headers.first(name: "user-agent"), body: body)
+            if answer.dropped {
+                loop.execute { handler.value.context?.close(promise: nil) }
+                return
+            }
             guard case .watch(let watch) = answer.body else {
                 loop.execute { handler.value.respond(id, answer, method: method) }
                 return

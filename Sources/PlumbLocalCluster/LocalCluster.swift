@@ -87,6 +87,11 @@ public actor LocalCluster {
     private var store: ClusterStore?
     private var simulation: Simulation?
     private var serverTask: Task<Void, any Error>?
+    private var api: APIServer?
+    private var certificates: ClusterCertificates?
+    private var stopped = false
+    private var stopWaiters: [CheckedContinuation<Void, Never>] = []
+    private let addressBox = AddressBox()
     private nonisolated let protocolCounters = ProtocolCounters()
 
     /// A cluster that does nothing until `start()`.
@@ -97,18 +102,37 @@ public actor LocalCluster {
     /// Starts listening; returns once the port is bound.
     @discardableResult
     public func start() async throws -> Endpoint {
-        guard serverTask == nil else { throw ClusterError.alreadyStarted }
+        guard serverTask == nil, api == nil else { throw ClusterError.alreadyStarted }
         let backend: (any PersistenceBackend)? = try options.dataFile.map { try SQLiteBackend(path: $0) }
         let store = try ClusterStore(backend: backend, historyLimit: options.watchHistoryLimit)
         try await store.bootstrap()
         let token = options.token ?? Self.randomToken()
         let certificates = options.tls ? try ClusterCertificates.generate() : nil
         let simulation = options.simulateWorkloads ? Simulation(store: store, delay: options.workloadDelay) : nil
-        let (bound, boundContinuation) = AsyncStream<Int>.makeStream()
-        let addressBox = AddressBox()
         let api = APIServer(
             store: store, token: token, serverAddress: addressBox, simulation: simulation,
             bookmarkInterval: options.bookmarkInterval)
+        self.api = api
+        self.certificates = certificates
+        self.store = store
+        self.simulation = simulation
+        let port = try await listen(on: options.port)
+        addressBox.set("\(options.host):\(port)")
+        let scheme = options.tls ? "https" : "http"
+        let endpoint = Endpoint(url: "\(scheme)://\(options.host):\(port)", caPEM: certificates?.caPEM, token: token, port: port)
+        self.endpoint = endpoint
+        api.outage.onTrigger.withLock { trigger in
+            trigger = { [weak self] lasting in
+                Task { await self?.outage(lasting: lasting) }
+            }
+        }
+        return endpoint
+    }
+
+    /// Serves the API on `port` (0: any free one); returns the port bound.
+    private func listen(on port: Int) async throws -> Int {
+        guard let api else { throw ClusterError.notStarted }
+        let (bound, boundContinuation) = AsyncStream<Int>.makeStream()
         var logger = Logger(label: "plumb.local-cluster")
         logger.logLevel = .critical
         let server: HTTPServerBuilder
@@ -126,7 +150,7 @@ public actor LocalCluster {
         let app = Application(
             responder: ClusterResponder(api: api),
             server: server,
-            configuration: ApplicationConfiguration(address: .hostname(options.host, port: options.port), serverName: nil),
+            configuration: ApplicationConfiguration(address: .hostname(options.host, port: port), serverName: nil),
             onServerRunning: { channel in
                 boundContinuation.yield(channel.localAddress?.port ?? 0)
                 boundContinuation.finish()
@@ -136,29 +160,26 @@ public actor LocalCluster {
             defer { boundContinuation.finish() }
             try await app.runService(gracefulShutdownSignals: [])
         }
-        var port = 0
-        for await p in bound { port = p }
-        guard port > 0 else {
+        var boundPort = 0
+        for await p in bound { boundPort = p }
+        guard boundPort > 0 else {
             task.cancel()
             let failure = await task.result
             if case .failure(let error) = failure { throw ClusterError.startFailed("\(error)") }
             throw ClusterError.startFailed("the server did not bind")
         }
-        addressBox.set("\(options.host):\(port)")
-        let scheme = options.tls ? "https" : "http"
-        let endpoint = Endpoint(url: "\(scheme)://\(options.host):\(port)", caPEM: certificates?.caPEM, token: token, port: port)
-        self.endpoint = endpoint
-        self.store = store
-        self.simulation = simulation
-        self.serverTask = task
-        return endpoint
+        serverTask = task
+        return boundPort
     }
 
-    /// Runs until the calling task is cancelled or `stop()` is called.
+    /// Runs until the calling task is cancelled or `stop()` is called (an outage in between
+    /// does not end it).
     public func run() async throws {
-        guard let serverTask else { throw ClusterError.notStarted }
+        guard api != nil else { throw ClusterError.notStarted }
         try await withTaskCancellationHandler {
-            _ = await serverTask.result
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                if stopped { continuation.resume() } else { stopWaiters.append(continuation) }
+            }
         } onCancel: {
             Task { await self.stop() }
         }
@@ -166,6 +187,42 @@ public actor LocalCluster {
 
     /// Ends every watch and shuts the server down.
     public func stop() async {
+        guard api != nil, !stopped else { return }
+        stopped = true
+        await takeDown()
+        for waiter in stopWaiters { waiter.resume() }
+        stopWaiters = []
+    }
+
+    /// Goes down as a killed API server does: answers nothing more (requests under way lose
+    /// their answers, what they wrote stays), drops every connection and refuses new ones,
+    /// keeping every object, until `comeBack()`.
+    public func goUnreachable() async {
+        api?.outage.setDown(true)
+        await takeDown()
+    }
+
+    /// Listens again on the same port, with the same certificate, token and objects.
+    public func comeBack() async throws {
+        guard let api, let endpoint, !stopped else { throw ClusterError.notStarted }
+        if serverTask == nil { _ = try await listen(on: endpoint.port) }
+        api.outage.setDown(false)
+    }
+
+    /// Goes down once `writes` more writes have been stored: that write's answer is lost.
+    /// Comes back after `lasting`, or stays down (nil) until `comeBack()`.
+    public func goUnreachable(afterWrites writes: Int, lasting: Duration?) {
+        api?.outage.arm(afterWrites: writes, lasting: lasting)
+    }
+
+    private func outage(lasting: Duration?) async {
+        await takeDown()
+        guard let lasting else { return }
+        try? await Task.sleep(for: lasting)
+        try? await comeBack()
+    }
+
+    private func takeDown() async {
         guard let serverTask else { return }
         await store?.endAllWatches()
         serverTask.cancel()

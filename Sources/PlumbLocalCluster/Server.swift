@@ -24,6 +24,10 @@ struct ClusterAnswer: Sendable {
     var status: Int
     var headers: [(name: String, value: String)]
     var body: Body
+    /// Whether the connection is to be dropped without an answer (the cluster went down).
+    var dropped = false
+
+    static let drop = ClusterAnswer(status: 503, headers: [], body: .bytes([]), dropped: true)
 }
 
 /// The HTTP face of the cluster: authenticates, parses, dispatches, encodes.
@@ -45,6 +49,10 @@ struct ClusterResponder: HTTPResponder {
             api: api, method: request.method.rawValue, path: request.uri.path, query: request.uri.query,
             authorization: headers[.authorization], accept: headers[.accept], contentType: headers[.contentType],
             userAgent: headers[.userAgent], body: body)
+        if answer.dropped {
+            context.channel.close(promise: nil)
+            throw CancellationError()
+        }
         var fields = HTTPFields()
         for (name, value) in answer.headers {
             if let name = HTTPFields.Element.Name(name) { fields.append(HTTPFields.Element(name: name, value: value)) }
@@ -70,6 +78,7 @@ struct ClusterResponder: HTTPResponder {
         api: APIServer, method: String, path rawPath: String, query: String?, authorization: String?, accept: String?,
         contentType: String?, userAgent: String?, body: [UInt8]
     ) async -> ClusterAnswer {
+        if api.outage.isDown { return .drop }
         let path = APIRequest.percentDecoded(rawPath)
         if path != "/healthz" && path != "/livez" && path != "/readyz" {
             guard authorization == "Bearer \(api.token)" else {
@@ -80,6 +89,9 @@ struct ClusterResponder: HTTPResponder {
             method: method, path: path, query: APIRequest.parseQuery(query), accept: accept ?? "",
             contentType: contentType ?? "", userAgent: userAgent ?? "", body: body)
         var answer = encode(await api.handle(apiRequest))
+        if method != "GET" && method != "HEAD" && answer.status < 300 && apiRequest.query["dryRun"] == nil, api.outage.stored() {
+            return .drop
+        }
         answer.headers.append((flowSchemaHeader, api.flowSchemaUID))
         answer.headers.append((priorityLevelHeader, api.priorityLevelUID))
         return answer
@@ -131,6 +143,8 @@ final class APIServer: Sendable {
     /// headers as the sign that the server paces them itself.
     let flowSchemaUID = ObjectMeta.uid()
     let priorityLevelUID = ObjectMeta.uid()
+    /// Whether the cluster is down (answers nothing) and when it goes down next.
+    let outage = Outage()
 
     init(store: ClusterStore, token: String, serverAddress: AddressBox, simulation: Simulation?, bookmarkInterval: Double) {
         self.store = store

@@ -28,6 +28,11 @@ struct KubeOptions: ParsableArguments {
     @Option(help: "Requests allowed at once above --qps (default 200).")
     var burst: Int?
 
+    @Option(help: ArgumentHelp(
+        "How long to wait for an API server that stopped answering before giving up: 30s, 2m.",
+        discussion: "An outage is one event: requests wait for the server together and go on when it answers; past this, the command stops and says which objects were not attempted."))
+    var unreachableTimeout: String = "60s"
+
     /// Where `--sandbox` keeps its objects.
     static let sandboxData = ".plumb/sandbox.db"
 
@@ -37,6 +42,9 @@ struct KubeOptions: ParsableArguments {
         }
         if let qps, qps < 0 || !qps.isFinite { throw ValidationError("--qps must be 0 or more") }
         if let burst, burst < 1 { throw ValidationError("--burst must be 1 or more") }
+        guard SyncFlags.duration(unreachableTimeout) != nil else {
+            throw ValidationError("--unreachable-timeout \(unreachableTimeout): expected a duration such as 30s, 2m or 1h")
+        }
     }
 
     /// Connects (starting the sandbox when asked), runs `body` with a client and the target's
@@ -79,6 +87,12 @@ struct KubeOptions: ParsableArguments {
             // A limit the user chose holds even when the server has its own flow control.
             options.serverFlowControl = qps == nil && burst == nil
             options.onWarning = ServerWarningPrinter.shared.report
+            options.unreachableTimeout = SyncFlags.duration(unreachableTimeout) ?? .seconds(60)
+            // Giving up is said by the command's own summary or error line.
+            options.onReachability = { event in
+                if case .gaveUp = event { return }
+                Terminal.writeErr(event.line + "\n")
+            }
             return try KubeClient(config: config, options: options)
         } catch {
             throw CLIError("\(error)")

@@ -118,7 +118,7 @@ struct SyncRunner {
             defer {
                 // The one place the record is completed; a crash before it leaves `interrupted`.
                 let outcome: AuditResult = !finished ? .failed : !result.succeeded ? .failed : flags.dryRun ? .dryRun : .synced
-                let error = finished ? result.failures.first?.error : "the sync stopped before it finished"
+                let error = finished ? result.interruption ?? result.failures.first?.error : "the sync stopped before it finished"
                 do {
                     try store.complete(id, result: outcome, endedAt: .now(), objects: Self.entries(result), error: error)
                 } catch {
@@ -140,7 +140,7 @@ struct SyncRunner {
         for failure in result.failures {
             Terminal.writeErr("error: \(failure.error ?? "\(failure.ref): failed")\n")
         }
-        if !result.succeeded {
+        if !result.succeeded && result.interruption == nil {
             let validation = result.objects.filter { $0.action == .failed }.count
             if result.nothingApplied {
                 Terminal.writeErr("nothing was applied (\(validation) of \(plan.objects.count) objects failed validation)\n")

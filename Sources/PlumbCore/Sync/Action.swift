@@ -6,6 +6,9 @@ public enum Action: String, Sendable, Hashable, CaseIterable {
     case pruned
     case skipped
     case failed
+    /// The write was sent but its answer was lost (the target became unreachable): whether it
+    /// took effect is settled by the next observe, never assumed.
+    case unknown
 
     /// The verb a diff shows for a planned action: `create`, `update`, `prune`.
     public var planVerb: String {
@@ -16,6 +19,7 @@ public enum Action: String, Sendable, Hashable, CaseIterable {
         case .pruned: return "prune"
         case .skipped: return "skip"
         case .failed: return "fail"
+        case .unknown: return "unknown"
         }
     }
 

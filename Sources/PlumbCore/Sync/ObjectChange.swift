@@ -35,21 +35,29 @@ public struct ObjectChange: Sendable, Hashable {
 public struct ChangeSet: Sendable, Hashable {
     /// The objects, in order.
     public var objects: [ObjectChange]
+    /// Why the sync stopped before it finished, when something outside any one object stopped
+    /// it (`server unreachable since 12:03:04 (waited 60s)`); the objects it did not reach are
+    /// skipped as not attempted.
+    public var interruption: String?
 
     /// A change set of these objects.
-    public init(_ objects: [ObjectChange] = []) { self.objects = objects }
+    public init(_ objects: [ObjectChange] = [], interruption: String? = nil) {
+        self.objects = objects
+        self.interruption = interruption
+    }
 
     /// How many objects had `action`.
     public func count(_ action: Action) -> Int { objects.reduce(0) { $0 + ($1.action == action ? 1 : 0) } }
 
     /// The objects that failed: those whose action failed, and those written that then failed
-    /// (a Degraded health, a wait that timed out).
+    /// (a Degraded health, a wait that timed out). Skipped objects and those whose outcome is
+    /// unknown did not fail.
     public var failures: [ObjectChange] {
-        objects.filter { $0.action == .failed || ($0.error != nil && $0.action != .skipped) }
+        objects.filter { $0.action == .failed || ($0.error != nil && $0.action != .skipped && $0.action != .unknown) }
     }
 
     /// Whether every object reached its goal.
-    public var succeeded: Bool { failures.isEmpty }
+    public var succeeded: Bool { failures.isEmpty && interruption == nil && count(.unknown) == 0 }
 
     /// Whether nothing was written (no create, configure or prune).
     public var nothingApplied: Bool { !objects.contains { $0.action.writes } }

@@ -1,0 +1,109 @@
+import Foundation
+import PlumbCore
+import PlumbEngine
+import PlumbLocalCluster
+import Synchronization
+import XCTest
+
+@testable import PlumbKube
+
+/// An API server that goes away in the middle of a sync: one event for the whole client,
+/// shorter than the bound it changes nothing, longer it stops the sync with every object
+/// accounted for.
+final class OutageTests: XCTestCase {
+    var cluster: LocalCluster!
+    var kubeconfig = ""
+    var home = ""
+
+    override func setUp() async throws {
+        let dir = try makeTempDir("outage")
+        home = dir.path
+        cluster = LocalCluster(options: LocalCluster.Options(port: 0, tls: true, simulateWorkloads: false))
+        _ = try await cluster.start()
+        kubeconfig = dir.appendingPathComponent("kubeconfig").path
+        try await cluster.writeKubeconfig(to: kubeconfig)
+    }
+
+    override func tearDown() async throws {
+        await cluster?.stop()
+    }
+
+    /// What the client said about reachability, in order.
+    final class Events: Sendable {
+        let list = Mutex<[ReachabilityEvent]>([])
+        var all: [ReachabilityEvent] { list.withLock { $0 } }
+    }
+
+    func client(bound: Duration, events: Events) throws -> KubeClient {
+        let config = try ClientConfig.load(flags: KubeconfigFlags(kubeconfig: kubeconfig, namespace: "it"), environment: [:], home: home)
+        var options = KubeClientOptions()
+        options.unreachableTimeout = bound
+        options.onReachability = { event in events.list.withLock { $0.append(event) } }
+        return try KubeClient(config: config, options: options)
+    }
+
+    func plan(_ client: KubeClient, count: Int) async throws -> (KubernetesTarget, Plan) {
+        _ = try await client.apply(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "it"]])
+        let desired = (0..<count).map { i in
+            try! Resource(["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": .string("cm-\(i)"), "namespace": "it"], "data": ["k": "v"]])
+        }
+        let target = KubernetesTarget(client: client)
+        return (target, try await Planner(app: "outage").plan(desired: desired, target: target))
+    }
+
+    func testAnOutageShorterThanTheBoundLeavesTheResultAsIfNothingHappened() async throws {
+        let events = Events()
+        let client = try client(bound: .seconds(30), events: events)
+        let (target, plan) = try await plan(client, count: 300)
+        await cluster.goUnreachable(afterWrites: 100, lasting: .seconds(1))
+        let result = await Executor(target: target).run(plan, options: SyncOptions(concurrency: 16))
+        XCTAssertTrue(result.succeeded, result.failures.map { $0.error ?? "" }.joined(separator: "\n"))
+        XCTAssertEqual(result.count(.created), 300, result.summary)
+        XCTAssertNil(result.interruption)
+        let seen = events.all
+        XCTAssertEqual(seen.count, 2, "\(seen)")
+        guard case .unreachable(_, let bound)? = seen.first, case .reachable? = seen.last else {
+            return XCTFail("expected one outage and its end: \(seen)")
+        }
+        XCTAssertEqual(bound, .seconds(30))
+        let list = try await client.list(apiVersion: "v1", kind: "ConfigMap", namespace: "it")
+        XCTAssertEqual(list.items.filter { $0[path: ["metadata", "name"]]?.stringValue?.hasPrefix("cm-") ?? false }.count, 300)
+    }
+
+    func testAnOutageLongerThanTheBoundStopsTheSyncWithEveryObjectAccountedFor() async throws {
+        let events = Events()
+        let client = try client(bound: .seconds(2), events: events)
+        let (target, plan) = try await plan(client, count: 300)
+        await cluster.goUnreachable(afterWrites: 100, lasting: nil)
+        let started = ContinuousClock.now
+        let result = await Executor(target: target).run(plan, options: SyncOptions(concurrency: 16))
+        let took = ContinuousClock.now - started
+        XCTAssertFalse(result.succeeded)
+        XCTAssertTrue(result.interruption?.hasPrefix("server unreachable since ") ?? false, result.interruption ?? "nil")
+        XCTAssertTrue(result.failures.isEmpty, "an outage fails no object: \(result.failures.prefix(3))")
+        let created = result.count(.created), unknown = result.count(.unknown), skipped = result.count(.skipped)
+        XCTAssertEqual(created + unknown + skipped, 300, result.summary)
+        // The 100th stored write took the server down: its answer, and those of the writes
+        // under way with it, were lost. Those are unknown, never failed nor created.
+        XCTAssertLessThan(created, 100, result.summary)
+        XCTAssertGreaterThanOrEqual(created + unknown, 100, result.summary)
+        XCTAssertGreaterThanOrEqual(unknown, 1, "the write whose answer was lost: \(result.summary)")
+        XCTAssertGreaterThan(skipped, 0, result.summary)
+        for change in result.objects where change.action == .skipped {
+            XCTAssertTrue(change.error?.contains(": not attempted: server unreachable since ") ?? false, change.error ?? "")
+        }
+        // Well inside a couple of seconds past the bound, not a retry loop per object.
+        XCTAssertLessThan(took, .seconds(15))
+        XCTAssertEqual(events.all.filter { if case .unreachable = $0 { return true } else { return false } }.count, 1)
+
+        // Back: the next observe settles the unknown ones; a sync then finishes the job.
+        try await cluster.comeBack()
+        await client.resetReachability()
+        let again = try await Planner(app: "outage").plan(desired: plan.objects.map(\.resource), target: target)
+        let written = created + unknown
+        XCTAssertGreaterThanOrEqual(again.changeSet.count(.unchanged), created, "every object the first sync created is seen")
+        XCTAssertLessThanOrEqual(again.changeSet.count(.unchanged), written)
+        let second = await Executor(target: target).run(again)
+        XCTAssertTrue(second.succeeded, second.summary)
+    }
+}
