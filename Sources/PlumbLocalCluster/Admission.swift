@@ -43,7 +43,8 @@ extension APIServer {
         let preview = try await write(dryRun)
         attributes.object = object(preview)
         if attributes.name.isEmpty {
-            attributes.name = attributes.object?.meta("name") ?? ""
+            // A POST's name is the body's (create.go takes it before generateName is applied).
+            attributes.name = (try? request.jsonBody())?.meta("name") ?? ""
             attributes.namespace = Admission.namespace(t, name: attributes.name)
         }
         let warnings = try await dispatch(configurations, attributes)

@@ -56,6 +56,13 @@ final class AdmissionTests: ClusterTestCase {
         XCTAssertEqual(update[path: ["oldObject", "metadata", "labels", "tier"]], "front")
         XCTAssertEqual(update[path: ["object", "metadata", "labels", "tier"]], "back")
         XCTAssertEqual(update[path: ["options", "kind"]], "UpdateOptions")
+
+        // A generated name is not the request's: the review names none, the object has it.
+        let generated = try kubectlOK(["create", "-f", "-", "-o", "name"], stdin: #"{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"generateName": "gen-", "namespace": "adm"}, "spec": {"selector": {"matchLabels": {"app": "g"}}, "template": {"metadata": {"labels": {"app": "g"}}, "spec": {"containers": [{"name": "app", "image": "nginx"}]}}}}"#)
+        XCTAssertTrue(generated.hasPrefix("deployment.apps/gen-"), generated)
+        let unnamed = try XCTUnwrap(webhook.reviews.last?["request"])
+        XCTAssertNil(unnamed["name"])
+        XCTAssertEqual(unnamed[path: ["object", "metadata", "generateName"]], "gen-")
     }
 
     func testDenialIsTheRealErrorAndNothingIsStored() throws {
