@@ -13,6 +13,8 @@ extension Executor {
         let pending = Executor.kindsDefinedByNewCRDs(objects)
         let executor = self
         let results = await concurrentMap(objects, limit: options.concurrency) { object -> ObjectChange? in
+            // Dry-run already while its change was confirmed.
+            if object.validated { return nil }
             if pending.contains(ReconcileOrder.GroupKind(object.ref.group, object.ref.kind)) { return nil }
             do throws(SyncError) {
                 try await executor.retrying(object.ref, stage: .dryRun, policy: options.retry) {

@@ -61,6 +61,8 @@ public struct PlannedObject: Sendable {
     public var phase: Int
     /// What applying it changes (display-safe).
     public var diff: ObjectDiff
+    /// Whether the target already validated this write (a dry run) while confirming the diff.
+    public var validated = false
 
     /// A planned object.
     public init(resource: Resource, syncWave: Int, phase: Int, diff: ObjectDiff) {

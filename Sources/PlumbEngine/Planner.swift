@@ -15,10 +15,32 @@ public struct Planner: Sendable {
     /// Without `pruneCandidates` the plan lists no prunes and the target may skip looking for them.
     public func plan(desired: [Resource], target: any Target, pruneCandidates: Bool = true) async throws -> Plan {
         let observation = try await target.observe(desired, app: app, pruneCandidates: pruneCandidates)
-        guard pruneCandidates else {
-            return try plan(desired: desired, observation: Observation(live: observation.live), target: target)
+        var plan = try plan(
+            desired: desired, observation: pruneCandidates ? observation : Observation(live: observation.live), target: target)
+        await confirm(&plan, live: observation.live, target: target)
+        return plan
+    }
+
+    /// Has the target confirm every predicted update (the target keeps what it answered, so
+    /// a prediction it already overruled costs nothing the next time): a change that would
+    /// not happen becomes unchanged, and the target's exact difference replaces the prediction.
+    public func confirm(_ plan: inout Plan, live: [ObjectIdentity: Value], target: any Target, concurrency: Int = 32) async {
+        var positions: [(step: Int, object: Int, live: Value)] = []
+        for (s, step) in plan.steps.enumerated() {
+            for (o, object) in step.objects.enumerated() where object.action == .configured {
+                if let current = live[object.ref.identity] { positions.append((s, o, current)) }
+            }
         }
-        return try plan(desired: desired, observation: observation, target: target)
+        guard !positions.isEmpty else { return }
+        let objects = positions.map { (plan.steps[$0.step].objects[$0.object].resource, $0.live) }
+        let answers = await concurrentMap(objects, limit: concurrency) { desired, live in
+            await target.confirm(desired, live: live)
+        }
+        for (position, answer) in zip(positions, answers) {
+            guard let exact = answer else { continue }
+            plan.steps[position.step].objects[position.object].diff = exact
+            plan.steps[position.step].objects[position.object].validated = true
+        }
     }
 
     /// Plans a sync. Throws every problem at once: a bad sync wave, an object listed twice,

@@ -33,6 +33,13 @@ public protocol Target: Sendable {
 
     /// Whether an error thrown by this target may go away on retry (timeouts, 429, 5xx).
     func isTransient(_ error: any Error) -> Bool
+
+    /// Asks the target itself what writing `desired` over `live` would change, for an object
+    /// `compare` predicted to change: a prediction can be wrong where the target defaults or
+    /// drops values the prediction does not know of. Returns the exact difference (empty:
+    /// nothing would change), having validated the write as `dryRun` does; nil when the target
+    /// cannot say (the prediction stands, and the write is validated as usual).
+    func confirm(_ desired: Resource, live: Value) async -> ObjectDiff?
 }
 
 /// What a target saw: the live objects Plumb wants, and the objects labelled for the app.
@@ -50,6 +57,9 @@ public struct Observation: Sendable {
 }
 
 extension Target {
+    /// A target whose predictions are exact confirms nothing.
+    public func confirm(_ desired: Resource, live: Value) async -> ObjectDiff? { nil }
+
     /// The desired objects and the app's prune candidates.
     public func observe(_ desired: [Resource], app: String) async throws -> Observation {
         try await observe(desired, app: app, pruneCandidates: true)

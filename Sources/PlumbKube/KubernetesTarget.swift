@@ -15,6 +15,8 @@ public struct KubernetesTarget: Target {
     public var listConcurrency = 8
     /// Namespaces and custom kinds the desired set creates, seen by the last `observe`.
     let pending = PendingCreations()
+    /// The server's answers to predicted updates (`confirm`).
+    let confirmed = ConfirmedDiffs()
 
     /// A target on `client`, ignoring the fields `ignoring` names.
     public init(client: KubeClient, ignoring: [IgnoreRule] = [], order: ReconcileOrder = .kubernetes) {
@@ -51,8 +53,14 @@ public struct KubernetesTarget: Target {
         return out
     }
 
+    /// The local prediction; for an update the server has already judged (same desired
+    /// object, same live resourceVersion), the server's answer.
     public func compare(_ desired: Resource, live: Value?) throws -> ObjectDiff {
-        try ApplyDiff.diff(desired: desired, live: live, manager: client.options.fieldManager, ignoring: ignoring)
+        let predicted = try ApplyDiff.diff(desired: desired, live: live, manager: client.options.fieldManager, ignoring: ignoring)
+        if predicted.action == .configured, let live, let answer = confirmed.answer(desired: desired, live: live) {
+            return answer
+        }
+        return predicted
     }
 
     public func phase(of ref: ObjectRef) -> Int { order.rank(of: ref) }
