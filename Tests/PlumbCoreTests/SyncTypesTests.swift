@@ -47,13 +47,14 @@ extension SyncTypesTests {
                 ],
                 health: HealthStatus(.degraded, "deadline exceeded"), error: "apps/v1 Deployment web/web: degraded: deadline exceeded",
                 isTransient: true),
-        ])
+            ObjectChange(ref: ns, action: .unknown, error: "v1 Namespace web: unknown: sent, but the server became unreachable"),
+        ], interruption: "server unreachable since 12:03:04 (waited 60s)")
         let text = try JSONWriter().string(set.jsonValue)
         XCTAssertEqual(try ChangeSet(jsonValue: try JSONReader().parse(text)), set)
         XCTAssertTrue(text.contains(#"{"path":"data.password","masked":true,"newLength":16}"#), text)
         XCTAssertThrowsError(try ChangeSet(jsonValue: json(#"{"objects":[{"ref":{"kind":"A","name":"a"},"action":"exploded"}]}"#))) {
             XCTAssertEqual(($0 as? ResultDecodingError)?.message,
-                           "objects[0].action: not one of created, configured, unchanged, pruned, skipped, failed")
+                           "objects[0].action: not one of created, configured, unchanged, pruned, skipped, failed, unknown")
         }
     }
 }

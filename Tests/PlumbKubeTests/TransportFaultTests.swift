@@ -1,5 +1,6 @@
 import Foundation
 import PlumbCore
+import Synchronization
 import XCTest
 
 @testable import PlumbKube
@@ -129,20 +130,29 @@ final class TransportFaultTests: XCTestCase {
         XCTAssertEqual(clock.sleeps, [], "no retries before the server ever answered")
     }
 
-    /// Once the server has answered, a refused connection is a restart: retried with backoff.
-    func testConnectionRefusedAfterAnAnswerIsRetried() async throws {
+    /// Once the server has answered, a refused connection is a restart: the request waits
+    /// while one prober asks the server with a growing backoff, and is sent again when it answers.
+    func testConnectionRefusedAfterAnAnswerWaitsForTheServerThenResends() async throws {
         let refused = KubeTransportError(kind: .connect, method: "GET", url: "u", message: "refused")
-        let transport = ScriptedTransport([.success(KubeResponse(status: 200)), .failure(refused), .failure(refused), .success(KubeResponse(status: 200))])
+        // The request, refused; the first probe, refused; the second probe and the request again, answered.
+        let transport = ScriptedTransport([
+            .success(KubeResponse(status: 200)), .failure(refused), .failure(refused), .success(KubeResponse(status: 200)),
+        ])
         let clock = ManualClock()
         var options = KubeClientOptions()
         options.clock = clock
         options.qps = 0
-        options.retry.jitter = 0
+        let events = Mutex<[String]>([])
+        options.onReachability = { event in events.withLock { $0.append(event.line) } }
         let client = KubeClient(transport: transport, options: options)
         _ = try await client.perform(KubeRequest(method: "GET", path: "/x"))
         _ = try await client.perform(KubeRequest(method: "GET", path: "/x"))
         XCTAssertEqual(clock.sleeps, [.milliseconds(250), .milliseconds(500)])
-        XCTAssertEqual(transport.sent, 4)
+        XCTAssertEqual(transport.sent, 5)
+        let lines = events.withLock { $0 }
+        XCTAssertEqual(lines.count, 2, "\(lines)")
+        XCTAssertTrue(lines.first?.hasSuffix("; waiting up to 60s") ?? false, "\(lines)")
+        XCTAssertEqual(lines.last, "server reachable again after 0.7s")
     }
 
     func testManyConcurrentRequestsShareTheEventThread() async throws {

@@ -1,8 +1,12 @@
 /// The JSON form of results, for `-o json` and the audit log: what the executor produced,
 /// readable back. Secret values are never in it (masked changes carry lengths only).
 extension ChangeSet {
-    /// `{"objects": [...]}`.
-    public var jsonValue: Value { ["objects": .array(objects.map(\.jsonValue))] }
+    /// `{"objects": [...]}`, and `"interruption"` when something stopped the sync.
+    public var jsonValue: Value {
+        var o: Value = ["objects": .array(objects.map(\.jsonValue))]
+        if let interruption { o["interruption"] = .string(interruption) }
+        return o
+    }
 
     /// Reads the JSON form back.
     public init(jsonValue: Value) throws(ResultDecodingError) {
@@ -15,7 +19,7 @@ extension ChangeSet {
                 throw ResultDecodingError("objects[\(i)].\(error.message)")
             }
         }
-        self.init(out)
+        self.init(out, interruption: jsonValue["interruption"]?.stringValue)
     }
 }
 
