@@ -3,7 +3,7 @@ import PlumbCore
 /// The OpenAPI v3 documents kubectl reads before apply, create and diff. kubectl only needs
 /// to see that PATCH takes `fieldValidation` for a kind (then it leaves validation to the
 /// server), so each group-version document lists the object paths with their operations and
-/// `x-kubernetes-group-version-kind`, and no schemas.
+/// `x-kubernetes-group-version-kind`, and no schemas but an open one per list kind.
 enum OpenAPI {
     static func gvPath(group: String, version: String) -> String {
         group.isEmpty ? "api/\(version)" : "apis/\(group)/\(version)"
@@ -31,7 +31,20 @@ enum OpenAPI {
             ["name": .string($0), "in": "query", "schema": ["type": "string", "uniqueItems": true]]
         }
         var paths = ValueObject()
+        var schemas = ValueObject()
         for t in served {
+            // kubectl validates a typed list document (`kind: RoleList`) against its schema,
+            // found by its group-version-kind; the items are left to the server.
+            let listGVK: Value = [["group": .string(t.group), "version": .string(t.version), "kind": .string(t.listKind)]]
+            let open: Value = ["type": "object", "x-kubernetes-preserve-unknown-fields": true]
+            schemas["io.plumb.\(t.group.isEmpty ? "core" : t.group).\(t.version).\(t.listKind)"] = [
+                "type": "object", "required": ["items"],
+                "properties": [
+                    "apiVersion": ["type": "string"], "kind": ["type": "string"], "metadata": open,
+                    "items": ["type": "array", "items": open],
+                ],
+                "x-kubernetes-group-version-kind": listGVK,
+            ]
             let gvk: Value = ["group": .string(t.group), "version": .string(t.version), "kind": .string(t.kind)]
             let ok: Value = ["200": ["description": "OK"]]
             func operation(_ action: String, _ id: String) -> Value {
@@ -60,8 +73,24 @@ enum OpenAPI {
             "openapi": "3.0.0",
             "info": ["title": "Kubernetes", "version": "v1.32.0-plumb"],
             "paths": .object(paths),
-            "components": ["schemas": [:]],
+            "components": ["schemas": .object(schemas)],
         ]
+    }
+
+    /// `/openapi/v2`: a Swagger 2.0 document with no definitions. kubectl reads it to
+    /// validate a document whose kind no PATCH in the v3 documents takes (a typed list such as
+    /// `RoleList`); finding no definition for the kind, it leaves validation to the server.
+    /// kubectl asks for gnostic's protobuf encoding: `swagger` (field 1) and `info` (field 2:
+    /// `title` 1, `version` 2).
+    static func v2(accept: String) -> APIResult {
+        let title = "Kubernetes", version = "v1.32.0-plumb"
+        guard accept.contains("protobuf") else {
+            return .ok(["swagger": "2.0", "info": ["title": .string(title), "version": .string(version)], "paths": [:], "definitions": [:]])
+        }
+        func field(_ number: UInt8, _ bytes: [UInt8]) -> [UInt8] { [number << 3 | 2, UInt8(bytes.count)] + bytes }
+        let info = field(1, Array(title.utf8)) + field(2, Array(version.utf8))
+        let document = field(1, Array("2.0".utf8)) + field(2, info)
+        return .raw(status: 200, body: document, contentType: "application/com.github.proto-openapi.spec.v2.v1.0+protobuf")
     }
 
     /// A short hash of the served types, so kubectl's cache notices CRD changes.

@@ -167,6 +167,8 @@ final class APIServer: Sendable {
         switch s.first {
         case "version"? where s.count == 1:
             return .ok(Discovery.version)
+        case "openapi"? where s.count == 2 && s[1] == "v2":
+            return OpenAPI.v2(accept: request.accept)
         case "openapi"? where s.count >= 2 && s[1] == "v3":
             let types = await store.types
             if s.count == 2 { return .ok(OpenAPI.root(types: types)) }
