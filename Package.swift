@@ -18,6 +18,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-http2", from: "1.46.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C system libraries: one Swift importer each.
@@ -65,11 +69,24 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
 
+        // The in-cluster agent: Applications, the reconcile loop, its work queue and watches,
+        // status, events, metrics and probes.
+        .target(
+            name: "PlumbController",
+            dependencies: [
+                "PlumbCore", "PlumbYAML", "PlumbGit", "PlumbManifests", "PlumbEngine", "PlumbKube", "PlumbAudit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]),
+
         .executableTarget(
             name: "plumb",
             dependencies: [
                 "PlumbCore", "PlumbYAML", "PlumbGit", "PlumbManifests", "PlumbAudit", "PlumbLocalCluster",
-                "PlumbEngine", "PlumbKube",
+                "PlumbEngine", "PlumbKube", "PlumbController",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -93,6 +110,12 @@ let package = Package(
                 // The admission tests run a real HTTPS webhook.
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
+            ]),
+        .testTarget(
+            name: "PlumbControllerTests",
+            dependencies: [
+                "PlumbCore", "PlumbYAML", "PlumbGit", "PlumbManifests", "PlumbEngine", "PlumbKube", "PlumbAudit",
+                "PlumbLocalCluster", "PlumbController",
             ]),
         .testTarget(
             name: "PlumbCLITests",
