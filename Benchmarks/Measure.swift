@@ -66,3 +66,13 @@ func git(_ arguments: [String], in directory: String) throws {
         throw BenchmarkError("git \(arguments.joined(separator: " ")) failed")
     }
 }
+
+/// The release `plumb` binary beside this benchmark binary, if it was built.
+func plumbBinary() -> String? {
+    let dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+    let path = dir.appendingPathComponent("plumb").path
+    return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+}
+
+/// The middle value (the upper one of an even count).
+func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }

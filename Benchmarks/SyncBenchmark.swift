@@ -145,7 +145,6 @@ func runSyncBenchmark() async throws {
         print(String(format: "sync apply  round %d: plumb %.2fs (observe and plan %.2fs, dry-run and apply %.2fs), kubectl %.2fs (%.1fx), bare apply %.2fs (%.2fx), bare dry-run then apply %.2fs (%.2fx)",
                      round, r.sync, r.plan, r.run, r.kubectl, r.kubectl / r.sync, r.bare, r.sync / r.bare, r.bareDry, r.sync / r.bareDry))
     }
-    func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
     print(String(format: "sync apply  %d changed, median of %d rounds: plumb %.2fs; kubectl apply --server-side %.2fs, plumb %.1fx faster; bare 32-way client applying only %.2fs, plumb/bare %.2fx; bare client that dry-runs everything then applies (what a sync must do) %.2fs, plumb/that %.2fx",
                  syncCount, rounds.count, median(rounds.map(\.sync)), median(rounds.map(\.kubectl)), median(rounds.map { $0.kubectl / $0.sync }),
                  median(rounds.map(\.bare)), median(rounds.map { $0.sync / $0.bare }), median(rounds.map(\.bareDry)), median(rounds.map { $0.sync / $0.bareDry })))
@@ -192,11 +191,4 @@ func runSyncBenchmark() async throws {
     print(String(format: "sync diff   %d changed: plumb %.2fs, kubectl diff --server-side %.2fs (%.1fx)",
                  syncCount, plumbDiff, kubectlDiff, kubectlDiff / plumbDiff))
     await cluster.stop()
-}
-
-/// The release `plumb` binary built beside this benchmark binary, if there is one.
-private func plumbBinary() -> String? {
-    let dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-    let path = dir.appendingPathComponent("plumb").path
-    return FileManager.default.isExecutableFile(atPath: path) ? path : nil
 }

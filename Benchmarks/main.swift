@@ -6,6 +6,7 @@ let registered: [(name: String, run: () async throws -> Void)] = [
     ("cluster", runClusterBenchmark),
     ("kube", runKubeBenchmark),
     ("sync", runSyncBenchmark),
+    ("realworld", runRealWorldBenchmark),
 ]
 
 let wanted = CommandLine.arguments.dropFirst().first ?? "all"
