@@ -25,6 +25,9 @@ public struct KubeClientOptions: Sendable {
     public var unreachableTimeout: Duration = .seconds(60)
     /// Called once when the server becomes unreachable, comes back, or is given up.
     public var onReachability: (@Sendable (ReachabilityEvent) -> Void)? = nil
+    /// Called once per HTTP answer from the server (retried attempts, reachability probes and
+    /// the opening of watch streams included) with the request and the status; for metrics.
+    public var onResponse: (@Sendable (_ request: KubeRequest, _ status: Int) -> Void)? = nil
 
     public init() {}
 }
@@ -108,6 +111,7 @@ public final class KubeClient: Sendable {
                 continue
             }
             answered.store(true, ordering: .relaxed)
+            options.onResponse?(request, response.status)
             if Self.isShuttingDown(response) {
                 // Refused before it was handled: nothing of it was done.
                 await reachability.markDown(probe: { await self.probe() })
@@ -156,6 +160,7 @@ public final class KubeClient: Sendable {
             var request = try await authorize(KubeRequest(method: "GET", path: "/readyz", timeout: .seconds(2)))
             request.setHeader("Accept", "text/plain")
             let response = try await transport.send(request)
+            options.onResponse?(request, response.status)
             return response.status < 500 && response.status != 429
         } catch {
             return false

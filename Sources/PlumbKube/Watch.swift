@@ -89,8 +89,14 @@ extension KubeClient {
         try await limiter.acquire()
         request = try await authorize(request)
         var splitter = LineSplitter()
+        // A stream's status is known from its first chunk (or its end): reported once.
+        var reported = false
         do {
             for try await chunk in transport.stream(request) {
+                if !reported {
+                    reported = true
+                    options.onResponse?(request, 200)
+                }
                 for line in splitter.feed(chunk) {
                     let event = try JSONReader().parse(line)
                     let type = event["type"]?.stringValue ?? ""
@@ -104,7 +110,9 @@ extension KubeClient {
                     yield(WatchEvent(kind: kind, object: object))
                 }
             }
+            if !reported { options.onResponse?(request, 200) }
         } catch let unexpected as UnexpectedResponse {
+            options.onResponse?(request, unexpected.response.status)
             if unexpected.response.status == 401 { _ = await credentials.invalidate() }
             throw StatusError(response: unexpected.response)
         }
