@@ -3,6 +3,7 @@ import Foundation
 import PlumbCore
 import PlumbEngine
 import PlumbKube
+import PlumbManifests
 import PlumbYAML
 
 /// `plumb diff`: how the cluster differs from a path of a commit.

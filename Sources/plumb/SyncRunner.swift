@@ -3,7 +3,9 @@ import Foundation
 import PlumbAudit
 import PlumbCore
 import PlumbEngine
+import PlumbController
 import PlumbKube
+import PlumbManifests
 
 /// The sync flags `plumb sync` and `plumb rollback` share.
 struct SyncFlags: ParsableArguments {
@@ -99,38 +101,19 @@ struct SyncRunner {
             let desired = try await target.resolvingNamespaces(loaded.desired)
             var plan = try await SyncPlanning.plan(desired, app: appName, target: target, prune: flags.prune)
             if flags.serverSideDiff { plan = try await SyncPlanning.exact(plan, target: target) }
-            let previous = try? store.lastRevision(app: appName, result: .synced)
-            let record = AuditRecord(
-                kind: kind, app: appName, target: targetName, repo: Self.repoURL(source.repo),
-                revision: loaded.commit.id.hex, author: Self.person(loaded.commit.author.name, loaded.commit.author.email),
-                committer: Self.person(loaded.commit.committer.name, loaded.commit.committer.email),
-                message: loaded.commit.message, signature: loaded.signed ? .present : .absent,
-                previousRevision: previous, options: flags.auditOptions)
-            let id: Int64
+            let sync = AuditedSync(
+                store: store, app: appName, targetName: targetName, repo: AuditedSync.repoURL(source.repo), kind: kind,
+                auditOptions: flags.auditOptions, warnings: ServerWarningPrinter.shared.warnings(for:),
+                onCompleteError: { id, error in Terminal.writeErr("warning: audit #\(id): \(error)\n") })
+            let printer = SyncPrinter(tty: Terminal.stdoutIsTTY, waits: flags.wait && !flags.dryRun, total: plan.objects.count + (flags.prune ? plan.prune.count : 0))
+            let outcome: AuditedSync.Outcome
             do {
-                id = try store.begin(record)  // before the first write
+                outcome = try await sync.run(plan, source: loaded, target: target, options: flags.options, observer: printer)
             } catch {
                 throw CLIError("audit: \(error)")
             }
-            var result = ChangeSet()
-            var duration = Duration.zero
-            var finished = false
-            defer {
-                // The one place the record is completed; a crash before it leaves `interrupted`.
-                let outcome: AuditResult = !finished ? .failed : !result.succeeded ? .failed : flags.dryRun ? .dryRun : .synced
-                let error = finished ? result.interruption ?? result.failures.first?.error : "the sync stopped before it finished"
-                do {
-                    try store.complete(id, result: outcome, endedAt: .now(), objects: Self.entries(result), error: error)
-                } catch {
-                    Terminal.writeErr("warning: audit #\(id): \(error)\n")
-                }
-            }
-            let printer = SyncPrinter(tty: Terminal.stdoutIsTTY, waits: flags.wait && !flags.dryRun, total: plan.objects.count + (flags.prune ? plan.prune.count : 0))
-            let started = ContinuousClock.now
-            result = await Executor(target: target, observer: printer).run(plan, options: flags.options)
-            duration = ContinuousClock.now - started
-            finished = true
-            Self.report(result, plan: plan, revision: loaded.commit.id.short, duration: duration, audit: id, dryRun: flags.dryRun)
+            let result = outcome.result
+            Self.report(result, plan: plan, revision: loaded.commit.id.short, duration: outcome.duration, audit: outcome.auditID, dryRun: flags.dryRun)
             return !result.succeeded
         }
         if failed { throw ExitCode(1) }
@@ -151,40 +134,5 @@ struct SyncRunner {
         } else {
             Terminal.writeOut(SyncReport.summary(result, revision: revision, duration: duration) + "   audit #\(id)\n")
         }
-    }
-
-    static func entries(_ result: ChangeSet) -> [AuditObjectEntry] {
-        result.objects.map {
-            AuditObjectEntry(
-                ref: $0.ref, action: $0.action, changedPaths: auditPaths($0.changes.map(\.path)), health: $0.health?.state,
-                error: $0.error, warnings: ServerWarningPrinter.shared.warnings(for: $0.ref))
-        }
-    }
-
-    /// Field paths as the audit trail keeps them: a list item's key (`ports[containerPort=80]`)
-    /// is cut off, since a key is a value; what remains names the field.
-    static func auditPaths(_ paths: [String]) -> [String] {
-        var out: [String] = []
-        for path in paths {
-            var kept = ""
-            for c in path {
-                if c.isASCII && (c.isLetter || c.isNumber || "._-/".contains(c)) {
-                    kept.append(c)
-                } else {
-                    break
-                }
-            }
-            while kept.hasSuffix(".") { kept.removeLast() }
-            if !kept.isEmpty && out.last != kept { out.append(kept) }
-        }
-        return out
-    }
-
-    static func person(_ name: String, _ email: String) -> String { "\(name) <\(email)>" }
-
-    /// A local path as an absolute path, a URL as given.
-    static func repoURL(_ repo: String) -> String {
-        if repo.contains("://") || repo.contains("@") { return repo }
-        return URL(fileURLWithPath: repo).standardizedFileURL.path
     }
 }

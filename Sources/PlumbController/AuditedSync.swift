@@ -1,0 +1,140 @@
+import Foundation
+import PlumbAudit
+import PlumbCore
+import PlumbEngine
+import PlumbManifests
+
+/// The one path from a plan to an audit record, shared by `plumb sync`, `plumb rollback` and
+/// the controller: begin the record before the first write, run the `Executor`, complete the
+/// record in one place whatever happens. A cancelled task (SIGTERM) finishes the wave under
+/// way (the executor's rule) and its record is completed as `interrupted`.
+public struct AuditedSync: Sendable {
+    /// Where the record goes.
+    public var store: any AuditStore
+    /// The app as the audit trail names it: `web`, or `namespace/name` for an Application.
+    public var app: String
+    /// `kube:prod`, `sandbox`, ...
+    public var targetName: String
+    /// The repository URL (the store strips credentials).
+    public var repo: String
+    public var kind: AuditKind
+    /// `user@host`, or `controller`.
+    public var initiator: String
+    /// The sync's options as the record keeps them.
+    public var auditOptions: Value
+    /// The API server's warnings about an object, for its audit entry.
+    public var warnings: @Sendable (ObjectRef) -> [String]
+    /// Called when the record cannot be completed (the sync itself is done).
+    public var onCompleteError: @Sendable (Int64, any Error) -> Void
+
+    public init(
+        store: any AuditStore, app: String, targetName: String, repo: String, kind: AuditKind = .sync,
+        initiator: String = AuditInitiator.current(), auditOptions: Value,
+        warnings: @escaping @Sendable (ObjectRef) -> [String] = { _ in [] },
+        onCompleteError: @escaping @Sendable (Int64, any Error) -> Void = { _, _ in }
+    ) {
+        self.store = store
+        self.app = app
+        self.targetName = targetName
+        self.repo = repo
+        self.kind = kind
+        self.initiator = initiator
+        self.auditOptions = auditOptions
+        self.warnings = warnings
+        self.onCompleteError = onCompleteError
+    }
+
+    /// What a sync did, with its record's id.
+    public struct Outcome: Sendable {
+        public var result: ChangeSet
+        public var auditID: Int64
+        public var duration: Duration
+        /// Whether the task was cancelled while the sync ran (the record says `interrupted`).
+        public var interrupted: Bool
+    }
+
+    /// The record could not be begun; nothing was written.
+    public struct BeginError: Error, Sendable, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Runs `plan` of `source` on `target` under a record of its own.
+    public func run(
+        _ plan: Plan, source: LoadedSource, target: any Target, options: SyncOptions,
+        observer: any SyncObserver = SilentObserver()
+    ) async throws(BeginError) -> Outcome {
+        let previous = try? store.lastRevision(app: app, result: .synced)
+        let commit = source.commit
+        let record = AuditRecord(
+            kind: kind, app: app, target: targetName, repo: repo,
+            revision: commit.id.hex, author: Self.person(commit.author.name, commit.author.email),
+            committer: Self.person(commit.committer.name, commit.committer.email),
+            message: commit.message, signature: source.signed ? .present : .absent,
+            previousRevision: previous, initiator: initiator, options: auditOptions)
+        let id: Int64
+        do {
+            id = try store.begin(record)  // before the first write
+        } catch {
+            throw BeginError(description: "\(error)")
+        }
+        var result = ChangeSet()
+        var finished = false
+        var interrupted = false
+        defer {
+            // The one place the record is completed; a crash before it leaves `started`,
+            // which `markInterrupted` turns into `interrupted` at the next start.
+            let outcome: AuditResult =
+                !finished ? .failed : interrupted ? .interrupted : !result.succeeded ? .failed : options.dryRun ? .dryRun : .synced
+            let error =
+                !finished ? "the sync stopped before it finished"
+                : interrupted ? result.interruption ?? "the sync was interrupted (shutdown) before it finished"
+                : result.interruption ?? result.failures.first?.error
+            do {
+                try store.complete(id, result: outcome, endedAt: .now(), objects: entries(result), error: error)
+            } catch {
+                onCompleteError(id, error)
+            }
+        }
+        let started = ContinuousClock.now
+        result = await Executor(target: target, observer: observer).run(plan, options: options)
+        let duration = ContinuousClock.now - started
+        interrupted = Task.isCancelled && !result.succeeded
+        finished = true
+        return Outcome(result: result, auditID: id, duration: duration, interrupted: interrupted)
+    }
+
+    func entries(_ result: ChangeSet) -> [AuditObjectEntry] {
+        result.objects.map {
+            AuditObjectEntry(
+                ref: $0.ref, action: $0.action, changedPaths: Self.auditPaths($0.changes.map(\.path)),
+                health: $0.health?.state, error: $0.error, warnings: warnings($0.ref))
+        }
+    }
+
+    /// Field paths as the audit trail keeps them: a list item's key (`ports[containerPort=80]`)
+    /// is cut off, since a key is a value; what remains names the field.
+    public static func auditPaths(_ paths: [String]) -> [String] {
+        var out: [String] = []
+        for path in paths {
+            var kept = ""
+            for c in path {
+                if c.isASCII && (c.isLetter || c.isNumber || "._-/".contains(c)) {
+                    kept.append(c)
+                } else {
+                    break
+                }
+            }
+            while kept.hasSuffix(".") { kept.removeLast() }
+            if !kept.isEmpty && out.last != kept { out.append(kept) }
+        }
+        return out
+    }
+
+    static func person(_ name: String, _ email: String) -> String { "\(name) <\(email)>" }
+
+    /// A local path as an absolute path, a URL as given.
+    public static func repoURL(_ repo: String) -> String {
+        if repo.contains("://") || repo.contains("@") { return repo }
+        return URL(fileURLWithPath: repo).standardizedFileURL.path
+    }
+}
