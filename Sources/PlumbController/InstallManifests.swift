@@ -1,0 +1,100 @@
+import PlumbCore
+import PlumbYAML
+
+/// The objects that install the controller, as `plumb install --export` prints them and as
+/// charts/plumb renders them with its default values (InstallChartTests compares the two).
+public enum InstallManifests {
+    /// What an install may choose; the defaults are the chart's values.yaml.
+    public struct Options: Sendable, Equatable {
+        /// The namespace of the controller, its ServiceAccount, Service and PVC.
+        public var namespace = "plumb-system"
+        /// The controller image.
+        public var image = InstallManifests.defaultImage
+        /// A Role and RoleBinding in `namespace` instead of a ClusterRole and ClusterRoleBinding:
+        /// the controller then watches and manages that namespace only.
+        public var namespaced = false
+        public var replicas: Int64 = 1
+        /// `json` or `text`.
+        public var logFormat = "json"
+        /// Reconciles at once.
+        public var concurrency: Int64 = 4
+        /// The size of the PVC holding the audit database and the Git cache.
+        public var storageSize = "1Gi"
+
+        public init() {}
+    }
+
+    public static let defaultImage = "ghcr.io/plumb-dev/plumb:0.1.0"
+    /// The name of the ServiceAccount, RBAC objects, Service and Deployment.
+    public static let name = "plumb-controller"
+    /// Where the controller keeps its audit database and Git cache (the PVC's mount).
+    public static let dataDirectory = "/var/lib/plumb"
+    /// The port of /metrics, /healthz and /readyz.
+    public static let httpPort: Int64 = 8080
+
+    /// The install objects in apply order: CRD, Namespace, ServiceAccount, RBAC, PVC, Service,
+    /// Deployment.
+    public static func objects(_ options: Options = Options()) -> [Value] {
+        var objects = [applicationCRD, namespaceObject(options)]
+        objects.append(serviceAccount(options))
+        objects += rbac(options)
+        objects += [persistentVolumeClaim(options), service(options), deployment(options)]
+        return objects
+    }
+
+    /// The install objects as one YAML stream, documents separated by `---`.
+    public static func yaml(_ options: Options = Options()) -> String {
+        var text = applicationCRDYAML + "\n"
+        for object in objects(options).dropFirst() {
+            text += "---\n" + YAMLWriter().string(object)
+            if !text.hasSuffix("\n") { text += "\n" }
+        }
+        return text
+    }
+
+    /// The CRD parsed from `applicationCRDYAML`.
+    public static let applicationCRD: Value = {
+        // The text is checked by a test: parsing it cannot fail in a build that passed.
+        (try? YAML.parseDocuments(applicationCRDYAML, file: "applications.plumb.dev.yaml"))?.first?.value ?? .null
+    }()
+
+    static func labels(_ component: String) -> Value {
+        ["app.kubernetes.io/name": "plumb", "app.kubernetes.io/component": .string(component)]
+    }
+
+    static func metadata(_ name: String, namespace: String? = nil, component: String = "controller") -> Value {
+        var meta: Value = ["name": .string(name)]
+        if let namespace { meta["namespace"] = .string(namespace) }
+        meta["labels"] = labels(component)
+        return meta
+    }
+
+    static func namespaceObject(_ o: Options) -> Value {
+        ["apiVersion": "v1", "kind": "Namespace", "metadata": metadata(o.namespace)]
+    }
+
+    static func serviceAccount(_ o: Options) -> Value {
+        ["apiVersion": "v1", "kind": "ServiceAccount", "metadata": metadata(name, namespace: o.namespace)]
+    }
+
+    static func persistentVolumeClaim(_ o: Options) -> Value {
+        [
+            "apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": metadata("plumb-data", namespace: o.namespace),
+            "spec": [
+                "accessModes": ["ReadWriteOnce"],
+                "resources": ["requests": ["storage": .string(o.storageSize)]],
+            ],
+        ]
+    }
+
+    static func service(_ o: Options) -> Value {
+        [
+            "apiVersion": "v1", "kind": "Service", "metadata": metadata(name, namespace: o.namespace),
+            "spec": [
+                "type": "ClusterIP",
+                "selector": labels("controller"),
+                "ports": [["name": "http-metrics", "port": .int(httpPort), "targetPort": "http", "protocol": "TCP"]],
+            ],
+        ]
+    }
+}

@@ -1,0 +1,315 @@
+// Generated from charts/plumb/crds/applications.plumb.dev.yaml; InstallChartTests keeps the two
+// equal. Regenerate with: PLUMB_REGENERATE_CRD=1 swift test --filter InstallChartTests
+
+extension InstallManifests {
+    /// The Application CRD, exactly as charts/plumb/crds/applications.plumb.dev.yaml holds it.
+    public static let applicationCRDYAML = #"""
+# The Application resource of plumb.dev. This file is the one source of the CRD: Helm installs
+# it from crds/, and `plumb install --export` prints it (Sources/PlumbController/
+# InstallManifestsCRD.swift holds a copy that a test keeps equal to this file).
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: applications.plumb.dev
+  labels:
+    app.kubernetes.io/name: plumb
+    app.kubernetes.io/component: crd
+spec:
+  group: plumb.dev
+  scope: Namespaced
+  names:
+    kind: Application
+    listKind: ApplicationList
+    plural: applications
+    singular: application
+    shortNames:
+      - app
+    categories:
+      - plumb
+  versions:
+    - name: v1alpha1
+      served: true
+      storage: true
+      subresources:
+        status: {}
+      additionalPrinterColumns:
+        - name: Revision
+          type: string
+          jsonPath: .status.sync.revision
+        - name: Synced
+          type: string
+          jsonPath: .status.sync.status
+        - name: Health
+          type: string
+          jsonPath: .status.health.status
+        - name: Age
+          type: date
+          jsonPath: .metadata.creationTimestamp
+        - name: Repo
+          type: string
+          priority: 1
+          jsonPath: .spec.source.repoURL
+        - name: Path
+          type: string
+          priority: 1
+          jsonPath: .spec.source.path
+        - name: Suspended
+          type: boolean
+          priority: 1
+          jsonPath: .spec.suspend
+      schema:
+        openAPIV3Schema:
+          type: object
+          description: An Application keeps the objects of one path of a Git repository equal to the cluster.
+          required:
+            - spec
+          properties:
+            apiVersion:
+              type: string
+            kind:
+              type: string
+            metadata:
+              type: object
+            spec:
+              type: object
+              description: What to deploy, where, and how.
+              required:
+                - source
+              properties:
+                source:
+                  type: object
+                  description: The Git repository, revision and path the desired objects come from.
+                  required:
+                    - repoURL
+                  properties:
+                    repoURL:
+                      type: string
+                      minLength: 1
+                      description: The repository to clone (https://, http://, ssh://, git@host:path or file://).
+                    revision:
+                      type: string
+                      description: A branch, tag or commit SHA; empty means the remote's HEAD.
+                    path:
+                      type: string
+                      default: "."
+                      description: The directory of the repository that holds the manifests.
+                    include:
+                      type: array
+                      description: Glob patterns of files to read (default every YAML and JSON file).
+                      items:
+                        type: string
+                    exclude:
+                      type: array
+                      description: Glob patterns of files to leave out.
+                      items:
+                        type: string
+                    secretRef:
+                      type: object
+                      description: >-
+                        A Secret in the Application's namespace with the Git credentials: username and password,
+                        bearerToken, or identity and known_hosts.
+                      required:
+                        - name
+                      properties:
+                        name:
+                          type: string
+                          minLength: 1
+                destination:
+                  type: object
+                  description: Where the objects go.
+                  properties:
+                    namespace:
+                      type: string
+                      description: The namespace of objects that name none (default the Application's namespace).
+                interval:
+                  type: string
+                  default: 3m
+                  pattern: ^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$
+                  description: How often Git is polled and the live state re-checked, e.g. 30s, 3m, 1h.
+                syncPolicy:
+                  type: object
+                  description: Whether and how the controller applies what Git holds.
+                  properties:
+                    automated:
+                      type: boolean
+                      default: false
+                      description: Sync every new revision and every drift; when false only the status is kept.
+                    prune:
+                      type: boolean
+                      default: false
+                      description: Delete the Application's objects that left Git.
+                    selfHeal:
+                      type: boolean
+                      default: false
+                      description: Revert a change made to a managed object in the cluster as soon as it is seen.
+                    retry:
+                      type: object
+                      description: How a failed sync is retried before the next interval.
+                      properties:
+                        limit:
+                          type: integer
+                          format: int32
+                          minimum: 0
+                          default: 5
+                          description: How many times a failed sync is retried (0 never).
+                        backoff:
+                          type: string
+                          default: 5s
+                          pattern: ^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$
+                          description: The first wait; it doubles with each retry and is capped at the interval.
+                suspend:
+                  type: boolean
+                  default: false
+                  description: Stop reconciling this Application (no fetch, no sync) until set back to false.
+                wait:
+                  type: boolean
+                  default: false
+                  description: After applying, wait until every applied object is healthy.
+                timeout:
+                  type: string
+                  default: 5m
+                  pattern: ^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$
+                  description: How long wait (and CRD establishment) may take.
+                ignoreDifferences:
+                  type: array
+                  description: Fields left out of every comparison, with the same rules .plumb.yaml takes.
+                  items:
+                    type: object
+                    required:
+                      - jsonPointers
+                    properties:
+                      group:
+                        type: string
+                      kind:
+                        type: string
+                      name:
+                        type: string
+                      namespace:
+                        type: string
+                      jsonPointers:
+                        type: array
+                        minItems: 1
+                        items:
+                          type: string
+                          pattern: ^(/.*)?$
+            status:
+              type: object
+              description: What the controller observed and did.
+              properties:
+                observedGeneration:
+                  type: integer
+                  format: int64
+                sync:
+                  type: object
+                  properties:
+                    status:
+                      type: string
+                      enum:
+                        - Synced
+                        - OutOfSync
+                        - Unknown
+                    revision:
+                      type: string
+                      description: The commit SHA the comparison was made against.
+                health:
+                  type: object
+                  properties:
+                    status:
+                      type: string
+                      enum:
+                        - Healthy
+                        - Progressing
+                        - Degraded
+                        - Missing
+                        - Unknown
+                    message:
+                      type: string
+                lastSyncedRevision:
+                  type: string
+                lastAttemptedRevision:
+                  type: string
+                lastAuditID:
+                  type: integer
+                  format: int64
+                lastHandledReconcileAt:
+                  type: string
+                  description: >-
+                    The value of the plumb.dev/reconcile-at annotation the last finished reconcile saw
+                    (`plumb app sync --wait` waits for it, as `flux reconcile` waits for lastHandledReconcileAt).
+                conditions:
+                  type: array
+                  description: Ready, Reconciling and Stalled, in the shape of metav1.Condition.
+                  x-kubernetes-list-type: map
+                  x-kubernetes-list-map-keys:
+                    - type
+                  items:
+                    type: object
+                    required:
+                      - type
+                      - status
+                      - lastTransitionTime
+                      - reason
+                      - message
+                    properties:
+                      type:
+                        type: string
+                        maxLength: 316
+                        pattern: ^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$
+                      status:
+                        type: string
+                        enum:
+                          - "True"
+                          - "False"
+                          - Unknown
+                      observedGeneration:
+                        type: integer
+                        format: int64
+                        minimum: 0
+                      lastTransitionTime:
+                        type: string
+                        format: date-time
+                      reason:
+                        type: string
+                        minLength: 1
+                        maxLength: 1024
+                        pattern: ^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$
+                      message:
+                        type: string
+                        maxLength: 32768
+                resources:
+                  type: array
+                  description: Each managed object, its sync status and health.
+                  items:
+                    type: object
+                    required:
+                      - kind
+                      - name
+                    properties:
+                      group:
+                        type: string
+                      version:
+                        type: string
+                      kind:
+                        type: string
+                      namespace:
+                        type: string
+                      name:
+                        type: string
+                      status:
+                        type: string
+                        enum:
+                          - Synced
+                          - OutOfSync
+                          - Unknown
+                      health:
+                        type: string
+                        enum:
+                          - Healthy
+                          - Progressing
+                          - Degraded
+                          - Missing
+                          - Unknown
+                      message:
+                        type: string
+"""#
+}

@@ -1,0 +1,72 @@
+import ArgumentParser
+import PlumbController
+
+/// `plumb install --export`: the manifests that install the controller, as YAML for
+/// `kubectl apply`, the way `flux install --export` prints them.
+struct Install: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the manifests that install the Plumb controller.",
+        discussion: """
+            Prints the Application CRD, the Namespace, the controller's ServiceAccount and RBAC, a PVC for its audit database, its metrics Service and its Deployment. The Helm chart in charts/plumb renders the same objects with its default values.
+
+            With --namespaced the controller gets a Role and RoleBinding in its own namespace instead of a ClusterRole: it then watches and manages that namespace only (the CRD still needs a cluster administrator once).
+
+            Examples:
+              plumb install --export | kubectl apply --server-side -f -
+              plumb install --export --namespace gitops --image registry.acme.dev/plumb:0.1.0
+              plumb install --export --namespaced --namespace team-a > plumb.yaml
+            """)
+
+    @Flag(help: "Print the manifests (required: Plumb never installs itself).")
+    var export = false
+
+    @Option(name: [.customShort("n"), .long], help: "The controller's namespace.")
+    var namespace = "plumb-system"
+
+    @Option(help: "The controller image.")
+    var image = InstallManifests.defaultImage
+
+    @Flag(help: "A Role and RoleBinding in --namespace instead of a ClusterRole and ClusterRoleBinding.")
+    var namespaced = false
+
+    @Option(help: "Replicas of the controller (more than 1 needs leader election, which is not there yet).")
+    var replicas: Int64 = 1
+
+    @Option(help: "Controller log format: json or text.")
+    var logFormat = "json"
+
+    @Option(help: "Reconciles the controller runs at once.")
+    var concurrency: Int64 = 4
+
+    @Option(help: "Size of the volume holding the audit database and the Git cache.")
+    var storageSize = "1Gi"
+
+    func validate() throws {
+        if !export { throw ValidationError("--export is required: 'plumb install --export | kubectl apply --server-side -f -'") }
+        if !isDNSLabel(namespace) { throw ValidationError("--namespace \(namespace): not a valid namespace name") }
+        if image.isEmpty { throw ValidationError("--image must not be empty") }
+        if !["json", "text"].contains(logFormat) { throw ValidationError("--log-format \(logFormat): expected json or text") }
+        if replicas < 0 { throw ValidationError("--replicas must be 0 or more") }
+        if concurrency < 1 { throw ValidationError("--concurrency must be 1 or more") }
+    }
+
+    func run() {
+        var options = InstallManifests.Options()
+        options.namespace = namespace
+        options.image = image
+        options.namespaced = namespaced
+        options.replicas = replicas
+        options.logFormat = logFormat
+        options.concurrency = concurrency
+        options.storageSize = storageSize
+        Terminal.writeOut(InstallManifests.yaml(options))
+    }
+
+    /// An RFC 1123 label, as a namespace name must be.
+    private func isDNSLabel(_ s: String) -> Bool {
+        let b = Array(s.utf8)
+        func alnum(_ c: UInt8) -> Bool { (c >= 97 && c <= 122) || (c >= 48 && c <= 57) }
+        guard let first = b.first, let last = b.last, b.count <= 63, alnum(first), alnum(last) else { return false }
+        return b.allSatisfy { alnum($0) || $0 == 45 }
+    }
+}
