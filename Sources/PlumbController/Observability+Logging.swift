@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Logging
 import PlumbCore
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// How log lines are written: one JSON object per line (for log collectors, the default in a
 /// cluster) or text for a person at a terminal.
@@ -27,7 +28,9 @@ public enum LogFormat: String, Sendable, CaseIterable {
         var entry = environ
         while let pointer = entry.pointee {
             let pair = String(cString: pointer)
-            if let eq = pair.firstIndex(of: "=") { result[String(pair[..<eq])] = String(pair[pair.index(after: eq)...]) }
+            if let eq = pair.firstIndex(of: "=") {
+                result[String(pair[..<eq])] = String(pair[pair.index(after: eq)...])
+            }
             entry += 1
         }
         return result
@@ -144,7 +147,11 @@ public struct PlumbLogHandler: LogHandler {
     }
 
     func textLine(level: Logger.Level, message: String, error: String?, metadata: Logger.Metadata) -> String {
-        var line = "\(LogTime.now()) \(level.rawValue.padding(to: 7)) \(label): \(message)"
+        // One line per entry: line breaks inside the message are written as `\n`.
+        let flat =
+            message.contains(where: \.isNewline)
+            ? message.split(whereSeparator: \.isNewline).joined(separator: "\\n") : message
+        var line = "\(LogTime.now()) \(level.rawValue.padding(to: 7)) \(label): \(flat)"
         if let error { line += " error=\(Self.quoted(error))" }
         for key in metadata.keys.sorted() {
             line += " \(key)=\(Self.quoted(Self.text(redaction.redact(key: key, value: metadata[key]!))))"
@@ -160,7 +167,8 @@ public struct PlumbLogHandler: LogHandler {
 
     /// Quotes a text value that has spaces, quotes or control characters in it.
     static func quoted(_ text: String) -> String {
-        let needsQuotes = text.isEmpty || text.unicodeScalars.contains { $0 == " " || $0 == "\"" || $0 == "=" || $0.value < 0x20 }
+        let needsQuotes =
+            text.isEmpty || text.unicodeScalars.contains { $0 == " " || $0 == "\"" || $0 == "=" || $0.value < 0x20 }
         guard needsQuotes else { return text }
         return (try? JSONWriter().string(.string(text))) ?? "\"\""
     }

@@ -161,8 +161,10 @@ public final class ControllerMetrics: Sendable {
 
     /// Counts one answer of the API server with the request's Kubernetes verb.
     public func kubeRequest(verb: String, code: Int) {
-        registry.makeCounter(descriptor: Self.kubeRequests.descriptor, labels: [("verb", verb), ("code", String(code))])
-            .increment()
+        registry.makeCounter(
+            descriptor: Self.kubeRequests.descriptor, labels: [("verb", verb), ("code", String(code))]
+        )
+        .increment()
     }
 
     /// Counts one answer of the API server to `method` on `path` (see `KubeVerb`).

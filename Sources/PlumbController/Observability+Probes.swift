@@ -85,7 +85,8 @@ public struct ProbeServer: Service {
         let bound = self.bound
         let app = Hummingbird.Application(
             router: router,
-            configuration: ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: nil),
+            configuration: ApplicationConfiguration(
+                address: .hostname(address.host, port: address.port), serverName: nil),
             onServerRunning: { channel in bound.set(channel.localAddress?.port) },
             logger: quiet)
         logger.info("serving /healthz, /readyz and /metrics", metadata: ["address": "\(address)"])

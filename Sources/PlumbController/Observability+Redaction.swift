@@ -96,7 +96,8 @@ public struct LogRedaction: Sendable {
         while let r = rest.range(of: "bearer ", options: .caseInsensitive) {
             result += rest[..<r.upperBound]
             rest = rest[r.upperBound...]
-            let end = rest.firstIndex { $0 == " " || $0 == "\"" || $0 == "'" || $0 == "," || $0.isNewline } ?? rest.endIndex
+            let end =
+                rest.firstIndex { $0 == " " || $0 == "\"" || $0 == "'" || $0 == "," || $0.isNewline } ?? rest.endIndex
             if end > rest.startIndex { result += placeholder }
             rest = rest[end...]
         }

@@ -55,17 +55,22 @@ final class ObservabilityLoggingTests: XCTestCase {
         let second = try object(written[1])
         XCTAssertEqual(second["level"] as? String, "debug")
         XCTAssertEqual(second["message"] as? String, "plan")
-        XCTAssertEqual(second["metadata.message"] as? String, "not the message", "a clashing key does not replace the message")
+        XCTAssertEqual(
+            second["metadata.message"] as? String, "not the message", "a clashing key does not replace the message")
     }
 
     func testTextLines() {
         var (log, lines) = logger(.text)
         log[metadataKey: "app"] = "prod/web"
         log.warning("health check failed", metadata: ["phase": "health", "reason": "2 of 3 replicas ready"])
+        log.info("two\nlines")
+        XCTAssertEqual(lines().count, 2)
+        XCTAssertTrue(lines()[1].hasSuffix(" plumb.controller: two\\nlines app=prod/web\n"), lines()[1])
         let line = lines().first ?? ""
         XCTAssertTrue(
             line.hasSuffix(
-                #" warning plumb.controller: health check failed app=prod/web phase=health reason="2 of 3 replicas ready""# + "\n"),
+                #" warning plumb.controller: health check failed app=prod/web phase=health reason="2 of 3 replicas ready""#
+                    + "\n"),
             line)
         XCTAssertNotNil(line.range(of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z "#, options: .regularExpression), line)
     }
@@ -73,7 +78,8 @@ final class ObservabilityLoggingTests: XCTestCase {
     func testASecretValueNeverAppears() throws {
         let secret = "hunter2-Secret-Value"
         let token = "eyJhbGciOiJSUzI1NiJ9.payload.sig"
-        let key = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU\n-----END OPENSSH PRIVATE KEY-----"
+        let key =
+            "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU\n-----END OPENSSH PRIVATE KEY-----"
         let secrets = LogSecrets()
         secrets.add([secret, token, key])
         for format in LogFormat.allCases {
@@ -114,18 +120,22 @@ final class ObservabilityLoggingTests: XCTestCase {
     }
 
     func testSecretKeyNames() {
-        for key in ["password", "Password", "bearerToken", "bearer_token", "token", "identity", "ssh-private-key", "apiKey",
-            "GIT_PASSWORD", "client.secret", "authorization", "credentials"]
-        {
+        for key in [
+            "password", "Password", "bearerToken", "bearer_token", "token", "identity", "ssh-private-key", "apiKey",
+            "GIT_PASSWORD", "client.secret", "authorization", "credentials",
+        ] {
             XCTAssertTrue(LogRedaction.namesSecret(key), key)
         }
-        for key in ["app", "revision", "phase", "secretRef", "secretName", "tokenFile", "username", "known_hosts", "url"] {
+        for key in [
+            "app", "revision", "phase", "secretRef", "secretName", "tokenFile", "username", "known_hosts", "url",
+        ] {
             XCTAssertFalse(LogRedaction.namesSecret(key), key)
         }
     }
 
     func testDefaultFormat() {
-        XCTAssertEqual(LogFormat.automatic(environment: ["KUBERNETES_SERVICE_HOST": "10.0.0.1"], stderrIsTerminal: true), .json)
+        XCTAssertEqual(
+            LogFormat.automatic(environment: ["KUBERNETES_SERVICE_HOST": "10.0.0.1"], stderrIsTerminal: true), .json)
         XCTAssertEqual(LogFormat.automatic(environment: [:], stderrIsTerminal: true), .text)
         XCTAssertEqual(LogFormat.automatic(environment: [:], stderrIsTerminal: false), .json)
         XCTAssertEqual(LogFormat(rawValue: "json"), .json)

@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import PlumbController
 import PlumbCore
 import PlumbKube
@@ -49,26 +50,46 @@ final class ObservabilityMetricsTests: XCTestCase {
         }
         XCTAssertTrue(
             text.contains(
-                #"plumb_app_info{namespace="prod",name="web",sync_status="Synced",health_status="Healthy",revision="3f2a9c"} 1.0"# + "\n"),
+                #"plumb_app_info{namespace="prod",name="web",sync_status="Synced",health_status="Healthy",revision="3f2a9c"} 1.0"#
+                    + "\n"),
             text)
         XCTAssertTrue(
             text.contains(
-                #"plumb_app_info{namespace="prod",name="api",sync_status="OutOfSync",health_status="Progressing",revision="77aa01"} 1.0"# + "\n"))
+                #"plumb_app_info{namespace="prod",name="api",sync_status="OutOfSync",health_status="Progressing",revision="77aa01"} 1.0"#
+                    + "\n"))
         for phase in ["fetch", "render", "plan", "apply", "health"] {
             XCTAssertTrue(
-                text.contains(#"plumb_reconcile_duration_seconds_count{namespace="prod",name="web",phase="\#(phase)"} "#),
+                text.contains(
+                    #"plumb_reconcile_duration_seconds_count{namespace="prod",name="web",phase="\#(phase)"} "#),
                 phase)
         }
-        XCTAssertTrue(text.contains(#"plumb_reconcile_duration_seconds_count{namespace="prod",name="web",phase="fetch"} 2"#))
-        XCTAssertTrue(text.contains(#"plumb_reconcile_duration_seconds_bucket{namespace="prod",name="web",phase="fetch",le="+Inf"} 2"#))
-        XCTAssertTrue(text.contains(#"plumb_reconcile_duration_seconds_bucket{namespace="prod",name="web",phase="fetch",le="2.5"} 1"#))
+        XCTAssertTrue(
+            text.contains(#"plumb_reconcile_duration_seconds_count{namespace="prod",name="web",phase="fetch"} 2"#))
+        XCTAssertTrue(
+            text.contains(
+                #"plumb_reconcile_duration_seconds_bucket{namespace="prod",name="web",phase="fetch",le="+Inf"} 2"#))
+        XCTAssertTrue(
+            text.contains(
+                #"plumb_reconcile_duration_seconds_bucket{namespace="prod",name="web",phase="fetch",le="2.5"} 1"#))
         XCTAssertTrue(text.contains(#"plumb_sync_total{namespace="prod",name="web",result="succeeded"} 2"#))
         XCTAssertTrue(text.contains(#"plumb_sync_total{namespace="prod",name="api",result="failed"} 1"#))
         XCTAssertTrue(text.contains(#"plumb_sync_total{namespace="prod",name="api",result="interrupted"} 1"#))
-        XCTAssertTrue(text.contains(#"plumb_git_fetch_duration_seconds_count{url="https://git.example.com/org/app.git"} 1"#), text)
+        XCTAssertTrue(
+            text.contains(#"plumb_git_fetch_duration_seconds_count{url="https://git.example.com/org/app.git"} 1"#), text
+        )
         XCTAssertTrue(text.contains(#"plumb_kube_requests_total{verb="list",code="200"} 1"#))
         XCTAssertTrue(text.contains(#"plumb_kube_requests_total{verb="get",code="404"} 1"#))
         XCTAssertTrue(text.contains("plumb_workqueue_depth 7.0\n"))
+    }
+
+    /// Code that speaks swift-metrics lands in the same exposition through the factory.
+    func testSwiftMetricsThroughTheFactory() {
+        let metrics = ControllerMetrics()
+        let counter = Counter(
+            label: "plumb_webhook_requests_total", dimensions: [("code", "200")], factory: metrics.factory)
+        counter.increment(by: 2)
+        XCTAssertTrue(
+            metrics.exposition().contains(#"plumb_webhook_requests_total{code="200"} 2"#), metrics.exposition())
     }
 
     func testGitFetchLabelCarriesNoCredentials() {
@@ -93,7 +114,9 @@ final class ObservabilityMetricsTests: XCTestCase {
         var info = samples(metrics.exposition(), "plumb_app_info").filter { $0.contains(#"name="web""#) }
         XCTAssertEqual(
             info,
-            [#"plumb_app_info{namespace="prod",name="web",sync_status="OutOfSync",health_status="Degraded",revision="9b9b9b"} 1.0"#])
+            [
+                #"plumb_app_info{namespace="prod",name="web",sync_status="OutOfSync",health_status="Degraded",revision="9b9b9b"} 1.0"#
+            ])
 
         metrics.appRemoved(web)
         let text = metrics.exposition()
@@ -108,7 +131,9 @@ final class ObservabilityMetricsTests: XCTestCase {
     }
 
     func testPromtoolAcceptsTheExposition() throws {
-        guard let promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first(where: FileManager.default.isExecutableFile)
+        guard
+            let promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first(
+                where: FileManager.default.isExecutableFile)
         else {
             throw XCTSkip("promtool is not installed (Debian package `prometheus`; `make deps` installs it)")
         }
@@ -182,7 +207,8 @@ final class ObservabilityMetricsTests: XCTestCase {
         do {
             _ = try await client.apply(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "obs"]])
             let cm: Value = [
-                "apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "a", "namespace": "obs"], "data": ["k": "v"],
+                "apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "a", "namespace": "obs"],
+                "data": ["k": "v"],
             ]
             _ = try await client.apply(cm)
             _ = try await client.list(apiVersion: "v1", kind: "ConfigMap", namespace: "obs")
@@ -195,7 +221,8 @@ final class ObservabilityMetricsTests: XCTestCase {
             }
             var events = 0
             for try await _ in client.watch(
-                WatchTarget(apiVersion: "v1", kind: "ConfigMap", namespace: "obs"), resourceVersion: "0", timeoutSeconds: 1)
+                WatchTarget(apiVersion: "v1", kind: "ConfigMap", namespace: "obs"), resourceVersion: "0",
+                timeoutSeconds: 1)
             {
                 events += 1
             }
