@@ -8,7 +8,7 @@ extension InstallManifests {
             "--log-format=\(o.logFormat)",
             "--concurrency=\(o.concurrency)",
             "--audit-db=\(dataDirectory)/audit.db",
-            "--http-address=:\(httpPort)",
+            "--metrics-address=:\(httpPort)",
         ]
         if o.namespaced { args.append("--namespace=\(o.namespace)") }
         return args.map { .string($0) }
