@@ -212,7 +212,13 @@ public actor LocalCluster {
     /// Goes down once `writes` more writes have been stored: that write's answer is lost.
     /// Comes back after `lasting`, or stays down (nil) until `comeBack()`.
     public func goUnreachable(afterWrites writes: Int, lasting: Duration?) {
-        api?.outage.arm(afterWrites: writes, lasting: lasting)
+        api?.outage.arm(after: writes, counting: .writes, lasting: lasting)
+    }
+
+    /// Goes down once `requests` more requests of any kind (reads and dry runs too) have been
+    /// handled; the last one's answer is lost.
+    public func goUnreachable(afterRequests requests: Int, lasting: Duration?) {
+        api?.outage.arm(after: requests, counting: .requests, lasting: lasting)
     }
 
     private func outage(lasting: Duration?) async {

@@ -89,9 +89,8 @@ struct ClusterResponder: HTTPResponder {
             method: method, path: path, query: APIRequest.parseQuery(query), accept: accept ?? "",
             contentType: contentType ?? "", userAgent: userAgent ?? "", body: body)
         var answer = encode(await api.handle(apiRequest))
-        if method != "GET" && method != "HEAD" && answer.status < 300 && apiRequest.query["dryRun"] == nil, api.outage.stored() {
-            return .drop
-        }
+        let isWrite = method != "GET" && method != "HEAD" && answer.status < 300 && apiRequest.query["dryRun"] == nil
+        if api.outage.handled(isWrite: isWrite) { return .drop }
         answer.headers.append((flowSchemaHeader, api.flowSchemaUID))
         answer.headers.append((priorityLevelHeader, api.priorityLevelUID))
         return answer

@@ -106,4 +106,51 @@ final class OutageTests: XCTestCase {
         let second = await Executor(target: target).run(again)
         XCTAssertTrue(second.succeeded, second.summary)
     }
+
+    /// Down while every object is being dry-run: nothing was written, so every object is
+    /// not attempted, none failed, none unknown.
+    func testAnOutageDuringValidationAppliesNothing() async throws {
+        let events = Events()
+        let client = try client(bound: .seconds(1), events: events)
+        let (target, plan) = try await plan(client, count: 100)
+        await cluster.goUnreachable(afterRequests: 30, lasting: nil)
+        let result = await Executor(target: target).run(plan, options: SyncOptions(concurrency: 8))
+        XCTAssertFalse(result.succeeded)
+        XCTAssertNotNil(result.interruption)
+        XCTAssertEqual(result.count(.skipped), 100, result.summary)
+        XCTAssertTrue(result.nothingApplied)
+        try await cluster.comeBack()
+        await client.resetReachability()
+        let list = try await client.list(apiVersion: "v1", kind: "ConfigMap", namespace: "it")
+        XCTAssertEqual(list.items.filter { $0[path: ["metadata", "name"]]?.stringValue?.hasPrefix("cm-") ?? false }.count, 0)
+    }
+
+    /// Down while pruning: the deletes not sent are not attempted, the one whose answer was
+    /// lost is unknown; the next sync prunes what is left.
+    func testAnOutageDuringPruneLeavesTheRestForTheNextSync() async throws {
+        let events = Events()
+        let client = try client(bound: .seconds(1), events: events)
+        let (target, plan) = try await plan(client, count: 60)
+        let first = await Executor(target: target).run(plan)
+        XCTAssertTrue(first.succeeded, first.summary)
+        let kept = Array(plan.objects.map(\.resource).prefix(10))
+        let pruning = try await Planner(app: "outage").plan(desired: kept, target: target)
+        XCTAssertEqual(pruning.prune.count, 50)
+        await cluster.goUnreachable(afterWrites: 20, lasting: nil)
+        var options = SyncOptions(concurrency: 4)
+        options.prune = true
+        let result = await Executor(target: target).run(pruning, options: options)
+        XCTAssertNotNil(result.interruption)
+        XCTAssertTrue(result.failures.isEmpty, "\(result.failures.prefix(2))")
+        XCTAssertLessThan(result.count(.pruned), 20, result.summary)
+        XCTAssertGreaterThanOrEqual(result.count(.pruned) + result.count(.unknown), 20, result.summary)
+        XCTAssertGreaterThan(result.count(.skipped), 0, result.summary)
+        try await cluster.comeBack()
+        await client.resetReachability()
+        let again = try await Planner(app: "outage").plan(desired: kept, target: target)
+        let second = await Executor(target: target).run(again, options: options)
+        XCTAssertTrue(second.succeeded, second.summary)
+        let list = try await client.list(apiVersion: "v1", kind: "ConfigMap", namespace: "it")
+        XCTAssertEqual(list.items.filter { $0[path: ["metadata", "name"]]?.stringValue?.hasPrefix("cm-") ?? false }.count, 10)
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import PlumbCore
+import PlumbEngine
 import Synchronization
 import XCTest
 
@@ -153,6 +154,36 @@ final class TransportFaultTests: XCTestCase {
         XCTAssertEqual(lines.count, 2, "\(lines)")
         XCTAssertTrue(lines.first?.hasSuffix("; waiting up to 60s") ?? false, "\(lines)")
         XCTAssertEqual(lines.last, "server reachable again after 0.7s")
+    }
+
+    /// kube-apiserver shutting down refuses requests with 429 "The apiserver is shutting down":
+    /// an outage (one event, a wait for the server), not a rate limit per request; past the
+    /// bound the request fails with `TargetUnreachable`, as not sent.
+    func testAShuttingDownServerIsAnOutageGivenUpAfterTheBound() async throws {
+        let shuttingDown = KubeResponse(
+            status: 429, headers: ["content-type": "application/json"],
+            body: Array(#"{"kind":"Status","apiVersion":"v1","status":"Failure","message":"The apiserver is shutting down, please try again later.","reason":"TooManyRequests","code":429}"#.utf8))
+        let transport = ScriptedTransport([.success(KubeResponse(status: 200)), .success(shuttingDown)])
+        let clock = ManualClock()
+        var options = KubeClientOptions()
+        options.clock = clock
+        options.qps = 0
+        options.unreachableTimeout = .seconds(3)
+        let events = Mutex<[ReachabilityEvent]>([])
+        options.onReachability = { event in events.withLock { $0.append(event) } }
+        let client = KubeClient(transport: transport, options: options)
+        _ = try await client.perform(KubeRequest(method: "GET", path: "/x"))
+        do {
+            _ = try await client.perform(KubeRequest(method: "PATCH", path: "/x"))
+            XCTFail("the server never came back")
+        } catch let error as TargetUnreachable {
+            XCTAssertFalse(error.requestSent)
+            XCTAssertEqual(error.bound, .seconds(3))
+        }
+        let seen = events.withLock { $0 }
+        XCTAssertEqual(seen.count, 2, "\(seen)")
+        guard case .unreachable? = seen.first, case .gaveUp? = seen.last else { return XCTFail("\(seen)") }
+        XCTAssertLessThanOrEqual(clock.sleeps.reduce(.zero, +), .seconds(3), "the probes stop at the bound")
     }
 
     func testManyConcurrentRequestsShareTheEventThread() async throws {
