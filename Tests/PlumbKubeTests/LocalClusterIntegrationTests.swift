@@ -13,12 +13,9 @@ final class LocalClusterIntegrationTests: XCTestCase {
     var client: KubeClient!
 
     override func setUp() async throws {
-        let dir = try makeTempDir("cluster")
-        cluster = LocalCluster(options: LocalCluster.Options(port: 0, tls: true, simulateWorkloads: false))
-        _ = try await cluster.start()
-        let kubeconfig = dir.appendingPathComponent("kubeconfig").path
-        try await cluster.writeKubeconfig(to: kubeconfig)
-        let config = try ClientConfig.load(flags: KubeconfigFlags(kubeconfig: kubeconfig, namespace: "it"), environment: [:], home: dir.path)
+        let fixture = try await LocalClusterFixture.start("cluster")
+        cluster = fixture.cluster
+        let config = try fixture.config(namespace: "it")
         XCTAssertTrue(config.transport.server.hasPrefix("https://127.0.0.1:"))
         client = try KubeClient(config: config)
     }

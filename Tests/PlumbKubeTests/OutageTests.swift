@@ -11,21 +11,15 @@ import XCTest
 /// shorter than the bound it changes nothing, longer it stops the sync with every object
 /// accounted for.
 final class OutageTests: XCTestCase {
-    var cluster: LocalCluster!
-    var kubeconfig = ""
-    var home = ""
+    var fixture: LocalClusterFixture!
+    var cluster: LocalCluster { fixture.cluster }
 
     override func setUp() async throws {
-        let dir = try makeTempDir("outage")
-        home = dir.path
-        cluster = LocalCluster(options: LocalCluster.Options(port: 0, tls: true, simulateWorkloads: false))
-        _ = try await cluster.start()
-        kubeconfig = dir.appendingPathComponent("kubeconfig").path
-        try await cluster.writeKubeconfig(to: kubeconfig)
+        fixture = try await LocalClusterFixture.start("outage")
     }
 
     override func tearDown() async throws {
-        await cluster?.stop()
+        await fixture?.cluster.stop()
     }
 
     /// What the client said about reachability, in order.
@@ -35,11 +29,10 @@ final class OutageTests: XCTestCase {
     }
 
     func client(bound: Duration, events: Events) throws -> KubeClient {
-        let config = try ClientConfig.load(flags: KubeconfigFlags(kubeconfig: kubeconfig, namespace: "it"), environment: [:], home: home)
         var options = KubeClientOptions()
         options.unreachableTimeout = bound
         options.onReachability = { event in events.list.withLock { $0.append(event) } }
-        return try KubeClient(config: config, options: options)
+        return try fixture.client(namespace: "it", options: options)
     }
 
     func plan(_ client: KubeClient, count: Int) async throws -> (KubernetesTarget, Plan) {

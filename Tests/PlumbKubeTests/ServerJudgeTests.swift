@@ -16,12 +16,9 @@ final class ServerJudgeTests: XCTestCase {
     var client: KubeClient!
 
     override func setUp() async throws {
-        let dir = try makeTempDir("judge")
-        cluster = LocalCluster(options: LocalCluster.Options(port: 0, tls: true, simulateWorkloads: false))
-        _ = try await cluster.start()
-        let kubeconfig = dir.appendingPathComponent("kubeconfig").path
-        try await cluster.writeKubeconfig(to: kubeconfig)
-        client = try KubeClient(config: ClientConfig.load(flags: KubeconfigFlags(kubeconfig: kubeconfig), environment: [:], home: dir.path))
+        let fixture = try await LocalClusterFixture.start("judge")
+        cluster = fixture.cluster
+        client = try fixture.client()
     }
 
     override func tearDown() async throws {
