@@ -28,7 +28,8 @@ public struct KubernetesTarget: Target {
     /// The desired objects with a namespace where their kind needs one: the client's default
     /// namespace (the context's or `--namespace`). A kind the server does not serve yet is
     /// looked up among the CRDs of `desired`; unknown kinds are left as they are.
-    public func resolvingNamespaces(_ desired: [Resource]) async throws -> [Resource] {
+    /// `defaultNamespace` overrides the client's (an Application's destination namespace).
+    public func resolvingNamespaces(_ desired: [Resource], defaultNamespace: String? = nil) async throws -> [Resource] {
         var scopes: [String: Bool] = [:]  // "group/Kind" -> namespaced, from CRDs in the set
         for r in desired where r.ref.group == "apiextensions.k8s.io" && r.ref.kind == "CustomResourceDefinition" {
             guard let group = r.body[path: ["spec", "group"]]?.stringValue,
@@ -46,7 +47,7 @@ public struct KubernetesTarget: Target {
                 } else {
                     namespaced = scopes["\(r.ref.group)/\(r.kind)"]
                 }
-                if namespaced == true { r.setNamespace(client.defaultNamespace) }
+                if namespaced == true { r.setNamespace(defaultNamespace ?? client.defaultNamespace) }
             }
             out.append(r)
         }

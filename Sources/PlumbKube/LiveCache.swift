@@ -7,6 +7,12 @@ public struct LiveSnapshot: Sendable {
     /// The resourceVersion the snapshot is current to.
     public var resourceVersion: String
     public var synced: Bool
+
+    public init(objects: [ObjectRef: Value], resourceVersion: String = "", synced: Bool = true) {
+        self.objects = objects
+        self.resourceVersion = resourceVersion
+        self.synced = synced
+    }
 }
 
 extension LiveSnapshot {
@@ -59,11 +65,17 @@ public actor LiveCache {
     /// How many lists and watch connections the loop has made.
     public private(set) var lists = 0
     public private(set) var watches = 0
+    /// Called with every watch event after it is stored (a controller enqueues the owner).
+    private let onEvent: (@Sendable (WatchEvent) -> Void)?
 
-    public init(client: KubeClient, target: WatchTarget, watchTimeoutSeconds: Int = 300) {
+    public init(
+        client: KubeClient, target: WatchTarget, watchTimeoutSeconds: Int = 300,
+        onEvent: (@Sendable (WatchEvent) -> Void)? = nil
+    ) {
         self.client = client
         self.target = target
         self.watchTimeoutSeconds = watchTimeoutSeconds
+        self.onEvent = onEvent
     }
 
     /// Starts listing and watching in the background; calling it again does nothing.
@@ -173,5 +185,6 @@ public actor LiveCache {
         }
         let rv = event.resourceVersion
         if !rv.isEmpty { resourceVersion = rv }
+        if event.kind != .bookmark { onEvent?(event) }
     }
 }

@@ -49,7 +49,10 @@ struct KubeOptions: ParsableArguments {
 
     /// Connects (starting the sandbox when asked), runs `body` with a client and the target's
     /// name, and stops the sandbox afterwards, also when `body` throws.
-    func withClient<T>(_ body: (KubeClient, String) async throws -> T) async throws -> T {
+    /// `onResponse` sees every answer of the API server (the controller's request metrics).
+    func withClient<T>(
+        onResponse: (@Sendable (KubeRequest, Int) -> Void)? = nil, _ body: (KubeClient, String) async throws -> T
+    ) async throws -> T {
         guard sandbox else {
             let flags = KubeconfigFlags(kubeconfig: kubeconfig, context: context, namespace: namespace)
             let config: ClientConfig
@@ -58,7 +61,7 @@ struct KubeOptions: ParsableArguments {
             } catch {
                 throw CLIError("\(error)")
             }
-            let client = try makeClient(config)
+            let client = try makeClient(config, onResponse: onResponse)
             return try await body(client, config.contextName.map { "kube:\($0)" } ?? "kube")
         }
         try FileManager.default.createDirectory(atPath: ".plumb", withIntermediateDirectories: true)
@@ -69,7 +72,7 @@ struct KubeOptions: ParsableArguments {
             let path = ".plumb/sandbox.kubeconfig"
             try await cluster.writeKubeconfig(to: path)
             let config = try ClientConfig.load(flags: KubeconfigFlags(kubeconfig: path, namespace: namespace))
-            let result = try await body(try makeClient(config), "sandbox")
+            let result = try await body(try makeClient(config, onResponse: onResponse), "sandbox")
             await cluster.stop()
             return result
         } catch {
@@ -79,9 +82,10 @@ struct KubeOptions: ParsableArguments {
         }
     }
 
-    private func makeClient(_ config: ClientConfig) throws -> KubeClient {
+    func makeClient(_ config: ClientConfig, onResponse: (@Sendable (KubeRequest, Int) -> Void)? = nil) throws -> KubeClient {
         do {
             var options = KubeClientOptions()
+            options.onResponse = onResponse
             if let qps { options.qps = qps }
             if let burst { options.burst = burst }
             // A limit the user chose holds even when the server has its own flow control.

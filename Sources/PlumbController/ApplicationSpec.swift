@@ -1,0 +1,162 @@
+import PlumbCore
+import PlumbManifests
+
+/// An Application's `spec`, parsed and checked. Every field the schema cannot check is checked
+/// here, and the first problem names its field (reported as a `Stalled` condition).
+public struct ApplicationSpec: Sendable, Equatable {
+    public struct Source: Sendable, Equatable {
+        public var repoURL: String
+        /// A branch, tag or SHA; `HEAD` (the remote's default branch) when absent.
+        public var revision: String
+        public var path: String
+        public var include: [String]
+        public var exclude: [String]
+        /// A Secret in the Application's namespace with the Git credentials.
+        public var secretRef: String?
+    }
+
+    public struct Retry: Sendable, Equatable {
+        /// How many failed syncs in a row are retried before waiting for the interval.
+        public var limit: Int
+        /// The first retry's delay; each next one doubles, capped at the interval.
+        public var backoff: Duration
+    }
+
+    public var source: Source
+    /// The namespace of objects that name none.
+    public var destinationNamespace: String
+    public var interval: Duration
+    public var automated: Bool
+    public var prune: Bool
+    public var selfHeal: Bool
+    public var retry: Retry
+    public var suspend: Bool
+    public var wait: Bool
+    public var timeout: Duration
+    public var ignoreDifferences: [IgnoreRule]
+
+    public static let defaultInterval: Duration = .seconds(180)
+    public static let defaultTimeout: Duration = .seconds(300)
+    public static let defaultRetry = Retry(limit: 5, backoff: .seconds(5))
+
+    /// Parses `spec` of an Application in `namespace`.
+    public init(_ spec: Value, namespace: String) throws(SpecError) {
+        guard spec.objectValue != nil else { throw SpecError("spec", "must be an object") }
+        let source = spec["source"] ?? .null
+        guard source.objectValue != nil else { throw SpecError("spec.source", "is required") }
+        guard let repoURL = try Self.string(source, "repoURL", "spec.source.repoURL"), !repoURL.isEmpty else {
+            throw SpecError("spec.source.repoURL", "is required")
+        }
+        let path = try Self.string(source, "path", "spec.source.path") ?? "."
+        guard !path.hasPrefix("/"), !path.split(separator: "/").contains("..") else {
+            throw SpecError("spec.source.path", "\(Value.string(path).jsonString) must be a relative path inside the repository")
+        }
+        var secretRef: String?
+        if let ref = source["secretRef"], !ref.isNull {
+            guard let name = try Self.string(ref, "name", "spec.source.secretRef.name"), !name.isEmpty else {
+                throw SpecError("spec.source.secretRef.name", "is required")
+            }
+            secretRef = name
+        }
+        self.source = Source(
+            repoURL: repoURL, revision: try Self.string(source, "revision", "spec.source.revision").flatMap { $0.isEmpty ? nil : $0 } ?? "HEAD",
+            path: path, include: try Self.strings(source, "include", "spec.source.include"),
+            exclude: try Self.strings(source, "exclude", "spec.source.exclude"), secretRef: secretRef)
+        var destination: String?
+        if let d = spec["destination"], !d.isNull { destination = try Self.string(d, "namespace", "spec.destination.namespace") }
+        destinationNamespace = destination.flatMap { $0.isEmpty ? nil : $0 } ?? namespace
+        interval = try Self.duration(spec, "interval", "spec.interval") ?? Self.defaultInterval
+        guard interval > .zero else { throw SpecError("spec.interval", "must be more than 0s") }
+        let policy = spec["syncPolicy"] ?? .null
+        automated = try Self.bool(policy, "automated", "spec.syncPolicy.automated")
+        prune = try Self.bool(policy, "prune", "spec.syncPolicy.prune")
+        selfHeal = try Self.bool(policy, "selfHeal", "spec.syncPolicy.selfHeal")
+        retry = Self.defaultRetry
+        if let r = policy["retry"], !r.isNull {
+            if let limit = r["limit"] {
+                guard let n = limit.intValue, n >= 0 else { throw SpecError("spec.syncPolicy.retry.limit", "must be an integer, 0 or more") }
+                retry.limit = Int(n)
+            }
+            retry.backoff = try Self.duration(r, "backoff", "spec.syncPolicy.retry.backoff") ?? retry.backoff
+        }
+        suspend = try Self.bool(spec, "suspend", "spec.suspend")
+        wait = try Self.bool(spec, "wait", "spec.wait")
+        timeout = try Self.duration(spec, "timeout", "spec.timeout") ?? Self.defaultTimeout
+        if let list = spec["ignoreDifferences"], !list.isNull {
+            do {
+                ignoreDifferences = try PlumbSettings.ignoreRules(list, field: "spec.ignoreDifferences")
+            } catch {
+                let text = error.description
+                let field = text.split(separator: ":").first.map(String.init) ?? "spec.ignoreDifferences"
+                throw SpecError(field, String(text.dropFirst(field.count + 2)))
+            }
+        } else {
+            ignoreDifferences = []
+        }
+    }
+
+    static func string(_ object: Value, _ key: String, _ field: String) throws(SpecError) -> String? {
+        guard let v = object[key], !v.isNull else { return nil }
+        guard let s = v.stringValue else { throw SpecError(field, "must be a string, not \(v.typeName)") }
+        return s
+    }
+
+    static func strings(_ object: Value, _ key: String, _ field: String) throws(SpecError) -> [String] {
+        guard let v = object[key], !v.isNull else { return [] }
+        guard let items = v.arrayValue else { throw SpecError(field, "must be a list of strings") }
+        var out: [String] = []
+        for (i, item) in items.enumerated() {
+            guard let s = item.stringValue else { throw SpecError("\(field)[\(i)]", "must be a string") }
+            out.append(s)
+        }
+        return out
+    }
+
+    static func bool(_ object: Value, _ key: String, _ field: String) throws(SpecError) -> Bool {
+        guard let v = object[key], !v.isNull else { return false }
+        guard let b = v.boolValue else { throw SpecError(field, "must be true or false, not \(v.typeName)") }
+        return b
+    }
+
+    static func duration(_ object: Value, _ key: String, _ field: String) throws(SpecError) -> Duration? {
+        guard let v = object[key], !v.isNull else { return nil }
+        guard let text = v.stringValue, let d = GoDuration.parse(text) else {
+            throw SpecError(field, "\(v.stringValue.map { Value.string($0).jsonString } ?? v.typeName) is not a duration such as 30s, 3m or 1h")
+        }
+        return d
+    }
+}
+
+/// Durations as Kubernetes API fields write them (Go's `time.ParseDuration`: `1m30s`,
+/// `500ms`, `1.5h`), without a sign.
+public enum GoDuration {
+    public static func parse(_ text: String) -> Duration? {
+        guard !text.isEmpty else { return nil }
+        if text == "0" { return .zero }
+        let units: [(String, Double)] = [("ns", 1e-9), ("us", 1e-6), ("µs", 1e-6), ("ms", 1e-3), ("s", 1), ("m", 60), ("h", 3600)]
+        var rest = Substring(text)
+        var seconds = 0.0
+        while !rest.isEmpty {
+            let number = rest.prefix { $0.isNumber || $0 == "." }
+            guard !number.isEmpty, let n = Double(number) else { return nil }
+            rest = rest.dropFirst(number.count)
+            guard let (unit, scale) = units.first(where: { rest.hasPrefix($0.0) && !(($0.0 == "m") && rest.hasPrefix("ms")) })
+            else { return nil }
+            rest = rest.dropFirst(unit.count)
+            seconds += n * scale
+        }
+        return .milliseconds(Int64((seconds * 1000).rounded()))
+    }
+
+    /// `3m`, `1m30s`, `500ms`.
+    public static func format(_ d: Duration) -> String {
+        let ms = d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
+        if ms % 1000 != 0 { return "\(ms)ms" }
+        var s = ms / 1000
+        var out = ""
+        if s >= 3600 { out += "\(s / 3600)h"; s %= 3600 }
+        if s >= 60 { out += "\(s / 60)m"; s %= 60 }
+        if s > 0 || out.isEmpty { out += "\(s)s" }
+        return out
+    }
+}

@@ -1,0 +1,151 @@
+import PlumbAudit
+import PlumbCore
+import PlumbEngine
+import PlumbGit
+import PlumbKube
+import PlumbManifests
+
+extension Reconciler {
+    /// Fetch, render, plan and (when automated) sync. Throws `Failure` for a failed phase.
+    func run(_ app: Application, spec: ApplicationSpec, status: ApplicationStatus, forced: Bool) async throws -> Outcome {
+        var status = status
+        let url = spec.source.repoURL
+        do {
+            try await git.fetchIfDue(url: url, interval: spec.interval, force: forced) { [self] in
+                try await gitOptions(app, spec)
+            }
+        } catch {
+            throw Failure(ConditionReason.gitFetchFailed, "\(error)")
+        }
+        let loaded = try await load(app, spec: spec)
+        let revision = loaded.commit.id.hex
+        let target = target(for: app.key, rules: spec.ignoreDifferences + loaded.ignoreRules)
+        let desired: [Resource]
+        do {
+            desired = try await target.resolvingNamespaces(loaded.desired, defaultNamespace: spec.destinationNamespace)
+        } catch {
+            throw Failure(ConditionReason.syncFailed, "cannot read the API server's kinds: \(error)", revision: revision)
+        }
+        let label = app.labelValue
+        let observation = try await observe(app, spec: spec, desired: desired, target: target, revision: revision)
+        var plan: Plan
+        do {
+            plan = try Planner(app: label).plan(
+                desired: desired, observation: spec.prune ? observation : Observation(live: observation.live), target: target)
+        } catch {
+            throw Failure(ConditionReason.renderFailed, error.description, revision: revision)
+        }
+        await Planner(app: label).confirm(&plan, live: observation.live, target: target)
+
+        status.syncRevision = revision
+        let changes = plan.changeSet.objects.filter { $0.action != .unchanged }.count
+        let memo = memory.withLock { $0[app.key] ?? Memory() }
+        let exhausted = memo.failedRevision == revision && memo.failures > spec.retry.limit
+        let wanted = plan.hasChanges && spec.automated && (spec.selfHeal || forced || revision != app.status.lastSyncedRevision)
+        guard wanted, !exhausted || forced else {
+            status.syncStatus = plan.hasChanges ? .outOfSync : .synced
+            status.resources = await resources(plan, result: nil)
+            health(&status)
+            if plan.hasChanges {
+                if exhausted { return Outcome(status: status, requeueAfter: spec.interval, events: healthEvents(app, status)) }
+                let why = !spec.automated ? "automated sync is off" : "drift is not repaired without selfHeal"
+                status.set(condition(.ready, .false, app, ConditionReason.outOfSync, "\(changes) change\(changes == 1 ? "" : "s") to apply at \(Self.name(loaded)) (\(why))"))
+            } else {
+                memory.withLock { $0[app.key, default: Memory()].failures = 0 }
+                status.set(condition(.ready, .true, app, ConditionReason.succeeded, "Applied revision \(Self.name(loaded))"))
+            }
+            status.remove(Condition.reconciling)
+            return Outcome(status: status, requeueAfter: spec.interval, events: healthEvents(app, status))
+        }
+        if Task.isCancelled {
+            // Shutting down: no new sync starts; the next start reconciles again.
+            status.syncStatus = .outOfSync
+            status.resources = await resources(plan, result: nil)
+            health(&status)
+            return Outcome(status: status, requeueAfter: spec.interval, events: [])
+        }
+        return try await sync(app, spec: spec, plan: plan, loaded: loaded, target: target, status: status)
+    }
+
+    /// The Git options of `app`: the base ones, with the credentials of its secretRef.
+    func gitOptions(_ app: Application, _ spec: ApplicationSpec) async throws -> GitSourceOptions {
+        guard let name = spec.source.secretRef else { return settings.git }
+        let secret: Value
+        do {
+            secret = try await client.get(ObjectRef(apiVersion: "v1", kind: "Secret", namespace: app.key.namespace, name: name))
+        } catch {
+            throw Failure(ConditionReason.gitFetchFailed, "spec.source.secretRef: Secret \(app.key.namespace)/\(name): \(error)")
+        }
+        do {
+            return try GitCredentialsSecret.options(secret, base: settings.git, scratch: settings.scratchDirectory)
+        } catch {
+            throw Failure(ConditionReason.gitFetchFailed, "spec.source.secretRef: \(error)")
+        }
+    }
+
+    /// The path of the revision, parsed again only when the commit (or the source) changed.
+    func load(_ app: Application, spec: ApplicationSpec) async throws -> LoadedSource {
+        let manifests = ManifestOptions(
+            path: spec.source.path, include: spec.source.include.map(Glob.init), exclude: spec.source.exclude.map(Glob.init))
+        let key = [spec.source.repoURL, spec.source.path, spec.source.include.joined(separator: ","), spec.source.exclude.joined(separator: ",")]
+            .joined(separator: "\n")
+        let reuse = memory.withLock { m in m[app.key]?.sourceKey == key ? m[app.key]?.loaded : nil }
+        let loaded: LoadedSource
+        do {
+            loaded = try await git.load(url: spec.source.repoURL, options: settings.git, revision: spec.source.revision, manifests: manifests, reuse: reuse)
+        } catch let error as ManifestErrors {
+            throw Failure(ConditionReason.renderFailed, error.description)
+        } catch let error as SettingsError {
+            throw Failure(ConditionReason.renderFailed, error.description)
+        } catch {
+            throw Failure(ConditionReason.gitFetchFailed, "\(error)")
+        }
+        memory.withLock { m in
+            m[app.key, default: Memory()].loaded = loaded
+            m[app.key, default: Memory()].sourceKey = key
+        }
+        return loaded
+    }
+
+    /// The Application's target, kept across reconciles while its ignore rules stay the same.
+    func target(for key: AppKey, rules: [IgnoreRule]) -> KubernetesTarget {
+        memory.withLock { m in
+            if let t = m[key]?.target, m[key]?.rules == rules { return t }
+            let t = KubernetesTarget(client: client, ignoring: rules)
+            m[key, default: Memory()].target = t
+            m[key, default: Memory()].rules = rules
+            return t
+        }
+    }
+
+    /// The live side from the watch caches; the first time an app prunes, every listable kind
+    /// is read once (its objects may be of kinds no longer in Git), and those kinds are watched.
+    func observe(_ app: Application, spec: ApplicationSpec, desired: [Resource], target: KubernetesTarget, revision: String) async throws -> Observation {
+        let label = app.labelValue
+        var kinds: [(apiVersion: String, kind: String)] = []
+        var seen = Set<String>()
+        for r in desired where seen.insert("\(r.ref.group)/\(r.kind)").inserted { kinds.append((r.apiVersion, r.kind)) }
+        let discovered = memory.withLock { $0[app.key]?.discovered ?? false }
+        if !(spec.prune && !discovered), let caches = await objects.caches(for: kinds, timeout: settings.cacheSyncTimeout) {
+            let all = spec.prune ? objects.all() : caches
+            return await ManagedObjects.snapshot(all).observation(desired: desired, app: label)
+        }
+        do {
+            let observation = try await target.observe(desired, app: label, pruneCandidates: spec.prune)
+            if spec.prune {
+                var more: [(apiVersion: String, kind: String)] = []
+                for r in observation.appObjects where seen.insert("\(r.ref.group)/\(r.kind)").inserted { more.append((r.apiVersion, r.kind)) }
+                await objects.watch(kinds: kinds + more)
+                memory.withLock { $0[app.key, default: Memory()].discovered = true }
+            }
+            return observation
+        } catch {
+            throw Failure(ConditionReason.syncFailed, "cannot read the live objects: \(error)", revision: revision)
+        }
+    }
+
+    /// `main@sha1:3f9c2ab...`, as Flux names a revision.
+    static func name(_ loaded: LoadedSource) -> String {
+        (loaded.branch.map { "\($0)@" } ?? "") + "sha1:\(loaded.commit.id.hex)"
+    }
+}

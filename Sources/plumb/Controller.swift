@@ -1,0 +1,136 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PlumbAudit
+import PlumbController
+import PlumbGit
+import PlumbKube
+import ServiceLifecycle
+
+/// `plumb controller`: the in-cluster agent that keeps every Application synced with Git.
+struct Controller: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the GitOps controller: keep every Application (plumb.dev/v1alpha1) synced with Git.",
+        discussion: """
+            Watches Applications (in every namespace, or in --namespace) and the objects they
+            manage; fetches each repository at most once per interval, renders the path, and,
+            for automated Applications, syncs as plumb sync does (validate all, waves, prune,
+            health), recording every sync in the audit trail with initiator controller. Drift
+            of a managed object is repaired at once for selfHeal Applications. Status is written
+            to each Application; Events are recorded on it. SIGTERM stops it gracefully: no new
+            sync starts and a running sync finishes its current wave.
+
+            Inside a pod it uses the service account (in-cluster configuration) unless
+            --kubeconfig or $KUBECONFIG is given; outside, the kubeconfig flags.
+
+            Examples:
+              plumb controller --kubeconfig .plumb/sandbox.kubeconfig --log-format text
+              plumb controller --namespace team-a --concurrency 8 --audit-db /data/audit.db
+            """)
+
+    @OptionGroup var kube: KubeOptions
+
+    @Option(help: "How many Applications are reconciled at once (1 to 256).")
+    var concurrency: Int = 4
+
+    @Option(help: "The audit database (default .plumb/audit.db).")
+    var auditDb: String = SQLiteAuditStore.defaultPath
+
+    @Option(help: "Where Git repositories are cloned (default $PLUMB_CACHE_DIR/git or ~/.cache/plumb/git).")
+    var cacheDir: String?
+
+    @Option(help: "Log lines as json or text (default json in a cluster or when stderr is not a terminal).")
+    var logFormat: LogFormat?
+
+    @Option(help: "Where /healthz, /readyz and /metrics listen (host:port, :port; \"off\" for nowhere).")
+    var metricsAddress: String = ":8080"
+
+    @Option(help: ArgumentHelp("The service-account directory of the in-cluster configuration.", visibility: .hidden))
+    var serviceAccountDir: String = InCluster.defaultRoot
+
+    func validate() throws {
+        guard (1...256).contains(concurrency) else { throw ValidationError("--concurrency \(concurrency): expected 1 to 256") }
+        if metricsAddress != "off" && ProbeServer.Address(metricsAddress) == nil {
+            throw ValidationError("--metrics-address \(metricsAddress): expected host:port or :port")
+        }
+    }
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let format = logFormat ?? LogFormat.automatic()
+        PlumbLogHandler.bootstrap(format: format)
+        let logger = Logger(label: "plumb.controller")
+        let metrics = ControllerMetrics()
+        let inCluster = kube.kubeconfig == nil && !kube.sandbox && (environment["KUBECONFIG"] ?? "").isEmpty
+            && !(environment["KUBERNETES_SERVICE_HOST"] ?? "").isEmpty
+        if inCluster {
+            let config: ClientConfig
+            do {
+                config = try InCluster.config(environment: environment, root: serviceAccountDir)
+            } catch {
+                throw CLIError("\(error)")
+            }
+            let client = try kube.makeClient(config, onResponse: metrics.kubeResponseObserver)
+            try await serve(client: client, targetName: "in-cluster", metrics: metrics, logger: logger)
+        } else {
+            try await kube.withClient(onResponse: metrics.kubeResponseObserver) { client, targetName in
+                try await serve(client: client, targetName: targetName, metrics: metrics, logger: logger)
+            }
+        }
+    }
+
+    private func serve(client: KubeClient, targetName: String, metrics: ControllerMetrics, logger: Logger) async throws {
+        let store: SQLiteAuditStore
+        do {
+            let dir = (auditDb as NSString).deletingLastPathComponent
+            if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+            store = try SQLiteAuditStore(path: auditDb)
+        } catch {
+            throw CLIError("audit: \(error)")
+        }
+        let gitOptions = GitSourceOptions(cacheDirectory: cacheDir.map { $0 })
+        let scratch = NSTemporaryDirectory() + "/plumb-controller-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let git = GitSources(cacheDirectory: gitOptions.cacheDirectory)
+        await git.setOnFetch { url, seconds, _ in metrics.gitFetched(url: url, seconds: seconds) }
+        let holder = ControllerHolder()
+        let objects = ManagedObjects(client: client) { label in holder.controller?.managedObjectChanged(label) }
+        let reconciler = Reconciler(
+            client: client, git: git, objects: objects, audit: store,
+            settings: Reconciler.Settings(git: gitOptions, scratchDirectory: scratch, targetName: targetName))
+        let controller = ApplicationController(
+            client: client, reconciler: reconciler, namespace: kube.namespace, concurrency: concurrency, logger: logger, metrics: metrics)
+        holder.controller = controller
+        var services: [any Service] = [controller]
+        if metricsAddress != "off", let address = ProbeServer.Address(metricsAddress) {
+            services.append(ProbeServer(address: address, metrics: metrics, readiness: { await controller.readiness() }))
+        }
+        logger.info("controller started", metadata: [
+            "target": "\(targetName)", "namespace": "\(kube.namespace ?? "all")", "concurrency": "\(concurrency)",
+            "auditDb": "\(auditDb)", "metrics": "\(metricsAddress)",
+        ])
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            throw CLIError("controller: \(error)")
+        }
+        logger.info("controller stopped")
+    }
+}
+
+/// Lets the managed-object watch reach the controller made after it.
+final class ControllerHolder: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: ApplicationController?
+    var controller: ApplicationController? {
+        get { lock.withLock { value } }
+        set { lock.withLock { value = newValue } }
+    }
+}
+
+extension LogFormat: ExpressibleByArgument {}
