@@ -1,4 +1,5 @@
 import Foundation
+import PlumbYAML
 import XCTest
 
 /// `plumb install --export` against a `plumb sandbox`, with kubectl as the judge.
@@ -88,5 +89,50 @@ final class InstallCommandTests: SandboxTestCase {
             XCTAssertTrue(r.stderr.hasPrefix("error: "), r.stderr)
             XCTAssertEqual(r.stdout, "")
         }
+    }
+
+    /// The Deployment's command line is one `plumb controller` takes: run it (against the
+    /// sandbox, with a writable audit database and a free port instead of the pod's) until it
+    /// says it started.
+    func testDeploymentArgumentsStartTheController() throws {
+        try startSandbox()
+        let r = try plumb(["install", "--export", "--namespaced", "--namespace", "default", "--log-format", "text"])
+        let deployment = try XCTUnwrap(
+            try YAML.parseDocuments(r.stdout, file: "export").map(\.value).first { $0["kind"]?.stringValue == "Deployment" })
+        let container = try XCTUnwrap(deployment[path: ["spec", "template", "spec", "containers"]]?.arrayValue?.first)
+        let args = container["args"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        XCTAssertEqual(args.first, "controller")
+        XCTAssertTrue(args.contains("--namespace=default"), "\(args)")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.plumbPath)
+        // Later flags win: the pod's paths and port are replaced by the test's.
+        process.arguments = args + [
+            "--kubeconfig", kubeconfig, "--audit-db", directory + "/controller-audit.db", "--metrics-address", "127.0.0.1:0",
+        ]
+        var environment = ProcessInfo.processInfo.environment
+        for variable in container["env"]?.arrayValue ?? [] {
+            if let name = variable["name"]?.stringValue { environment[name] = directory + "/cache" }
+        }
+        process.environment = environment
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        defer {
+            if process.isRunning { process.terminate() }
+            process.waitUntilExit()
+        }
+        // availableData blocks while the process is silent: end it at the deadline in any case.
+        nonisolated(unsafe) let running = process
+        DispatchQueue.global().asyncAfter(deadline: .now() + 20) { if running.isRunning { running.terminate() } }
+        var log = ""
+        let deadline = Date().addingTimeInterval(20)
+        while !log.contains("controller started") && process.isRunning && Date() < deadline {
+            let chunk = err.fileHandleForReading.availableData
+            if chunk.isEmpty { usleep(20_000) }
+            log += String(decoding: chunk, as: UTF8.self)
+        }
+        XCTAssertTrue(log.contains("controller started"), log)
+        XCTAssertTrue(log.contains("concurrency=4") || log.contains("\"concurrency\":\"4\""), log)
     }
 }
