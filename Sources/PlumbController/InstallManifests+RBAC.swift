@@ -11,15 +11,15 @@ extension InstallManifests {
     /// The rules of the controller's ClusterRole, or of its Role in a namespaced install (where
     /// they reach that namespace only). docs/controller.md says why each is there.
     public static let rules: [Value] = [
-            // Applications: the watch, and `plumb.dev/reconcile-at` read from the object.
-            ["apiGroups": ["plumb.dev"], "resources": ["applications"], "verbs": ["get", "list", "watch"]],
-            // Status is written through the status subresource only, as a merge patch.
-            ["apiGroups": ["plumb.dev"], "resources": ["applications/status"], "verbs": ["patch"]],
-            // events.k8s.io/v1 Events on Applications (sync started/succeeded/failed, health).
-            ["apiGroups": ["events.k8s.io"], "resources": ["events"], "verbs": ["create"]],
-            // Everything an Application's path may hold, Secrets included (which also covers
-            // reading spec.source.secretRef).
-            ["apiGroups": ["*"], "resources": ["*"], "verbs": .array(managedVerbs.map { .string($0) })],
+        // Applications: the watch, and `plumb.dev/reconcile-at` read from the object.
+        ["apiGroups": ["plumb.dev"], "resources": ["applications"], "verbs": ["get", "list", "watch"]],
+        // Status is written through the status subresource only, as a merge patch.
+        ["apiGroups": ["plumb.dev"], "resources": ["applications/status"], "verbs": ["patch"]],
+        // events.k8s.io/v1 Events on Applications (sync started/succeeded/failed, health).
+        ["apiGroups": ["events.k8s.io"], "resources": ["events"], "verbs": ["create"]],
+        // Everything an Application's path may hold, Secrets included (which also covers
+        // reading spec.source.secretRef).
+        ["apiGroups": ["*"], "resources": ["*"], "verbs": .array(managedVerbs.map { .string($0) })],
     ]
 
     static func rbac(_ o: Options) -> [Value] {
@@ -30,7 +30,8 @@ extension InstallManifests {
             "rules": .array(rules),
         ]
         let binding: Value = [
-            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": .string(o.namespaced ? "RoleBinding" : "ClusterRoleBinding"),
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": .string(o.namespaced ? "RoleBinding" : "ClusterRoleBinding"),
             "metadata": roleMeta,
             "roleRef": ["apiGroup": "rbac.authorization.k8s.io", "kind": .string(roleKind), "name": .string(name)],
             "subjects": [["kind": "ServiceAccount", "name": .string(name), "namespace": .string(o.namespace)]],

@@ -79,7 +79,8 @@ public enum InstallManifests {
 
     static func persistentVolumeClaim(_ o: Options) -> Value {
         [
-            "apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": metadata("plumb-data", namespace: o.namespace),
+            "apiVersion": "v1", "kind": "PersistentVolumeClaim",
+            "metadata": metadata("plumb-data", namespace: o.namespace),
             "spec": [
                 "accessModes": ["ReadWriteOnce"],
                 "resources": ["requests": ["storage": .string(o.storageSize)]],

@@ -41,10 +41,13 @@ struct AppSync: AsyncParsableCommand {
         let outcome: Application? = try await kube.withClient { client, _ in
             let ref = AppAccess.ref(name, kube, client)
             let app = try await AppAccess.run(ref) {
-                try await client.patch(ref, .merge(["metadata": ["annotations": [Application.reconcileAtAnnotation: .string(requested)]]]))
+                try await client.patch(
+                    ref, .merge(["metadata": ["annotations": [Application.reconcileAtAnnotation: .string(requested)]]]))
             }
             if app[path: ["spec", "suspend"]]?.boolValue == true {
-                Terminal.writeErr("warning: \(ref): suspended; the controller will not reconcile it until 'plumb app resume \(name)'\n")
+                Terminal.writeErr(
+                    "warning: \(ref): suspended; the controller will not reconcile it until 'plumb app resume \(name)'\n"
+                )
             }
             Terminal.writeOut("reconcile of \(ref.qualifiedName) requested at \(requested)\n")
             guard wait else { return nil }
@@ -52,11 +55,13 @@ struct AppSync: AsyncParsableCommand {
         }
         guard let outcome else { return }
         let status = outcome.status
-        let summary = "\(outcome.key): \(status.syncStatus.rawValue) to \(AppFormat.short(status.syncRevision)), \(status.health.rawValue)"
+        let summary =
+            "\(outcome.key): \(status.syncStatus.rawValue) to \(AppFormat.short(status.syncRevision)), \(status.health.rawValue)"
         guard let ready = status.condition(Condition.ready), ready.status == .true else {
             let ready = status.condition(Condition.ready)
             let message = AppFormat.oneLine(ready?.message ?? "")
-            throw CLIError("\(summary): \(ready?.reason ?? "NotReady")\(message.isEmpty ? "" : ": " + message)", exitCode: 1)
+            throw CLIError(
+                "\(summary): \(ready?.reason ?? "NotReady")\(message.isEmpty ? "" : ": " + message)", exitCode: 1)
         }
         Terminal.writeOut("reconciled \(summary)\n")
     }
@@ -79,7 +84,8 @@ struct AppSync: AsyncParsableCommand {
             let app = try await AppAccess.get(ref, client: client)
             if app.status.lastHandledReconcileAt == requested { return app }
             guard ContinuousClock.now < deadline else {
-                throw CLIError("\(ref): the controller did not report the reconcile within \(limit) (is it running?)", exitCode: 1)
+                throw CLIError(
+                    "\(ref): the controller did not report the reconcile within \(limit) (is it running?)", exitCode: 1)
             }
             try await Task.sleep(for: .milliseconds(500))
         }
@@ -109,7 +115,9 @@ struct AppSuspend: AsyncParsableCommand {
     }
 
     /// Patches `spec.suspend` (and the reconcile annotation when given); returns the ref.
-    static func setSuspend(_ suspend: Bool, name: String, kube: KubeOptions, reconcileAt: String?) async throws -> ObjectRef {
+    static func setSuspend(_ suspend: Bool, name: String, kube: KubeOptions, reconcileAt: String?) async throws
+        -> ObjectRef
+    {
         try await kube.withClient { client, _ in
             let ref = AppAccess.ref(name, kube, client)
             var patch: Value = ["spec": ["suspend": .bool(suspend)]]

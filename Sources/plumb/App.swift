@@ -43,7 +43,8 @@ struct AppList: AsyncParsableCommand {
         let namespace = kube.namespace
         let items = try await kube.withClient { client, _ in
             try await AppAccess.run(nil) {
-                try await client.list(apiVersion: Application.apiVersion, kind: Application.kind, namespace: namespace).items
+                try await client.list(apiVersion: Application.apiVersion, kind: Application.kind, namespace: namespace)
+                    .items
             }
         }
         let apps = items.compactMap(Application.init).sorted { $0.key < $1.key }
@@ -104,7 +105,9 @@ enum AppAccess {
 
     static func get(_ ref: ObjectRef, client: KubeClient) async throws -> Application {
         let object = try await run(ref) { try await client.get(ref) }
-        guard let app = Application(object) else { throw CLIError("\(ref): the server returned an object without a name") }
+        guard let app = Application(object) else {
+            throw CLIError("\(ref): the server returned an object without a name")
+        }
         return app
     }
 

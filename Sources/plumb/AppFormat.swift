@@ -55,7 +55,8 @@ enum AppFormat {
         var fields: [(String, String)] = [("Name", app.key.description)]
         switch app.spec() {
         case .success(let spec):
-            fields.append(("Source", "\(spec.source.repoURL)  path \(spec.source.path)  revision \(spec.source.revision)"))
+            fields.append(
+                ("Source", "\(spec.source.repoURL)  path \(spec.source.path)  revision \(spec.source.revision)"))
             fields.append(("Destination", "namespace " + spec.destinationNamespace))
             fields.append(("Sync policy", policy(app) + "  every " + GoDuration.format(spec.interval)))
             if let secret = spec.source.secretRef { fields.append(("Credentials", "Secret \(secret)")) }
@@ -65,32 +66,46 @@ enum AppFormat {
         var sync = status.syncStatus.rawValue
         if let revision = status.syncRevision, !revision.isEmpty { sync += " to " + short(revision) }
         fields.append(("Sync status", sync))
-        fields.append(("Health", status.health.rawValue + (status.healthMessage.isEmpty ? "" : ": " + oneLine(status.healthMessage))))
+        fields.append(
+            (
+                "Health",
+                status.health.rawValue + (status.healthMessage.isEmpty ? "" : ": " + oneLine(status.healthMessage))
+            ))
         fields.append(("Last synced", short(status.lastSyncedRevision)))
         fields.append(("Last attempted", short(status.lastAttemptedRevision)))
         fields.append(("Last audit ID", status.lastAuditID.map { "#\($0)" } ?? "-"))
         if app.object["status"] != nil, status.observedGeneration != app.generation {
-            fields.append(("Observed", "generation \(status.observedGeneration) of \(app.generation) (the controller has not seen the last change)"))
+            fields.append(
+                (
+                    "Observed",
+                    "generation \(status.observedGeneration) of \(app.generation) (the controller has not seen the last change)"
+                ))
         }
         let width = (fields.map(\.0.count).max() ?? 0) + 2
-        var out = fields.map { $0.0 + ":" + String(repeating: " ", count: width - $0.0.count - 1) + $0.1 }
+        var out =
+            fields.map { $0.0 + ":" + String(repeating: " ", count: width - $0.0.count - 1) + $0.1 }
             .joined(separator: "\n") + "\n"
         if !status.conditions.isEmpty {
-            out += "\n" + HistoryFormat.columns(
-                [["CONDITION", "STATUS", "REASON", "SINCE", "MESSAGE"]]
-                    + status.conditions.map { c in
-                        [c.type, c.status.rawValue, c.reason, c.lastTransitionTime, oneLine(c.message)]
-                    })
+            out +=
+                "\n"
+                + HistoryFormat.columns(
+                    [["CONDITION", "STATUS", "REASON", "SINCE", "MESSAGE"]]
+                        + status.conditions.map { c in
+                            [c.type, c.status.rawValue, c.reason, c.lastTransitionTime, oneLine(c.message)]
+                        })
         }
         if !status.resources.isEmpty {
-            out += "\n" + HistoryFormat.columns(
-                [["GROUP", "KIND", "NAMESPACE", "NAME", "STATUS", "HEALTH"]]
-                    + status.resources.map { r in
-                        [
-                            r.group.isEmpty ? "-" : r.group, r.kind, r.namespace.isEmpty ? "-" : r.namespace, r.name,
-                            r.status.rawValue, r.health?.rawValue ?? "-",
-                        ]
-                    })
+            out +=
+                "\n"
+                + HistoryFormat.columns(
+                    [["GROUP", "KIND", "NAMESPACE", "NAME", "STATUS", "HEALTH"]]
+                        + status.resources.map { r in
+                            [
+                                r.group.isEmpty ? "-" : r.group, r.kind, r.namespace.isEmpty ? "-" : r.namespace,
+                                r.name,
+                                r.status.rawValue, r.health?.rawValue ?? "-",
+                            ]
+                        })
         }
         return out
     }

@@ -42,10 +42,14 @@ struct Install: ParsableCommand {
     var storageSize = "1Gi"
 
     func validate() throws {
-        if !export { throw ValidationError("--export is required: 'plumb install --export | kubectl apply --server-side -f -'") }
+        if !export {
+            throw ValidationError("--export is required: 'plumb install --export | kubectl apply --server-side -f -'")
+        }
         if !isDNSLabel(namespace) { throw ValidationError("--namespace \(namespace): not a valid namespace name") }
         if image.isEmpty { throw ValidationError("--image must not be empty") }
-        if !["json", "text"].contains(logFormat) { throw ValidationError("--log-format \(logFormat): expected json or text") }
+        if !["json", "text"].contains(logFormat) {
+            throw ValidationError("--log-format \(logFormat): expected json or text")
+        }
         if replicas < 0 { throw ValidationError("--replicas must be 0 or more") }
         if concurrency < 1 { throw ValidationError("--concurrency must be 1 or more") }
     }

@@ -17,38 +17,41 @@ final class AppCommandTests: SandboxTestCase {
     private func startWithApplications() throws {
         try startSandbox()
         XCTAssertEqual(try kubectl("apply", "--server-side", "-f", Self.crd).status, 0)
-        XCTAssertEqual(try kubectl("wait", "--for=condition=Established", "crd/applications.plumb.dev", "--timeout=10s").status, 0)
+        XCTAssertEqual(
+            try kubectl("wait", "--for=condition=Established", "crd/applications.plumb.dev", "--timeout=10s").status, 0)
         XCTAssertEqual(try kubectl("create", "namespace", "apps").status, 0)
         let file = directory + "/apps.yaml"
         try """
-            apiVersion: plumb.dev/v1alpha1
-            kind: Application
-            metadata: {name: web, namespace: apps}
-            spec:
-              source: {repoURL: "https://git.example.com/deploy.git", path: apps/web, revision: main}
-              interval: 1m
-              syncPolicy: {automated: true, prune: true, selfHeal: true}
-            ---
-            apiVersion: plumb.dev/v1alpha1
-            kind: Application
-            metadata: {name: api, namespace: apps}
-            spec:
-              source: {repoURL: "https://git.example.com/deploy.git", path: apps/api}
-            ---
-            apiVersion: plumb.dev/v1alpha1
-            kind: Application
-            metadata: {name: docs, namespace: default}
-            spec:
-              source: {repoURL: "https://git.example.com/docs.git"}
-              suspend: true
-            """.write(toFile: file, atomically: true, encoding: .utf8)
+        apiVersion: plumb.dev/v1alpha1
+        kind: Application
+        metadata: {name: web, namespace: apps}
+        spec:
+          source: {repoURL: "https://git.example.com/deploy.git", path: apps/web, revision: main}
+          interval: 1m
+          syncPolicy: {automated: true, prune: true, selfHeal: true}
+        ---
+        apiVersion: plumb.dev/v1alpha1
+        kind: Application
+        metadata: {name: api, namespace: apps}
+        spec:
+          source: {repoURL: "https://git.example.com/deploy.git", path: apps/api}
+        ---
+        apiVersion: plumb.dev/v1alpha1
+        kind: Application
+        metadata: {name: docs, namespace: default}
+        spec:
+          source: {repoURL: "https://git.example.com/docs.git"}
+          suspend: true
+        """.write(toFile: file, atomically: true, encoding: .utf8)
         let created = try kubectl("apply", "--server-side", "-f", file)
         XCTAssertEqual(created.status, 0, created.stderr)
         try writeStatus("web", ready: "True", reason: "Succeeded", message: "synced \(Self.sha.prefix(7))")
     }
 
     /// Writes web's status through the status subresource, as the controller does.
-    private func writeStatus(_ name: String, ready: String, reason: String, message: String, handled: String? = nil) throws {
+    private func writeStatus(_ name: String, ready: String, reason: String, message: String, handled: String? = nil)
+        throws
+    {
         let status: [String: Any] = [
             "status": [
                 "observedGeneration": 1,
@@ -63,12 +66,16 @@ final class AppCommandTests: SandboxTestCase {
                     ]
                 ],
                 "resources": [
-                    ["group": "apps", "kind": "Deployment", "namespace": "web", "name": "web", "status": "Synced", "health": "Healthy"]
+                    [
+                        "group": "apps", "kind": "Deployment", "namespace": "web", "name": "web", "status": "Synced",
+                        "health": "Healthy",
+                    ]
                 ],
             ]
         ]
         let json = String(decoding: try JSONSerialization.data(withJSONObject: status), as: UTF8.self)
-        let r = try kubectl("patch", "application", name, "-n", "apps", "--subresource=status", "--type=merge", "-p", json)
+        let r = try kubectl(
+            "patch", "application", name, "-n", "apps", "--subresource=status", "--type=merge", "-p", json)
         XCTAssertEqual(r.status, 0, r.stderr)
     }
 
@@ -84,16 +91,26 @@ final class AppCommandTests: SandboxTestCase {
             rows(all.stdout),
             [
                 ["NAMESPACE", "NAME", "REVISION", "SYNC", "HEALTH", "READY", "POLICY", "REPO", "PATH"],
-                ["apps", "api", "-", "Unknown", "Unknown", "-", "manual", "https://git.example.com/deploy.git", "apps/api"],
-                ["apps", "web", "3f9c2ab", "Synced", "Healthy", "True", "auto+prune+heal", "https://git.example.com/deploy.git", "apps/web"],
-                ["default", "docs", "-", "Unknown", "Unknown", "-", "suspended", "https://git.example.com/docs.git", "."],
+                [
+                    "apps", "api", "-", "Unknown", "Unknown", "-", "manual", "https://git.example.com/deploy.git",
+                    "apps/api",
+                ],
+                [
+                    "apps", "web", "3f9c2ab", "Synced", "Healthy", "True", "auto+prune+heal",
+                    "https://git.example.com/deploy.git", "apps/web",
+                ],
+                [
+                    "default", "docs", "-", "Unknown", "Unknown", "-", "suspended", "https://git.example.com/docs.git",
+                    ".",
+                ],
             ])
         let one = try app("list", "-n", "apps")
         XCTAssertEqual(rows(one.stdout).first?.first, "NAME")
         XCTAssertEqual(rows(one.stdout).dropFirst().map(\.first), ["api", "web"])
         let json = try app("list", "-o", "json")
         let items = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
-        XCTAssertEqual(items?.compactMap { ($0["metadata"] as? [String: Any])?["name"] as? String }, ["api", "web", "docs"])
+        XCTAssertEqual(
+            items?.compactMap { ($0["metadata"] as? [String: Any])?["name"] as? String }, ["api", "web", "docs"])
         let empty = try app("list", "-n", "kube-system")
         XCTAssertEqual(empty.status, 0)
         XCTAssertEqual(empty.stdout, "")
@@ -114,7 +131,9 @@ final class AppCommandTests: SandboxTestCase {
         ] {
             XCTAssertTrue(r.stdout.contains(line + "\n"), "missing \(line) in\n\(r.stdout)")
         }
-        XCTAssertTrue(rows(r.stdout).contains(["Ready", "True", "Succeeded", "2026-12-07T00:00:00Z", "synced", "3f9c2ab"]), r.stdout)
+        XCTAssertTrue(
+            rows(r.stdout).contains(["Ready", "True", "Succeeded", "2026-12-07T00:00:00Z", "synced", "3f9c2ab"]),
+            r.stdout)
         XCTAssertTrue(rows(r.stdout).contains(["apps", "Deployment", "web", "web", "Synced", "Healthy"]), r.stdout)
         let json = try app("get", "web", "-n", "apps", "-o", "json")
         let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
@@ -125,9 +144,12 @@ final class AppCommandTests: SandboxTestCase {
         try startSandbox()
         let noCRD = try app("list")
         XCTAssertEqual(noCRD.status, 1)
-        XCTAssertTrue(noCRD.stderr.hasPrefix("error: plumb.dev/v1alpha1 Application: the server does not serve this kind"), noCRD.stderr)
+        XCTAssertTrue(
+            noCRD.stderr.hasPrefix("error: plumb.dev/v1alpha1 Application: the server does not serve this kind"),
+            noCRD.stderr)
         XCTAssertEqual(try kubectl("apply", "--server-side", "-f", Self.crd).status, 0)
-        XCTAssertEqual(try kubectl("wait", "--for=condition=Established", "crd/applications.plumb.dev", "--timeout=10s").status, 0)
+        XCTAssertEqual(
+            try kubectl("wait", "--for=condition=Established", "crd/applications.plumb.dev", "--timeout=10s").status, 0)
         for verb in ["get", "sync", "suspend", "resume"] {
             let r = try app(verb, "nope", "-n", "default")
             XCTAssertEqual(r.status, 1, "\(verb): \(r.stderr)")
@@ -143,7 +165,10 @@ final class AppCommandTests: SandboxTestCase {
         let before = Date()
         let r = try app("sync", "web", "-n", "apps")
         XCTAssertEqual(r.status, 0, r.stderr)
-        let value = try kubectl("get", "application", "web", "-n", "apps", "-o", #"jsonpath={.metadata.annotations.plumb\.dev/reconcile-at}"#).stdout
+        let value = try kubectl(
+            "get", "application", "web", "-n", "apps", "-o",
+            #"jsonpath={.metadata.annotations.plumb\.dev/reconcile-at}"#
+        ).stdout
         XCTAssertEqual(r.stdout, "reconcile of apps/web requested at \(value)\n")
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
@@ -161,9 +186,12 @@ final class AppCommandTests: SandboxTestCase {
             DispatchQueue.global().async {
                 defer { done.signal() }
                 for _ in 0..<100 {
-                    let now = (try? test.kubectl("get", "application", "web", "-n", "apps", "-o", annotation).stdout) ?? ""
+                    let now =
+                        (try? test.kubectl("get", "application", "web", "-n", "apps", "-o", annotation).stdout) ?? ""
                     if !now.isEmpty && now != previous {
-                        try? test.writeStatus("web", ready: ready, reason: ready == "True" ? "Succeeded" : "SyncFailed", message: "done", handled: now)
+                        try? test.writeStatus(
+                            "web", ready: ready, reason: ready == "True" ? "Succeeded" : "SyncFailed", message: "done",
+                            handled: now)
                         return
                     }
                     usleep(100_000)
@@ -173,7 +201,8 @@ final class AppCommandTests: SandboxTestCase {
             done.wait()
             XCTAssertEqual(waited.status, expectedStatus, waited.stderr)
             if ready == "True" {
-                XCTAssertTrue(waited.stdout.hasSuffix("reconciled apps/web: Synced to 3f9c2ab, Healthy\n"), waited.stdout)
+                XCTAssertTrue(
+                    waited.stdout.hasSuffix("reconciled apps/web: Synced to 3f9c2ab, Healthy\n"), waited.stdout)
             } else {
                 XCTAssertEqual(waited.stderr, "error: apps/web: Synced to 3f9c2ab, Healthy: SyncFailed: done\n")
             }
@@ -192,7 +221,10 @@ final class AppCommandTests: SandboxTestCase {
         let r = try app("resume", "web", "-n", "apps")
         XCTAssertEqual(r.stdout, "apps/web resumed\n", r.stderr)
         XCTAssertEqual(try suspended(), "false")
-        let annotation = try kubectl("get", "application", "web", "-n", "apps", "-o", #"jsonpath={.metadata.annotations.plumb\.dev/reconcile-at}"#).stdout
+        let annotation = try kubectl(
+            "get", "application", "web", "-n", "apps", "-o",
+            #"jsonpath={.metadata.annotations.plumb\.dev/reconcile-at}"#
+        ).stdout
         XCTAssertFalse(annotation.isEmpty, "resume asks for a reconcile at once")
     }
 }

@@ -14,7 +14,9 @@ final class InstallCommandTests: SandboxTestCase {
 
     /// Kinds and names in the export, in order, as `kind/name`.
     private func objects(_ file: String) throws -> [String] {
-        let r = try CLI.run("kubectl", ["--kubeconfig", kubeconfig, "create", "--dry-run=client", "-o", "name", "-f", file], timeout: 30)
+        let r = try CLI.run(
+            "kubectl", ["--kubeconfig", kubeconfig, "create", "--dry-run=client", "-o", "name", "-f", file], timeout: 30
+        )
         XCTAssertEqual(r.status, 0, r.stderr)
         return r.stdout.split(separator: "\n").map(String.init)
     }
@@ -59,18 +61,20 @@ final class InstallCommandTests: SandboxTestCase {
         let file = try export()
         let r = try kubectl("apply", "--server-side", "-f", file)
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertEqual(try kubectl("wait", "--for=condition=Established", "crd/applications.plumb.dev", "--timeout=10s").status, 0)
+        XCTAssertEqual(
+            try kubectl("wait", "--for=condition=Established", "crd/applications.plumb.dev", "--timeout=10s").status, 0)
         let app = directory + "/app.yaml"
         try """
-            apiVersion: plumb.dev/v1alpha1
-            kind: Application
-            metadata: {name: web, namespace: default}
-            spec:
-              source: {repoURL: "https://git.example.com/deploy.git", path: apps/web}
-              syncPolicy: {automated: true}
-            """.write(toFile: app, atomically: true, encoding: .utf8)
+        apiVersion: plumb.dev/v1alpha1
+        kind: Application
+        metadata: {name: web, namespace: default}
+        spec:
+          source: {repoURL: "https://git.example.com/deploy.git", path: apps/web}
+          syncPolicy: {automated: true}
+        """.write(toFile: app, atomically: true, encoding: .utf8)
         XCTAssertEqual(try kubectl("apply", "--server-side", "-f", app).status, 0)
-        let status = #"{"status":{"sync":{"status":"OutOfSync","revision":"9d01e77"},"health":{"status":"Progressing"}}}"#
+        let status =
+            #"{"status":{"sync":{"status":"OutOfSync","revision":"9d01e77"},"health":{"status":"Progressing"}}}"#
         let patched = try kubectl("patch", "application", "web", "--subresource=status", "--type=merge", "-p", status)
         XCTAssertEqual(patched.status, 0, patched.stderr)
         let table = try kubectl("get", "applications")
@@ -78,11 +82,14 @@ final class InstallCommandTests: SandboxTestCase {
         let lines = table.stdout.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
         XCTAssertEqual(lines.first, ["NAME", "REVISION", "SYNCED", "HEALTH", "AGE"])
         XCTAssertEqual(lines.dropFirst().first?.prefix(4), ["web", "9d01e77", "OutOfSync", "Progressing"])
-        XCTAssertEqual(try kubectl("get", "app", "web", "-o", "name").stdout, "application.plumb.dev/web\n", "short name app")
+        XCTAssertEqual(
+            try kubectl("get", "app", "web", "-o", "name").stdout, "application.plumb.dev/web\n", "short name app")
     }
 
     func testBadFlagsAreOneLineWithExitCode2() throws {
-        for args in [["install"], ["install", "--export", "--log-format", "xml"], ["install", "--export", "-n", "Bad_NS"]] {
+        for args in [
+            ["install"], ["install", "--export", "--log-format", "xml"], ["install", "--export", "-n", "Bad_NS"],
+        ] {
             let r = try plumb(args)
             XCTAssertEqual(r.status, 2, "\(args)")
             XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
@@ -98,7 +105,9 @@ final class InstallCommandTests: SandboxTestCase {
         try startSandbox()
         let r = try plumb(["install", "--export", "--namespaced", "--namespace", "default", "--log-format", "text"])
         let deployment = try XCTUnwrap(
-            try YAML.parseDocuments(r.stdout, file: "export").map(\.value).first { $0["kind"]?.stringValue == "Deployment" })
+            try YAML.parseDocuments(r.stdout, file: "export").map(\.value).first {
+                $0["kind"]?.stringValue == "Deployment"
+            })
         let container = try XCTUnwrap(deployment[path: ["spec", "template", "spec", "containers"]]?.arrayValue?.first)
         let args = container["args"]?.arrayValue?.compactMap(\.stringValue) ?? []
         XCTAssertEqual(args.first, "controller")
@@ -106,9 +115,11 @@ final class InstallCommandTests: SandboxTestCase {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CLI.plumbPath)
         // Later flags win: the pod's paths and port are replaced by the test's.
-        process.arguments = args + [
-            "--kubeconfig", kubeconfig, "--audit-db", directory + "/controller-audit.db", "--metrics-address", "127.0.0.1:0",
-        ]
+        process.arguments =
+            args + [
+                "--kubeconfig", kubeconfig, "--audit-db", directory + "/controller-audit.db", "--metrics-address",
+                "127.0.0.1:0",
+            ]
         var environment = ProcessInfo.processInfo.environment
         for variable in container["env"]?.arrayValue ?? [] {
             if let name = variable["name"]?.stringValue { environment[name] = directory + "/cache" }

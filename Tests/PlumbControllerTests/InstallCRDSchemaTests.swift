@@ -10,7 +10,9 @@ import XCTest
 /// OpenAPI v3 validation kube-apiserver applies to the keywords the CRD uses.
 final class InstallCRDSchemaTests: XCTestCase {
     var schema: Value {
-        InstallManifests.applicationCRD[path: ["spec", "versions"]]?.arrayValue?.first?[path: ["schema", "openAPIV3Schema"]] ?? .null
+        InstallManifests.applicationCRD[path: ["spec", "versions"]]?.arrayValue?.first?[path: [
+            "schema", "openAPIV3Schema",
+        ]] ?? .null
     }
 
     private func app(_ spec: Value) -> Value {
@@ -24,7 +26,9 @@ final class InstallCRDSchemaTests: XCTestCase {
         ],
         "destination": ["namespace": "web"],
         "interval": "1m30s",
-        "syncPolicy": ["automated": true, "prune": true, "selfHeal": false, "retry": ["limit": 3, "backoff": "500ms"]],
+        "syncPolicy": [
+            "automated": true, "prune": true, "selfHeal": false, "retry": ["limit": 3, "backoff": "500ms"],
+        ],
         "suspend": false, "wait": true, "timeout": "10m",
         "ignoreDifferences": [["group": "apps", "kind": "Deployment", "jsonPointers": ["/spec/replicas"]]],
     ]
@@ -50,15 +54,23 @@ final class InstallCRDSchemaTests: XCTestCase {
             (with(["syncPolicy", "retry", "limit"], -1), "spec.syncPolicy.retry.limit: Invalid value"),
             (with(["syncPolicy", "retry", "backoff"], "soon"), "spec.syncPolicy.retry.backoff: Invalid value"),
             (with(["source", "include"], "*.yaml"), "spec.source.include: Invalid value"),
-            (with(["ignoreDifferences"], [["kind": "Deployment"]]), "spec.ignoreDifferences[0].jsonPointers: Required value"),
-            (with(["ignoreDifferences"], [["jsonPointers": ["spec/replicas"]]]), "spec.ignoreDifferences[0].jsonPointers[0]: Invalid value"),
+            (
+                with(["ignoreDifferences"], [["kind": "Deployment"]]),
+                "spec.ignoreDifferences[0].jsonPointers: Required value"
+            ),
+            (
+                with(["ignoreDifferences"], [["jsonPointers": ["spec/replicas"]]]),
+                "spec.ignoreDifferences[0].jsonPointers[0]: Invalid value"
+            ),
             (with(["source"], nil), "spec.source: Required value"),
         ]
         for (spec, expected) in cases {
             let errors = SchemaCheck.errors(app(spec), schema)
             XCTAssertTrue(errors.contains { $0.hasPrefix(expected) }, "\(expected) not in \(errors)")
         }
-        XCTAssertTrue(SchemaCheck.errors(["apiVersion": "plumb.dev/v1alpha1", "kind": "Application"], schema).contains("spec: Required value"))
+        XCTAssertTrue(
+            SchemaCheck.errors(["apiVersion": "plumb.dev/v1alpha1", "kind": "Application"], schema).contains(
+                "spec: Required value"))
     }
 
     func testTheStatusTheControllerWritesIsValid() {
@@ -69,34 +81,52 @@ final class InstallCRDSchemaTests: XCTestCase {
         status.healthMessage = "apps/v1 Deployment web/web: 0 of 1 replicas available"
         status.lastAuditID = 42
         status.lastHandledReconcileAt = "2026-12-07T00:41:02.317Z"
-        status.set(Condition(type: Condition.ready, status: .false, observedGeneration: 2, reason: ConditionReason.dryRunFailed, message: "x"))
-        status.set(Condition(type: Condition.reconciling, status: .true, observedGeneration: 2, reason: "ProgressingWithRetry", message: "y"))
-        status.resources = [.init(group: "apps", kind: "Deployment", namespace: "web", name: "web", status: .outOfSync, health: .degraded)]
+        status.set(
+            Condition(
+                type: Condition.ready, status: .false, observedGeneration: 2, reason: ConditionReason.dryRunFailed,
+                message: "x"))
+        status.set(
+            Condition(
+                type: Condition.reconciling, status: .true, observedGeneration: 2, reason: "ProgressingWithRetry",
+                message: "y"))
+        status.resources = [
+            .init(
+                group: "apps", kind: "Deployment", namespace: "web", name: "web", status: .outOfSync, health: .degraded)
+        ]
         var object = app(Self.goodSpec)
         object["status"] = status.value
         XCTAssertEqual(SchemaCheck.errors(object, schema), [])
         for reason in [
-            ConditionReason.succeeded, ConditionReason.gitFetchFailed, ConditionReason.renderFailed, ConditionReason.dryRunFailed,
+            ConditionReason.succeeded, ConditionReason.gitFetchFailed, ConditionReason.renderFailed,
+            ConditionReason.dryRunFailed,
             ConditionReason.syncFailed, ConditionReason.healthCheckFailed, ConditionReason.invalidSpec,
         ] {
-            let pattern = schema[path: ["properties", "status", "properties", "conditions", "items", "properties", "reason", "pattern"]]
-            XCTAssertEqual(SchemaCheck.errors(.string(reason), ["type": "string", "pattern": pattern ?? .null]), [], reason)
+            let pattern = schema[path: [
+                "properties", "status", "properties", "conditions", "items", "properties", "reason", "pattern",
+            ]]
+            XCTAssertEqual(
+                SchemaCheck.errors(.string(reason), ["type": "string", "pattern": pattern ?? .null]), [], reason)
         }
         var bad = object
         SchemaCheck.set(&bad, ["status", "health", "status"], "Fine")
-        XCTAssertEqual(SchemaCheck.errors(bad, schema).first?.hasPrefix("status.health.status: Unsupported value"), true)
+        XCTAssertEqual(
+            SchemaCheck.errors(bad, schema).first?.hasPrefix("status.health.status: Unsupported value"), true)
     }
 
     func testSchemaDefaultsAreTheControllersDefaults() {
         let spec = schema[path: ["properties", "spec", "properties"]]
-        XCTAssertEqual(spec?[path: ["interval", "default"]]?.stringValue, GoDuration.format(ApplicationSpec.defaultInterval))
-        XCTAssertEqual(spec?[path: ["timeout", "default"]]?.stringValue, GoDuration.format(ApplicationSpec.defaultTimeout))
+        XCTAssertEqual(
+            spec?[path: ["interval", "default"]]?.stringValue, GoDuration.format(ApplicationSpec.defaultInterval))
+        XCTAssertEqual(
+            spec?[path: ["timeout", "default"]]?.stringValue, GoDuration.format(ApplicationSpec.defaultTimeout))
         let retry = spec?[path: ["syncPolicy", "properties", "retry", "properties"]]
         XCTAssertEqual(retry?[path: ["limit", "default"]]?.intValue, Int64(ApplicationSpec.defaultRetry.limit))
-        XCTAssertEqual(retry?[path: ["backoff", "default"]]?.stringValue, GoDuration.format(ApplicationSpec.defaultRetry.backoff))
+        XCTAssertEqual(
+            retry?[path: ["backoff", "default"]]?.stringValue, GoDuration.format(ApplicationSpec.defaultRetry.backoff))
         // Each default passes its own field's schema (kube-apiserver refuses a CRD otherwise).
         for field in ["interval", "timeout"] {
-            XCTAssertEqual(SchemaCheck.errors(spec?[path: [field, "default"]] ?? .null, spec?[field] ?? .null), [], field)
+            XCTAssertEqual(
+                SchemaCheck.errors(spec?[path: [field, "default"]] ?? .null, spec?[field] ?? .null), [], field)
         }
     }
 
@@ -131,16 +161,24 @@ enum SchemaCheck {
                 }
             }
         case ("array", .array(let items)):
-            if let min = schema["minItems"]?.intValue, items.count < min { fail("Invalid value: must have at least \(min) items") }
+            if let min = schema["minItems"]?.intValue, items.count < min {
+                fail("Invalid value: must have at least \(min) items")
+            }
             for (i, item) in items.enumerated() { out += errors(item, schema["items"] ?? .null, "\(path)[\(i)]") }
         case ("string", .string(let s)):
-            if let min = schema["minLength"]?.intValue, s.count < min { fail("Invalid value: \"\(s)\": should be at least \(min) chars long") }
-            if let max = schema["maxLength"]?.intValue, s.count > max { fail("Too long: may not be more than \(max) bytes") }
+            if let min = schema["minLength"]?.intValue, s.count < min {
+                fail("Invalid value: \"\(s)\": should be at least \(min) chars long")
+            }
+            if let max = schema["maxLength"]?.intValue, s.count > max {
+                fail("Too long: may not be more than \(max) bytes")
+            }
             if let pattern = schema["pattern"]?.stringValue, s.range(of: pattern, options: .regularExpression) == nil {
                 fail("Invalid value: \"\(s)\": should match '\(pattern)'")
             }
         case ("integer", .int(let i)):
-            if let min = schema["minimum"]?.intValue, i < min { fail("Invalid value: \(i): should be greater than or equal to \(min)") }
+            if let min = schema["minimum"]?.intValue, i < min {
+                fail("Invalid value: \(i): should be greater than or equal to \(min)")
+            }
         case ("boolean", .bool):
             break
         case (let type?, _):

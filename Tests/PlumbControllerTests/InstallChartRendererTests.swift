@@ -11,7 +11,11 @@ import XCTest
 struct HelmSubset {
     enum Failure: Error, CustomStringConvertible {
         case syntax(String)
-        var description: String { switch self { case .syntax(let s): return s } }
+        var description: String {
+            switch self {
+            case .syntax(let s): return s
+            }
+        }
     }
 
     indirect enum Node {
@@ -62,7 +66,10 @@ struct HelmSubset {
                 inString = true
                 word.append(c)
             } else if c == " " || c == "|" {
-                if !word.isEmpty { stages[stages.count - 1].append(word); word = "" }
+                if !word.isEmpty {
+                    stages[stages.count - 1].append(word)
+                    word = ""
+                }
                 if c == "|" { stages.append([]) }
             } else {
                 word.append(c)
@@ -81,10 +88,15 @@ struct HelmSubset {
         return nodes
     }
 
-    private mutating func parseBlock(_ tokens: inout ArraySlice<(isAction: Bool, text: String)>) throws -> ([Node], String?) {
+    private mutating func parseBlock(_ tokens: inout ArraySlice<(isAction: Bool, text: String)>) throws -> (
+        [Node], String?
+    ) {
         var nodes: [Node] = []
         while let token = tokens.popFirst() {
-            guard token.isAction else { nodes.append(.text(token.text)); continue }
+            guard token.isAction else {
+                nodes.append(.text(token.text))
+                continue
+            }
             let action = token.text
             if action.hasPrefix("/*") { continue }
             if action == "end" || action == "else" { return (nodes, action) }
@@ -234,7 +246,8 @@ final class InstallChartRendererTests: XCTestCase {
     }
 
     func testTrimMarkersIfElseAndWith() throws {
-        let template = "a:\n  {{- if .Values.on }}\n  b: {{ .Values.n }}\n  {{- else }}\n  b: off\n  {{- end }}\n{{- with .Values.m }}\nm: {{ .x | quote }}\n{{- end }}\n"
+        let template =
+            "a:\n  {{- if .Values.on }}\n  b: {{ .Values.n }}\n  {{- else }}\n  b: off\n  {{- end }}\n{{- with .Values.m }}\nm: {{ .x | quote }}\n{{- end }}\n"
         XCTAssertEqual(try render([template], values: ["on": true, "n": 3, "m": ["x": "y"]]), "a:\n  b: 3\nm: \"y\"\n")
         XCTAssertEqual(try render([template], values: ["on": false, "m": [:]]), "a:\n  b: off\n")
     }

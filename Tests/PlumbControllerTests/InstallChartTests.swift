@@ -72,8 +72,11 @@ final class InstallChartTests: XCTestCase {
     }
 
     private func key(_ o: Value) -> String {
-        [o["kind"]?.stringValue, o[path: ["metadata", "namespace"]]?.stringValue, o[path: ["metadata", "name"]]?.stringValue]
-            .map { $0 ?? "" }.joined(separator: "/")
+        [
+            o["kind"]?.stringValue, o[path: ["metadata", "namespace"]]?.stringValue,
+            o[path: ["metadata", "name"]]?.stringValue,
+        ]
+        .map { $0 ?? "" }.joined(separator: "/")
     }
 
     private func canonical(_ v: Value) -> String {
@@ -81,7 +84,8 @@ final class InstallChartTests: XCTestCase {
     }
 
     /// The chart's objects equal the export's, except the Namespace (Helm's `--create-namespace`).
-    private func assertSameObjects(chart: [Value], export: [Value], file: StaticString = #filePath, line: UInt = #line) {
+    private func assertSameObjects(chart: [Value], export: [Value], file: StaticString = #filePath, line: UInt = #line)
+    {
         let exported = export.filter { $0["kind"]?.stringValue != "Namespace" }
         XCTAssertEqual(chart.map(key).sorted(), exported.map(key).sorted(), "the same objects", file: file, line: line)
         let byKey = Dictionary(chart.map { (key($0), $0) }, uniquingKeysWith: { a, _ in a })
@@ -132,12 +136,14 @@ final class InstallChartTests: XCTestCase {
 
                 """ + text + "\"\"\"#\n}\n"
             try swift.write(
-                to: Self.root.appendingPathComponent("Sources/PlumbController/InstallManifestsCRD.swift"), atomically: true,
+                to: Self.root.appendingPathComponent("Sources/PlumbController/InstallManifestsCRD.swift"),
+                atomically: true,
                 encoding: .utf8)
         }
         XCTAssertEqual(
             InstallManifests.applicationCRDYAML + "\n", text,
-            "Sources/PlumbController/InstallManifestsCRD.swift is stale: PLUMB_REGENERATE_CRD=1 swift test --filter InstallChartTests")
+            "Sources/PlumbController/InstallManifestsCRD.swift is stale: PLUMB_REGENERATE_CRD=1 swift test --filter InstallChartTests"
+        )
         XCTAssertEqual(InstallManifests.applicationCRD["kind"]?.stringValue, "CustomResourceDefinition")
     }
 }
