@@ -68,7 +68,7 @@ actor ClusterStore {
             }
             oldestWatchable = resourceVersion
             for (_, crd) in objects[GroupResource(group: "apiextensions.k8s.io", resource: "customresourcedefinitions")] ?? [:] {
-                types.install(crd: crd)
+                if CustomResources.isEstablished(crd) { types.install(crd: crd) }
             }
             for (_, service) in objects[GroupResource(group: "", resource: "services")] ?? [:] {
                 if let ip = service[path: ["spec", "clusterIP"]]?.stringValue { clusterIPs.reserve(ip) }
