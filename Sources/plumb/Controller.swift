@@ -12,16 +12,9 @@ struct Controller: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the GitOps controller: keep every Application (plumb.dev/v1alpha1) synced with Git.",
         discussion: """
-            Watches Applications (in every namespace, or in --namespace) and the objects they
-            manage; fetches each repository at most once per interval, renders the path, and,
-            for automated Applications, syncs as plumb sync does (validate all, waves, prune,
-            health), recording every sync in the audit trail with initiator controller. Drift
-            of a managed object is repaired at once for selfHeal Applications. Status is written
-            to each Application; Events are recorded on it. SIGTERM stops it gracefully: no new
-            sync starts and a running sync finishes its current wave.
+            Watches Applications (in every namespace, or in --namespace) and the objects they manage; fetches each repository at most once per interval, renders the path, and, for automated Applications, syncs as plumb sync does (validate all, waves, prune, health), recording every sync in the audit trail with initiator controller. Drift of a managed object is repaired at once for selfHeal Applications. Status is written to each Application; Events are recorded on it. SIGTERM stops it gracefully: no new sync starts and a running sync finishes its current wave.
 
-            Inside a pod it uses the service account (in-cluster configuration) unless
-            --kubeconfig or $KUBECONFIG is given; outside, the kubeconfig flags.
+            Inside a pod it uses the service account (in-cluster configuration) unless --kubeconfig or $KUBECONFIG is given; outside, the kubeconfig flags.
 
             Examples:
               plumb controller --kubeconfig .plumb/sandbox.kubeconfig --log-format text
