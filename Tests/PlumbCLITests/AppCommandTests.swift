@@ -227,4 +227,17 @@ final class AppCommandTests: SandboxTestCase {
         ).stdout
         XCTAssertFalse(annotation.isEmpty, "resume asks for a reconcile at once")
     }
+
+    /// A spec the schema lets through but the controller refuses is shown as such, with the
+    /// controller's reason, instead of a policy.
+    func testASpecTheControllerRefusesIsShownAsInvalid() throws {
+        try startWithApplications()
+        let patched = try kubectl(
+            "patch", "application", "api", "-n", "apps", "--type=merge", "-p", #"{"spec":{"interval":"0s"}}"#)
+        XCTAssertEqual(patched.status, 0, patched.stderr)
+        let r = try app("get", "api", "-n", "apps")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("Spec:           invalid: spec.interval: must be more than 0s\n"), r.stdout)
+        XCTAssertEqual(rows(try app("list", "-n", "apps").stdout).dropFirst().first?[5], "invalid")
+    }
 }
