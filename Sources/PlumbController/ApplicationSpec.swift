@@ -20,6 +20,11 @@ public struct ApplicationSpec: Sendable, Equatable {
         public var limit: Int
         /// The first retry's delay; each next one doubles, capped at the interval.
         public var backoff: Duration
+
+        public init(limit: Int, backoff: Duration) {
+            self.limit = limit
+            self.backoff = backoff
+        }
     }
 
     public var source: Source

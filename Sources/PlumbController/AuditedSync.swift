@@ -98,7 +98,9 @@ public struct AuditedSync: Sendable {
         let started = ContinuousClock.now
         result = await Executor(target: target, observer: observer).run(plan, options: options)
         let duration = ContinuousClock.now - started
-        interrupted = Task.isCancelled && !result.succeeded
+        // Objects skipped because the task was cancelled are not failures of the change set,
+        // so a cancelled sync that skipped anything is interrupted, not synced.
+        interrupted = Task.isCancelled && (!result.succeeded || result.objects.contains { $0.action == .skipped })
         finished = true
         return Outcome(result: result, auditID: id, duration: duration, interrupted: interrupted)
     }

@@ -41,10 +41,12 @@ class ControllerTestCase: XCTestCase {
     var work: String { tmp.sub("work") }
     var kubeconfig: String { tmp.sub("kubeconfig") }
     let namespace = "team-a"
+    /// How long the local cluster's Deployments take to become available.
+    var workloadDelay: Duration { .milliseconds(50) }
 
     override func setUp() async throws {
         tmp = try TempDir("plumbctl")
-        cluster = LocalCluster(options: .init(port: 0, tls: true, workloadDelay: .milliseconds(50)))
+        cluster = LocalCluster(options: .init(port: 0, tls: true, workloadDelay: workloadDelay))
         endpoint = try await cluster.start()
         try await cluster.writeKubeconfig(to: kubeconfig)
         var options = KubeClientOptions()
@@ -62,9 +64,12 @@ class ControllerTestCase: XCTestCase {
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         try git(["clone", "-q", "--bare", work, root + "/repo.git"], in: tmp.path)
         let port = try freePort()
+        // git-daemon itself, not `git daemon`: the `git` wrapper runs it as a child, and a
+        // signal to the wrapper would leave the daemon serving.
+        let direct = FileManager.default.isExecutableFile(atPath: "/usr/lib/git-core/git-daemon")
         daemon = try Server(
-            "/usr/bin/git",
-            ["daemon", "--verbose", "--export-all", "--base-path=\(root)", "--reuseaddr", "--listen=127.0.0.1", "--port=\(port)", root],
+            direct ? "/usr/lib/git-core/git-daemon" : "/usr/bin/git",
+            (direct ? [] : ["daemon"]) + ["--verbose", "--export-all", "--base-path=\(root)", "--reuseaddr", "--listen=127.0.0.1", "--port=\(port)", root],
             log: tmp.sub("daemon.log"))
         try waitForPort(port, server: daemon)
         url = "git://127.0.0.1:\(port)/repo.git"
@@ -73,7 +78,7 @@ class ControllerTestCase: XCTestCase {
 
     override func tearDown() async throws {
         await stopController()
-        // git daemon takes 2 s to act on SIGTERM; nothing of it is needed any more.
+        // git-daemon takes 2 s to act on SIGTERM; nothing of it is needed any more.
         if let daemon, daemon.isRunning { kill(daemon.pid, SIGKILL) }
         daemon?.stop()
         // The client's connections closed first, the cluster stops without waiting for them.

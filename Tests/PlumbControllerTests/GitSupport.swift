@@ -142,6 +142,8 @@ final class Server {
     let pid: pid_t
     let log: String
     private var stopped = false
+    /// The wait status once `isRunning` saw the process end.
+    private(set) var exitStatus: Int32?
 
     init(_ executable: String, _ args: [String], log: String, env: [String: String]? = nil) throws {
         self.log = log
@@ -171,6 +173,7 @@ final class Server {
         var status: Int32 = 0
         if waitpid(pid, &status, WNOHANG) == pid {
             stopped = true
+            exitStatus = status
             return false
         }
         return true
