@@ -134,7 +134,7 @@ final class InstallCommandTests: SandboxTestCase {
             process.waitUntilExit()
         }
         // availableData blocks while the process is silent: end it at the deadline in any case.
-        nonisolated(unsafe) let running = process
+        let running = process
         DispatchQueue.global().asyncAfter(deadline: .now() + 20) { if running.isRunning { running.terminate() } }
         var log = ""
         let deadline = Date().addingTimeInterval(20)
