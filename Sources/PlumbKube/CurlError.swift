@@ -27,9 +27,18 @@ enum CurlGlobal {
         curl_global_init(Int(CURL_GLOBAL_ALL)) == CURLE_OK
     }()
 
+    /// The version of the libcurl linked at run time (`8.14.1`), as it reports itself.
+    static let version: String = {
+        guard let info = curl_version_info(CURLVERSION_ELEVENTH), let text = info.pointee.version else { return "unknown" }
+        return String(cString: text)
+    }()
+
     /// Whether the linked libcurl speaks HTTP/2.
     static let supportsHTTP2: Bool = {
         guard let info = curl_version_info(CURLVERSION_ELEVENTH) else { return false }
         return info.pointee.features & CURL_VERSION_HTTP2 != 0
     }()
 }
+
+/// The version of libcurl Plumb talks to Kubernetes API servers with.
+public var libcurlVersion: String { CurlGlobal.version }
