@@ -54,12 +54,18 @@ struct AuditVerify: ParsableCommand {
             Terminal.writeOut("\(count) \(noun), chain intact (head \(AuditChain.abbreviate(head)))\n")
         case (.intact(let count, let head), .json):
             Terminal.writeOut(
-                HistoryFormat.json(["intact": true, "records": .int(Int64(count)), "head": .string(head)]))
+                HistoryFormat.json([
+                    "intact": true, "records": .int(Int64(count)), "head": .string(head), "brokenAt": .null, "problem": .null,
+                ]))
         case (.broken(let id, let problem), .text):
             Terminal.writeOut("audit chain broken at record \(id): \(problem)\n")
         case (.broken(let id, let problem), .json):
+            // The walk stops at the first broken record: there is no head to name.
             Terminal.writeOut(
-                HistoryFormat.json(["intact": false, "brokenAt": .int(id), "problem": .string(problem.description)]))
+                HistoryFormat.json([
+                    "intact": false, "records": .null, "head": .null, "brokenAt": .int(id),
+                    "problem": .string(problem.description),
+                ]))
         }
         if case .broken = verification { throw ExitCode(1) }
     }

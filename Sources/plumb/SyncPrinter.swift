@@ -3,10 +3,12 @@ import PlumbCore
 import PlumbEngine
 
 /// Prints a sync as it happens: one line per object (with its health when the sync waits for
-/// it); on a TTY a progress line (wave, done/total) is redrawn in place below them.
+/// it); on a TTY a progress line (wave, done/total) is redrawn in place below them. The lines go
+/// to stdout, or to stderr when stdout carries a machine-readable result (`-o json`).
 final class SyncPrinter: SyncObserver, @unchecked Sendable {
     private let lock = NSLock()
     private let tty: Bool
+    private let toStderr: Bool
     private let waits: Bool
     private var total = 0
     private var done = 0
@@ -22,8 +24,9 @@ final class SyncPrinter: SyncObserver, @unchecked Sendable {
         .init("", "PersistentVolumeClaim"), .init("", "Service"),
     ]
 
-    init(tty: Bool, waits: Bool, total: Int) {
+    init(tty: Bool, waits: Bool, total: Int, toStderr: Bool = false) {
         self.tty = tty
+        self.toStderr = toStderr
         self.waits = waits
         self.total = total
     }
@@ -75,8 +78,12 @@ final class SyncPrinter: SyncObserver, @unchecked Sendable {
 
     private func emit(_ line: String) {
         clearProgress()
-        Terminal.writeOut(line + "\n")
+        write(line + "\n")
         drawProgress()
+    }
+
+    private func write(_ text: String) {
+        if toStderr { Terminal.writeErr(text) } else { Terminal.writeOut(text) }
     }
 
     private func drawProgress() {
@@ -84,13 +91,13 @@ final class SyncPrinter: SyncObserver, @unchecked Sendable {
         let width = 20
         let filled = width * done / total
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-        Terminal.writeOut("\r\u{1B}[2Kwave \(wave)  [\(bar)] \(done)/\(total)")
+        write("\r\u{1B}[2Kwave \(wave)  [\(bar)] \(done)/\(total)")
         progressShown = true
     }
 
     private func clearProgress() {
         guard progressShown else { return }
-        Terminal.writeOut("\r\u{1B}[2K")
+        write("\r\u{1B}[2K")
         progressShown = false
     }
 }

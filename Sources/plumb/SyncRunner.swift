@@ -82,6 +82,8 @@ struct SyncRunner {
     var flags: SyncFlags
     var auditPath: String
     var kind: AuditKind = .sync
+    /// `-o json`: the result as one JSON document on stdout, every other line on stderr.
+    var json = false
 
     func run(_ loaded: LoadedSource) async throws {
         let appName = try AppName.resolve(flags.app, path: source.path)
@@ -94,7 +96,9 @@ struct SyncRunner {
         } catch let error as AuditError {
             throw CLIError(error.description)
         }
-        Terminal.writeOut(loaded.header + "\n")
+        let json = self.json
+        let say: (String) -> Void = { json ? Terminal.writeErr($0) : Terminal.writeOut($0) }
+        say(loaded.header + "\n")
         let rules = try loaded.ignoreRules + flags.ignore.map(PlumbSettings.ignoreRule(flag:))
         let failed = try await kube.withClient { client, targetName in
             let target = KubernetesTarget(client: client, ignoring: rules)
@@ -105,7 +109,9 @@ struct SyncRunner {
                 store: store, app: appName, targetName: targetName, repo: AuditedSync.repoURL(source.repo), kind: kind,
                 auditOptions: flags.auditOptions, warnings: ServerWarningPrinter.shared.warnings(for:),
                 onCompleteError: { id, error in Terminal.writeErr("warning: audit #\(id): \(error)\n") })
-            let printer = SyncPrinter(tty: Terminal.stdoutIsTTY, waits: flags.wait && !flags.dryRun, total: plan.objects.count + (flags.prune ? plan.prune.count : 0))
+            let printer = SyncPrinter(
+                tty: json ? Terminal.stderrIsTTY : Terminal.stdoutIsTTY, waits: flags.wait && !flags.dryRun,
+                total: plan.objects.count + (flags.prune ? plan.prune.count : 0), toStderr: json)
             let outcome: AuditedSync.Outcome
             do {
                 outcome = try await sync.run(plan, source: loaded, target: target, options: flags.options, observer: printer)
@@ -113,13 +119,26 @@ struct SyncRunner {
                 throw CLIError("audit: \(error)")
             }
             let result = outcome.result
-            Self.report(result, plan: plan, revision: loaded.commit.id.short, duration: outcome.duration, audit: outcome.auditID, dryRun: flags.dryRun)
+            Self.report(
+                result, plan: plan, revision: loaded.commit.id.short, duration: outcome.duration, audit: outcome.auditID,
+                dryRun: flags.dryRun, say: say)
+            if json {
+                let recorded = try? store.record(outcome.auditID)?.result
+                Terminal.writeOut(
+                    HistoryFormat.json(
+                        SyncJSON.document(
+                            outcome, kind: kind, app: appName, target: targetName, revision: loaded.commit.id.hex,
+                            dryRun: flags.dryRun, recorded: recorded)))
+            }
             return !result.succeeded
         }
         if failed { throw ExitCode(1) }
     }
 
-    static func report(_ result: ChangeSet, plan: Plan, revision: String, duration: Duration, audit id: Int64, dryRun: Bool) {
+    static func report(
+        _ result: ChangeSet, plan: Plan, revision: String, duration: Duration, audit id: Int64, dryRun: Bool,
+        say: (String) -> Void
+    ) {
         for failure in result.failures {
             Terminal.writeErr("error: \(failure.error ?? "\(failure.ref): failed")\n")
         }
@@ -130,9 +149,9 @@ struct SyncRunner {
             }
         }
         if dryRun && result.succeeded {
-            Terminal.writeOut("dry run of \(revision) in \(DurationText.format(duration)): \(plan.changeSet.summary), nothing written   audit #\(id)\n")
+            say("dry run of \(revision) in \(DurationText.format(duration)): \(plan.changeSet.summary), nothing written   audit #\(id)\n")
         } else {
-            Terminal.writeOut(SyncReport.summary(result, revision: revision, duration: duration) + "   audit #\(id)\n")
+            say(SyncReport.summary(result, revision: revision, duration: duration) + "   audit #\(id)\n")
         }
     }
 }

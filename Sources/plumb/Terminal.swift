@@ -26,6 +26,9 @@ enum Terminal {
     /// Whether stdout is a terminal.
     static var stdoutIsTTY: Bool { isatty(1) == 1 }
 
+    /// Whether stderr is a terminal.
+    static var stderrIsTTY: Bool { isatty(2) == 1 }
+
     /// Colour on stdout: only on a terminal and never with `NO_COLOR` set.
     static var colorOut: Bool { stdoutIsTTY && getenv("NO_COLOR") == nil }
 
