@@ -24,7 +24,7 @@ struct HistoryList: ParsableCommand {
         commandName: "list",
         abstract: "List recorded syncs, newest first (the default of 'plumb history').",
         discussion: """
-            AUTHOR is the first word of the commit author's name, lowercased (the local part of the e-mail address when the name is empty). CHANGES counts objects created (+), configured (~) and pruned (-), with "(health)" when an object ended Degraded or Missing.
+            AUTHOR is the first word of the commit author's name, lowercased (the local part of the e-mail address when the name is empty). CHANGES counts objects created (+), configured (~) and pruned (-), then those that failed ("6 failed") or whose write went unanswered ("1 unknown"), with "(health)" when an object ended Degraded or Missing. -o json prints each record as 'plumb history show ID -o json' does, in a JSON array.
 
             Example:
               plumb history --app web --limit 10
@@ -67,6 +67,8 @@ struct HistoryShow: ParsableCommand {
         commandName: "show",
         abstract: "Show one record with every object it touched.",
         discussion: """
+            A reason that several skipped objects share ("not applied: 6 of 131 objects failed validation") is stated once, above the objects. Exits 2 when there is no record with this ID.
+
             Example:
               plumb history show 42 -o json
             """)

@@ -50,13 +50,16 @@ enum HistoryFormat {
         return local.isEmpty ? "-" : local.lowercased()
     }
 
-    /// `+2 ~2 -1`: objects created, configured and pruned; `(health)` when one ended unhealthy.
+    /// `+2 ~2 -1`: objects created, configured and pruned; `6 failed` and `1 unknown` for objects
+    /// that failed or whose write went unanswered; `(health)` when one ended unhealthy.
     static func changes(_ r: AuditRecord) -> String {
         func count(_ action: AuditAction) -> Int { r.objects.filter { $0.action == action }.count }
         var parts: [String] = []
         if count(.created) > 0 { parts.append("+\(count(.created))") }
         if count(.configured) > 0 { parts.append("~\(count(.configured))") }
         if count(.pruned) > 0 { parts.append("-\(count(.pruned))") }
+        if count(.failed) > 0 { parts.append("\(count(.failed)) failed") }
+        if count(.unknown) > 0 { parts.append("\(count(.unknown)) unknown") }
         if parts.isEmpty { parts.append(r.result == .started || r.result == .interrupted ? "?" : "0") }
         if r.objects.contains(where: { $0.health?.isFailure == true }) { parts.append("(health)") }
         return parts.joined(separator: " ")
@@ -89,6 +92,10 @@ enum HistoryFormat {
         for (key, value) in fields {
             out += key + String(repeating: " ", count: 11 - key.count) + value + "\n"
         }
+        let shared = sharedReasons(r.objects)
+        for (reason, count) in shared.lines {
+            out += "skipped    \(count) \(count == 1 ? "object" : "objects"): \(reason)\n"
+        }
         out += "objects    \(r.objects.count)\n"
         let width = r.objects.map(\.action.rawValue.count).max() ?? 0
         for o in r.objects {
@@ -96,12 +103,36 @@ enum HistoryFormat {
             line += o.ref.description
             if !o.changedPaths.isEmpty { line += "  " + o.changedPaths.joined(separator: ", ") }
             if let health = o.health { line += "  health \(health.rawValue)" }
-            if let error = o.error { line += "  error: \(error)" }
+            if let error = o.error, !(o.action == .skipped && shared.reasons.contains(reason(error, of: o.ref))) {
+                line += "  error: \(error)"
+            }
             out += line + "\n"
             for warning in o.warnings {
                 out += String(repeating: " ", count: width + 4) + "warning: \(warning)\n"
             }
         }
         return out
+    }
+
+    /// The reasons two or more skipped objects share (`not applied: 6 of 131 objects failed
+    /// validation`, `not attempted: server unreachable since ...`), each with how many objects
+    /// it covers, in the order they first occur: `history show` states each once.
+    static func sharedReasons(_ objects: [AuditObjectEntry]) -> (lines: [(String, Int)], reasons: Set<String>) {
+        var counts: [String: Int] = [:]
+        var order: [String] = []
+        for o in objects where o.action == .skipped {
+            guard let error = o.error else { continue }
+            let why = reason(error, of: o.ref)
+            if counts[why] == nil { order.append(why) }
+            counts[why, default: 0] += 1
+        }
+        let shared = order.filter { (counts[$0] ?? 0) > 1 }
+        return (shared.map { ($0, counts[$0] ?? 0) }, Set(shared))
+    }
+
+    /// An object's error without the object it starts with (the executor's errors name it first).
+    static func reason(_ error: String, of ref: ObjectRef) -> String {
+        let prefix = ref.description + ": "
+        return error.hasPrefix(prefix) ? String(error.dropFirst(prefix.count)) : error
     }
 }
