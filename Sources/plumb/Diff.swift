@@ -11,10 +11,9 @@ struct Diff: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show how the live objects differ from a path of a Git commit.",
         discussion: """
-            Compares what a server-side apply of the commit's objects would change, field by
-            field: server defaults, other managers' fields and status are not differences; a
-            field removed from Git is. Secret values are masked. Exit status: 0 no differences,
-            1 differences, 2 an error.
+            Compares what a server-side apply of the commit's objects would change, field by field: server defaults, other managers' fields and status are not differences; a field removed from Git is. Secret values are masked.
+
+            Exit status: 0 no differences, 1 differences, 2 an error.
 
             Examples:
               plumb diff --repo . --path fixtures/demo --sandbox

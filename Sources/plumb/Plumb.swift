@@ -12,8 +12,7 @@ struct Plumb: AsyncParsableCommand {
         commandName: "plumb",
         abstract: "Keep live systems plumb with Git.",
         discussion: """
-            Plumb reads a path of a Git repository, turns it into the desired set of objects,
-            and compares it with the live state.
+            Plumb reads a path of a Git repository, turns it into the desired set of objects, and compares it with the live state. Shell completion: plumb --generate-completion-script bash|zsh|fish.
 
             Examples:
               plumb render --repo . --path fixtures/demo

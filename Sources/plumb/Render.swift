@@ -7,8 +7,7 @@ struct Render: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print the objects a path of a Git commit defines.",
         discussion: """
-            Reads every *.yaml, *.yml and *.json file below --path at --revision, straight from
-            Git's object database, and prints the objects in a stable order.
+            Reads every *.yaml, *.yml and *.json file below --path at --revision, straight from Git's object database, and prints the objects in a stable order.
 
             Examples:
               plumb render --repo . --path fixtures/demo

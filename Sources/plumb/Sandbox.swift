@@ -7,11 +7,7 @@ struct Sandbox: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a local Kubernetes-compatible API server until Ctrl-C.",
         discussion: """
-            Serves the Kubernetes API on 127.0.0.1 over TLS with a CA made at start and a bearer
-            token, and writes a kubeconfig for kubectl and plumb. Objects live in memory, or in
-            the SQLite file given with --data, where they survive a restart. Deployments,
-            StatefulSets and DaemonSets become ready, Jobs complete and PVCs bind, as their
-            controllers would make them.
+            Serves the Kubernetes API on 127.0.0.1 over TLS with a CA made at start and a bearer token, and writes a kubeconfig for kubectl and plumb. Objects live in memory, or in the SQLite file given with --data, where they survive a restart. Deployments, StatefulSets and DaemonSets become ready, Jobs complete and PVCs bind, as their controllers would make them.
 
             Examples:
               plumb sandbox
