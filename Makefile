@@ -6,7 +6,7 @@ BUILD_FLAGS ?=
 DEB_PACKAGES := libgit2-dev libcurl4-openssl-dev libyaml-dev libsqlite3-dev sqlite3 pkg-config git openssh-server openssh-client openssl python3 prometheus
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build test demo bench clean
+.PHONY: all deps build test check-warnings demo bench clean
 
 all: build
 
@@ -24,15 +24,31 @@ build: deps
 	$(SWIFT) build $(BUILD_FLAGS)
 
 # The suite is XCTest; the last line is the plain count `tests: N passed, M failed`.
+# The build's output is kept in .build/build.log and the target fails when the project's own
+# sources (Sources/, Tests/; not dependencies) produce a compiler warning. A build only prints
+# the warnings of the files it compiles, so a fresh clone (as CI has) checks every file.
 test: deps
-	$(SWIFT) build $(BUILD_FLAGS) --build-tests
+	@mkdir -p .build; set -o pipefail; \
+	$(SWIFT) build $(BUILD_FLAGS) --build-tests 2>&1 | tee .build/build.log
 	@mkdir -p .build; set -o pipefail; \
 	$(SWIFT) test $(BUILD_FLAGS) --skip-build --disable-swift-testing 2>&1 | tee .build/test.log; status=$$?; \
 	line=$$(grep -E "Executed [0-9]+ tests?, with [0-9]+ failures?" .build/test.log | tail -1); \
 	total=$$(echo "$$line" | sed -E 's/.*Executed ([0-9]+) tests?.*/\1/'); \
 	failed=$$(echo "$$line" | sed -E 's/.*with ([0-9]+) failures?.*/\1/'); \
 	if [ -n "$$line" ]; then echo "tests: $$((total - failed)) passed, $$failed failed"; fi; \
+	$(MAKE) --no-print-directory check-warnings || status=1; \
 	exit $$status
+
+# Fails when .build/build.log (written by `make test`) holds a warning about a file under
+# Sources/ or Tests/ of this repository; prints each such warning once.
+check-warnings:
+	@test -f .build/build.log || { echo "check-warnings: no .build/build.log (run make test)"; exit 2; }; \
+	warnings=$$(grep -E '^(\./|$(CURDIR)/)?(Sources|Tests)/[^:]+:[0-9]+:([0-9]+:)? warning:' .build/build.log | sort -u); \
+	if [ -n "$$warnings" ]; then \
+	  echo "$$warnings"; \
+	  echo "error: $$(echo "$$warnings" | wc -l) compiler warning(s) in the project's own sources (above)"; \
+	  exit 1; \
+	fi
 
 # Syncs fixtures/demo from this repository (HEAD) into the sandbox cluster kept in
 # .plumb/sandbox.db, shows the audit history, then shows that nothing is left to change.

@@ -82,7 +82,8 @@ extension ClusterStore {
     func scheduleEstablishment(of name: String) {
         Task {
             try? await Task.sleep(for: CustomResources.establishDelay)
-            try? await self.establishCRD(name)
+            // The task is isolated to this actor: establishing is a plain call here.
+            try? self.establishCRD(name)
         }
     }
 
