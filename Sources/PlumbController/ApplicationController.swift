@@ -169,8 +169,8 @@ public final class ApplicationController: Service, Sendable {
             metrics.appStatus(app.key, sync: s.syncStatus.rawValue, health: s.health.rawValue, revision: s.syncRevision ?? "")
             if let sync = outcome.sync {
                 metrics.syncFinished(app.key, result: sync.interrupted ? .interrupted : sync.result.succeeded ? .succeeded : .failed)
-                metrics.reconciled(app.key, phase: .apply, seconds: sync.duration.seconds)
             }
+            for (phase, duration) in outcome.phases { metrics.reconciled(app.key, phase: phase, seconds: duration.seconds) }
         }
     }
 }

@@ -7,17 +7,19 @@ import PlumbManifests
 
 extension Reconciler {
     /// Fetch, render, plan and (when automated) sync. Throws `Failure` for a failed phase.
-    func run(_ app: Application, spec: ApplicationSpec, status: ApplicationStatus, forced: Bool) async throws -> Outcome {
+    func run(_ app: Application, spec: ApplicationSpec, status: ApplicationStatus, forced: Bool, phases: PhaseTimes) async throws -> Outcome {
         var status = status
         let url = spec.source.repoURL
         do {
-            try await git.fetchIfDue(url: url, interval: spec.interval, force: forced) { [self] in
-                try await gitOptions(app, spec)
+            try await phases.time(.fetch) {
+                try await git.fetchIfDue(url: url, interval: spec.interval, force: forced) { [self] in
+                    try await gitOptions(app, spec)
+                }
             }
         } catch {
             throw Failure(ConditionReason.gitFetchFailed, "\(error)")
         }
-        let loaded = try await load(app, spec: spec)
+        let loaded = try await phases.time(.render) { try await load(app, spec: spec) }
         let revision = loaded.commit.id.hex
         let target = target(for: app.key, rules: spec.ignoreDifferences + loaded.ignoreRules)
         let desired: [Resource]
@@ -27,6 +29,7 @@ extension Reconciler {
             throw Failure(ConditionReason.syncFailed, "cannot read the API server's kinds: \(error)", revision: revision)
         }
         let label = app.labelValue
+        let planStart = ContinuousClock.now
         let observation = try await observe(app, spec: spec, desired: desired, target: target, revision: revision)
         var plan: Plan
         do {
@@ -36,6 +39,7 @@ extension Reconciler {
             throw Failure(ConditionReason.renderFailed, error.description, revision: revision)
         }
         await Planner(app: label).confirm(&plan, live: observation.live, target: target)
+        phases.add(.plan, ContinuousClock.now - planStart)
 
         status.syncRevision = revision
         let changes = plan.changeSet.objects.filter { $0.action != .unchanged }.count
@@ -64,7 +68,7 @@ extension Reconciler {
             health(&status)
             return Outcome(status: status, requeueAfter: spec.interval, events: [])
         }
-        return try await sync(app, spec: spec, plan: plan, loaded: loaded, target: target, status: status)
+        return try await sync(app, spec: spec, plan: plan, loaded: loaded, target: target, status: status, phases: phases)
     }
 
     /// The Git options of `app`: the base ones, with the credentials of its secretRef.

@@ -10,7 +10,8 @@ extension Reconciler {
     /// force: Git owns the fields it sets, so a field another manager took (`kubectl edit`)
     /// comes back, as Argo CD and Flux take ownership.
     func sync(
-        _ app: Application, spec: ApplicationSpec, plan: Plan, loaded: LoadedSource, target: KubernetesTarget, status: ApplicationStatus
+        _ app: Application, spec: ApplicationSpec, plan: Plan, loaded: LoadedSource, target: KubernetesTarget, status: ApplicationStatus,
+        phases: PhaseTimes
     ) async throws -> Outcome {
         var status = status
         let revision = loaded.commit.id.hex
@@ -25,13 +26,18 @@ extension Reconciler {
             store: audit, app: app.key.description, targetName: settings.targetName, repo: spec.source.repoURL,
             initiator: AuditInitiator.controller, auditOptions: auditOptions)
         let options = SyncOptions(dryRun: false, force: true, prune: spec.prune, wait: spec.wait, timeout: spec.timeout)
+        let observer = HealthWaitObserver()
         let outcome: AuditedSync.Outcome
         do {
-            outcome = try await audited.run(plan, source: loaded, target: target, options: options)
+            outcome = try await audited.run(plan, source: loaded, target: target, options: options, observer: observer)
         } catch {
             throw Failure(ConditionReason.syncFailed, "audit: \(error)", revision: revision)
         }
         let result = outcome.result
+        // The executor waits for health inside the sync: that wait is the health phase.
+        let healthWait = min(outcome.duration, observer.longestHealthWait)
+        phases.add(.apply, outcome.duration - healthWait)
+        if spec.wait { phases.add(.health, healthWait) }
         status.lastAttemptedRevision = revision
         status.lastAuditID = outcome.auditID
         status.resources = await resources(plan, result: result)
@@ -139,4 +145,16 @@ extension Reconciler {
         let message = "Health changed from \(before.rawValue) to \(status.health.rawValue)" + (status.healthMessage.isEmpty ? "" : ": \(status.healthMessage)")
         return [AppEvent(type, reason: "HealthChanged", action: "HealthCheck", message: message)]
     }
+}
+
+/// Keeps the longest wait for an object's health in a sync (the executor waits for every
+/// object at once, so the longest is the health phase's length).
+final class HealthWaitObserver: SyncObserver {
+    private let longest = Locked<Duration>(.zero)
+
+    func observe(_ event: SyncEvent) {
+        if case .healthReached(_, _, let after) = event { longest.withLock { $0 = max($0, after) } }
+    }
+
+    var longestHealthWait: Duration { longest.withLock { $0 } }
 }

@@ -17,6 +17,30 @@ public struct Outcome: Sendable {
     public var events: [AppEvent]
     /// The sync this reconcile ran, if any.
     public var sync: AuditedSync.Outcome?
+    /// How long each phase took (fetch, render, plan, apply, health), for metrics.
+    public var phases: [ReconcilePhase: Duration] = [:]
+
+    public init(status: ApplicationStatus, requeueAfter: Duration, events: [AppEvent], sync: AuditedSync.Outcome? = nil) {
+        self.status = status
+        self.requeueAfter = requeueAfter
+        self.events = events
+        self.sync = sync
+    }
+}
+
+/// The phases of one reconcile as they are timed.
+final class PhaseTimes: Sendable {
+    private let times = Locked<[ReconcilePhase: Duration]>([:])
+
+    /// Runs `body`, adding its duration to `phase`.
+    func time<T>(_ phase: ReconcilePhase, _ body: () async throws -> T) async rethrows -> T {
+        let start = ContinuousClock.now
+        defer { add(phase, ContinuousClock.now - start) }
+        return try await body()
+    }
+
+    func add(_ phase: ReconcilePhase, _ d: Duration) { times.withLock { $0[phase, default: .zero] += d } }
+    var all: [ReconcilePhase: Duration] { times.withLock { $0 } }
 }
 
 /// An Event to record on the Application (`events.k8s.io/v1`).
@@ -111,13 +135,17 @@ public final class Reconciler: Sendable {
         if spec.suspend {
             return Outcome(status: status, requeueAfter: spec.interval, events: [])
         }
+        let phases = PhaseTimes()
+        var outcome: Outcome
         do {
-            return try await run(app, spec: spec, status: status, forced: forced)
+            outcome = try await run(app, spec: spec, status: status, forced: forced, phases: phases)
         } catch let failure as Failure {
-            return failed(app, spec: spec, status: status, failure)
+            outcome = failed(app, spec: spec, status: status, failure)
         } catch {
-            return failed(app, spec: spec, status: status, Failure(ConditionReason.syncFailed, "\(error)"))
+            outcome = failed(app, spec: spec, status: status, Failure(ConditionReason.syncFailed, "\(error)"))
         }
+        outcome.phases = phases.all
+        return outcome
     }
 
     /// A failed phase: its Ready reason and message.

@@ -39,6 +39,7 @@ final class ReconcileWithoutQueueTests: ControllerTestCase {
         let first = await reconciler.reconcile(try await application("web"))
         XCTAssertNotNil(first.sync, "the first reconcile syncs")
         XCTAssertEqual(first.sync?.result.succeeded, true, "\(first.status.conditions)")
+        XCTAssertEqual(Set(first.phases.keys), [.fetch, .render, .plan, .apply], "timed phases (no health wait: spec.wait is off)")
         _ = try await client.patch(try await application("web").ref, .merge(["status": first.status.value]), subresource: "status")
         // Let the watch caches see the sync's writes (and the cluster's status updates).
         try await Task.sleep(for: .milliseconds(500))
