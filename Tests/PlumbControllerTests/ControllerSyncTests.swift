@@ -38,8 +38,10 @@ final class ControllerSyncTests: ControllerTestCase {
         // Events on the Application, as kubectl shows them.
         try await eventually("events recorded") {
             let events = try kubectlGet(["events.v1.events.k8s.io", "-n", namespace])["items"]?.arrayValue ?? []
-            let reasons = Set(events.compactMap { $0["reason"]?.stringValue })
-            return reasons.contains("Progressing") && reasons.contains("ReconciliationSucceeded")
+            let mine = events.filter { $0[path: ["regarding", "kind"]]?.stringValue == "Application" && $0[path: ["regarding", "name"]]?.stringValue == "web" }
+            let reasons = Set(mine.compactMap { $0["reason"]?.stringValue })
+            return reasons.isSuperset(of: ["Progressing", "ReconciliationSucceeded", "HealthChanged"])
+                && mine.allSatisfy { $0["type"]?.stringValue == "Normal" && $0["reportingController"]?.stringValue == "plumb.dev/controller" }
         }
     }
 
@@ -200,6 +202,33 @@ final class ControllerSyncTests: ControllerTestCase {
         try kubectlOK(["annotate", "application", "web", "-n", namespace, "--overwrite", "plumb.dev/reconcile-at=2026-12-07T01:00:00Z"])
         try await eventually("synced on request", timeout: 5) { await configMapData("web")?["color"] == "green" }
         try await eventually("handled") { try await application("web").status.lastHandledReconcileAt == "2026-12-07T01:00:00Z" }
+    }
+
+    /// `--namespace`: Applications of other namespaces are left alone.
+    func testOneNamespaceOnly() async throws {
+        try kubectlOK(["create", "namespace", "team-b"])
+        let holder = ControllerHolder()
+        let c = ApplicationController(client: client, reconciler: makeReconciler(holder: holder), namespace: "team-b")
+        holder.controller = c
+        controller = c
+        controllerTask = Task { try await c.run() }
+        try applyApplication("web")
+        let other = """
+            apiVersion: plumb.dev/v1alpha1
+            kind: Application
+            metadata: {name: api, namespace: team-b}
+            spec:
+              source: {repoURL: "\(url)", path: apps/web}
+              destination: {namespace: team-b}
+              syncPolicy: {automated: true}
+            """
+        try kubectlOK(["apply", "--server-side", "-f", "-"], stdin: other)
+        let refB = ObjectRef(apiVersion: "v1", kind: "ConfigMap", namespace: "team-b", name: "web")
+        try await eventually("team-b's Application synced") { (try? await client.get(refB)) != nil }
+        let app = try await application("web")
+        XCTAssertNil(app.object["status"], "team-a's Application is not this controller's")
+        let web = await configMapData("web")
+        XCTAssertNil(web)
     }
 
     func testBadSpecIsStalledNamingTheField() async throws {
