@@ -53,6 +53,8 @@ check-warnings:
 # Syncs fixtures/demo from this repository (HEAD) into the sandbox cluster kept in
 # .plumb/sandbox.db, shows the audit history, then shows that nothing is left to change.
 # Idempotent: a second run syncs an unchanged state and the diff still finds nothing.
+# Then plumb controller syncs the same path as an Application and reverts a drift
+# (scripts/demo-controller.sh; skipped without kubectl).
 demo: build
 	@bin=$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/plumb; set -e; \
 	echo '$$ plumb sync --repo . --revision HEAD --path fixtures/demo --sandbox --prune --wait'; \
@@ -60,7 +62,9 @@ demo: build
 	echo; echo '$$ plumb history'; \
 	$$bin history; \
 	echo; echo '$$ plumb diff --repo . --path fixtures/demo --sandbox'; \
-	$$bin diff --repo . --path fixtures/demo --sandbox
+	$$bin diff --repo . --path fixtures/demo --sandbox; \
+	echo; echo '# plumb controller keeps it synced (a sandbox of its own):'; \
+	scripts/demo-controller.sh $$bin
 
 # Each benchmark in a process of its own, so what one leaves in memory is not in the next one's peak.
 bench: deps
