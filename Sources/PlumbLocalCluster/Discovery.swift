@@ -91,17 +91,19 @@ enum Discovery {
             if !t.categories.isEmpty { r["categories"] = strings(t.categories) }
             if !t.storageVersionHash.isEmpty { r["storageVersionHash"] = .string(t.storageVersionHash) }
             resources.append(.object(r))
-            if t.hasScale {
-                resources.append([
-                    "name": .string("\(t.resource)/scale"), "singularName": "", "namespaced": .bool(t.namespaced),
-                    "group": "autoscaling", "version": "v1", "kind": "Scale", "verbs": ["get", "patch", "update"],
-                ])
-            }
-            if t.hasStatus {
-                resources.append([
-                    "name": .string("\(t.resource)/status"), "singularName": "", "namespaced": .bool(t.namespaced),
-                    "kind": .string(t.kind), "verbs": ["get", "patch", "update"],
-                ])
+            for sub in t.subresources.sorted(by: { $0.name < $1.name }) {
+                var e = ValueObject()
+                e["name"] = .string("\(t.resource)/\(sub.name)")
+                e["singularName"] = ""
+                e["namespaced"] = .bool(t.namespaced)
+                // Another group's kind (autoscaling/v1 Scale, policy/v1 Eviction) is named with its group.
+                if !sub.group.isEmpty && (sub.group != t.group || sub.version != t.version) {
+                    e["group"] = .string(sub.group)
+                    e["version"] = .string(sub.version)
+                }
+                e["kind"] = .string(sub.kind)
+                e["verbs"] = strings(sub.verbs)
+                resources.append(.object(e))
             }
         }
         var o = ValueObject()
@@ -148,15 +150,12 @@ enum Discovery {
         r["verbs"] = strings(t.verbs)
         if !t.shortNames.isEmpty { r["shortNames"] = strings(t.shortNames) }
         if !t.categories.isEmpty { r["categories"] = strings(t.categories) }
-        var subresources: [Value] = []
-        if t.hasScale {
-            subresources.append([
-                "subresource": "scale", "responseKind": ["group": "autoscaling", "version": "v1", "kind": "Scale"],
-                "verbs": ["get", "patch", "update"],
-            ])
-        }
-        if t.hasStatus {
-            subresources.append(["subresource": "status", "responseKind": kindRef, "verbs": ["get", "patch", "update"]])
+        let subresources: [Value] = t.subresources.map { sub in
+            [
+                "subresource": .string(sub.name),
+                "responseKind": ["group": .string(sub.group), "version": .string(sub.version), "kind": .string(sub.kind)],
+                "verbs": strings(sub.verbs),
+            ]
         }
         if !subresources.isEmpty { r["subresources"] = .array(subresources) }
         return .object(r)

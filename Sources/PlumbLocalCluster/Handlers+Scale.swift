@@ -1,11 +1,10 @@
 import PlumbCore
 
-/// The `scale` subresource of Deployments, StatefulSets and ReplicaSets (autoscaling/v1 Scale),
-/// as `kubectl scale` and autoscalers use it.
+/// The `scale` subresource (autoscaling/v1 Scale) of the kinds discovery lists it for:
+/// Deployments, StatefulSets, ReplicaSets and ReplicationControllers, as `kubectl scale` and
+/// autoscalers use it.
 extension ResourceType {
-    var hasScale: Bool {
-        group == "apps" && ["deployments", "statefulsets", "replicasets"].contains(resource)
-    }
+    var hasScale: Bool { subresource("scale") != nil }
 }
 
 extension APIServer {
@@ -43,8 +42,7 @@ extension APIServer {
         for key in ["name", "namespace", "uid", "resourceVersion", "creationTimestamp"] {
             if let v = object[path: ["metadata", key]] { meta[key] = v }
         }
-        let labels = object[path: ["spec", "selector", "matchLabels"]]?.objectValue ?? ValueObject()
-        let selector = labels.sortedEntries.map { "\($0.key)=\($0.value.stringValue ?? "")" }.joined(separator: ",")
+        let selector = scaleSelector(object[path: ["spec", "selector"]], plainMap: object["kind"]?.stringValue == "ReplicationController")
         var status = ValueObject()
         status["replicas"] = object[path: ["status", "replicas"]] ?? 0
         if !selector.isEmpty { status["selector"] = .string(selector) }
@@ -52,6 +50,36 @@ extension APIServer {
             "kind": "Scale", "apiVersion": "autoscaling/v1", "metadata": .object(meta),
             "spec": ["replicas": object[path: ["spec", "replicas"]] ?? 1], "status": .object(status),
         ]
+    }
+}
+
+extension APIServer {
+    /// `status.selector` of a Scale: the workload's selector as a string, as
+    /// metav1.FormatLabelSelector writes a LabelSelector (`app=web,tier in (a,b)`), or a
+    /// ReplicationController's plain map (`app=web`).
+    static func scaleSelector(_ selector: Value?, plainMap: Bool) -> String {
+        guard let selector else { return "" }
+        if plainMap {
+            let labels = selector.objectValue ?? ValueObject()
+            return labels.sortedEntries.map { "\($0.key)=\($0.value.stringValue ?? "")" }.joined(separator: ",")
+        }
+        // Requirements sorted by key, as labels.Selector prints them.
+        var parts: [(key: String, text: String)] = []
+        let labels = selector["matchLabels"]?.objectValue ?? ValueObject()
+        for e in labels.sortedEntries { parts.append((e.key, "\(e.key)=\(e.value.stringValue ?? "")")) }
+        for e in selector["matchExpressions"]?.arrayValue ?? [] {
+            let key = e["key"]?.stringValue ?? ""
+            let values = (e["values"]?.arrayValue ?? []).compactMap(\.stringValue).sorted()
+            switch e["operator"]?.stringValue ?? "" {
+            case "In": parts.append((key, "\(key) in (\(values.joined(separator: ",")))"))
+            case "NotIn": parts.append((key, "\(key) notin (\(values.joined(separator: ",")))"))
+            case "Exists": parts.append((key, key))
+            case "DoesNotExist": parts.append((key, "!\(key)"))
+            default: continue
+            }
+        }
+        return parts.enumerated().sorted { ($0.element.key, $0.offset) < ($1.element.key, $1.offset) }
+            .map(\.element.text).joined(separator: ",")
     }
 }
 

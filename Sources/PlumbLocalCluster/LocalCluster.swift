@@ -109,6 +109,7 @@ public actor LocalCluster {
         let token = options.token ?? Self.randomToken()
         let certificates = options.tls ? try ClusterCertificates.generate() : nil
         let simulation = options.simulateWorkloads ? Simulation(store: store, delay: options.workloadDelay) : nil
+        if options.simulateWorkloads { try await store.registerNode() }
         let api = APIServer(
             store: store, token: token, serverAddress: addressBox, simulation: simulation,
             bookmarkInterval: options.bookmarkInterval)

@@ -58,7 +58,29 @@ enum Protobuf {
         5: ("manualSelector", .bool), 6: ("template", .message(podTemplate)), 7: ("backoffLimit", .int),
         8: ("ttlSecondsAfterFinished", .int), 9: ("completionMode", .string), 10: ("suspend", .bool),
     ])
+    static let resourceAttributes = Schema(fields: [
+        1: ("namespace", .string), 2: ("verb", .string), 3: ("group", .string), 4: ("version", .string),
+        5: ("resource", .string), 6: ("subresource", .string), 7: ("name", .string),
+    ])
+    static let nonResourceAttributes = Schema(fields: [1: ("path", .string), 2: ("verb", .string)])
     static let schemas: [String: Schema] = [
+        // What kubectl auth can-i / whoami and drain send through their typed clients.
+        "authorization.k8s.io/v1/SelfSubjectAccessReview": Schema(fields: [
+            1: ("metadata", .message(objectMeta)),
+            2: ("spec", .message(Schema(fields: [1: ("resourceAttributes", .message(resourceAttributes)), 2: ("nonResourceAttributes", .message(nonResourceAttributes))]))),
+        ]),
+        "authorization.k8s.io/v1/SelfSubjectRulesReview": Schema(fields: [
+            1: ("metadata", .message(objectMeta)), 2: ("spec", .message(Schema(fields: [1: ("namespace", .string)]))),
+        ]),
+        "authentication.k8s.io/v1/SelfSubjectReview": Schema(fields: [1: ("metadata", .message(objectMeta))]),
+        "policy/v1/Eviction": Schema(fields: [
+            1: ("metadata", .message(objectMeta)),
+            2: ("deleteOptions", .message(Schema(fields: [
+                1: ("gracePeriodSeconds", .int),
+                2: ("preconditions", .message(Schema(fields: [1: ("uid", .string), 2: ("resourceVersion", .string)]))),
+                3: ("orphanDependents", .bool), 4: ("propagationPolicy", .string), 5: ("dryRun", .repeated(.string)),
+            ]))),
+        ]),
         "apps/v1/Deployment": Schema(fields: [
             1: ("metadata", .message(objectMeta)),
             2: ("spec", .message(Schema(fields: [

@@ -236,13 +236,10 @@ final class APIServer: Sendable {
         let name = rest.count > 1 ? rest[1] : nil
         let subresource = rest.count > 2 ? rest[2] : nil
         if rest.count > 3 { throw APIError.pathNotFound() }
-        if let subresource, !(subresource == "status" && type.hasStatus) && !(subresource == "finalize" && type.resource == "namespaces")
-            && !(subresource == "scale" && type.hasScale)
-        {
-            throw APIError.pathNotFound()
-        }
+        if let subresource, type.subresource(subresource) == nil { throw APIError.pathNotFound() }
         let target = Target(type: type, namespace: namespace, name: name, subresource: subresource)
-        if subresource == "scale" { return try await scale(request, target) }
+        // Verbs discovery does not list (405), kinds that are not stored, other subresources.
+        if let answer = try await special(request, target) { return answer }
         switch (request.method, name) {
         case ("GET", nil):
             if request.flag("watch") { return try await watch(request, target) }

@@ -111,7 +111,7 @@ extension ClusterStore {
     }
 
     func validate(_ object: Value, type: ResourceType, name: String) throws(APIError) {
-        var causes = Validation.nameCauses(name, type: type) + Validation.metadataCauses(object)
+        var causes = Validation.nameCauses(name, type: type, object: object) + Validation.metadataCauses(object)
         if type.group == "apps" && type.resource == "deployments" {
             causes += Validation.deploymentCauses(object)
         }

@@ -27,6 +27,7 @@ extension ClusterStore {
     ) throws(APIError) -> Value {
         let type = t.type
         let name = existing.meta("name") ?? ""
+        try Validation.checkUpdate(incoming, existing: existing, t: t)  // immutable fields
         var object: Value
         if t.subresource == "status" {
             object = existing

@@ -104,6 +104,26 @@ enum Table {
                 Column(name: "IP", description: "The IP address of the pod", priority: 1) { o, _ in o[path: ["status", "podIP"]] ?? "<none>" },
                 Column(name: "Node", description: "The name of the node this pod is scheduled on", priority: 1) { o, _ in o[path: ["spec", "nodeName"]] ?? "<none>" },
             ]
+        case ("", "nodes"):
+            // As the node printer (pkg/printers/internalversion) shows them.
+            return [
+                name,
+                Column(name: "Status", description: "The status of the node") { o, _ in
+                    let ready = o[path: ["status", "conditions"]]?.arrayValue?.first { $0["type"] == "Ready" }
+                    var status = ready == nil ? "Unknown" : (ready?["status"] == "True" ? "Ready" : "NotReady")
+                    if o[path: ["spec", "unschedulable"]]?.boolValue == true { status += ",SchedulingDisabled" }
+                    return .string(status)
+                },
+                Column(name: "Roles", description: "The roles of the node") { o, _ in
+                    let roles = (o[path: ["metadata", "labels"]]?.objectValue ?? ValueObject()).sortedEntries
+                        .compactMap { $0.key.hasPrefix("node-role.kubernetes.io/") ? String($0.key.dropFirst(24)) : nil }
+                    return .string(roles.isEmpty ? "<none>" : roles.joined(separator: ","))
+                },
+                age,
+                Column(name: "Version", description: "Kubelet Version reported by the node.") { o, _ in
+                    o[path: ["status", "nodeInfo", "kubeletVersion"]] ?? ""
+                },
+            ]
         case ("", "namespaces"):
             return [name, Column(name: "Status", description: "The status of the namespace") { o, _ in o[path: ["status", "phase"]] ?? "" }, age]
         case ("", "configmaps"):

@@ -69,7 +69,9 @@ struct TypeRegistry: Sendable {
                     verbs: ["delete", "deletecollection", "get", "list", "patch", "create", "update", "watch"],
                     shortNames: shortNames, categories: categories, hasStatus: hasStatus,
                     storageVersionHash: "", definedBy: name,
-                    printerColumns: v["additionalPrinterColumns"]?.arrayValue ?? []))
+                    printerColumns: v["additionalPrinterColumns"]?.arrayValue ?? [],
+                    subresources: hasStatus
+                        ? [.init(name: "status", group: group, version: version, kind: kind, verbs: ["get", "patch", "update"])] : []))
         }
         reindex()
     }

@@ -30,27 +30,6 @@ enum Validation {
         (try? JSONWriter().string(.string(s))) ?? "\"\(s)\""
     }
 
-    /// Causes for `metadata.name` of a type: label rules for namespaces, DNS-1035 for services,
-    /// subdomain rules otherwise.
-    static func nameCauses(_ name: String, type: ResourceType) -> [APIError.Cause] {
-        var causes: [APIError.Cause] = []
-        func invalid(_ detail: String) {
-            causes.append(.init(reason: "FieldValueInvalid", message: "Invalid value: \(quoted(name)): \(detail)", field: "metadata.name"))
-        }
-        switch (type.group, type.resource) {
-        case ("", "namespaces"):
-            if name.utf8.count > 63 { invalid("must be no more than 63 characters") }
-            if !isDNS1123Label(name) { invalid(labelMessage) }
-        case ("", "services"):
-            if name.utf8.count > 63 { invalid("must be no more than 63 characters") }
-            if !isDNS1035Label(name) { invalid(dns1035Message) }
-        default:
-            if name.utf8.count > 253 { invalid("must be no more than 253 characters") }
-            if !isDNS1123Subdomain(name) { invalid(subdomainMessage) }
-        }
-        return causes
-    }
-
     static let labelValueMessage =
         "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
     static let qualifiedNameMessage =
