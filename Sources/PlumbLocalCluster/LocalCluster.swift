@@ -177,7 +177,7 @@ public actor LocalCluster {
     /// does not end it).
     public func run() async throws {
         guard api != nil else { throw ClusterError.notStarted }
-        try await withTaskCancellationHandler {
+        await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 if stopped { continuation.resume() } else { stopWaiters.append(continuation) }
             }
