@@ -213,6 +213,35 @@ final class AdmissionTests: ClusterTestCase {
         XCTAssertEqual(request[path: ["object", "metadata", "labels", "kubernetes.io/metadata.name"]], "guarded")
     }
 
+    /// ValidatingAdmissionPolicies and their bindings are stored and served; their CEL is not
+    /// evaluated (a policy that refuses everything lets a create through).
+    func testAdmissionPoliciesAreStoredNotEvaluated() throws {
+        let policy = """
+            apiVersion: admissionregistration.k8s.io/v1
+            kind: ValidatingAdmissionPolicy
+            metadata: {name: never}
+            spec:
+              failurePolicy: Fail
+              matchConstraints:
+                resourceRules: [{apiGroups: [""], apiVersions: [v1], operations: [CREATE], resources: [configmaps]}]
+              validations: [{expression: "false", message: never}]
+            ---
+            apiVersion: admissionregistration.k8s.io/v1
+            kind: ValidatingAdmissionPolicyBinding
+            metadata: {name: never}
+            spec: {policyName: never, validationActions: [Deny]}
+            """
+        XCTAssertEqual(
+            try kubectlOK(["apply", "--server-side", "-f", "-"], stdin: policy),
+            "validatingadmissionpolicy.admissionregistration.k8s.io/never serverside-applied\n"
+                + "validatingadmissionpolicybinding.admissionregistration.k8s.io/never serverside-applied\n")
+        XCTAssertEqual(try kubectlOK(["get", "validatingadmissionpolicy", "never", "-o", "jsonpath={.spec.validations[0].expression}"]), "false")
+        XCTAssertEqual(try kubectlOK(["get", "validatingadmissionpolicybinding", "never", "-o", "jsonpath={.spec.policyName}"]), "never")
+        try kubectlOK(["create", "-f", "-"], stdin: configMap("allowed", labels: [:]))
+        try kubectlOK(["delete", "validatingadmissionpolicybinding,validatingadmissionpolicy", "never"])
+        XCTAssertEqual(try kubectlOK(["get", "mutatingadmissionpolicies,mutatingadmissionpolicybindings", "-o", "name"]), "")
+    }
+
     // MARK: - Helpers
 
     func rule(_ operations: [String], group: String, resource: String) -> Value {
