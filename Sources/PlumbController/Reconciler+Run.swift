@@ -11,7 +11,7 @@ extension Reconciler {
         var status = status
         let url = spec.source.repoURL
         do {
-            try await phases.time(.fetch) {
+            _ = try await phases.time(.fetch) {
                 try await git.fetchIfDue(url: url, interval: spec.interval, force: forced) { [self] in
                     try await gitOptions(app, spec)
                 }
