@@ -37,6 +37,8 @@ class ControllerTestCase: XCTestCase {
     var url = ""
     var audit: SQLiteAuditStore!
     var controller: ApplicationController?
+    /// Breaks the controller -> objects -> holder cycle at teardown, so the client is freed.
+    var holders: [ControllerHolder] = []
     var controllerTask: Task<Void, any Error>?
     var work: String { tmp.sub("work") }
     var kubeconfig: String { tmp.sub("kubeconfig") }
@@ -126,6 +128,7 @@ class ControllerTestCase: XCTestCase {
     // MARK: Controller
 
     func makeReconciler(holder: ControllerHolder) -> Reconciler {
+        holders.append(holder)
         let git = GitSources(cacheDirectory: tmp.sub("cache"))
         let objects = ManagedObjects(client: client) { holder.controller?.managedObjectChanged($0) }
         var settings = Reconciler.Settings(
@@ -150,6 +153,8 @@ class ControllerTestCase: XCTestCase {
         _ = try? await controllerTask?.value
         controller = nil
         controllerTask = nil
+        for holder in holders { holder.controller = nil }
+        holders = []
     }
 
     /// Creates or updates an Application with kubectl.
