@@ -228,7 +228,7 @@ final class KindsTests: ClusterTestCase {
     }
 
     func testVerbsDiscoveryDoesNotListAre405() throws {
-        var r = try http.request("GET", "/api/v1/componentstatuses")
+        let r = try http.request("GET", "/api/v1/componentstatuses")
         XCTAssertEqual(r.status, 200)
         XCTAssertEqual(
             r.json["items"]?.arrayValue?.compactMap { $0.meta("name") }, ["controller-manager", "etcd-0", "scheduler"])
