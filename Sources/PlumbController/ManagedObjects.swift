@@ -12,9 +12,15 @@ public final class ManagedObjects: Sendable {
     private let caches = Mutex<[String: LiveCache]>([:])
     private let onChange: @Sendable (_ label: String) -> Void
     private let watchTimeoutSeconds: Int
+    /// The one namespace watched (a namespaced install, `--namespace`); nil for all.
+    public let namespace: String?
 
-    public init(client: KubeClient, watchTimeoutSeconds: Int = 300, onChange: @escaping @Sendable (_ label: String) -> Void) {
+    public init(
+        client: KubeClient, namespace: String? = nil, watchTimeoutSeconds: Int = 300,
+        onChange: @escaping @Sendable (_ label: String) -> Void
+    ) {
         self.client = client
+        self.namespace = namespace
         self.watchTimeoutSeconds = watchTimeoutSeconds
         self.onChange = onChange
     }
@@ -70,7 +76,7 @@ public final class ManagedObjects: Sendable {
             if let cache = all[key] { return cache }
             let onChange = self.onChange
             let cache = LiveCache(
-                client: client, target: WatchTarget(apiVersion: apiVersion, kind: kind, labelSelector: SyncLabels.app),
+                client: client, target: WatchTarget(apiVersion: apiVersion, kind: kind, namespace: namespace, labelSelector: SyncLabels.app),
                 watchTimeoutSeconds: watchTimeoutSeconds,
                 onEvent: { event in
                     if let label = event.object[path: ["metadata", "labels", SyncLabels.app]]?.stringValue { onChange(label) }

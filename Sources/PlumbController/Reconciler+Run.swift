@@ -129,7 +129,9 @@ extension Reconciler {
         var kinds: [(apiVersion: String, kind: String)] = []
         var seen = Set<String>()
         for r in desired where seen.insert("\(r.ref.group)/\(r.kind)").inserted { kinds.append((r.apiVersion, r.kind)) }
-        let discovered = memory.withLock { $0[app.key]?.discovered ?? false }
+        // Looking across every kind needs cluster-wide list permission, which a namespaced
+        // install does not have: there prune candidates come from the watched kinds only.
+        let discovered = objects.namespace != nil || memory.withLock { $0[app.key]?.discovered ?? false }
         if !(spec.prune && !discovered), let caches = await objects.caches(for: kinds, timeout: settings.cacheSyncTimeout) {
             let all = spec.prune ? objects.all() : caches
             return await ManagedObjects.snapshot(all).observation(desired: desired, app: label)

@@ -88,7 +88,7 @@ struct Controller: AsyncParsableCommand {
         let git = GitSources(cacheDirectory: gitOptions.cacheDirectory)
         await git.setOnFetch { url, seconds, _ in metrics.gitFetched(url: url, seconds: seconds) }
         let holder = ControllerHolder()
-        let objects = ManagedObjects(client: client) { label in holder.controller?.managedObjectChanged(label) }
+        let objects = ManagedObjects(client: client, namespace: kube.namespace) { label in holder.controller?.managedObjectChanged(label) }
         let reconciler = Reconciler(
             client: client, git: git, objects: objects, audit: store,
             settings: Reconciler.Settings(git: gitOptions, scratchDirectory: scratch, targetName: targetName))

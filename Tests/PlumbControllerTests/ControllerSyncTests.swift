@@ -204,11 +204,13 @@ final class ControllerSyncTests: ControllerTestCase {
         try await eventually("handled") { try await application("web").status.lastHandledReconcileAt == "2026-12-07T01:00:00Z" }
     }
 
-    /// `--namespace`: Applications of other namespaces are left alone.
+    /// `--namespace`: Applications of other namespaces are left alone; objects are watched
+    /// in that namespace only (a namespaced install has no cluster-wide list permission),
+    /// and pruning works from those watches.
     func testOneNamespaceOnly() async throws {
         try kubectlOK(["create", "namespace", "team-b"])
         let holder = ControllerHolder()
-        let c = ApplicationController(client: client, reconciler: makeReconciler(holder: holder), namespace: "team-b")
+        let c = ApplicationController(client: client, reconciler: makeReconciler(holder: holder, namespace: "team-b"), namespace: "team-b")
         holder.controller = c
         controller = c
         controllerTask = Task { try await c.run() }
@@ -220,11 +222,19 @@ final class ControllerSyncTests: ControllerTestCase {
             spec:
               source: {repoURL: "\(url)", path: apps/web}
               destination: {namespace: team-b}
-              syncPolicy: {automated: true}
+              interval: 1s
+              syncPolicy: {automated: true, prune: true}
             """
+        try commit(["apps/web/extra.yaml": configMap("extra", ["k": "v"])])
         try kubectlOK(["apply", "--server-side", "-f", "-"], stdin: other)
         let refB = ObjectRef(apiVersion: "v1", kind: "ConfigMap", namespace: "team-b", name: "web")
-        try await eventually("team-b's Application synced") { (try? await client.get(refB)) != nil }
+        let extraB = ObjectRef(apiVersion: "v1", kind: "ConfigMap", namespace: "team-b", name: "extra")
+        try await eventually("team-b's Application synced") { (try? await client.get(extraB)) != nil }
+        XCTAssertFalse(requests.all.contains { $0.hasPrefix("GET /api/v1/configmaps") }, "no cluster-wide list")
+        try commit(["apps/web/extra.yaml": nil])
+        try await eventually("extra pruned") { (try? await client.get(extraB)) == nil }
+        let webB = try? await client.get(refB)
+        XCTAssertNotNil(webB)
         let app = try await application("web")
         XCTAssertNil(app.object["status"], "team-a's Application is not this controller's")
         let web = await configMapData("web")

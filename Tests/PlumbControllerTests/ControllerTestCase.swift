@@ -127,10 +127,10 @@ class ControllerTestCase: XCTestCase {
 
     // MARK: Controller
 
-    func makeReconciler(holder: ControllerHolder) -> Reconciler {
+    func makeReconciler(holder: ControllerHolder, namespace: String? = nil) -> Reconciler {
         holders.append(holder)
         let git = GitSources(cacheDirectory: tmp.sub("cache"))
-        let objects = ManagedObjects(client: client) { holder.controller?.managedObjectChanged($0) }
+        let objects = ManagedObjects(client: client, namespace: namespace) { holder.controller?.managedObjectChanged($0) }
         var settings = Reconciler.Settings(
             git: GitSourceOptions(cacheDirectory: tmp.sub("cache"), lockTimeout: .seconds(20), environment: [:]),
             scratchDirectory: tmp.sub("scratch"), targetName: "kube:test")
