@@ -93,6 +93,7 @@ let package = Package(
             name: "Benchmarks",
             dependencies: [
                 "PlumbCore", "PlumbYAML", "PlumbGit", "PlumbManifests", "PlumbLocalCluster", "PlumbEngine", "PlumbKube", "CYAML",
+                "PlumbController", "PlumbAudit", .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks"),
 

@@ -7,6 +7,7 @@ let registered: [(name: String, run: () async throws -> Void)] = [
     ("kube", runKubeBenchmark),
     ("sync", runSyncBenchmark),
     ("realworld", runRealWorldBenchmark),
+    ("controller", runControllerBenchmark),
 ]
 
 let wanted = CommandLine.arguments.dropFirst().first ?? "all"
