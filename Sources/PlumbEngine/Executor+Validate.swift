@@ -30,7 +30,8 @@ extension Executor {
             }
         }
         let failures = results.compactMap { $0 }
-        observer.observe(.validated(count: objects.count, failed: failures.count))
+        // Validation the target's outage cut short is not reported as done: the sync stops.
+        if unreachable.value == nil { observer.observe(.validated(count: objects.count, failed: failures.count)) }
         return failures
     }
 
