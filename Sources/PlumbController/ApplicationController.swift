@@ -137,7 +137,11 @@ public final class ApplicationController: Service, Sendable {
         running.withLock { $0[key] = nil }
         await report(app, outcome)
         finished.add(1, ordering: .relaxed)
-        if !stopping.load(ordering: .relaxed) { await queue.add(key, after: outcome.requeueAfter) }
+        if !stopping.load(ordering: .relaxed) {
+            // A requeue sooner than the interval is a backoff after a failure: rate-limited.
+            let interval = (try? app.spec().get().interval) ?? outcome.requeueAfter
+            await queue.add(key, after: outcome.requeueAfter, rateLimited: outcome.requeueAfter < interval)
+        }
     }
 
     /// Status, Events, metrics and the log line of one reconcile, in one place.

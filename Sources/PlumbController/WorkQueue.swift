@@ -1,11 +1,16 @@
 /// The controller's work queue, as client-go's rate-limited queue: each key is held once (a
 /// second add while it waits is merged, keeping the earlier time); a key being processed is
-/// not handed out again until `done`, and an add meanwhile is kept for after it; keys leave
-/// the queue at most `rate` per second (bursts of `burst`).
+/// not handed out again until `done`, and an add meanwhile is kept for after it. Keys added
+/// as rate-limited (a retry after a failure, client-go's `AddRateLimited`) leave the queue at
+/// most `rate` per second (bursts of `burst`); events and interval requeues are not held back
+/// by that bucket, so a thousand Applications due at once do not delay a watch event behind
+/// them for longer than the workers take.
 public actor WorkQueue<Key: Hashable & Sendable> {
     private var waiting: [Key: ContinuousClock.Instant] = [:]
     private var processing = Set<Key>()
     private var dirty: [Key: ContinuousClock.Instant] = [:]
+    /// Keys whose next hand-out takes a token of the bucket.
+    private var limited = Set<Key>()
     private var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
     private var nextWaiter = 0
     private var shuttingDown = false
@@ -26,9 +31,11 @@ public actor WorkQueue<Key: Hashable & Sendable> {
     /// Keys waiting (not those being processed).
     public var depth: Int { waiting.count }
 
-    /// Queues `key` to be handed out after `delay` (now by default).
-    public func add(_ key: Key, after delay: Duration = .zero) {
+    /// Queues `key` to be handed out after `delay` (now by default); `rateLimited`, as a retry
+    /// after a failure, also waits for a token of the bucket.
+    public func add(_ key: Key, after delay: Duration = .zero, rateLimited: Bool = false) {
         guard !shuttingDown else { return }
+        if rateLimited { limited.insert(key) } else { limited.remove(key) }
         let at = ContinuousClock.now + delay
         if processing.contains(key) {
             dirty[key] = min(dirty[key] ?? at, at)
@@ -47,8 +54,10 @@ public actor WorkQueue<Key: Hashable & Sendable> {
             refill(now)
             var next: ContinuousClock.Instant?
             if let (key, at) = waiting.min(by: { $0.value < $1.value }) {
-                if at <= now && tokens >= 1 {
-                    tokens -= 1
+                let needsToken = limited.contains(key)
+                if at <= now && (!needsToken || tokens >= 1) {
+                    if needsToken { tokens -= 1 }
+                    limited.remove(key)
                     waiting[key] = nil
                     processing.insert(key)
                     onDepth?(waiting.count)

@@ -47,11 +47,23 @@ final class WorkQueueTests: XCTestCase {
 
     func testRateLimit() async {
         let q = WorkQueue<Int>(rate: 20, burst: 2)
-        for i in 0..<4 { await q.add(i) }
+        for i in 0..<4 { await q.add(i, rateLimited: true) }
         let start = ContinuousClock.now
         for _ in 0..<4 { _ = await q.get() }
         // Two at once (the burst), then 20 per second: about 100 ms for the other two.
         XCTAssertGreaterThanOrEqual(ContinuousClock.now - start, .milliseconds(90))
+    }
+
+    /// Events and interval requeues are not held back by the bucket: a key added plainly is
+    /// handed out at once even when the bucket is empty.
+    func testPlainAddsTakeNoToken() async {
+        let q = WorkQueue<Int>(rate: 1, burst: 1)
+        await q.add(0, rateLimited: true)
+        _ = await q.get()
+        for i in 1...50 { await q.add(i) }
+        let start = ContinuousClock.now
+        for _ in 1...50 { _ = await q.get() }
+        XCTAssertLessThan(ContinuousClock.now - start, .milliseconds(500), "50 keys at rate 1/s would take 50 s")
     }
 
     func testShutDownReleasesWaiters() async {
