@@ -97,12 +97,15 @@ let package = Package(
             ],
             path: "Benchmarks"),
 
+        // Test-only helpers (a temp dir, running tools, git, free ports, background servers).
+        .target(name: "PlumbTesting"),
+
         .testTarget(name: "PlumbCoreTests", dependencies: ["PlumbCore"]),
         .testTarget(name: "PlumbYAMLTests", dependencies: ["PlumbCore", "PlumbYAML"]),
         .testTarget(
             name: "PlumbKubeTests", dependencies: ["PlumbCore", "PlumbKube", "PlumbYAML", "PlumbLocalCluster", "PlumbEngine"],
             resources: [.copy("Fixtures")]),
-        .testTarget(name: "PlumbGitTests", dependencies: ["PlumbCore", "PlumbGit"]),
+        .testTarget(name: "PlumbGitTests", dependencies: ["PlumbCore", "PlumbGit", "PlumbTesting"]),
         .testTarget(name: "PlumbEngineTests", dependencies: ["PlumbCore", "PlumbEngine"]),
         .testTarget(
             name: "PlumbLocalClusterTests",
@@ -116,7 +119,7 @@ let package = Package(
             name: "PlumbControllerTests",
             dependencies: [
                 "PlumbCore", "PlumbYAML", "PlumbGit", "PlumbManifests", "PlumbEngine", "PlumbKube", "PlumbAudit",
-                "PlumbLocalCluster", "PlumbController",
+                "PlumbLocalCluster", "PlumbController", "PlumbTesting",
             ]),
         .testTarget(
             name: "PlumbCLITests",

@@ -1,6 +1,7 @@
 import Logging
 import PlumbController
 import PlumbKube
+import PlumbTesting
 import ServiceLifecycle
 import Synchronization
 import XCTest

@@ -1,3 +1,5 @@
+import PlumbTesting
+
 /// A tiny HTTP server in Python that runs `git http-backend` as CGI behind basic auth.
 /// It binds 127.0.0.1 on port 0 and prints the port it got on its first line.
 let gitHTTPServerScript = #"""

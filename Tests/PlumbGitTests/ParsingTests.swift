@@ -1,4 +1,5 @@
 import Foundation
+import PlumbTesting
 import XCTest
 
 @testable import PlumbGit

@@ -1,34 +1,33 @@
-// Process, git and port helpers copied from Tests/PlumbGitTests/Support.swift (test targets
-// cannot share sources): a temp dir, running git, a free port, a background server.
+// Test-only helpers shared by the test targets (DESIGN.md: PlumbTesting): a temp dir,
+// running a tool, git, a free port, a background server.
 import Foundation
-import XCTest
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
 /// A temporary directory removed on deinit.
-final class TempDir {
-    let path: String
+public final class TempDir {
+    public let path: String
 
-    init(_ label: String = "plumbgit") throws {
+    public init(_ label: String = "plumbgit") throws {
         var template = Array("\(NSTemporaryDirectory())/\(label)-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw TestFailure("mkdtemp failed") }
         path = String(cString: made)
     }
 
-    func sub(_ name: String) -> String { path + "/" + name }
+    public func sub(_ name: String) -> String { path + "/" + name }
 
     deinit { try? FileManager.default.removeItem(atPath: path) }
 }
 
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct TestFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// Fixed identity and no user/system config, so tests are reproducible anywhere.
-let gitEnvironment: [String: String] = {
+public let gitEnvironment: [String: String] = {
     var env = ProcessInfo.processInfo.environment
     env["GIT_AUTHOR_NAME"] = "Ada Author"
     env["GIT_AUTHOR_EMAIL"] = "ada@example.com"
@@ -41,15 +40,15 @@ let gitEnvironment: [String: String] = {
     return env
 }()
 
-struct RunResult {
-    var status: Int32
-    var stdout: String
-    var stderr: String
+public struct RunResult {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
 }
 
 /// Runs a program to completion, feeding `input` to its stdin.
 @discardableResult
-func runTool(
+public func runTool(
     _ executable: String, _ args: [String], cwd: String? = nil, env: [String: String]? = nil,
     input: [UInt8]? = nil, check: Bool = true
 ) throws -> RunResult {
@@ -81,21 +80,21 @@ func runTool(
 
 /// Runs the `git` CLI with `-c init.defaultBranch=main`; returns trimmed stdout.
 @discardableResult
-func git(_ args: [String], in dir: String, input: String? = nil) throws -> String {
+public func git(_ args: [String], in dir: String, input: String? = nil) throws -> String {
     let result = try runTool(
         "/usr/bin/git", ["-c", "init.defaultBranch=main", "-c", "protocol.file.allow=always"] + args,
         cwd: dir, input: input.map { Array($0.utf8) })
     return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
 }
 
-func write(_ path: String, _ text: String) throws {
+public func write(_ path: String, _ text: String) throws {
     try FileManager.default.createDirectory(
         atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
     try text.write(toFile: path, atomically: true, encoding: .utf8)
 }
 
 /// A free TCP port on 127.0.0.1 (bound to port 0, then released).
-func freePort() throws -> Int {
+public func freePort() throws -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw TestFailure("socket failed") }
     defer { close(fd) }
@@ -114,7 +113,7 @@ func freePort() throws -> Int {
 }
 
 /// Waits until 127.0.0.1:`port` accepts connections.
-func waitForPort(_ port: Int, timeout: TimeInterval = 10, server: Server? = nil) throws {
+public func waitForPort(_ port: Int, timeout: TimeInterval = 10, server: Server? = nil) throws {
     let deadline = Date().addingTimeInterval(timeout)
     while Date() < deadline {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -138,14 +137,14 @@ func waitForPort(_ port: Int, timeout: TimeInterval = 10, server: Server? = nil)
 /// A background server process started with posix_spawn, killed by `stop()` (and on deinit).
 /// Not Foundation's `Process`: its monitor thread blocks in wait4 when a child such as sshd
 /// closes all inherited descriptors, which then stalls every other `Process` in the test.
-final class Server {
-    let pid: pid_t
-    let log: String
+public final class Server {
+    public let pid: pid_t
+    public let log: String
     private var stopped = false
     /// The wait status once `isRunning` saw the process end.
-    private(set) var exitStatus: Int32?
+    public private(set) var exitStatus: Int32?
 
-    init(_ executable: String, _ args: [String], log: String, env: [String: String]? = nil) throws {
+    public init(_ executable: String, _ args: [String], log: String, env: [String: String]? = nil) throws {
         self.log = log
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -165,10 +164,10 @@ final class Server {
         self.pid = pid
     }
 
-    var output: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+    public var output: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
 
     /// Whether the process has not exited yet (reaps it if it has).
-    var isRunning: Bool {
+    public var isRunning: Bool {
         guard !stopped else { return false }
         var status: Int32 = 0
         if waitpid(pid, &status, WNOHANG) == pid {
@@ -179,7 +178,7 @@ final class Server {
         return true
     }
 
-    func stop() {
+    public func stop() {
         guard !stopped else { return }
         stopped = true
         kill(pid, SIGTERM)
