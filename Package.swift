@@ -29,6 +29,9 @@ let package = Package(
             name: "CGit2", path: "Sources/CGit2", pkgConfig: "libgit2",
             providers: [.apt(["libgit2-dev"])]),
         .systemLibrary(
+            name: "CJsonnet", path: "Sources/CJsonnet",
+            providers: [.apt(["libjsonnet-dev"])]),
+        .systemLibrary(
             name: "CYAML", path: "Sources/CYAML", pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"])]),
         // libcurl plus a shim for the variadic curl_easy_setopt, which Swift cannot call.
@@ -42,7 +45,21 @@ let package = Package(
             name: "PlumbGit",
             dependencies: ["PlumbCore", "CGit2", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "PlumbKube", dependencies: ["PlumbCore", "PlumbYAML", "PlumbEngine", "CCurl"]),
-        .target(name: "PlumbManifests", dependencies: ["PlumbCore", "PlumbYAML", "PlumbGit"]),
+        // Loading a path of a snapshot: plain YAML/JSON, Kustomize, Jsonnet, renderer plugins, SOPS.
+        .target(
+            name: "PlumbManifests",
+            dependencies: [
+                "PlumbCore", "PlumbYAML", "PlumbGit", "CJsonnet",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
+        // Commit statuses and pull-request plan comments on GitHub, GitLab, Gitea and Bitbucket.
+        .target(
+            name: "PlumbReport",
+            dependencies: [
+                "PlumbCore", "PlumbEngine", "PlumbKube",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]),
         .target(
             name: "PlumbAudit",
             dependencies: [
@@ -86,7 +103,7 @@ let package = Package(
             name: "plumb",
             dependencies: [
                 "PlumbCore", "PlumbYAML", "PlumbGit", "PlumbManifests", "PlumbAudit", "PlumbLocalCluster",
-                "PlumbEngine", "PlumbKube", "PlumbController",
+                "PlumbEngine", "PlumbKube", "PlumbController", "PlumbReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -105,6 +122,15 @@ let package = Package(
         .testTarget(
             name: "PlumbKubeTests", dependencies: ["PlumbCore", "PlumbKube", "PlumbYAML", "PlumbLocalCluster", "PlumbEngine"],
             resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "PlumbManifestsTests",
+            dependencies: ["PlumbCore", "PlumbYAML", "PlumbGit", "PlumbManifests", "PlumbTesting"]),
+        .testTarget(
+            name: "PlumbReportTests",
+            dependencies: [
+                "PlumbCore", "PlumbEngine", "PlumbKube", "PlumbReport", "PlumbTesting",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]),
         .testTarget(name: "PlumbGitTests", dependencies: ["PlumbCore", "PlumbGit", "PlumbTesting"]),
         .testTarget(name: "PlumbEngineTests", dependencies: ["PlumbCore", "PlumbEngine"]),
         .testTarget(
