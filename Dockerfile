@@ -20,11 +20,11 @@ RUN swift build -c release --product plumb --static-swift-stdlib \
     && install -D -m 0755 "$(swift build -c release --show-bin-path)/plumb" /out/plumb
 
 FROM debian:bookworm-slim
-# The shared libraries of the binary (Debian 12 package names) and CA certificates for Git
-# and API server TLS.
+# The shared libraries of the binary (Debian 12 package names), CA certificates for Git
+# and API server TLS, and gpgv and ssh-keygen, which verify commit signatures.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-        ca-certificates libgit2-1.5 libcurl4 libyaml-0-2 libsqlite3-0 libstdc++6 \
+        ca-certificates libgit2-1.5 libcurl4 libyaml-0-2 libsqlite3-0 libstdc++6 gpgv openssh-client \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --gid 65532 plumb \
     && useradd --uid 65532 --gid 65532 --home-dir /var/lib/plumb --no-create-home --shell /usr/sbin/nologin plumb \
