@@ -18,6 +18,8 @@ extension AuditRecord {
         o["committer"] = .string(committer)
         o["message"] = .string(message)
         o["signature"] = .string(signature.rawValue)
+        // Only for a verified signature, so records written before verification hash as they did.
+        if let detail = signature.detailValue { o["signatureDetail"] = detail }
         o["previousRevision"] = previousRevision.map(Value.string) ?? .null
         o["initiator"] = .string(initiator)
         o["options"] = options

@@ -11,9 +11,89 @@ public enum AuditResult: String, Sendable, CaseIterable {
     case dryRun = "dry-run"
 }
 
-/// Whether the synced commit carried a signature.
-public enum AuditSignature: String, Sendable, CaseIterable {
-    case present, absent
+/// The synced commit's signature: the trust policy's verdict on it (`good`, with signer, key
+/// fingerprint and format; or why not), or, when no trust policy checked it, only whether it
+/// carried one (`present`/`absent`, as records written before verification say).
+public struct AuditSignature: Sendable, Equatable, RawRepresentable {
+    /// The verdict, as `plumb history` prints it.
+    public enum Status: String, Sendable, CaseIterable {
+        /// Signed, not verified (no trust policy).
+        case present
+        /// Not signed, not verified (no trust policy).
+        case absent
+        case good, unsigned
+        case unknownKey = "unknown-key"
+        case badSignature = "bad-signature"
+        case expiredKey = "expired-key"
+        case expiredSignature = "expired-signature"
+        case revokedKey = "revoked-key"
+        case notAllowed = "not-allowed"
+        case error
+    }
+
+    public var status: Status
+    /// `gpg` or `ssh`, when verified.
+    public var format: String?
+    /// Who signed: an OpenPGP user ID or an allowed_signers principal.
+    public var signer: String?
+    /// The signing key's fingerprint (OpenPGP hex, or SSH `SHA256:...`).
+    public var fingerprint: String?
+    /// The verifier's one-line reason.
+    public var reason: String?
+
+    /// Signed, not verified.
+    public static let present = AuditSignature(status: .present)
+    /// Unsigned, not verified.
+    public static let absent = AuditSignature(status: .absent)
+
+    public init(status: Status, format: String? = nil, signer: String? = nil, fingerprint: String? = nil, reason: String? = nil) {
+        self.status = status
+        self.format = format
+        self.signer = signer
+        self.fingerprint = fingerprint
+        self.reason = reason
+    }
+
+    /// The status alone, without details.
+    public init?(rawValue: String) {
+        guard let status = Status(rawValue: rawValue) else { return nil }
+        self.init(status: status)
+    }
+
+    public var rawValue: String { status.rawValue }
+
+    /// Whether the record carries a verifier's verdict (not only present/absent).
+    public var isVerified: Bool { status != .present && status != .absent }
+
+    /// The verdict's details as canonical JSON; nil for an unverified `present`/`absent`, so
+    /// records written before verification hash as they did.
+    public var detailValue: Value? {
+        guard isVerified || format != nil || signer != nil || fingerprint != nil || reason != nil else { return nil }
+        return [
+            "format": format.map(Value.string) ?? .null, "signer": signer.map(Value.string) ?? .null,
+            "fingerprint": fingerprint.map(Value.string) ?? .null, "reason": reason.map(Value.string) ?? .null,
+        ]
+    }
+
+    /// Adds the details of `detailValue` (a stored or exported record) to a status.
+    public mutating func setDetails(_ value: Value?) {
+        guard let value, !value.isNull else { return }
+        format = value["format"]?.stringValue
+        signer = value["signer"]?.stringValue
+        fingerprint = value["fingerprint"]?.stringValue
+        reason = value["reason"]?.stringValue
+    }
+
+    /// `good gpg signature by Ada <ada@acme.dev>, key DB4F…`, `not-allowed: ...` or `absent`, for people.
+    public var display: String {
+        switch status {
+        case .present, .absent: return status.rawValue
+        case .good:
+            return "good \(format ?? "") signature by \(signer ?? "?"), key \(fingerprint ?? "?")"
+        default:
+            return status.rawValue + (reason.map { ": \($0)" } ?? "")
+        }
+    }
 }
 
 /// What a sync did to one object: PlumbCore's closed set of actions.

@@ -106,6 +106,11 @@ public final class SQLiteAuditStore: AuditStore, Sendable {
             // A JSON array of the server's warnings about the object; NULL when there were none.
             try db.execute(sql: "ALTER TABLE audit_object ADD COLUMN warnings TEXT")
         }
+        migrator.registerMigration("v3: signature verdicts") { db in
+            // The trust policy's verdict beside `signature` (JSON: format, signer, fingerprint,
+            // reason); NULL for records that only say present/absent.
+            try db.execute(sql: "ALTER TABLE audit_record ADD COLUMN signature_detail TEXT")
+        }
         return migrator
     }
 

@@ -176,4 +176,6 @@ public enum ConditionReason {
     public static let outOfSync = "OutOfSync"
     public static let progressing = "Progressing"
     public static let kubernetesUnreachable = "KubernetesUnreachable"
+    /// The revision failed the trust policy (docs/governance.md): nothing was synced.
+    public static let signatureVerificationFailed = "SignatureVerificationFailed"
 }

@@ -77,7 +77,7 @@ enum HistoryFormat {
             ("previous", r.previousRevision ?? "-"),
             ("author", r.author),
             ("committer", r.committer),
-            ("signature", r.signature.rawValue),
+            ("signature", r.signature.display),
             (
                 "message",
                 r.message.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\n           ")
