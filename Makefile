@@ -70,7 +70,7 @@ demo: build
 bench: deps
 	$(SWIFT) build -c release --product plumb
 	$(SWIFT) build -c release --product Benchmarks
-	@for b in yaml cluster kube sync realworld controller; do $(SWIFT) run -c release --skip-build Benchmarks $$b || exit 1; done
+	@for b in yaml cluster kube sync realworld controller kustomize; do $(SWIFT) run -c release --skip-build Benchmarks $$b || exit 1; done
 
 clean:
 	rm -rf .build

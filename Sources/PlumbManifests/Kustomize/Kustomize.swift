@@ -1,0 +1,54 @@
+import PlumbCore
+
+/// The objects a kustomization renders to, and every repository file the render read.
+public struct KustomizeOutput: Sendable {
+    /// The rendered objects, each with the repository file (and line and column) it came from.
+    public var documents: [(Value, SourceLocation)]
+    /// Every repository path passed to `read` while rendering.
+    public var inputs: Set<String>
+
+    public init(documents: [(Value, SourceLocation)], inputs: Set<String>) {
+        self.documents = documents
+        self.inputs = inputs
+    }
+}
+
+/// A native Kustomize renderer: `kubectl kustomize` semantics for resources, components,
+/// generators, patches and the built-in transformers, reading only from the snapshot.
+public enum Kustomize {
+    /// The kustomization file names, in the order kustomize looks for them.
+    public static let fileNames = ["kustomization.yaml", "kustomization.yml", "Kustomization"]
+
+    /// Whether `directory` (a repository path, "" = root) holds kustomization.yaml / .yml / Kustomization.
+    public static func kustomizationFile(in directory: String, snapshot: some SnapshotReader) throws -> String? {
+        for name in fileNames {
+            let path = KustomizePath.join(directory, name)
+            if let entry = try snapshot.entry(path), entry.kind != .directory, entry.kind != .submodule {
+                return path
+            }
+        }
+        return nil
+    }
+
+    /// Renders the kustomization in `directory`. `read` returns a repository file's bytes (the caller
+    /// decrypts SOPS files in it); every path passed to `read` is added to `inputs`.
+    public static func render(
+        directory: String, snapshot: some SnapshotReader,
+        read: (String) throws -> [UInt8]
+    ) throws(ManifestErrors) -> KustomizeOutput {
+        let result = withoutActuallyEscaping(read) { read -> Result<KustomizeOutput, ManifestError> in
+            var builder = KustomizeBuilder(snapshot: snapshot, read: read)
+            do throws(ManifestError) {
+                let resources = try builder.build(directory: KustomizePath.clean(directory))
+                return .success(
+                    KustomizeOutput(documents: resources.map { ($0.value, $0.location) }, inputs: builder.inputs))
+            } catch {
+                return .failure(error)
+            }
+        }
+        switch result {
+        case .success(let output): return output
+        case .failure(let error): throw ManifestErrors([error])
+        }
+    }
+}
