@@ -16,9 +16,10 @@ public struct BitbucketForge: Forge {
     /// Characters in a pull request comment: Bitbucket documents none; Plumb keeps to 32,768,
     /// a figure long comments of other tools stay under.
     public static let commentLimit = 32_768
-    /// Characters in a build status key, name and description (Plumb's safe figures: the key
-    /// is an identifier, the name and description one line each).
+    /// Characters in a build status key: Bitbucket answers a longer one with 400 "key: Ensure
+    /// this value has at most 40 characters".
     public static let keyLimit = 40
+    /// Characters in a status name and description (Plumb's safe figures, one line each).
     public static let nameLimit = 255
     public static let descriptionLimit = 255
 
@@ -54,7 +55,9 @@ public struct BitbucketForge: Forge {
 
     public func setStatus(_ status: CommitStatus) async throws {
         // Bitbucket requires a URL; without one the status links to the commit.
-        let url = status.targetURL ?? "https://bitbucket.org/\(percentEncoded(workspace))/\(percentEncoded(slug))/commits/\(status.sha)"
+        let url =
+            status.targetURL
+            ?? "https://bitbucket.org/\(percentEncoded(workspace))/\(percentEncoded(slug))/commits/\(status.sha)"
         let body: Value = [
             "key": .string(Self.key(status.context)),
             "state": .string(Self.state(status.state)),
@@ -63,7 +66,8 @@ public struct BitbucketForge: Forge {
             "description": .string(clipped(status.description, to: Self.descriptionLimit)),
         ]
         _ = try await http.send(
-            ForgeRequest("POST", "\(repo)/commit/\(percentEncoded(status.sha))/statuses/build", body: body, idempotent: true))
+            ForgeRequest(
+                "POST", "\(repo)/commit/\(percentEncoded(status.sha))/statuses/build", body: body, idempotent: true))
     }
 
     public func comments(pullRequest: Int) async throws -> [ForgeComment] {
@@ -106,7 +110,9 @@ public struct BitbucketForge: Forge {
 
     private func comment(_ item: Value, _ method: String, _ path: String) throws -> ForgeComment {
         guard let id = item["id"]?.intValue else {
-            throw ForgeError(kind: .unexpectedAnswer, forge: "bitbucket", method: method, path: path, message: "a comment without id")
+            throw ForgeError(
+                kind: .unexpectedAnswer, forge: "bitbucket", method: method, path: path, message: "a comment without id"
+            )
         }
         return ForgeComment(id: String(id), body: item[path: ["content", "raw"]]?.stringValue ?? "")
     }

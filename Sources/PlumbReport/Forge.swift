@@ -140,7 +140,8 @@ public struct ForgeConfiguration: Sendable, CustomStringConvertible {
             url.host?.isEmpty == false
         else {
             throw ForgeError(
-                kind: .credentials, forge: kind.rawValue, method: "", path: "", message: "base URL \(base) is not an http(s) URL")
+                kind: .credentials, forge: kind.rawValue, method: "", path: "",
+                message: "base URL \(base) is not an http(s) URL")
         }
         let path = url.path
         switch kind {

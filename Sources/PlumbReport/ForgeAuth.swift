@@ -34,17 +34,21 @@ public enum ForgeAuth: Sendable, CustomStringConvertible {
         if let file {
             let value = try readSecretFile(file, what: "token file")
             guard !value.isEmpty else {
-                throw ForgeError(kind: .credentials, forge: "forge", method: "", path: "", message: "token file \(file) is empty")
+                throw ForgeError(
+                    kind: .credentials, forge: "forge", method: "", path: "", message: "token file \(file) is empty")
             }
             return .token(value)
         }
         let said = [env.map { "environment variable \($0) is not set" }, "no token file given"].compactMap { $0 }
-        throw ForgeError(kind: .credentials, forge: "forge", method: "", path: "", message: "no token: " + said.joined(separator: ", "))
+        throw ForgeError(
+            kind: .credentials, forge: "forge", method: "", path: "",
+            message: "no token: " + said.joined(separator: ", "))
     }
 
     static func readSecretFile(_ path: String, what: String) throws -> String {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ForgeError(kind: .credentials, forge: "forge", method: "", path: "", message: "\(what) \(path) cannot be read")
+            throw ForgeError(
+                kind: .credentials, forge: "forge", method: "", path: "", message: "\(what) \(path) cannot be read")
         }
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }

@@ -90,7 +90,8 @@ actor GitHubAppTokenSource {
         request.headers = [HTTPHeader("Authorization", "Bearer \(signed)")]
         let response = try await http.send(request)
         fetches += 1
-        guard let token = response.json["token"]?.stringValue, let expiresText = response.json["expires_at"]?.stringValue,
+        guard let token = response.json["token"]?.stringValue,
+            let expiresText = response.json["expires_at"]?.stringValue,
             let expires = ISO8601DateFormatter().date(from: expiresText)
         else {
             throw ForgeError(

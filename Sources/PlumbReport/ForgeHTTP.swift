@@ -168,7 +168,9 @@ final class ForgeHTTP: Sendable {
             let response = ForgeResponse(status: raw.status, headers: raw.headers, json: try parse(request, raw))
             if let wait = try rateLimitWait(request, response) {
                 guard !last else { return response }
-                log("\(forge): \(request.method) \(request.path): rate limited (\(raw.status)); waiting \(seconds(wait))")
+                log(
+                    "\(forge): \(request.method) \(request.path): rate limited (\(raw.status)); waiting \(seconds(wait))"
+                )
                 try await clock.sleep(for: wait)
                 continue
             }
@@ -249,7 +251,8 @@ final class ForgeHTTP: Sendable {
         if let value = try? JSONReader().parse(Array(text)) { return value }
         guard (200..<300).contains(raw.status) else {
             // An error page from a proxy: keep its first line as the message.
-            let line = String(decoding: text.prefix(200), as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
+            let line =
+                String(decoding: text.prefix(200), as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
             return .object(ValueObject(uniqueEntries: [.init(key: "message", value: .string(line))]))
         }
         throw ForgeError(
@@ -281,7 +284,9 @@ final class ForgeHTTP: Sendable {
         if let m = json[path: ["error", "message"]]?.stringValue { parts.append(m) }
         if let d = json[path: ["error", "detail"]]?.stringValue { parts.append(d) }
         if let errors = json["errors"]?.arrayValue, !errors.isEmpty {
-            parts.append(errors.map { $0["message"]?.stringValue ?? $0["code"]?.stringValue ?? $0.jsonString }.joined(separator: "; "))
+            parts.append(
+                errors.map { $0["message"]?.stringValue ?? $0["code"]?.stringValue ?? $0.jsonString }.joined(
+                    separator: "; "))
         }
         return redact(parts.isEmpty ? "(no message)" : parts.joined(separator: ": "))
     }
@@ -312,7 +317,8 @@ func percentEncoded(_ text: String) -> String {
 extension ForgeHTTP {
     /// The HTTP layer for a configuration: a `CurlTransport` on the API root, the forge's own
     /// headers, and its way of sending a token (a GitHub App's installation token included).
-    static func make(_ configuration: ForgeConfiguration, style: TokenStyle, headers: [HTTPHeader]) throws -> ForgeHTTP {
+    static func make(_ configuration: ForgeConfiguration, style: TokenStyle, headers: [HTTPHeader]) throws -> ForgeHTTP
+    {
         let root = try configuration.apiRoot()
         var options = TransportOptions(server: root)
         options.certificateAuthorityPEM = configuration.certificateAuthorityPEM

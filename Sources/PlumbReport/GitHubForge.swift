@@ -28,7 +28,9 @@ public struct GitHubForge: Forge {
         repo = "/repos/\(percentEncoded(owner))/\(percentEncoded(name))"
         http = try ForgeHTTP.make(
             configuration, style: .bearer,
-            headers: [HTTPHeader("Accept", "application/vnd.github+json"), HTTPHeader("X-GitHub-Api-Version", "2022-11-28")])
+            headers: [
+                HTTPHeader("Accept", "application/vnd.github+json"), HTTPHeader("X-GitHub-Api-Version", "2022-11-28"),
+            ])
     }
 
     /// GitHub's states are Plumb's: `error`, `failure`, `pending`, `success`.
@@ -41,7 +43,8 @@ public struct GitHubForge: Forge {
             "context": .string(clipped(status.context, to: Self.contextLimit)),
         ]
         if let url = status.targetURL { body["target_url"] = .string(url) }
-        _ = try await http.send(ForgeRequest("POST", "\(repo)/statuses/\(percentEncoded(status.sha))", body: body, idempotent: true))
+        _ = try await http.send(
+            ForgeRequest("POST", "\(repo)/statuses/\(percentEncoded(status.sha))", body: body, idempotent: true))
     }
 
     public func comments(pullRequest: Int) async throws -> [ForgeComment] {
@@ -56,7 +59,8 @@ public struct GitHubForge: Forge {
     }
 
     public func editComment(pullRequest: Int, id: String, body: String) async throws {
-        _ = try await http.send(ForgeRequest("PATCH", "\(repo)/issues/comments/\(percentEncoded(id))", body: ["body": .string(body)]))
+        _ = try await http.send(
+            ForgeRequest("PATCH", "\(repo)/issues/comments/\(percentEncoded(id))", body: ["body": .string(body)]))
     }
 
     public func openPullRequests(base: String?) async throws -> [PullRequest] {
@@ -78,7 +82,8 @@ public struct GitHubForge: Forge {
 
     private func comment(_ item: Value, _ method: String, _ path: String) throws -> ForgeComment {
         guard let id = item["id"]?.intValue else {
-            throw ForgeError(kind: .unexpectedAnswer, forge: "github", method: method, path: path, message: "a comment without id")
+            throw ForgeError(
+                kind: .unexpectedAnswer, forge: "github", method: method, path: path, message: "a comment without id")
         }
         return ForgeComment(id: String(id), body: item["body"]?.stringValue ?? "")
     }

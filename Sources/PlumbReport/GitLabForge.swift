@@ -30,7 +30,8 @@ public struct GitLabForge: Forge {
                 kind: .credentials, forge: "gitlab", method: "", path: "", message: "no project path or ID given")
         }
         project = "/projects/\(percentEncoded(id))"
-        http = try ForgeHTTP.make(configuration, style: .privateToken, headers: [HTTPHeader("Accept", "application/json")])
+        http = try ForgeHTTP.make(
+            configuration, style: .privateToken, headers: [HTTPHeader("Accept", "application/json")])
     }
 
     /// Plumb's states in GitLab's: a sync under way is `running` (GitLab's `pending` means
@@ -51,7 +52,8 @@ public struct GitLabForge: Forge {
             "description": .string(clipped(status.description, to: Self.descriptionLimit)),
         ]
         if let url = status.targetURL { body["target_url"] = .string(url) }
-        let request = ForgeRequest("POST", "\(project)/statuses/\(percentEncoded(status.sha))", body: body, idempotent: true)
+        let request = ForgeRequest(
+            "POST", "\(project)/statuses/\(percentEncoded(status.sha))", body: body, idempotent: true)
         let response = try await http.exchange(request)
         if (200..<300).contains(response.status) { return }
         // GitLab refuses to move a status into the state it is in ("Cannot transition status
@@ -96,7 +98,8 @@ public struct GitLabForge: Forge {
 
     private func note(_ item: Value, _ method: String, _ path: String) throws -> ForgeComment {
         guard let id = item["id"]?.intValue else {
-            throw ForgeError(kind: .unexpectedAnswer, forge: "gitlab", method: method, path: path, message: "a note without id")
+            throw ForgeError(
+                kind: .unexpectedAnswer, forge: "gitlab", method: method, path: path, message: "a note without id")
         }
         return ForgeComment(id: String(id), body: item["body"]?.stringValue ?? "")
     }

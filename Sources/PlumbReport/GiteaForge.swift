@@ -27,7 +27,8 @@ public struct GiteaForge: Forge {
     public init(_ configuration: ForgeConfiguration) throws {
         let (owner, name) = try configuration.ownerAndName()
         repo = "/repos/\(percentEncoded(owner))/\(percentEncoded(name))"
-        http = try ForgeHTTP.make(configuration, style: .giteaToken, headers: [HTTPHeader("Accept", "application/json")])
+        http = try ForgeHTTP.make(
+            configuration, style: .giteaToken, headers: [HTTPHeader("Accept", "application/json")])
     }
 
     /// Gitea has Plumb's four states (and `warning`, which Plumb does not use).
@@ -40,7 +41,8 @@ public struct GiteaForge: Forge {
             "context": .string(clipped(status.context, to: Self.contextLimit)),
         ]
         if let url = status.targetURL { body["target_url"] = .string(url) }
-        _ = try await http.send(ForgeRequest("POST", "\(repo)/statuses/\(percentEncoded(status.sha))", body: body, idempotent: true))
+        _ = try await http.send(
+            ForgeRequest("POST", "\(repo)/statuses/\(percentEncoded(status.sha))", body: body, idempotent: true))
     }
 
     public func comments(pullRequest: Int) async throws -> [ForgeComment] {
@@ -56,7 +58,8 @@ public struct GiteaForge: Forge {
     }
 
     public func editComment(pullRequest: Int, id: String, body: String) async throws {
-        _ = try await http.send(ForgeRequest("PATCH", "\(repo)/issues/comments/\(percentEncoded(id))", body: ["body": .string(body)]))
+        _ = try await http.send(
+            ForgeRequest("PATCH", "\(repo)/issues/comments/\(percentEncoded(id))", body: ["body": .string(body)]))
     }
 
     public func openPullRequests(base: String?) async throws -> [PullRequest] {
@@ -78,7 +81,8 @@ public struct GiteaForge: Forge {
 
     private func comment(_ item: Value, _ method: String, _ path: String) throws -> ForgeComment {
         guard let id = item["id"]?.intValue else {
-            throw ForgeError(kind: .unexpectedAnswer, forge: "gitea", method: method, path: path, message: "a comment without id")
+            throw ForgeError(
+                kind: .unexpectedAnswer, forge: "gitea", method: method, path: path, message: "a comment without id")
         }
         return ForgeComment(id: String(id), body: item["body"]?.stringValue ?? "")
     }

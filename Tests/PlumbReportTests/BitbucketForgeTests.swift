@@ -13,7 +13,9 @@ func bitbucketMock(_ store: CommentStore) async throws -> ForgeMockServer {
         let path = request.path
         let here = "http://\(request.headers["host"] ?? "")"
         if request.method == "POST", path.hasPrefix(root + "/commit/"), path.hasSuffix("/statuses/build") {
-            guard request.body?["key"] != nil, request.body?["url"] != nil else { return .json(400, try forgeFixture("bitbucket", "error.json")) }
+            guard request.body?["key"] != nil, request.body?["url"] != nil else {
+                return .json(400, try forgeFixture("bitbucket", "error.json"))
+            }
             var status = try forgeFixture("bitbucket", "status.json")
             for key in ["key", "state", "name", "url", "description"] { status[key] = request.body?[key] }
             return .json(201, status)
@@ -32,11 +34,16 @@ func bitbucketMock(_ store: CommentStore) async throws -> ForgeMockServer {
             }
             let page = Int(request.query["page"] ?? "1") ?? 1
             let (items, more) = store.page(page, size: 2)
-            var answer: Value = ["size": .int(Int64(store.all.count)), "page": .int(Int64(page)), "pagelen": 2, "values": .array(items.map(render))]
+            var answer: Value = [
+                "size": .int(Int64(store.all.count)), "page": .int(Int64(page)), "pagelen": 2,
+                "values": .array(items.map(render)),
+            ]
             if more { answer["next"] = .string("\(here)\(root)/pullrequests/7/comments?pagelen=2&page=\(page + 1)") }
             return .json(200, answer)
         }
-        if request.method == "PUT", path.hasPrefix(root + "/pullrequests/7/comments/"), let id = Int(path.split(separator: "/").last ?? "") {
+        if request.method == "PUT", path.hasPrefix(root + "/pullrequests/7/comments/"),
+            let id = Int(path.split(separator: "/").last ?? "")
+        {
             guard store.edit(id, request.body?[path: ["content", "raw"]]?.stringValue ?? "") else {
                 return .json(404, ["type": "error", "error": ["message": "No such comment"]])
             }
@@ -53,17 +60,22 @@ final class BitbucketForgeTests: XCTestCase {
     let token = "ATCTT3xFfGN0exampleTOKENnotReal"
 
     func forge(_ server: ForgeMockServer) throws -> any Forge {
-        try makeForge(ForgeConfiguration(kind: .bitbucket, baseURL: server.url, repository: "acme/deploy", auth: .token(token)))
+        try makeForge(
+            ForgeConfiguration(kind: .bitbucket, baseURL: server.url, repository: "acme/deploy", auth: .token(token)))
     }
 
     func testSetStatusPostsTheDocumentedRequest() async throws {
         let server = try await bitbucketMock(CommentStore())
         defer { Task { await server.stop() } }
         try await forge(server).setStatus(
-            CommitStatus(sha: "e10dae226959c2194f2b07b077c07762d93821cf", context: "plumb/web", state: .success, description: "2 to update, 1 to prune"))
+            CommitStatus(
+                sha: "e10dae226959c2194f2b07b077c07762d93821cf", context: "plumb/web", state: .success,
+                description: "2 to update, 1 to prune"))
         let request = try XCTUnwrap(server.requests.first)
         XCTAssertEqual(request.method, "POST")
-        XCTAssertEqual(request.path, "/2.0/repositories/acme/deploy/commit/e10dae226959c2194f2b07b077c07762d93821cf/statuses/build")
+        XCTAssertEqual(
+            request.path, "/2.0/repositories/acme/deploy/commit/e10dae226959c2194f2b07b077c07762d93821cf/statuses/build"
+        )
         XCTAssertEqual(request.headers["authorization"], "Bearer \(token)")
         XCTAssertEqual(request.headers["content-type"], "application/json")
         XCTAssertEqual(request.headers["user-agent"], "plumb")
@@ -77,7 +89,8 @@ final class BitbucketForgeTests: XCTestCase {
     }
 
     func testStatesAndKeysFitBitbucket() {
-        XCTAssertEqual(CommitState.allCases.map(BitbucketForge.state), ["INPROGRESS", "SUCCESSFUL", "FAILED", "FAILED"])
+        XCTAssertEqual(
+            CommitState.allCases.map(BitbucketForge.state), ["INPROGRESS", "SUCCESSFUL", "FAILED", "FAILED"])
         let long = "plumb/payments-production-eu-west-1/preview"
         let key = BitbucketForge.key(long)
         XCTAssertEqual(key.count, 40)
@@ -109,18 +122,39 @@ final class BitbucketForgeTests: XCTestCase {
         let server = try await bitbucketMock(CommentStore())
         defer { Task { await server.stop() } }
         let prs = try await forge(server).openPullRequests(base: "main")
-        XCTAssertEqual(prs, [PullRequest(number: 5, headSHA: "e10dae226959", headBranch: "bump-web", baseBranch: "main")])
+        XCTAssertEqual(
+            prs, [PullRequest(number: 5, headSHA: "e10dae226959", headBranch: "bump-web", baseBranch: "main")])
         XCTAssertEqual(server.requests.first?.query["state"], "OPEN")
         let none = try await forge(server).openPullRequests(base: "release")
         XCTAssertEqual(none, [])
+    }
+
+    func testAnErrorCarriesBitbucketsMessage() async throws {
+        let server = try await ForgeMockServer.start { _ in .json(400, try forgeFixture("bitbucket", "error.json")) }
+        defer { Task { await server.stop() } }
+        do {
+            try await forge(server).setStatus(
+                CommitStatus(sha: "abc", context: "plumb/web", state: .success, description: "ok"))
+            XCTFail("400 is an error")
+        } catch let error as ForgeError {
+            XCTAssertEqual(
+                error.description,
+                "bitbucket: POST /repositories/acme/deploy/commit/abc/statuses/build: 400 key: Ensure this value has at most 40 characters (it has 48)."
+            )
+            XCTAssertFalse(error.isTransient)
+        }
     }
 
     func testBasicAuthForAPITokens() async throws {
         let server = try await bitbucketMock(CommentStore())
         defer { Task { await server.stop() } }
         let forge = try makeForge(
-            ForgeConfiguration(kind: .bitbucket, baseURL: server.url, repository: "acme/deploy", auth: .basic(username: "ada@acme.dev", password: "secret-api-token")))
+            ForgeConfiguration(
+                kind: .bitbucket, baseURL: server.url, repository: "acme/deploy",
+                auth: .basic(username: "ada@acme.dev", password: "secret-api-token")))
         _ = try await forge.openPullRequests(base: nil)
-        XCTAssertEqual(server.requests.first?.headers["authorization"], "Basic " + Data("ada@acme.dev:secret-api-token".utf8).base64EncodedString())
+        XCTAssertEqual(
+            server.requests.first?.headers["authorization"],
+            "Basic " + Data("ada@acme.dev:secret-api-token".utf8).base64EncodedString())
     }
 }

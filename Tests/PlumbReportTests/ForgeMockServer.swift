@@ -60,7 +60,9 @@ final class ForgeMockServer: Sendable {
         self.task = task
     }
 
-    static func start(_ handler: @escaping @Sendable (RecordedRequest) async throws -> MockAnswer) async throws -> ForgeMockServer {
+    static func start(_ handler: @escaping @Sendable (RecordedRequest) async throws -> MockAnswer) async throws
+        -> ForgeMockServer
+    {
         let box = RecordBox()
         let responder = CallbackResponder<BasicRequestContext> { request, _ in
             let bytes = try await request.body.collect(upTo: 8 << 20)
@@ -119,7 +121,8 @@ final class ForgeMockServer: Sendable {
 
 /// The captured example answer `fixtures/forges/<forge>/<name>`.
 func forgeFixture(_ forge: String, _ name: String) throws -> Value {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
     let data = try Data(contentsOf: root.appendingPathComponent("fixtures/forges/\(forge)/\(name)"))
     return try JSONReader().parse(Array(data))
 }
@@ -158,6 +161,11 @@ final class CommentStore: Sendable {
 /// A counter shared with a mock's handler.
 final class Counter: Sendable {
     private let value = Mutex(0)
-    func next() -> Int { value.withLock { $0 += 1; return $0 } }
+    func next() -> Int {
+        value.withLock {
+            $0 += 1
+            return $0
+        }
+    }
     var count: Int { value.withLock { $0 } }
 }

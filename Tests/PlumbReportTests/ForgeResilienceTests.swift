@@ -19,7 +19,8 @@ final class ForgeResilienceTests: XCTestCase {
     let status = CommitStatus(sha: "abc123", context: "plumb/web", state: .success, description: "synced")
 
     func configuration(_ url: String, kind: ForgeKind = .github, log: ForgeLogLines) -> ForgeConfiguration {
-        var c = ForgeConfiguration(kind: kind, baseURL: url, repository: kind == .gitlab ? "group/deploy" : "acme/deploy", auth: .token(token))
+        var c = ForgeConfiguration(
+            kind: kind, baseURL: url, repository: kind == .gitlab ? "group/deploy" : "acme/deploy", auth: .token(token))
         c.retry.initialBackoff = .milliseconds(50)
         c.retry.maxBackoff = .milliseconds(200)
         c.retry.maxRateLimitWait = .seconds(5)
@@ -53,7 +54,10 @@ final class ForgeResilienceTests: XCTestCase {
                 let reset = Int(Date().timeIntervalSince1970) + 1
                 return .json(
                     403, try forgeFixture("github", "rate-limited.json"),
-                    headers: [("X-RateLimit-Limit", "5000"), ("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", String(reset))])
+                    headers: [
+                        ("X-RateLimit-Limit", "5000"), ("X-RateLimit-Remaining", "0"),
+                        ("X-RateLimit-Reset", String(reset)),
+                    ])
             }
             return .json(201, try forgeFixture("github", "status.json"))
         }
@@ -69,7 +73,9 @@ final class ForgeResilienceTests: XCTestCase {
 
     func testAPlain403IsNotARateLimit() async throws {
         let server = try await ForgeMockServer.start { _ in
-            .json(403, ["message": "Resource not accessible by integration"], headers: [("X-RateLimit-Remaining", "4999")])
+            .json(
+                403, ["message": "Resource not accessible by integration"], headers: [("X-RateLimit-Remaining", "4999")]
+            )
         }
         defer { Task { await server.stop() } }
         do {
@@ -77,7 +83,9 @@ final class ForgeResilienceTests: XCTestCase {
             XCTFail("403 is an error")
         } catch let error as ForgeError {
             XCTAssertEqual(error.kind, .status(403))
-            XCTAssertEqual(error.description, "github: POST /repos/acme/deploy/statuses/abc123: 403 Resource not accessible by integration")
+            XCTAssertEqual(
+                error.description,
+                "github: POST /repos/acme/deploy/statuses/abc123: 403 Resource not accessible by integration")
         }
         XCTAssertEqual(server.requests.count, 1)
     }
@@ -87,7 +95,8 @@ final class ForgeResilienceTests: XCTestCase {
         let server = try await ForgeMockServer.start { _ in
             if calls.next() == 1 {
                 let reset = Int(Date().timeIntervalSince1970) + 1
-                return MockAnswer(429, "Retry later\n", headers: [("RateLimit-Remaining", "0"), ("RateLimit-Reset", String(reset))])
+                return MockAnswer(
+                    429, "Retry later\n", headers: [("RateLimit-Remaining", "0"), ("RateLimit-Reset", String(reset))])
             }
             return .json(201, try forgeFixture("gitlab", "status.json"))
         }
@@ -99,7 +108,9 @@ final class ForgeResilienceTests: XCTestCase {
     }
 
     func testAWaitLongerThanTheCapFailsAtOnce() async throws {
-        let server = try await ForgeMockServer.start { _ in .json(429, ["message": "slow down"], headers: [("Retry-After", "3600")]) }
+        let server = try await ForgeMockServer.start { _ in
+            .json(429, ["message": "slow down"], headers: [("Retry-After", "3600")])
+        }
         defer { Task { await server.stop() } }
         let started = ContinuousClock.now
         do {
@@ -110,7 +121,8 @@ final class ForgeResilienceTests: XCTestCase {
             XCTAssertTrue(error.isTransient)
             XCTAssertEqual(
                 error.description,
-                "github: POST /repos/acme/deploy/statuses/abc123: rate limited (429); the forge asks to wait 3600s, more than the 5s Plumb waits: slow down")
+                "github: POST /repos/acme/deploy/statuses/abc123: rate limited (429); the forge asks to wait 3600s, more than the 5s Plumb waits: slow down"
+            )
         }
         XCTAssertLessThan(ContinuousClock.now - started, .seconds(2))
         XCTAssertEqual(server.requests.count, 1)
@@ -119,7 +131,9 @@ final class ForgeResilienceTests: XCTestCase {
     func testA502IsRetriedThenSucceeds() async throws {
         let calls = Counter()
         let server = try await ForgeMockServer.start { _ in
-            calls.next() == 1 ? MockAnswer(502, "<html><body><h1>502 Bad Gateway</h1></body></html>") : .json(201, try forgeFixture("github", "status.json"))
+            calls.next() == 1
+                ? MockAnswer(502, "<html><body><h1>502 Bad Gateway</h1></body></html>")
+                : .json(201, try forgeFixture("github", "status.json"))
         }
         defer { Task { await server.stop() } }
         let log = ForgeLogLines()
@@ -127,14 +141,16 @@ final class ForgeResilienceTests: XCTestCase {
         XCTAssertEqual(server.requests.count, 2)
         XCTAssertEqual(server.requests[0].body, server.requests[1].body)
         XCTAssertEqual(log.all.count, 1)
-        XCTAssertTrue(log.all[0].hasPrefix("github: POST /repos/acme/deploy/statuses/abc123: 502; retrying in "), log.all[0])
+        XCTAssertTrue(
+            log.all[0].hasPrefix("github: POST /repos/acme/deploy/statuses/abc123: 502; retrying in "), log.all[0])
     }
 
     func testANewCommentIsNotSentTwiceAfterA5xx() async throws {
         let server = try await ForgeMockServer.start { _ in .json(500, ["message": "Server Error"]) }
         defer { Task { await server.stop() } }
         do {
-            _ = try await makeForge(configuration(server.url, log: ForgeLogLines())).createComment(pullRequest: 7, body: "plan")
+            _ = try await makeForge(configuration(server.url, log: ForgeLogLines())).createComment(
+                pullRequest: 7, body: "plan")
             XCTFail("500 is an error")
         } catch let error as ForgeError {
             XCTAssertEqual(error.description, "github: POST /repos/acme/deploy/issues/7/comments: 500 Server Error")
@@ -165,7 +181,9 @@ final class ForgeResilienceTests: XCTestCase {
         } catch let error as ForgeError {
             XCTAssertEqual(error.kind, .unreachable)
             XCTAssertTrue(error.isTransient)
-            XCTAssertTrue(error.description.hasPrefix("github: POST /repos/acme/deploy/statuses/abc123: cannot connect: "), error.description)
+            XCTAssertTrue(
+                error.description.hasPrefix("github: POST /repos/acme/deploy/statuses/abc123: cannot connect: "),
+                error.description)
             XCTAssertTrue(error.description.hasSuffix("(4 attempts)"), error.description)
             XCTAssertFalse(error.description.contains(token))
         }
@@ -178,7 +196,9 @@ final class ForgeResilienceTests: XCTestCase {
         let token = self.token
         let server = try await ForgeMockServer.start { request in
             // A forge (or a proxy) that echoes what it was sent.
-            .json(401, ["message": .string("Bad credentials: \(request.headers["authorization"] ?? "")")], headers: [("Retry-After", "0")])
+            .json(
+                401, ["message": .string("Bad credentials: \(request.headers["authorization"] ?? "")")],
+                headers: [("Retry-After", "0")])
         }
         defer { Task { await server.stop() } }
         let log = ForgeLogLines()
@@ -187,7 +207,8 @@ final class ForgeResilienceTests: XCTestCase {
             try await makeForge(config).setStatus(status)
             XCTFail("401 is an error")
         } catch {
-            XCTAssertEqual("\(error)", "github: POST /repos/acme/deploy/statuses/abc123: 401 Bad credentials: Bearer <redacted>")
+            XCTAssertEqual(
+                "\(error)", "github: POST /repos/acme/deploy/statuses/abc123: 401 Bad credentials: Bearer <redacted>")
             XCTAssertFalse(String(reflecting: error).contains(token))
         }
         XCTAssertFalse("\(config)".contains(token), "\(config)")
@@ -198,7 +219,10 @@ final class ForgeResilienceTests: XCTestCase {
 
     func testANextPageOnAnotherHostIsNotFollowed() async throws {
         let elsewhere = Counter()
-        let other = try await ForgeMockServer.start { _ in _ = elsewhere.next(); return .json(200, []) }
+        let other = try await ForgeMockServer.start { _ in
+            _ = elsewhere.next()
+            return .json(200, [])
+        }
         defer { Task { await other.stop() } }
         let server = try await ForgeMockServer.start { _ in
             .json(200, [], headers: [("Link", "<\(other.url)/api/v3/repos/acme/deploy/pulls?page=2>; rel=\"next\"")])
@@ -209,7 +233,8 @@ final class ForgeResilienceTests: XCTestCase {
             XCTFail("the link leaves the forge")
         } catch let error as ForgeError {
             XCTAssertEqual(error.kind, .unexpectedAnswer)
-            XCTAssertTrue(error.description.contains("the next page is outside \(server.url)/api/v3"), error.description)
+            XCTAssertTrue(
+                error.description.contains("the next page is outside \(server.url)/api/v3"), error.description)
         }
         XCTAssertEqual(elsewhere.count, 0, "the token went to another host")
     }
@@ -218,16 +243,21 @@ final class ForgeResilienceTests: XCTestCase {
         let dir = try TempDir("plumbforge")
         let file = dir.sub("token")
         try PlumbTesting.write(file, "  file-token\n")
-        guard case .token(let fromEnv) = try ForgeAuth.token(env: "PLUMB_TEST_TOKEN", file: file, environment: ["PLUMB_TEST_TOKEN": "env-token"]) else {
+        guard
+            case .token(let fromEnv) = try ForgeAuth.token(
+                env: "PLUMB_TEST_TOKEN", file: file, environment: ["PLUMB_TEST_TOKEN": "env-token"])
+        else {
             return XCTFail("a token")
         }
         XCTAssertEqual(fromEnv, "env-token")
-        guard case .token(let fromFile) = try ForgeAuth.token(env: "PLUMB_TEST_TOKEN", file: file, environment: [:]) else {
+        guard case .token(let fromFile) = try ForgeAuth.token(env: "PLUMB_TEST_TOKEN", file: file, environment: [:])
+        else {
             return XCTFail("a token")
         }
         XCTAssertEqual(fromFile, "file-token")
         XCTAssertThrowsError(try ForgeAuth.token(env: "PLUMB_TEST_TOKEN", file: nil, environment: [:])) {
-            XCTAssertEqual("\($0)", "forge: no token: environment variable PLUMB_TEST_TOKEN is not set, no token file given")
+            XCTAssertEqual(
+                "\($0)", "forge: no token: environment variable PLUMB_TEST_TOKEN is not set, no token file given")
         }
         XCTAssertThrowsError(try ForgeAuth.token(env: nil, file: dir.sub("missing"), environment: [:])) {
             XCTAssertEqual("\($0)", "forge: token file \(dir.sub("missing")) cannot be read")
@@ -236,9 +266,13 @@ final class ForgeResilienceTests: XCTestCase {
 
     func testLinkHeaderParsing() {
         XCTAssertEqual(
-            ForgeHTTP.nextLink(#"<https://api.github.com/repositories/1/issues?page=2>; rel="next", <https://api.github.com/repositories/1/issues?page=5>; rel="last""#),
+            ForgeHTTP.nextLink(
+                #"<https://api.github.com/repositories/1/issues?page=2>; rel="next", <https://api.github.com/repositories/1/issues?page=5>; rel="last""#
+            ),
             "https://api.github.com/repositories/1/issues?page=2")
-        XCTAssertNil(ForgeHTTP.nextLink(#"<https://api.github.com/x?page=1>; rel="prev", <https://api.github.com/x?page=1>; rel="first""#))
+        XCTAssertNil(
+            ForgeHTTP.nextLink(
+                #"<https://api.github.com/x?page=1>; rel="prev", <https://api.github.com/x?page=1>; rel="first""#))
         XCTAssertEqual(ForgeHTTP.settingQuery("/p?per_page=100&page=1", "page", "2"), "/p?per_page=100&page=2")
     }
 }

@@ -31,7 +31,8 @@ final class GitHubAppForgeTests: XCTestCase {
     func testTheJWTVerifiesWithThePublicKeyInSwiftCryptoAndOpenSSL() throws {
         let dir = try TempDir("plumbapp")
         let (pem, pub) = try makeKey(dir)
-        let jwt = try GitHubAppJWT(credentials: GitHubAppCredentials(appID: "1234", installationID: "42", privateKeyPEM: pem))
+        let jwt = try GitHubAppJWT(
+            credentials: GitHubAppCredentials(appID: "1234", installationID: "42", privateKeyPEM: pem))
         let now = Date().timeIntervalSince1970
         let token = try jwt.sign(now: now)
         let parts = token.split(separator: ".")
@@ -48,18 +49,27 @@ final class GitHubAppForgeTests: XCTestCase {
         let signature = try decode(parts[2])
         // swift-crypto
         let publicKey = try _RSA.Signing.PublicKey(pemRepresentation: try String(contentsOfFile: pub, encoding: .utf8))
-        XCTAssertTrue(publicKey.isValidSignature(_RSA.Signing.RSASignature(rawRepresentation: signature), for: input, padding: .insecurePKCS1v1_5))
-        XCTAssertFalse(publicKey.isValidSignature(_RSA.Signing.RSASignature(rawRepresentation: signature), for: input + [0x20], padding: .insecurePKCS1v1_5))
+        XCTAssertTrue(
+            publicKey.isValidSignature(
+                _RSA.Signing.RSASignature(rawRepresentation: signature), for: input, padding: .insecurePKCS1v1_5))
+        XCTAssertFalse(
+            publicKey.isValidSignature(
+                _RSA.Signing.RSASignature(rawRepresentation: signature), for: input + [0x20],
+                padding: .insecurePKCS1v1_5))
         // openssl
         try Data(input).write(to: URL(fileURLWithPath: dir.sub("input")))
         try Data(signature).write(to: URL(fileURLWithPath: dir.sub("sig")))
-        let verified = try runTool("/usr/bin/openssl", ["dgst", "-sha256", "-verify", pub, "-signature", dir.sub("sig"), dir.sub("input")])
+        let verified = try runTool(
+            "/usr/bin/openssl", ["dgst", "-sha256", "-verify", pub, "-signature", dir.sub("sig"), dir.sub("input")])
         XCTAssertEqual(verified.status, 0, verified.stderr)
         XCTAssertEqual(verified.stdout, "Verified OK\n")
     }
 
     func testAKeyThatIsNotRSAIsAClearError() {
-        XCTAssertThrowsError(try GitHubAppJWT(credentials: GitHubAppCredentials(appID: "7", installationID: "1", privateKeyPEM: "not a key"))) {
+        XCTAssertThrowsError(
+            try GitHubAppJWT(
+                credentials: GitHubAppCredentials(appID: "7", installationID: "1", privateKeyPEM: "not a key"))
+        ) {
             XCTAssertEqual("\($0)", "github: GitHub App 7: the private key is not an RSA key in PEM")
         }
     }
@@ -100,9 +110,12 @@ final class GitHubAppForgeTests: XCTestCase {
         let parts = bearer.dropFirst("Bearer ".count).split(separator: ".")
         XCTAssertTrue(
             publicKey.isValidSignature(
-                _RSA.Signing.RSASignature(rawRepresentation: try decode(parts[2])), for: Array("\(parts[0]).\(parts[1])".utf8),
+                _RSA.Signing.RSASignature(rawRepresentation: try decode(parts[2])),
+                for: Array("\(parts[0]).\(parts[1])".utf8),
                 padding: .insecurePKCS1v1_5))
-        XCTAssertEqual(server.requests.filter { $0.path.hasSuffix("/statuses/abc") }.map { $0.headers["authorization"] }, ["Bearer ghs_installation1", "Bearer ghs_installation1"])
+        XCTAssertEqual(
+            server.requests.filter { $0.path.hasSuffix("/statuses/abc") }.map { $0.headers["authorization"] },
+            ["Bearer ghs_installation1", "Bearer ghs_installation1"])
         // Five minutes before expires_at the cached token is no longer used.
         offset.withLock { $0 = 3600 - 200 }
         try await forge.setStatus(status)
@@ -131,7 +144,8 @@ final class GitHubAppForgeTests: XCTestCase {
             ForgeConfiguration(
                 kind: .github, baseURL: server.url, repository: "acme/deploy",
                 auth: .githubApp(GitHubAppCredentials(appID: "1234", installationID: "42", privateKeyPEM: pem))))
-        try await forge.setStatus(CommitStatus(sha: "abc", context: "plumb/web", state: .pending, description: "syncing"))
+        try await forge.setStatus(
+            CommitStatus(sha: "abc", context: "plumb/web", state: .pending, description: "syncing"))
         XCTAssertEqual(issued.count, 2)
         XCTAssertEqual(server.requests.last?.headers["authorization"], "Bearer ghs_installation2")
     }

@@ -32,7 +32,8 @@ func gitHubMock(_ store: CommentStore, pageSize: Int = 2) async throws -> ForgeM
             let page = Int(request.query["page"] ?? "1") ?? 1
             let (items, more) = store.page(page, size: pageSize)
             // GitHub's links point at /repositories/{id}/..., not the path asked for.
-            let next = "http://127.0.0.1:\(request.headers["host"]?.split(separator: ":").last ?? "")/api/v3/repositories/1296269/issues/7/comments?per_page=100&page=\(page + 1)"
+            let next =
+                "http://127.0.0.1:\(request.headers["host"]?.split(separator: ":").last ?? "")/api/v3/repositories/1296269/issues/7/comments?per_page=100&page=\(page + 1)"
             let headers = more ? [("Link", "<\(next)>; rel=\"next\", <\(next)>; rel=\"last\"")] : []
             return .json(200, .array(items.map(render)), headers: headers)
         }
@@ -40,10 +41,22 @@ func gitHubMock(_ store: CommentStore, pageSize: Int = 2) async throws -> ForgeM
             let page = Int(request.query["page"] ?? "1") ?? 1
             let template = try forgeFixture("github", "issue-comment.json")
             let (items, _) = store.page(page, size: pageSize)
-            return .json(200, .array(items.map { var v = template; v["id"] = .int(Int64($0.id)); v["body"] = .string($0.body); return v }))
+            return .json(
+                200,
+                .array(
+                    items.map {
+                        var v = template
+                        v["id"] = .int(Int64($0.id))
+                        v["body"] = .string($0.body)
+                        return v
+                    }))
         }
-        if request.method == "PATCH", path.hasPrefix(root + "/issues/comments/"), let id = Int(path.split(separator: "/").last ?? "") {
-            guard store.edit(id, request.body?["body"]?.stringValue ?? "") else { return .json(404, ["message": "Not Found"]) }
+        if request.method == "PATCH", path.hasPrefix(root + "/issues/comments/"),
+            let id = Int(path.split(separator: "/").last ?? "")
+        {
+            guard store.edit(id, request.body?["body"]?.stringValue ?? "") else {
+                return .json(404, ["message": "Not Found"])
+            }
             var v = try forgeFixture("github", "issue-comment.json")
             v["id"] = .int(Int64(id))
             v["body"] = request.body?["body"]
@@ -56,7 +69,9 @@ func gitHubMock(_ store: CommentStore, pageSize: Int = 2) async throws -> ForgeM
             other["head"]?["sha"] = "1111111111111111111111111111111111111111"
             other["base"]?["ref"] = "release"
             pulls.append(other)
-            if let base = request.query["base"] { pulls = pulls.filter { $0[path: ["base", "ref"]]?.stringValue == base } }
+            if let base = request.query["base"] {
+                pulls = pulls.filter { $0[path: ["base", "ref"]]?.stringValue == base }
+            }
             return .json(200, .array(pulls))
         }
         return .json(404, ["message": "Not Found", "documentation_url": "https://docs.github.com/rest"])
@@ -67,7 +82,8 @@ final class GitHubForgeTests: XCTestCase {
     let token = "ghp_exampleTOKENnotReal1234567890abcd"
 
     func forge(_ server: ForgeMockServer) throws -> any Forge {
-        try makeForge(ForgeConfiguration(kind: .github, baseURL: server.url, repository: "acme/deploy", auth: .token(token)))
+        try makeForge(
+            ForgeConfiguration(kind: .github, baseURL: server.url, repository: "acme/deploy", auth: .token(token)))
     }
 
     func testSetStatusPostsTheDocumentedRequest() async throws {
@@ -75,7 +91,9 @@ final class GitHubForgeTests: XCTestCase {
         defer { Task { await server.stop() } }
         let long = String(repeating: "x", count: 200)
         try await forge(server).setStatus(
-            CommitStatus(sha: "6dcb09b5b57875f334f61aebed695e2e4193db5e", context: "plumb/web", state: .failure, description: long, targetURL: "https://ci.example.com/1"))
+            CommitStatus(
+                sha: "6dcb09b5b57875f334f61aebed695e2e4193db5e", context: "plumb/web", state: .failure,
+                description: long, targetURL: "https://ci.example.com/1"))
         let request = try XCTUnwrap(server.requests.first)
         XCTAssertEqual(server.requests.count, 1)
         XCTAssertEqual(request.method, "POST")
@@ -120,7 +138,9 @@ final class GitHubForgeTests: XCTestCase {
         XCTAssertEqual(writes[1].headers["content-type"], "application/json")
         // The comment was found on the second page, through the Link header.
         let reads = server.requests.filter { $0.method == "GET" }
-        XCTAssertTrue(reads.contains { $0.path == "/api/v3/repositories/1296269/issues/7/comments" && $0.query["page"] == "2" }, "\(reads.map(\.target))")
+        XCTAssertTrue(
+            reads.contains { $0.path == "/api/v3/repositories/1296269/issues/7/comments" && $0.query["page"] == "2" },
+            "\(reads.map(\.target))")
         XCTAssertEqual(reads.first?.query["per_page"], "100")
         // The same plan again writes nothing.
         _ = try await forge.upsertComment(pullRequest: 7, marker: marker, body: "2 to update, 1 to prune")
@@ -131,7 +151,13 @@ final class GitHubForgeTests: XCTestCase {
         let server = try await gitHubMock(CommentStore())
         defer { Task { await server.stop() } }
         let prs = try await forge(server).openPullRequests(base: "master")
-        XCTAssertEqual(prs, [PullRequest(number: 1347, headSHA: "6dcb09b5b57875f334f61aebed695e2e4193db5e", headBranch: "new-topic", baseBranch: "master")])
+        XCTAssertEqual(
+            prs,
+            [
+                PullRequest(
+                    number: 1347, headSHA: "6dcb09b5b57875f334f61aebed695e2e4193db5e", headBranch: "new-topic",
+                    baseBranch: "master")
+            ])
         let request = try XCTUnwrap(server.requests.first)
         XCTAssertEqual(request.path, "/api/v3/repos/acme/deploy/pulls")
         XCTAssertEqual(request.query["state"], "open")
@@ -141,29 +167,41 @@ final class GitHubForgeTests: XCTestCase {
     }
 
     func testPublicGitHubUsesItsOwnAPIHost() throws {
-        XCTAssertEqual(try ForgeConfiguration(kind: .github, repository: "a/b", auth: .token("t")).apiRoot(), "https://api.github.com")
         XCTAssertEqual(
-            try ForgeConfiguration(kind: .github, baseURL: "https://ghe.example.com/", repository: "a/b", auth: .token("t")).apiRoot(),
+            try ForgeConfiguration(kind: .github, repository: "a/b", auth: .token("t")).apiRoot(),
+            "https://api.github.com")
+        XCTAssertEqual(
+            try ForgeConfiguration(
+                kind: .github, baseURL: "https://ghe.example.com/", repository: "a/b", auth: .token("t")
+            ).apiRoot(),
             "https://ghe.example.com/api/v3")
         XCTAssertEqual(
-            try ForgeConfiguration(kind: .github, baseURL: "https://ghe.example.com/api/v3", repository: "a/b", auth: .token("t")).apiRoot(),
+            try ForgeConfiguration(
+                kind: .github, baseURL: "https://ghe.example.com/api/v3", repository: "a/b", auth: .token("t")
+            ).apiRoot(),
             "https://ghe.example.com/api/v3")
-        XCTAssertThrowsError(try makeForge(ForgeConfiguration(kind: .github, repository: "just-a-name", auth: .token("t")))) {
+        XCTAssertThrowsError(
+            try makeForge(ForgeConfiguration(kind: .github, repository: "just-a-name", auth: .token("t")))
+        ) {
             XCTAssertEqual("\($0)", #"github: repository "just-a-name" is not owner/name"#)
         }
     }
 
     func testAValidationErrorNamesTheForgeTheRequestAndGitHubsMessage() async throws {
-        let server = try await ForgeMockServer.start { _ in .json(422, try forgeFixture("github", "validation-failed.json")) }
+        let server = try await ForgeMockServer.start { _ in
+            .json(422, try forgeFixture("github", "validation-failed.json"))
+        }
         defer { Task { await server.stop() } }
         do {
-            try await forge(server).setStatus(CommitStatus(sha: "abc", context: "plumb/web", state: .success, description: "ok"))
+            try await forge(server).setStatus(
+                CommitStatus(sha: "abc", context: "plumb/web", state: .success, description: "ok"))
             XCTFail("a 422 is an error")
         } catch let error as ForgeError {
             XCTAssertEqual(error.kind, .status(422))
             XCTAssertEqual(
                 error.description,
-                "github: POST /repos/acme/deploy/statuses/abc: 422 Validation Failed: description is too long (maximum is 140 characters)")
+                "github: POST /repos/acme/deploy/statuses/abc: 422 Validation Failed: description is too long (maximum is 140 characters)"
+            )
         }
         XCTAssertEqual(server.requests.count, 1, "a 4xx is not retried")
     }

@@ -7,7 +7,9 @@ import XCTest
 
 /// A self-managed GitLab under `/api/v4`, project `group/sub/deploy`, answering as the REST
 /// API documents; notes two to a page with `X-Next-Page`.
-func gitLabMock(_ store: CommentStore, statusAnswer: (@Sendable (RecordedRequest) throws -> MockAnswer)? = nil) async throws -> ForgeMockServer {
+func gitLabMock(_ store: CommentStore, statusAnswer: (@Sendable (RecordedRequest) throws -> MockAnswer)? = nil)
+    async throws -> ForgeMockServer
+{
     try await ForgeMockServer.start { request in
         let root = "/api/v4/projects/group%2Fsub%2Fdeploy"
         let path = request.path
@@ -32,15 +34,23 @@ func gitLabMock(_ store: CommentStore, statusAnswer: (@Sendable (RecordedRequest
             }
             let page = Int(request.query["page"] ?? "1") ?? 1
             let (items, more) = store.page(page, size: 2)
-            return .json(200, .array(items.map(render)), headers: [("X-Next-Page", more ? String(page + 1) : ""), ("X-Page", String(page))])
+            return .json(
+                200, .array(items.map(render)),
+                headers: [("X-Next-Page", more ? String(page + 1) : ""), ("X-Page", String(page))])
         }
-        if request.method == "PUT", path.hasPrefix(root + "/merge_requests/7/notes/"), let id = Int(path.split(separator: "/").last ?? "") {
-            guard store.edit(id, request.body?["body"]?.stringValue ?? "") else { return .json(404, ["message": "404 Not found"]) }
+        if request.method == "PUT", path.hasPrefix(root + "/merge_requests/7/notes/"),
+            let id = Int(path.split(separator: "/").last ?? "")
+        {
+            guard store.edit(id, request.body?["body"]?.stringValue ?? "") else {
+                return .json(404, ["message": "404 Not found"])
+            }
             return .json(200, render((id, request.body?["body"]?.stringValue ?? "")))
         }
         if request.method == "GET", path == root + "/merge_requests" {
             var mrs = try forgeFixture("gitlab", "merge-requests.json").arrayValue ?? []
-            if let target = request.query["target_branch"] { mrs = mrs.filter { $0["target_branch"]?.stringValue == target } }
+            if let target = request.query["target_branch"] {
+                mrs = mrs.filter { $0["target_branch"]?.stringValue == target }
+            }
             return .json(200, .array(mrs), headers: [("X-Next-Page", "")])
         }
         return .json(404, ["message": "404 Project Not Found"])
@@ -51,7 +61,8 @@ final class GitLabForgeTests: XCTestCase {
     let token = "glpat-exampleTOKENnotReal12345"
 
     func forge(_ server: ForgeMockServer) throws -> any Forge {
-        try makeForge(ForgeConfiguration(kind: .gitlab, baseURL: server.url, repository: "group/sub/deploy", auth: .token(token)))
+        try makeForge(
+            ForgeConfiguration(kind: .gitlab, baseURL: server.url, repository: "group/sub/deploy", auth: .token(token)))
     }
 
     func testSetStatusPostsTheDocumentedRequest() async throws {
@@ -59,10 +70,13 @@ final class GitLabForgeTests: XCTestCase {
         defer { Task { await server.stop() } }
         let long = String(repeating: "y", count: 300)
         try await forge(server).setStatus(
-            CommitStatus(sha: "18f3e63d05582537db6d183d9d557be09e1f90c8", context: "plumb/web", state: .pending, description: long))
+            CommitStatus(
+                sha: "18f3e63d05582537db6d183d9d557be09e1f90c8", context: "plumb/web", state: .pending,
+                description: long))
         let request = try XCTUnwrap(server.requests.first)
         XCTAssertEqual(request.method, "POST")
-        XCTAssertEqual(request.path, "/api/v4/projects/group%2Fsub%2Fdeploy/statuses/18f3e63d05582537db6d183d9d557be09e1f90c8")
+        XCTAssertEqual(
+            request.path, "/api/v4/projects/group%2Fsub%2Fdeploy/statuses/18f3e63d05582537db6d183d9d557be09e1f90c8")
         XCTAssertEqual(request.headers["private-token"], token)
         XCTAssertNil(request.headers["authorization"])
         XCTAssertEqual(request.headers["content-type"], "application/json")
@@ -80,9 +94,12 @@ final class GitLabForgeTests: XCTestCase {
     }
 
     func testAStatusAlreadyInThatStateIsNotAnError() async throws {
-        let server = try await gitLabMock(CommentStore()) { _ in .json(400, try forgeFixture("gitlab", "cannot-transition.json")) }
+        let server = try await gitLabMock(CommentStore()) { _ in
+            .json(400, try forgeFixture("gitlab", "cannot-transition.json"))
+        }
         defer { Task { await server.stop() } }
-        try await forge(server).setStatus(CommitStatus(sha: "abc", context: "plumb/web", state: .pending, description: "syncing"))
+        try await forge(server).setStatus(
+            CommitStatus(sha: "abc", context: "plumb/web", state: .pending, description: "syncing"))
         XCTAssertEqual(server.requests.count, 1)
     }
 
@@ -111,7 +128,13 @@ final class GitLabForgeTests: XCTestCase {
         let server = try await gitLabMock(CommentStore())
         defer { Task { await server.stop() } }
         let mrs = try await forge(server).openPullRequests(base: "main")
-        XCTAssertEqual(mrs, [PullRequest(number: 1, headSHA: "8888888888888888888888888888888888888888", headBranch: "test1", baseBranch: "main")])
+        XCTAssertEqual(
+            mrs,
+            [
+                PullRequest(
+                    number: 1, headSHA: "8888888888888888888888888888888888888888", headBranch: "test1",
+                    baseBranch: "main")
+            ])
         let request = try XCTUnwrap(server.requests.first)
         XCTAssertEqual(request.path, "/api/v4/projects/group%2Fsub%2Fdeploy/merge_requests")
         XCTAssertEqual(request.query["state"], "opened")
@@ -119,9 +142,12 @@ final class GitLabForgeTests: XCTestCase {
     }
 
     func testANumericProjectIDAndAnAPIRootAsGiven() throws {
-        let c = ForgeConfiguration(kind: .gitlab, baseURL: "https://gitlab.example.com/api/v4", repository: "42", auth: .token("t"))
+        let c = ForgeConfiguration(
+            kind: .gitlab, baseURL: "https://gitlab.example.com/api/v4", repository: "42", auth: .token("t"))
         XCTAssertEqual(try c.apiRoot(), "https://gitlab.example.com/api/v4")
         XCTAssertEqual(try GitLabForge(c).project, "/projects/42")
-        XCTAssertEqual(try ForgeConfiguration(kind: .gitlab, repository: "a/b", auth: .token("t")).apiRoot(), "https://gitlab.com/api/v4")
+        XCTAssertEqual(
+            try ForgeConfiguration(kind: .gitlab, repository: "a/b", auth: .token("t")).apiRoot(),
+            "https://gitlab.com/api/v4")
     }
 }

@@ -35,8 +35,12 @@ func giteaMock(_ store: CommentStore) async throws -> ForgeMockServer {
             let link = "<\(here)\(root)/issues/7/comments?page=\(page + 1)>; rel=\"next\""
             return .json(200, .array(items.map(render)), headers: more ? [("Link", link)] : [])
         }
-        if request.method == "PATCH", path.hasPrefix(root + "/issues/comments/"), let id = Int(path.split(separator: "/").last ?? "") {
-            guard store.edit(id, request.body?["body"]?.stringValue ?? "") else { return .json(404, ["message": "comment not found"]) }
+        if request.method == "PATCH", path.hasPrefix(root + "/issues/comments/"),
+            let id = Int(path.split(separator: "/").last ?? "")
+        {
+            guard store.edit(id, request.body?["body"]?.stringValue ?? "") else {
+                return .json(404, ["message": "comment not found"])
+            }
             return .json(200, render((id, request.body?["body"]?.stringValue ?? "")))
         }
         if request.method == "GET", path == root + "/pulls" {
@@ -47,7 +51,8 @@ func giteaMock(_ store: CommentStore) async throws -> ForgeMockServer {
                 pr["base"]?["ref"] = "release"
                 return .json(200, [pr], headers: [("X-Total-Count", "2")])
             }
-            let link = "<\(here)\(root)/pulls?state=open&limit=50&page=2>; rel=\"next\",<\(here)\(root)/pulls?state=open&limit=50&page=2>; rel=\"last\""
+            let link =
+                "<\(here)\(root)/pulls?state=open&limit=50&page=2>; rel=\"next\",<\(here)\(root)/pulls?state=open&limit=50&page=2>; rel=\"last\""
             return .json(200, [pr], headers: [("Link", link), ("X-Total-Count", "2")])
         }
         return .json(404, ["message": "The target couldn't be found.", "errors": []])
@@ -58,14 +63,17 @@ final class GiteaForgeTests: XCTestCase {
     let token = "0123456789abcdef0123456789abcdef01234567"
 
     func forge(_ server: ForgeMockServer) throws -> any Forge {
-        try makeForge(ForgeConfiguration(kind: .gitea, baseURL: server.url, repository: "acme/deploy", auth: .token(token)))
+        try makeForge(
+            ForgeConfiguration(kind: .gitea, baseURL: server.url, repository: "acme/deploy", auth: .token(token)))
     }
 
     func testSetStatusPostsTheDocumentedRequest() async throws {
         let server = try await giteaMock(CommentStore())
         defer { Task { await server.stop() } }
         try await forge(server).setStatus(
-            CommitStatus(sha: "6dcb09b5", context: "plumb/web/preview", state: .error, description: "render failed", targetURL: "https://ci.example.com/2"))
+            CommitStatus(
+                sha: "6dcb09b5", context: "plumb/web/preview", state: .error, description: "render failed",
+                targetURL: "https://ci.example.com/2"))
         let request = try XCTUnwrap(server.requests.first)
         XCTAssertEqual(request.method, "POST")
         XCTAssertEqual(request.path, "/api/v1/repos/acme/deploy/statuses/6dcb09b5")
@@ -74,7 +82,10 @@ final class GiteaForgeTests: XCTestCase {
         XCTAssertEqual(request.headers["user-agent"], "plumb")
         XCTAssertEqual(
             request.body,
-            ["state": "error", "description": "render failed", "context": "plumb/web/preview", "target_url": "https://ci.example.com/2"])
+            [
+                "state": "error", "description": "render failed", "context": "plumb/web/preview",
+                "target_url": "https://ci.example.com/2",
+            ])
     }
 
     func testStatesAreGiteas() {
@@ -102,7 +113,13 @@ final class GiteaForgeTests: XCTestCase {
         let server = try await giteaMock(CommentStore())
         defer { Task { await server.stop() } }
         let prs = try await forge(server).openPullRequests(base: "main")
-        XCTAssertEqual(prs, [PullRequest(number: 2, headSHA: "2222222222222222222222222222222222222222", headBranch: "bump-web", baseBranch: "main")])
+        XCTAssertEqual(
+            prs,
+            [
+                PullRequest(
+                    number: 2, headSHA: "2222222222222222222222222222222222222222", headBranch: "bump-web",
+                    baseBranch: "main")
+            ])
         XCTAssertEqual(server.requests.map { $0.query["page"] }, [nil, "2"])
         XCTAssertEqual(server.requests.first?.query["state"], "open")
     }
