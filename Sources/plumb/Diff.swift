@@ -4,6 +4,7 @@ import PlumbCore
 import PlumbEngine
 import PlumbKube
 import PlumbManifests
+import PlumbReport
 import PlumbYAML
 
 /// `plumb diff`: how the cluster differs from a path of a commit.
@@ -19,10 +20,12 @@ struct Diff: AsyncParsableCommand {
               plumb diff --repo . --path fixtures/demo --sandbox
               plumb diff --repo . --path apps/web --context prod --prune -o json
               plumb diff --repo . --path apps/web --ignore Deployment/web/web:/spec/replicas --server-side
+              plumb diff --repo . --path apps/web --prune --report github   (in a pull request's CI job)
             """)
 
     @OptionGroup var source: RepoOptions
     @OptionGroup var kube: KubeOptions
+    @OptionGroup var trust: TrustOptions
 
     @Option(help: "The app (plumb.dev/app label); default the last component of --path.")
     var app: String?
@@ -42,14 +45,30 @@ struct Diff: AsyncParsableCommand {
     @Flag(help: "Show the app's live objects that left Git (prune candidates).")
     var prune = false
 
+    @OptionGroup(title: "Pull-request report") var reporting: ReportOptions
+
     func validate() throws {
         for rule in ignore { _ = try PlumbSettings.ignoreRule(flag: rule) }
     }
 
     func run() async throws {
-        let loaded = try source.loadSource()
-        let rules = try loaded.ignoreRules + ignore.map(PlumbSettings.ignoreRule(flag:))
         let appName = try AppName.resolve(app, path: source.path)
+        guard let reporter = reporting.reporter(app: appName, localCommand: source.diffCommand(app: appName, prune: prune)) else {
+            return try await diff(appName, reporter: nil)
+        }
+        do {
+            try await diff(appName, reporter: reporter)
+        } catch let error as CLIError {
+            // A render or dry-run that failed is reported as the plan's failure, then as usual.
+            await reporter.publish(PlanReport(app: appName, plan: nil, error: error.message, revision: "", pruneChecked: prune))
+            throw error
+        }
+    }
+
+    private func diff(_ appName: String, reporter: DiffReporter?) async throws {
+        let loaded = try source.loadSource(app: appName)
+        if let verdict = try trust.check(loaded, source: source, since: nil), !verdict.passed { throw verdict.refusal }
+        let rules = try loaded.ignoreRules + ignore.map(PlumbSettings.ignoreRule(flag:))
         let plan = try await kube.withClient { client, _ in
             let target = KubernetesTarget(client: client, ignoring: rules)
             let desired = try await target.resolvingNamespaces(loaded.desired)
@@ -66,6 +85,14 @@ struct Diff: AsyncParsableCommand {
         case (.text, .fields): format = .fields
         }
         Terminal.writeOut(DiffPrinter(format: format, color: Terminal.colorOut).render(plan, trailer: trailer))
+        if let reporter {
+            let warnings = plan.objects.flatMap { object in
+                ServerWarningPrinter.shared.warnings(for: object.ref).map { ServerWarning(object: object.ref, text: $0) }
+            }
+            await reporter.publish(PlanReport(
+                app: appName, plan: plan, revision: loaded.commit.id.hex, branch: loaded.branch, signed: loaded.signed,
+                warnings: warnings, pruneChecked: prune))
+        }
         if plan.hasChanges { throw ExitCode(1) }
     }
 }
