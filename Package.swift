@@ -91,7 +91,7 @@ let package = Package(
         .target(
             name: "PlumbController",
             dependencies: [
-                "PlumbCore", "PlumbYAML", "PlumbGit", "PlumbManifests", "PlumbEngine", "PlumbKube", "PlumbAudit",
+                "PlumbCore", "PlumbYAML", "PlumbGit", "PlumbManifests", "PlumbEngine", "PlumbKube", "PlumbAudit", "PlumbReport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -145,7 +145,7 @@ let package = Package(
             name: "PlumbControllerTests",
             dependencies: [
                 "PlumbCore", "PlumbYAML", "PlumbGit", "PlumbManifests", "PlumbEngine", "PlumbKube", "PlumbAudit",
-                "PlumbLocalCluster", "PlumbController", "PlumbTesting",
+                "PlumbLocalCluster", "PlumbController", "PlumbReport", "PlumbTesting",
             ]),
         .testTarget(
             name: "PlumbCLITests",

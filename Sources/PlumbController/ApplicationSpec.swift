@@ -27,7 +27,26 @@ public struct ApplicationSpec: Sendable, Equatable {
         }
     }
 
+    /// Where the controller reports on commits and pull requests (`spec.notify`).
+    public struct Notify: Sendable, Equatable {
+        /// `github`, `gitlab`, `gitea` or `bitbucket`.
+        public var forge: String
+        /// The forge's API address; nil for the public service.
+        public var baseURL: String?
+        /// `owner/name` (GitLab: project path or ID; Bitbucket: workspace/slug).
+        public var repository: String
+        /// The Secret in the Application's namespace and its key holding the token.
+        public var tokenSecretName: String
+        public var tokenSecretKey: String
+
+        public static let forges = ["github", "gitlab", "gitea", "bitbucket"]
+    }
+
     public var source: Source
+    /// Commit statuses (and, with `previews`, pull-request plans) go to this forge.
+    public var notify: Notify?
+    /// Whether open pull requests into the source's branch get a plan comment and a preview status.
+    public var previews: Bool
     /// The namespace of objects that name none.
     public var destinationNamespace: String
     public var interval: Duration
@@ -98,6 +117,32 @@ public struct ApplicationSpec: Sendable, Equatable {
         } else {
             ignoreDifferences = []
         }
+        notify = try Self.notify(spec)
+        previews = try Self.bool(spec, "previews", "spec.previews")
+        if previews && notify == nil { throw SpecError("spec.previews", "needs spec.notify (the forge to list pull requests on)") }
+    }
+
+    static func notify(_ spec: Value) throws(SpecError) -> Notify? {
+        guard let n = spec["notify"], !n.isNull else { return nil }
+        guard n.objectValue != nil else { throw SpecError("spec.notify", "must be an object") }
+        guard let forge = try string(n, "forge", "spec.notify.forge"), Notify.forges.contains(forge) else {
+            throw SpecError("spec.notify.forge", "must be one of \(Notify.forges.joined(separator: ", "))")
+        }
+        guard let repository = try string(n, "repository", "spec.notify.repository"), !repository.isEmpty else {
+            throw SpecError("spec.notify.repository", "is required")
+        }
+        let baseURL = try string(n, "baseURL", "spec.notify.baseURL").flatMap { $0.isEmpty ? nil : $0 }
+        if let baseURL, !(baseURL.hasPrefix("https://") || baseURL.hasPrefix("http://")) {
+            throw SpecError("spec.notify.baseURL", "\(Value.string(baseURL).jsonString) is not an http(s) URL")
+        }
+        if forge == "gitea" && baseURL == nil { throw SpecError("spec.notify.baseURL", "is required for gitea") }
+        let ref = n["tokenSecretRef"] ?? .null
+        guard ref.objectValue != nil else { throw SpecError("spec.notify.tokenSecretRef", "is required") }
+        guard let name = try string(ref, "name", "spec.notify.tokenSecretRef.name"), !name.isEmpty else {
+            throw SpecError("spec.notify.tokenSecretRef.name", "is required")
+        }
+        let key = try string(ref, "key", "spec.notify.tokenSecretRef.key").flatMap { $0.isEmpty ? nil : $0 } ?? "token"
+        return Notify(forge: forge, baseURL: baseURL, repository: repository, tokenSecretName: name, tokenSecretKey: key)
     }
 
     static func string(_ object: Value, _ key: String, _ field: String) throws(SpecError) -> String? {

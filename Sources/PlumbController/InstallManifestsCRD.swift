@@ -192,6 +192,45 @@ spec:
                         items:
                           type: string
                           pattern: ^(/.*)?$
+                notify:
+                  type: object
+                  description: Commit statuses on the forge for every revision synced (pending, then success or failure).
+                  required:
+                    - forge
+                    - repository
+                    - tokenSecretRef
+                  properties:
+                    forge:
+                      type: string
+                      enum:
+                        - github
+                        - gitlab
+                        - gitea
+                        - bitbucket
+                    baseURL:
+                      type: string
+                      pattern: ^https?://
+                      description: The forge's API address (GitHub Enterprise, self-managed GitLab, Gitea); default the public service.
+                    repository:
+                      type: string
+                      minLength: 1
+                      description: owner/name (GitLab project path or ID, Bitbucket workspace/slug).
+                    tokenSecretRef:
+                      type: object
+                      description: The Secret in the Application's namespace holding the forge token.
+                      required:
+                        - name
+                      properties:
+                        name:
+                          type: string
+                          minLength: 1
+                        key:
+                          type: string
+                          default: token
+                previews:
+                  type: boolean
+                  default: false
+                  description: Plan every open pull request into the source's branch against the live cluster (no write) and keep its comment and plumb/<app>/preview status current; needs notify.
             status:
               type: object
               description: What the controller observed and did.

@@ -27,6 +27,7 @@ extension Reconciler {
             initiator: AuditInitiator.controller, auditOptions: auditOptions)
         let options = SyncOptions(dryRun: false, force: true, prune: spec.prune, wait: spec.wait, timeout: spec.timeout)
         let observer = HealthWaitObserver()
+        await settings.reporting?.syncStarted(app, spec: spec, client: client, revision: revision, summary: Self.planSummary(plan, prune: spec.prune))
         let outcome: AuditedSync.Outcome
         do {
             outcome = try await audited.run(plan, source: loaded, target: target, options: options, observer: observer)

@@ -73,6 +73,8 @@ public final class Reconciler: Sendable {
         public var targetName: String
         /// How long a reconcile waits for a new kind's cache to sync before reading the API.
         public var cacheSyncTimeout: Duration = .seconds(10)
+        /// Commit statuses and pull-request previews for Applications with `spec.notify`.
+        public var reporting: ForgeReporting?
 
         public init(git: GitSourceOptions, scratchDirectory: String, targetName: String) {
             self.git = git
@@ -145,6 +147,10 @@ public final class Reconciler: Sendable {
             outcome = failed(app, spec: spec, status: status, Failure(ConditionReason.syncFailed, "\(error)"))
         }
         outcome.phases = phases.all
+        if let reporting = settings.reporting {
+            await reporting.reconciled(app, spec: spec, client: client, outcome: outcome)
+            reporting.startPreviews(app, spec: spec, reconciler: self)
+        }
         return outcome
     }
 

@@ -5,6 +5,7 @@ import PlumbAudit
 import PlumbController
 import PlumbGit
 import PlumbKube
+import PlumbReport
 import ServiceLifecycle
 
 /// `plumb controller`: the in-cluster agent that keeps every Application synced with Git.
@@ -89,9 +90,10 @@ struct Controller: AsyncParsableCommand {
         await git.setOnFetch { url, seconds, _ in metrics.gitFetched(url: url, seconds: seconds) }
         let holder = ControllerHolder()
         let objects = ManagedObjects(client: client, namespace: kube.namespace) { label in holder.controller?.managedObjectChanged(label) }
-        let reconciler = Reconciler(
-            client: client, git: git, objects: objects, audit: store,
-            settings: Reconciler.Settings(git: gitOptions, scratchDirectory: scratch, targetName: targetName))
+        var settings = Reconciler.Settings(git: gitOptions, scratchDirectory: scratch, targetName: targetName)
+        // Commit statuses and pull-request previews of Applications with spec.notify.
+        settings.reporting = ForgeReporting(log: { [logger] line in logger.warning("\(line)") })
+        let reconciler = Reconciler(client: client, git: git, objects: objects, audit: store, settings: settings)
         let controller = ApplicationController(
             client: client, reconciler: reconciler, namespace: kube.namespace, concurrency: concurrency, logger: logger, metrics: metrics)
         holder.controller = controller
