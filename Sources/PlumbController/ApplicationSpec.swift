@@ -13,6 +13,9 @@ public struct ApplicationSpec: Sendable, Equatable {
         public var exclude: [String]
         /// A Secret in the Application's namespace with the Git credentials.
         public var secretRef: String?
+        /// The renderer and its arguments (`spec.source.render`); nil: the path's `.plumb.yaml`
+        /// or what its files call for.
+        public var render: RenderSettings? = nil
     }
 
     public struct Retry: Sendable, Equatable {
@@ -86,6 +89,15 @@ public struct ApplicationSpec: Sendable, Equatable {
             repoURL: repoURL, revision: try Self.string(source, "revision", "spec.source.revision").flatMap { $0.isEmpty ? nil : $0 } ?? "HEAD",
             path: path, include: try Self.strings(source, "include", "spec.source.include"),
             exclude: try Self.strings(source, "exclude", "spec.source.exclude"), secretRef: secretRef)
+        if let render = source["render"], !render.isNull {
+            do {
+                self.source.render = try RenderSettings.parse(render, field: "spec.source.render")
+            } catch {
+                let text = error.description
+                let field = text.split(separator: ":").first.map(String.init) ?? "spec.source.render"
+                throw SpecError(field, String(text.dropFirst(field.count + 2)))
+            }
+        }
         var destination: String?
         if let d = spec["destination"], !d.isNull { destination = try Self.string(d, "namespace", "spec.destination.namespace") }
         destinationNamespace = destination.flatMap { $0.isEmpty ? nil : $0 } ?? namespace

@@ -65,12 +65,15 @@ public struct AuditedSync: Sendable {
     ) async throws(BeginError) -> Outcome {
         let previous = try? store.lastRevision(app: app, result: .synced)
         let commit = source.commit
+        // The record names the renderer that made the objects (`plain`, `kustomize`, `jsonnet`, a plugin).
+        var recordedOptions = auditOptions
+        recordedOptions["renderer"] = .string(source.renderer)
         let record = AuditRecord(
             kind: kind, app: app, target: targetName, repo: repo,
             revision: commit.id.hex, author: Self.person(commit.author.name, commit.author.email),
             committer: Self.person(commit.committer.name, commit.committer.email),
             message: commit.message, signature: source.signed ? .present : .absent,
-            previousRevision: previous, initiator: initiator, options: auditOptions)
+            previousRevision: previous, initiator: initiator, options: recordedOptions)
         let id: Int64
         do {
             id = try store.begin(record)  // before the first write

@@ -73,6 +73,23 @@ public actor GitSources {
         }
     }
 
+    /// Reads `revision` of `url` from its clone (no network), rendered as `render` says:
+    /// `reuse` (a load with the same options) when the commits between changed no file it read
+    /// and nothing below the path, else the path rendered afresh.
+    public nonisolated func load(
+        url: String, options: GitSourceOptions, revision: String, render: RenderOptions, reuse: LoadedSource?
+    ) async throws -> LoadedSource {
+        try await Self.offload {
+            let repository: GitRepository
+            if let path = try GitSource.cachePath(for: url, options: options) {
+                repository = try GitRepository.open(path: path)
+            } else {
+                repository = try GitSource.open(url: url, options: options)
+            }
+            return try LoadedSource.load(repository, revision: revision, render: render, previous: reuse)
+        }
+    }
+
     /// libgit2 blocks: its calls run on a dispatch thread, not on the cooperative pool.
     static func offload<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in

@@ -114,6 +114,56 @@ spec:
                         name:
                           type: string
                           minLength: 1
+                    render:
+                      type: object
+                      description: >-
+                        The renderer of the path and its arguments, as .plumb.yaml's render: takes them; without it
+                        the path's .plumb.yaml or files decide (a kustomization, *.jsonnet, a plugin's detect glob, else
+                        plain YAML/JSON). See docs/renderers.md.
+                      properties:
+                        kind:
+                          type: string
+                          enum:
+                            - plain
+                            - directory
+                            - kustomize
+                            - jsonnet
+                            - plugin
+                        plugin:
+                          type: string
+                          minLength: 1
+                          description: A renderer plugin the operator declared (--plugin-config).
+                        entry:
+                          type: string
+                          description: The Jsonnet entry file, relative to the path.
+                        jpath:
+                          type: array
+                          description: Jsonnet library folders, relative to the path.
+                          items:
+                            type: string
+                        extVars:
+                          type: object
+                          description: Jsonnet external variables (a string, or any other value as code).
+                          x-kubernetes-preserve-unknown-fields: true
+                        extCode:
+                          type: object
+                          description: Jsonnet external variables given as Jsonnet code.
+                          additionalProperties:
+                            type: string
+                        tlas:
+                          type: object
+                          description: Jsonnet top-level arguments (a string, or any other value as code).
+                          x-kubernetes-preserve-unknown-fields: true
+                        tlaCode:
+                          type: object
+                          description: Jsonnet top-level arguments given as Jsonnet code.
+                          additionalProperties:
+                            type: string
+                        parameters:
+                          type: object
+                          description: Values of the parameters the plugin declares (PARAM_<NAME> in its environment).
+                          additionalProperties:
+                            type: string
                 destination:
                   type: object
                   description: Where the objects go.

@@ -89,14 +89,15 @@ extension Reconciler {
 
     /// The path of the revision, parsed again only when the commit (or the source) changed.
     func load(_ app: Application, spec: ApplicationSpec) async throws -> LoadedSource {
-        let manifests = ManifestOptions(
-            path: spec.source.path, include: spec.source.include.map(Glob.init), exclude: spec.source.exclude.map(Glob.init))
-        let key = [spec.source.repoURL, spec.source.path, spec.source.include.joined(separator: ","), spec.source.exclude.joined(separator: ",")]
-            .joined(separator: "\n")
+        let render = renderOptions(app, spec: spec)
+        let key = [
+            spec.source.repoURL, spec.source.path, spec.source.include.joined(separator: ","), spec.source.exclude.joined(separator: ","),
+            spec.source.render.map { "\($0)" } ?? "",
+        ].joined(separator: "\n")
         let reuse = memory.withLock { m in m[app.key]?.sourceKey == key ? m[app.key]?.loaded : nil }
         let loaded: LoadedSource
         do {
-            loaded = try await git.load(url: spec.source.repoURL, options: settings.git, revision: spec.source.revision, manifests: manifests, reuse: reuse)
+            loaded = try await git.load(url: spec.source.repoURL, options: settings.git, revision: spec.source.revision, render: render, reuse: reuse)
         } catch let error as ManifestErrors {
             throw Failure(ConditionReason.renderFailed, error.description)
         } catch let error as SettingsError {
@@ -109,6 +110,16 @@ extension Reconciler {
             m[app.key, default: Memory()].sourceKey = key
         }
         return loaded
+    }
+
+    /// How an Application's path is rendered: its `spec.source.render` (else the path's
+    /// `.plumb.yaml`, else what the files call for), the operator's plugins and SOPS keys.
+    func renderOptions(_ app: Application, spec: ApplicationSpec) -> RenderOptions {
+        let manifests = ManifestOptions(
+            path: spec.source.path, include: spec.source.include.map(Glob.init), exclude: spec.source.exclude.map(Glob.init))
+        return RenderOptions(
+            manifests: manifests, settings: spec.source.render, plugins: settings.plugins, keys: settings.sopsKeys,
+            context: RenderContext(appName: app.key.name, appNamespace: spec.destinationNamespace))
     }
 
     /// The Application's target, kept across reconciles while its ignore rules stay the same.

@@ -73,6 +73,10 @@ public final class Reconciler: Sendable {
         public var targetName: String
         /// How long a reconcile waits for a new kind's cache to sync before reading the API.
         public var cacheSyncTimeout: Duration = .seconds(10)
+        /// The operator's renderer plugins (`--plugin-config`).
+        public var plugins: PluginConfig = .none
+        /// The keys SOPS-encrypted files are opened with.
+        public var sopsKeys: SopsKeys = .none
         /// Commit statuses and pull-request previews for Applications with `spec.notify`.
         public var reporting: ForgeReporting?
 

@@ -42,6 +42,8 @@ struct Controller: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The service-account directory of the in-cluster configuration.", visibility: .hidden))
     var serviceAccountDir: String = InCluster.defaultRoot
 
+    @OptionGroup(title: "Rendering") var rendering: RendererFlags
+
     func validate() throws {
         guard (1...256).contains(concurrency) else { throw ValidationError("--concurrency \(concurrency): expected 1 to 256") }
         if metricsAddress != "off" && ProbeServer.Address(metricsAddress) == nil {
@@ -93,6 +95,8 @@ struct Controller: AsyncParsableCommand {
         var settings = Reconciler.Settings(git: gitOptions, scratchDirectory: scratch, targetName: targetName)
         // Commit statuses and pull-request previews of Applications with spec.notify.
         settings.reporting = ForgeReporting(log: { [logger] line in logger.warning("\(line)") })
+        settings.plugins = try rendering.plugins()
+        settings.sopsKeys = try rendering.sopsKeys()
         let reconciler = Reconciler(client: client, git: git, objects: objects, audit: store, settings: settings)
         let controller = ApplicationController(
             client: client, reconciler: reconciler, namespace: kube.namespace, concurrency: concurrency, logger: logger, metrics: metrics)

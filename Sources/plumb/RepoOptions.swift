@@ -53,6 +53,8 @@ struct RepoOptions: ParsableArguments {
     @Flag(help: "Accept any SSH host key (turns host key checking off).")
     var sshInsecureIgnoreHostKey = false
 
+    @OptionGroup(title: "Rendering") var renderer: RendererFlags
+
     func validate() throws {
         let secrets = [gitPasswordEnv, gitPasswordFile, gitTokenEnv, gitTokenFile].compactMap { $0 }
         if secrets.count > 1 {
@@ -90,18 +92,29 @@ struct RepoOptions: ParsableArguments {
             maxFileSize: parseByteSize(maxFileSize) ?? ManifestOptions.defaultMaxFileSize)
     }
 
-    /// Opens the repository, resolves the revision and loads the desired set.
-    func load() throws -> (commit: GitCommitInfo, desired: DesiredSet) {
+    /// Opens the repository, resolves the revision and renders the path for `app` (default
+    /// the last component of the path).
+    func load(app: String? = nil) throws -> (commit: GitCommitInfo, rendered: RenderResult) {
+        var options = try renderer.renderOptions(manifestOptions, app: renderAppName(app))
         do {
             let repository = try GitSource.open(url: repo, options: sourceOptions)
             let commit = try repository.resolve(revision)
             let snapshot = try repository.snapshot(at: commit.id)
-            let desired = try ManifestLoader(options: manifestOptions).load(from: GitSnapshotReader(snapshot))
-            return (commit, desired)
+            options.context.revision = commit.id.hex
+            let rendered = try SourceRenderer(options: options).render(from: GitSnapshotReader(snapshot))
+            return (commit, rendered)
         } catch let error as ManifestErrors {
             throw CLIError(error.description)
         } catch let error as GitError {
             throw CLIError(error.description)
         }
+    }
+
+    /// The app a render is for (`PLUMB_APP_NAME`): `--app`, else the last component of the
+    /// path, else the repository's name.
+    func renderAppName(_ app: String?) -> String {
+        if let name = try? AppName.resolve(app, path: path) { return name }
+        let last = repo.split(separator: "/").last(where: { $0 != "." }).map(String.init) ?? "app"
+        return last.hasSuffix(".git") ? String(last.dropLast(4)) : last
     }
 }

@@ -28,7 +28,7 @@ struct Sync: AsyncParsableCommand {
     var output: SyncOutputFormat = .text
 
     func run() async throws {
-        let loaded = try source.loadSource()
+        let loaded = try source.loadSource(app: flags.app)
         try await SyncRunner(source: source, kube: kube, flags: flags, auditPath: audit.auditDb, json: output == .json)
             .run(loaded)
     }
@@ -71,7 +71,7 @@ struct Rollback: AsyncParsableCommand {
             revision = record.revision
             if flags.app == nil { flags.app = record.app }
         }
-        let loaded = try source.loadSource(revision: revision)
+        let loaded = try source.loadSource(revision: revision, app: flags.app)
         try await SyncRunner(source: source, kube: kube, flags: flags, auditPath: audit.auditDb, kind: .rollback, json: output == .json)
             .run(loaded)
     }

@@ -120,7 +120,8 @@ struct SyncRunner {
             }
             let result = outcome.result
             Self.report(
-                result, plan: plan, revision: loaded.commit.id.short, duration: outcome.duration, audit: outcome.auditID,
+                result, plan: plan, revision: "\(loaded.commit.id.short) (rendered by \(loaded.renderer))", duration: outcome.duration,
+                audit: outcome.auditID,
                 dryRun: flags.dryRun, say: say)
             if json {
                 let recorded = try? store.record(outcome.auditID)?.result

@@ -11,12 +11,14 @@ extension LoadedSource {
 }
 
 extension RepoOptions {
-    /// Loads `revision` (or the one given) with its signature and the ignore rules of the
-    /// `.plumb.yaml` in the path, read from the same commit.
-    func loadSource(revision override: String? = nil) throws -> LoadedSource {
+    /// Loads `revision` (or the one given) rendered for `app` (default the last component of
+    /// the path), with its signature and the ignore rules of the `.plumb.yaml` in the path,
+    /// read from the same commit.
+    func loadSource(revision override: String? = nil, app: String? = nil) throws -> LoadedSource {
+        let render = try renderer.renderOptions(manifestOptions, app: renderAppName(app))
         do {
             let repository = try GitSource.open(url: repo, options: sourceOptions)
-            return try LoadedSource.load(repository, revision: override ?? revision, options: manifestOptions)
+            return try LoadedSource.load(repository, revision: override ?? revision, render: render)
         } catch let error as ManifestErrors {
             throw CLIError(error.description)
         } catch let error as GitError {
