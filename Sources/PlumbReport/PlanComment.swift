@@ -34,6 +34,8 @@ public struct PlanComment: Sendable {
 
     /// The longest value shown in a field line; `plumb diff` locally shows it whole.
     static let valueLimit = 300
+    /// Fields a heading already names.
+    static let identityPaths: Set<String> = ["apiVersion", "kind", "metadata.name", "metadata.namespace"]
     /// The most server warnings listed.
     static let warningLimit = 30
 
@@ -176,10 +178,12 @@ public struct PlanComment: Sendable {
         guard let plan = report.plan, report.error == nil else { return [] }
         var blocks: [String] = []
         for object in plan.objects where object.action != .unchanged {
-            let count = object.diff.changes.count
-            let fields = "\(count) field\(count == 1 ? "" : "s")"
             let created = object.action == .created
-            let body = created && object.diff.changes.isEmpty ? "New object.\n" : MarkdownText.codeBlock(object.diff.changes.map(fieldLine))
+            // A new object's identity is in its heading already.
+            let changes = created ? object.diff.changes.filter { !Self.identityPaths.contains($0.path) } : object.diff.changes
+            let count = changes.count
+            let fields = "\(count) field\(count == 1 ? "" : "s")"
+            let body = changes.isEmpty ? "New object.\n" : MarkdownText.codeBlock(changes.map(fieldLine))
             switch style {
             case .html:
                 let ref = "<code>\(MarkdownText.html(object.ref.description))</code>"
