@@ -26,6 +26,9 @@ public struct AuditedSync: Sendable {
     public var warnings: @Sendable (ObjectRef) -> [String]
     /// Called when the record cannot be completed (the sync itself is done).
     public var onCompleteError: @Sendable (Int64, any Error) -> Void
+    /// The trust policy's verdict on the revision, when a policy judged it (else the record
+    /// says only whether the commit is signed).
+    public var trust: TrustVerdict?
 
     public init(
         store: any AuditStore, app: String, targetName: String, repo: String, kind: AuditKind = .sync,
@@ -72,7 +75,7 @@ public struct AuditedSync: Sendable {
             kind: kind, app: app, target: targetName, repo: repo,
             revision: commit.id.hex, author: Self.person(commit.author.name, commit.author.email),
             committer: Self.person(commit.committer.name, commit.committer.email),
-            message: commit.message, signature: source.signed ? .present : .absent,
+            message: commit.message, signature: trust.map(AuditSignature.init) ?? (source.signed ? .present : .absent),
             previousRevision: previous, initiator: initiator, options: recordedOptions)
         let id: Int64
         do {

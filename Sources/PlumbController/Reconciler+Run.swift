@@ -21,6 +21,7 @@ extension Reconciler {
         }
         let loaded = try await phases.time(.render) { try await load(app, spec: spec) }
         let revision = loaded.commit.id.hex
+        let trust = try await verifyTrust(app, spec: spec, loaded: loaded)
         let target = target(for: app.key, rules: spec.ignoreDifferences + loaded.ignoreRules)
         let desired: [Resource]
         do {
@@ -68,7 +69,7 @@ extension Reconciler {
             health(&status)
             return Outcome(status: status, requeueAfter: spec.interval, events: [])
         }
-        return try await sync(app, spec: spec, plan: plan, loaded: loaded, target: target, status: status, phases: phases)
+        return try await sync(app, spec: spec, plan: plan, loaded: loaded, target: target, status: status, phases: phases, trust: trust)
     }
 
     /// The Git options of `app`: the base ones, with the credentials of its secretRef.

@@ -11,7 +11,7 @@ extension Reconciler {
     /// comes back, as Argo CD and Flux take ownership.
     func sync(
         _ app: Application, spec: ApplicationSpec, plan: Plan, loaded: LoadedSource, target: KubernetesTarget, status: ApplicationStatus,
-        phases: PhaseTimes
+        phases: PhaseTimes, trust: TrustVerdict? = nil
     ) async throws -> Outcome {
         var status = status
         let revision = loaded.commit.id.hex
@@ -22,9 +22,10 @@ extension Reconciler {
             "forceConflicts": .bool(true), "selfHeal": .bool(spec.selfHeal), "path": .string(spec.source.path),
             "generation": .int(app.generation),
         ]
-        let audited = AuditedSync(
+        var audited = AuditedSync(
             store: audit, app: app.key.description, targetName: settings.targetName, repo: spec.source.repoURL,
             initiator: AuditInitiator.controller, auditOptions: auditOptions)
+        audited.trust = trust
         let options = SyncOptions(dryRun: false, force: true, prune: spec.prune, wait: spec.wait, timeout: spec.timeout)
         let observer = HealthWaitObserver()
         await settings.reporting?.syncStarted(app, spec: spec, client: client, revision: revision, summary: Self.planSummary(plan, prune: spec.prune))

@@ -73,6 +73,8 @@ public final class Reconciler: Sendable {
         public var targetName: String
         /// How long a reconcile waits for a new kind's cache to sync before reading the API.
         public var cacheSyncTimeout: Duration = .seconds(10)
+        /// The trust policy every revision must pass before it is synced (nil: none).
+        public var trustPolicy: TrustPolicy?
         /// The operator's renderer plugins (`--plugin-config`).
         public var plugins: PluginConfig = .none
         /// The keys SOPS-encrypted files are opened with.

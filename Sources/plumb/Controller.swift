@@ -30,6 +30,8 @@ struct Controller: AsyncParsableCommand {
     @Option(help: "The audit database (default .plumb/audit.db).")
     var auditDb: String = SQLiteAuditStore.defaultPath
 
+    @OptionGroup var trust: TrustOptions
+
     @Option(help: "Where Git repositories are cloned (default $PLUMB_CACHE_DIR/git or ~/.cache/plumb/git).")
     var cacheDir: String?
 
@@ -95,6 +97,7 @@ struct Controller: AsyncParsableCommand {
         var settings = Reconciler.Settings(git: gitOptions, scratchDirectory: scratch, targetName: targetName)
         // Commit statuses and pull-request previews of Applications with spec.notify.
         settings.reporting = ForgeReporting(log: { [logger] line in logger.warning("\(line)") })
+        settings.trustPolicy = try trust.policy()
         settings.plugins = try rendering.plugins()
         settings.sopsKeys = try rendering.sopsKeys()
         let reconciler = Reconciler(client: client, git: git, objects: objects, audit: store, settings: settings)

@@ -23,13 +23,16 @@ struct Sync: AsyncParsableCommand {
     @OptionGroup var kube: KubeOptions
     @OptionGroup var flags: SyncFlags
     @OptionGroup var audit: AuditOptions
+    @OptionGroup var trust: TrustOptions
 
     @Option(name: .shortAndLong, help: "Output format: text or json (the result on stdout, progress on stderr).")
     var output: SyncOutputFormat = .text
 
     func run() async throws {
         let loaded = try source.loadSource(app: flags.app)
-        try await SyncRunner(source: source, kube: kube, flags: flags, auditPath: audit.auditDb, json: output == .json)
+        let appName = try AppName.resolve(flags.app, path: source.path)
+        let verdict = try trust.check(loaded, source: source, since: TrustOptions.lastVerified(app: appName, auditPath: audit.auditDb))
+        try await SyncRunner(source: source, kube: kube, flags: flags, auditPath: audit.auditDb, json: output == .json, trust: verdict)
             .run(loaded)
     }
 }
@@ -56,6 +59,7 @@ struct Rollback: AsyncParsableCommand {
     @OptionGroup var kube: KubeOptions
     @OptionGroup var flags: SyncFlags
     @OptionGroup var audit: AuditOptions
+    @OptionGroup var trust: TrustOptions
 
     @Option(name: .shortAndLong, help: "Output format: text or json (the result on stdout, progress on stderr).")
     var output: SyncOutputFormat = .text
@@ -72,7 +76,10 @@ struct Rollback: AsyncParsableCommand {
             if flags.app == nil { flags.app = record.app }
         }
         let loaded = try source.loadSource(revision: revision, app: flags.app)
-        try await SyncRunner(source: source, kube: kube, flags: flags, auditPath: audit.auditDb, kind: .rollback, json: output == .json)
-            .run(loaded)
+        // A rollback's revision is judged on its own (against its parent).
+        let verdict = try trust.check(loaded, source: source, since: nil)
+        try await SyncRunner(
+            source: source, kube: kube, flags: flags, auditPath: audit.auditDb, kind: .rollback, json: output == .json, trust: verdict
+        ).run(loaded)
     }
 }

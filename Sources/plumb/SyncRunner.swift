@@ -84,6 +84,8 @@ struct SyncRunner {
     var kind: AuditKind = .sync
     /// `-o json`: the result as one JSON document on stdout, every other line on stderr.
     var json = false
+    /// The trust policy's verdict (--trust-policy); a failed one is recorded and nothing is synced.
+    var trust: TrustVerdict?
 
     func run(_ loaded: LoadedSource) async throws {
         let appName = try AppName.resolve(flags.app, path: source.path)
@@ -98,17 +100,27 @@ struct SyncRunner {
         }
         let json = self.json
         let say: (String) -> Void = { json ? Terminal.writeErr($0) : Terminal.writeOut($0) }
-        say(loaded.header + "\n")
+        say(loaded.header(trust) + "\n")
         let rules = try loaded.ignoreRules + flags.ignore.map(PlumbSettings.ignoreRule(flag:))
         let failed = try await kube.withClient { client, targetName in
+            var sync = AuditedSync(
+                store: store, app: appName, targetName: targetName, repo: AuditedSync.repoURL(source.repo), kind: kind,
+                auditOptions: flags.auditOptions, warnings: ServerWarningPrinter.shared.warnings(for:),
+                onCompleteError: { id, error in Terminal.writeErr("warning: audit #\(id): \(error)\n") })
+            sync.trust = trust
+            if let trust, !trust.passed {
+                // Refused before the cluster is read: recorded, nothing written.
+                do {
+                    _ = try sync.refuse(loaded, trust: trust)
+                } catch {
+                    Terminal.writeErr("warning: audit: \(error)\n")
+                }
+                throw trust.refusal
+            }
             let target = KubernetesTarget(client: client, ignoring: rules)
             let desired = try await target.resolvingNamespaces(loaded.desired)
             var plan = try await SyncPlanning.plan(desired, app: appName, target: target, prune: flags.prune)
             if flags.serverSideDiff { plan = try await SyncPlanning.exact(plan, target: target) }
-            let sync = AuditedSync(
-                store: store, app: appName, targetName: targetName, repo: AuditedSync.repoURL(source.repo), kind: kind,
-                auditOptions: flags.auditOptions, warnings: ServerWarningPrinter.shared.warnings(for:),
-                onCompleteError: { id, error in Terminal.writeErr("warning: audit #\(id): \(error)\n") })
             let printer = SyncPrinter(
                 tty: json ? Terminal.stderrIsTTY : Terminal.stdoutIsTTY, waits: flags.wait && !flags.dryRun,
                 total: plan.objects.count + (flags.prune ? plan.prune.count : 0), toStderr: json)
