@@ -207,3 +207,39 @@ final class SopsTests: XCTestCase {
         }
     }
 }
+
+/// Files made with `Sops.encrypt` (the data key wrapped by the real `age`) open again, with
+/// `encrypted_regex` leaving the rest of a Kubernetes object in clear.
+final class SopsEncryptTests: XCTestCase {
+    func testKubernetesObjectWithEncryptedRegex() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/age") else { throw XCTSkip("age is not installed") }
+        let dir = try TempDir("plumb-sops-enc")
+        try runTool("/usr/bin/age-keygen", ["-o", dir.sub("key.txt")], env: [:])
+        let keyText = try String(contentsOfFile: dir.sub("key.txt"), encoding: .utf8)
+        let recipient = String(keyText.split(separator: "\n").first { $0.hasPrefix("# public key: ") }!.dropFirst(14))
+        let dataKey = (0..<32).map { _ in UInt8.random(in: 0...255) }
+        _ = FileManager.default.createFile(atPath: dir.sub("dk"), contents: Data(dataKey))
+        let wrapped = try runTool("/usr/bin/age", ["-r", recipient, "-a", dir.sub("dk")], env: [:]).stdout
+        let object: Value = [
+            "apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "settings", "namespace": "web"],
+            "data": ["url": "postgres://app:Sup3r-S3cret@db/app", "empty": "", "list": ["one-secret", "two-secret"]],
+            "spec": ["replicas": 3, "enabled": true, "ratio": 0.5],
+        ]
+        let encrypted = try Sops.encrypt(
+            object, dataKey: dataKey, age: [.init(recipient: recipient, enc: wrapped)], lastModified: "2026-01-02T03:04:05Z",
+            encryptedRegex: "^(data|stringData)$")
+        let text = YAMLWriter().string(encrypted)
+        XCTAssertFalse(text.contains("Sup3r-S3cret"))
+        XCTAssertTrue(text.contains("name: settings"), text)
+        XCTAssertTrue(text.contains("replicas: 3"), text)
+        let keys = try SopsKeys.fromEnvironment(["SOPS_AGE_KEY_FILE": dir.sub("key.txt")], readFile: { [UInt8](try Data(contentsOf: URL(fileURLWithPath: $0))) })
+        let result = try XCTUnwrap(try Sops.decryptIfEncrypted(Array(text.utf8), file: "cm.yaml", keys: keys))
+        XCTAssertEqual(try YAML.parseDocuments(result.plaintext, file: "cm.yaml").map(\.value), [object])
+        XCTAssertEqual(Set(result.secrets), ["postgres://app:Sup3r-S3cret@db/app", "one-secret", "two-secret"])
+        // A value outside the regex changed in clear breaks the MAC.
+        let changed = text.replacingOccurrences(of: "replicas: 3", with: "replicas: 4")
+        XCTAssertThrowsError(try Sops.decryptIfEncrypted(Array(changed.utf8), file: "cm.yaml", keys: keys)) { error in
+            XCTAssertTrue("\(error)".contains("MAC mismatch"), "\(error)")
+        }
+    }
+}
