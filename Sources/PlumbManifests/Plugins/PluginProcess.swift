@@ -92,6 +92,7 @@ enum PluginProcess {
             if ready < 0 && errno != EINTR { break }
             for fd in fds where fd.revents != 0 {
                 let n = buffer.withUnsafeMutableBytes { read(fd.fd, $0.baseAddress, $0.count) }
+                if n < 0 && (errno == EINTR || errno == EAGAIN) { continue }
                 if n <= 0 {
                     open.removeAll { $0 == fd.fd }
                 } else if fd.fd == outPipe[0] {
