@@ -51,19 +51,19 @@ extension Reconciler {
     /// planned against the watch caches, each change validated by a server dry-run.
     func previewReport(_ app: Application, spec: ApplicationSpec, pullRequest pr: PullRequest, fetched: Locked<Set<String>>) async -> PlanReport {
         let name = app.labelValue
-        let manifests = ManifestOptions(
-            path: spec.source.path, include: spec.source.include.map(Glob.init), exclude: spec.source.exclude.map(Glob.init))
+        // Rendered as the Application's own revision is (spec.source.render, plugins, SOPS keys).
+        let render = renderOptions(app, spec: spec)
         let loaded: LoadedSource
         do {
             do {
-                loaded = try await git.load(url: spec.source.repoURL, options: settings.git, revision: pr.headSHA, manifests: manifests, reuse: nil)
+                loaded = try await git.load(url: spec.source.repoURL, options: settings.git, revision: pr.headSHA, render: render, reuse: nil)
             } catch let error where !(error is ManifestErrors) && !(error is SettingsError) {
                 // A head pushed since the last fetch: fetch once for it, then read it again.
                 guard fetched.withLock({ $0.insert("\(spec.source.repoURL)#\(pr.headSHA)").inserted }) else { throw error }
                 try await git.fetchIfDue(url: spec.source.repoURL, interval: spec.interval, force: true) { [self] in
                     try await gitOptions(app, spec)
                 }
-                loaded = try await git.load(url: spec.source.repoURL, options: settings.git, revision: pr.headSHA, manifests: manifests, reuse: nil)
+                loaded = try await git.load(url: spec.source.repoURL, options: settings.git, revision: pr.headSHA, render: render, reuse: nil)
             }
         } catch {
             return PlanReport(app: name, plan: nil, error: "render of \(pr.headSHA.prefix(12)) failed: \(error)", revision: pr.headSHA, branch: pr.headBranch)

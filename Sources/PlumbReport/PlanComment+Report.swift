@@ -17,6 +17,9 @@ public struct PlanReport: Sendable {
     public var branch: String?
     /// Whether the commit carries a signature; nil when not known.
     public var signed: Bool?
+    /// The verdict on the commit's signature when it was verified (`good gpg signature by Ada
+    /// <ada@acme.dev> (key DB4F...)`, `unknown-key: ...`); shown instead of `signed`.
+    public var signature: String?
     /// The server's warnings from the dry-run, by the object they came with.
     public var warnings: [ServerWarning]
     /// Whether prune candidates were looked for (`--prune`): without it, "nothing to prune"
@@ -26,7 +29,7 @@ public struct PlanReport: Sendable {
     /// A report of a plan, or of the error that stopped it.
     public init(
         app: String, plan: Plan?, error: String? = nil, revision: String, branch: String? = nil, signed: Bool? = nil,
-        warnings: [ServerWarning] = [], pruneChecked: Bool = true
+        signature: String? = nil, warnings: [ServerWarning] = [], pruneChecked: Bool = true
     ) {
         self.app = app
         self.plan = plan
@@ -34,6 +37,7 @@ public struct PlanReport: Sendable {
         self.revision = revision
         self.branch = branch
         self.signed = signed
+        self.signature = signature
         self.warnings = warnings
         self.pruneChecked = pruneChecked
     }

@@ -96,7 +96,11 @@ public struct PlanComment: Sendable {
         var out = Self.marker(app: report.app) + "\n" + title() + "\n\n"
         var facts = ["revision `\(String(report.revision.prefix(12)).filter(\.isHexDigit))`"]
         if let branch = report.branch { facts[0] += " (\(MarkdownText.inline(branch)))" }
-        if let signed = report.signed { facts.append("signed: " + (signed ? "yes" : "**no**")) }
+        if let signature = report.signature {
+            facts.append("signature: " + MarkdownText.inline(signature))
+        } else if let signed = report.signed {
+            facts.append("signed: " + (signed ? "yes" : "**no**"))
+        }
         facts.append("planned against the live cluster, nothing written")
         out += facts.joined(separator: " · ") + "\n"
         if let note { out += "\n" + MarkdownText.inline(note) + "\n" }

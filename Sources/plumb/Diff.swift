@@ -67,7 +67,8 @@ struct Diff: AsyncParsableCommand {
 
     private func diff(_ appName: String, reporter: DiffReporter?) async throws {
         let loaded = try source.loadSource(app: appName)
-        if let verdict = try trust.check(loaded, source: source, since: nil), !verdict.passed { throw verdict.refusal }
+        let verdict = try trust.check(loaded, source: source, since: nil)
+        if let verdict, !verdict.passed { throw verdict.refusal }
         let rules = try loaded.ignoreRules + ignore.map(PlumbSettings.ignoreRule(flag:))
         let plan = try await kube.withClient { client, _ in
             let target = KubernetesTarget(client: client, ignoring: rules)
@@ -91,7 +92,7 @@ struct Diff: AsyncParsableCommand {
             }
             await reporter.publish(PlanReport(
                 app: appName, plan: plan, revision: loaded.commit.id.hex, branch: loaded.branch, signed: loaded.signed,
-                warnings: warnings, pruneChecked: prune))
+                signature: verdict?.message, warnings: warnings, pruneChecked: prune))
         }
         if plan.hasChanges { throw ExitCode(1) }
     }

@@ -38,6 +38,15 @@ final class PlanCommentTests: XCTestCase {
         XCTAssertEqual(text.components(separatedBy: "<details>").count, text.components(separatedBy: "</details>").count)
     }
 
+    func testAVerifiedSignatureIsShownAsItsVerdict() {
+        var r = report(PlanFixtures.web)
+        r.signature = "revision 3f9c2ab: good gpg signature by Ada <ada@acme.dev> (key DB4F), 1 commit checked"
+        let text = PlanComment(report: r).render()
+        XCTAssertTrue(
+            text.contains("· signature: revision 3f9c2ab\\: good gpg signature by Ada &lt;ada\\@acme.dev&gt; (key DB4F), 1 commit checked ·"), text)
+        XCTAssertFalse(text.contains("signed: yes"))
+    }
+
     func testBitbucketGetsMarkdownWithoutHTML() {
         let text = PlanComment(report: report(PlanFixtures.web), style: .markdown).render()
         XCTAssertFalse(text.contains("<details>"), text)
