@@ -23,9 +23,20 @@ extension SignatureVerifier {
         let principals = find.status == 0 ? find.stdout.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.isEmpty } : []
         var failure = find.stderr
         for principal in principals {
+            let arguments = ["-Y", "verify", "-f", allowedSigners, "-I", principal, "-n", "git", "-s", signature]
             let verify = try tool.run(
-                sshKeygen, ["-Y", "verify", "-f", allowedSigners, "-I", principal, "-n", "git", "-s", signature],
-                stdinFile: data, directory: scratch)
+                sshKeygen, arguments + (sshRevokedKeys.map { ["-r", $0] } ?? []), stdinFile: data, directory: scratch)
+            if verify.status != 0, sshRevokedKeys != nil {
+                // ssh-keygen says only "Could not verify signature" for a revoked key: a
+                // signature that verifies without the revocation list was made by one.
+                let unrevoked = try tool.run(sshKeygen, arguments, stdinFile: data, directory: scratch)
+                if unrevoked.status == 0 {
+                    return SignatureVerdict(
+                        status: .revokedKey, format: .ssh, signer: principal,
+                        fingerprint: Self.sshFingerprint(unrevoked.stdout) ?? keyFingerprint,
+                        reason: "signed by \(principal) with SSH key \(keyFingerprint ?? "?"), which was revoked")
+                }
+            }
             if verify.status == 0 {
                 return SignatureVerdict(
                     status: .good, format: .ssh, signer: principal, fingerprint: Self.sshFingerprint(verify.stdout) ?? keyFingerprint,

@@ -12,6 +12,8 @@ public struct SignatureVerifier: Sendable {
     public var gpgKeyrings: [String]
     /// An OpenSSH `allowed_signers` file (see ssh-keygen(1), ALLOWED SIGNERS).
     public var allowedSigners: String?
+    /// Revoked SSH keys: a KRL or a file of public keys (ssh-keygen(1) `-r`).
+    public var sshRevokedKeys: String?
     /// The `gpgv` program (a path, or a name looked up in `PATH`).
     public var gpgv: String = "gpgv"
     /// The `ssh-keygen` program.
@@ -19,9 +21,10 @@ public struct SignatureVerifier: Sendable {
     /// How long one tool run may take.
     public var timeout: Duration = .seconds(30)
 
-    public init(gpgKeyrings: [String] = [], allowedSigners: String? = nil) {
+    public init(gpgKeyrings: [String] = [], allowedSigners: String? = nil, sshRevokedKeys: String? = nil) {
         self.gpgKeyrings = gpgKeyrings.map(Self.absolute)
         self.allowedSigners = allowedSigners.map(Self.absolute)
+        self.sshRevokedKeys = sshRevokedKeys.map(Self.absolute)
     }
 
     /// The verdict on one commit's signature (nil: the commit is unsigned).

@@ -96,7 +96,7 @@ public struct TrustPolicy: Sendable {
         guard documents.count == 1, case .object(let top) = documents[0].value else {
             throw TrustPolicyError("\(file): expected one YAML mapping (mode, gpgKeyring, allowedSigners, rules)")
         }
-        let known: Set<String> = ["apiVersion", "kind", "mode", "gpgKeyring", "gpgKeyrings", "allowedSigners", "rules"]
+        let known: Set<String> = ["apiVersion", "kind", "mode", "gpgKeyring", "gpgKeyrings", "allowedSigners", "sshRevokedKeys", "rules"]
         for key in top.keys where !known.contains(key) {
             throw TrustPolicyError("\(file): \(key): unknown field (expected one of \(known.sorted().joined(separator: ", ")))")
         }
@@ -122,7 +122,12 @@ public struct TrustPolicy: Sendable {
             guard let p = v.stringValue, !p.isEmpty else { throw TrustPolicyError("\(file): allowedSigners: expected a path") }
             allowed = resolve(p)
         }
-        for path in keyrings + [allowed].compactMap({ $0 }) where !FileManager.default.isReadableFile(atPath: path) {
+        var revoked: String?
+        if let v = top["sshRevokedKeys"] {
+            guard let p = v.stringValue, !p.isEmpty else { throw TrustPolicyError("\(file): sshRevokedKeys: expected a path") }
+            revoked = resolve(p)
+        }
+        for path in keyrings + [allowed, revoked].compactMap({ $0 }) where !FileManager.default.isReadableFile(atPath: path) {
             throw TrustPolicyError("\(file): \(path): cannot be read")
         }
         if keyrings.isEmpty && allowed == nil {
@@ -154,7 +159,8 @@ public struct TrustPolicy: Sendable {
                     signers: signers.map(Glob.init)))
             }
         }
-        return TrustPolicy(file: file, mode: mode, verifier: SignatureVerifier(gpgKeyrings: keyrings, allowedSigners: allowed), rules: rules)
+        return TrustPolicy(file: file, mode: mode, verifier: SignatureVerifier(gpgKeyrings: keyrings, allowedSigners: allowed, sshRevokedKeys: revoked),
+            rules: rules)
     }
 
     static func strings(_ v: Value, _ field: String, what: String, single: Bool = false) throws(TrustPolicyError) -> [String] {

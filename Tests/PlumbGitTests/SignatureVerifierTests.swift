@@ -135,6 +135,20 @@ final class SignatureVerifierTests: XCTestCase {
         XCTAssertEqual(try verdict(sha, SignatureVerifier(allowedSigners: allowed)).status, .expiredKey)
     }
 
+    func testRevokedSSHKeyIsRefused() throws {
+        let bob = try keys.sshKey("bob")
+        let allowed = keys.dir.sub("allowed_signers")
+        try write(allowed, "bob@acme.dev \(bob.publicKey)\n")
+        let revoked = keys.dir.sub("revoked_keys")
+        try write(revoked, "")
+        let sha = try keys.commit(in: repo, ["a": "1"], signing: .ssh(bob.path))
+        XCTAssertEqual(try verdict(sha, SignatureVerifier(allowedSigners: allowed, sshRevokedKeys: revoked)).status, .good)
+        try write(revoked, bob.publicKey + "\n")
+        let v = try verdict(sha, SignatureVerifier(allowedSigners: allowed, sshRevokedKeys: revoked))
+        XCTAssertEqual(v.status, .revokedKey, v.reason)
+        XCTAssertEqual(v.signer, "bob@acme.dev")
+    }
+
     func testTamperedSSHCommitIsBad() throws {
         let bob = try keys.sshKey("bob")
         let allowed = keys.dir.sub("allowed_signers")

@@ -148,6 +148,6 @@ final class TrustPolicyTests: XCTestCase {
         XCTAssertTrue(missing.hasPrefix("\(file): /") && missing.hasSuffix("/missing.gpg: cannot be read"), missing)
         XCTAssertEqual(
             error("gpgKeyring: keys.gpg\nsigners: [x]\n"),
-            "\(file): signers: unknown field (expected one of allowedSigners, apiVersion, gpgKeyring, gpgKeyrings, kind, mode, rules)")
+            "\(file): signers: unknown field (expected one of allowedSigners, apiVersion, gpgKeyring, gpgKeyrings, kind, mode, rules, sshRevokedKeys)")
     }
 }
