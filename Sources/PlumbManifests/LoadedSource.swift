@@ -34,28 +34,36 @@ public struct LoadedSource: Sendable {
     /// Loads `revision` of an opened repository with the renderer the path calls for (no
     /// plugins, no SOPS keys; the app named after the path). Throws `GitError`,
     /// `ManifestErrors` or `SettingsError`.
-    public static func load(_ repository: GitRepository, revision: String, options: ManifestOptions) throws -> LoadedSource {
+    public static func load(_ repository: GitRepository, revision: String, options: ManifestOptions) throws
+        -> LoadedSource
+    {
         let app = options.path.split(separator: "/").last.map(String.init) ?? "root"
-        return try load(repository, revision: revision, render: RenderOptions(manifests: options, context: RenderContext(appName: app)))
+        return try load(
+            repository, revision: revision,
+            render: RenderOptions(manifests: options, context: RenderContext(appName: app)))
     }
 
     /// Loads `revision` of an opened repository: the objects under the path rendered as
     /// `render` says (its context's revision is the commit's SHA), the commit's signature and
     /// the `.plumb.yaml` of the path, read from the same commit.
-    public static func load(_ repository: GitRepository, revision: String, render: RenderOptions) throws -> LoadedSource {
+    public static func load(_ repository: GitRepository, revision: String, render: RenderOptions) throws -> LoadedSource
+    {
         let commit = try repository.resolve(revision)
         let snapshot = try repository.snapshot(at: commit.id)
         var options = render
         options.context.revision = commit.id.hex
         let result = try SourceRenderer(options: options).render(from: GitSnapshotReader(snapshot))
         let signed = try repository.signature(of: commit.id) != nil
-        let settingsPath = options.manifests.path.split(separator: "/").map(String.init).filter { $0 != "." }.joined(separator: "/")
+        let settingsPath = options.manifests.path.split(separator: "/").map(String.init).filter { $0 != "." }.joined(
+            separator: "/")
         let file = settingsPath.isEmpty ? ".plumb.yaml" : settingsPath + "/.plumb.yaml"
         var rules: [IgnoreRule] = []
         if try snapshot.entry(file) != nil {
             rules = try PlumbSettings.ignoreRules(try snapshot.read(file), file: file)
         }
-        let branch = revision == "HEAD" ? repository.headBranch() : revision.count >= 7 && GitOID(hex: revision) != nil ? nil : revision
+        let branch =
+            revision == "HEAD"
+            ? repository.headBranch() : revision.count >= 7 && GitOID(hex: revision) != nil ? nil : revision
         return LoadedSource(
             commit: commit, desired: result.desired.resources, signed: signed, ignoreRules: rules, branch: branch,
             renderer: result.renderer, inputs: result.inputs, secrets: result.secrets)
@@ -77,7 +85,9 @@ public struct LoadedSource: Sendable {
         var reused = previous
         reused.commit = try repository.resolve(revision)
         reused.signed = try repository.signature(of: id) != nil
-        reused.branch = revision == "HEAD" ? repository.headBranch() : revision.count >= 7 && GitOID(hex: revision) != nil ? nil : revision
+        reused.branch =
+            revision == "HEAD"
+            ? repository.headBranch() : revision.count >= 7 && GitOID(hex: revision) != nil ? nil : revision
         return reused
     }
 

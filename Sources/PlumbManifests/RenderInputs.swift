@@ -33,7 +33,9 @@ public final class RenderInputs {
         if entry.size > maxFileSize {
             throw ManifestError(
                 file: path,
-                message: "file is \(formatByteSize(entry.size)), over the \(formatByteSize(maxFileSize)) limit (--max-file-size)")
+                message:
+                    "file is \(formatByteSize(entry.size)), over the \(formatByteSize(maxFileSize)) limit (--max-file-size)"
+            )
         }
         let bytes: [UInt8]
         do {
@@ -50,7 +52,9 @@ public final class RenderInputs {
     }
 
     /// Adds files a renderer read some other way (a kustomization's directories listed).
-    func record(_ paths: Set<String>) { files.formUnion(paths.compactMap { RepoPath.normalize($0) }.filter { !$0.isEmpty }) }
+    func record(_ paths: Set<String>) {
+        files.formUnion(paths.compactMap { RepoPath.normalize($0) }.filter { !$0.isEmpty })
+    }
 
     /// Whether `path` is a file (or a link to one) inside the repository.
     public func isFile(_ path: String) -> Bool {
@@ -68,7 +72,9 @@ public final class RenderInputs {
             } catch {
                 throw ManifestError(file: path, message: "cannot read: \(error)")
             }
-            guard let entry else { throw ManifestError(file: path, message: "no such file at revision \(snapshot.revisionName)") }
+            guard let entry else {
+                throw ManifestError(file: path, message: "no such file at revision \(snapshot.revisionName)")
+            }
             switch entry.kind {
             case .file, .executable: return entry
             case .directory, .submodule: throw ManifestError(file: path, message: "is not a file")
@@ -80,7 +86,8 @@ public final class RenderInputs {
                     throw ManifestError(file: path, message: "cannot read: \(error)")
                 }
                 let directory = RepoPath.parent(current)
-                guard !target.hasPrefix("/"), let next = RepoPath.normalize(directory.isEmpty ? target : directory + "/" + target),
+                guard !target.hasPrefix("/"),
+                    let next = RepoPath.normalize(directory.isEmpty ? target : directory + "/" + target),
                     !next.isEmpty
                 else {
                     throw ManifestError(file: path, message: "symlink to \"\(target)\" leaves the repository")

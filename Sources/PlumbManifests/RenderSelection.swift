@@ -16,7 +16,8 @@ public struct RenderOptions: Sendable {
     public var environment: [String: String]
 
     public init(
-        manifests: ManifestOptions, settings: RenderSettings? = nil, plugins: PluginConfig = .none, keys: SopsKeys = .none,
+        manifests: ManifestOptions, settings: RenderSettings? = nil, plugins: PluginConfig = .none,
+        keys: SopsKeys = .none,
         context: RenderContext, environment: [String: String] = ProcessInfo.processInfo.environment
     ) {
         self.manifests = manifests
@@ -49,7 +50,9 @@ public struct SourceRenderer {
             throw ManifestErrors([ManifestError(file: path, message: "cannot read: \(error)")])
         }
         guard exists else {
-            throw ManifestErrors([ManifestError(file: path, message: "no such directory at revision \(snapshot.revisionName)")])
+            throw ManifestErrors([
+                ManifestError(file: path, message: "no such directory at revision \(snapshot.revisionName)")
+            ])
         }
         let inputs = RenderInputs(snapshot: snapshot, maxFileSize: options.manifests.maxFileSize, keys: options.keys)
         var settings = options.settings
@@ -92,10 +95,13 @@ public struct SourceRenderer {
                 throw ManifestErrors([
                     ManifestError(
                         file: path.isEmpty ? "." : path,
-                        message: "render: plugin \"\(name)\" is not declared by the operator (declared: \(known.isEmpty ? "none" : known.joined(separator: ", ")); see --plugin-config)")
+                        message:
+                            "render: plugin \"\(name)\" is not declared by the operator (declared: \(known.isEmpty ? "none" : known.joined(separator: ", ")); see --plugin-config)"
+                    )
                 ])
             }
-            return PluginRenderer(plugin: plugin, settings: settings, context: options.context, environment: options.environment)
+            return PluginRenderer(
+                plugin: plugin, settings: settings, context: options.context, environment: options.environment)
         case nil:
             return try detect(path: path, settings: settings, inputs: inputs)
         }
@@ -120,7 +126,8 @@ public struct SourceRenderer {
             guard let glob = plugin.detect else { continue }
             let nested = glob.pattern.contains("/")
             if relative.contains(where: { (nested || !$0.contains("/")) && glob.matches($0) }) {
-                return PluginRenderer(plugin: plugin, settings: settings, context: options.context, environment: options.environment)
+                return PluginRenderer(
+                    plugin: plugin, settings: settings, context: options.context, environment: options.environment)
             }
         }
         return PlainRenderer(options: options.manifests)

@@ -38,7 +38,8 @@ public struct RenderSettings: Sendable, Equatable {
     public var parameters: [(name: String, value: String)]
 
     public init(
-        kind: Kind? = nil, entry: String? = nil, jpath: [String] = [], extVars: [(name: String, value: JsonnetArgument)] = [],
+        kind: Kind? = nil, entry: String? = nil, jpath: [String] = [],
+        extVars: [(name: String, value: JsonnetArgument)] = [],
         tlas: [(name: String, value: JsonnetArgument)] = [], parameters: [(name: String, value: String)] = []
     ) {
         self.kind = kind
@@ -86,9 +87,12 @@ public struct RenderSettings: Sendable, Equatable {
     /// Parses a `render` object; `field` names it in errors (`spec.source.render`).
     public static func parse(_ value: Value, field: String) throws(SettingsError) -> RenderSettings {
         guard let object = value.objectValue else { throw SettingsError("\(field): must be an object") }
-        let known: Set<String> = ["kind", "plugin", "entry", "jpath", "extVars", "extCode", "tlas", "tlaCode", "parameters"]
+        let known: Set<String> = [
+            "kind", "plugin", "entry", "jpath", "extVars", "extCode", "tlas", "tlaCode", "parameters",
+        ]
         for key in object.keys where !known.contains(key) {
-            throw SettingsError("\(field).\(key): unknown field (expected one of \(known.sorted().joined(separator: ", ")))")
+            throw SettingsError(
+                "\(field).\(key): unknown field (expected one of \(known.sorted().joined(separator: ", ")))")
         }
         var settings = RenderSettings()
         let plugin = try string(value["plugin"], "\(field).plugin")
@@ -101,9 +105,11 @@ public struct RenderSettings: Sendable, Equatable {
             guard let plugin else { throw SettingsError("\(field).plugin: is required with kind: plugin") }
             settings.kind = .plugin(plugin)
         case let other?:
-            throw SettingsError("\(field).kind: \(Value.string(other).jsonString) is not one of plain, kustomize, jsonnet, plugin")
+            throw SettingsError(
+                "\(field).kind: \(Value.string(other).jsonString) is not one of plain, kustomize, jsonnet, plugin")
         }
-        if plugin != nil, case .plugin = settings.kind {} else if plugin != nil {
+        if plugin != nil, case .plugin = settings.kind {
+        } else if plugin != nil {
             throw SettingsError("\(field).plugin: cannot be combined with kind: \(settings.kindName ?? "")")
         }
         settings.entry = try string(value["entry"], "\(field).entry")
@@ -117,11 +123,16 @@ public struct RenderSettings: Sendable, Equatable {
                 settings.jpath.append(s)
             }
         }
-        settings.extVars = try arguments(value["extVars"], code: false, "\(field).extVars")
+        settings.extVars =
+            try arguments(value["extVars"], code: false, "\(field).extVars")
             + arguments(value["extCode"], code: true, "\(field).extCode")
-        settings.tlas = try arguments(value["tlas"], code: false, "\(field).tlas") + arguments(value["tlaCode"], code: true, "\(field).tlaCode")
+        settings.tlas =
+            try arguments(value["tlas"], code: false, "\(field).tlas")
+            + arguments(value["tlaCode"], code: true, "\(field).tlaCode")
         if let params = value["parameters"], !params.isNull {
-            guard let entries = params.objectValue?.entries else { throw SettingsError("\(field).parameters: must be a map of names to strings") }
+            guard let entries = params.objectValue?.entries else {
+                throw SettingsError("\(field).parameters: must be a map of names to strings")
+            }
             for e in entries {
                 switch e.value {
                 case .string(let s): settings.parameters.append((e.key, s))
@@ -141,9 +152,13 @@ public struct RenderSettings: Sendable, Equatable {
 
     /// `{name: value}`: a string is a string; a number, boolean, list or map is passed as the
     /// Jsonnet code of its JSON form; under `extCode`/`tlaCode` a string is Jsonnet code.
-    private static func arguments(_ v: Value?, code: Bool, _ field: String) throws(SettingsError) -> [(name: String, value: JsonnetArgument)] {
+    private static func arguments(_ v: Value?, code: Bool, _ field: String) throws(SettingsError) -> [(
+        name: String, value: JsonnetArgument
+    )] {
         guard let v, !v.isNull else { return [] }
-        guard let entries = v.objectValue?.entries else { throw SettingsError("\(field): must be a map of names to values") }
+        guard let entries = v.objectValue?.entries else {
+            throw SettingsError("\(field): must be a map of names to values")
+        }
         var out: [(name: String, value: JsonnetArgument)] = []
         for e in entries {
             switch e.value {

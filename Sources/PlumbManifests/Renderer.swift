@@ -57,7 +57,8 @@ enum ObjectBuilder {
                     resource = try Resource(item, source: location)
                 } catch {
                     errors.append(
-                        ManifestError(file: location.file, line: location.line, column: location.column, message: error.message))
+                        ManifestError(
+                            file: location.file, line: location.line, column: location.column, message: error.message))
                     continue
                 }
                 if !resource.name.isEmpty {

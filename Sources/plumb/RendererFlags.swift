@@ -8,7 +8,10 @@ struct RendererFlags: ParsableArguments {
     @Option(help: "A YAML file of renderer plugins (name, command, detect glob, ...); see docs/renderers.md.")
     var pluginConfig: String?
 
-    @Option(help: "An age identity file for SOPS-encrypted files (repeatable; SOPS_AGE_KEY_FILE and SOPS_AGE_KEY are read too).")
+    @Option(
+        help:
+            "An age identity file for SOPS-encrypted files (repeatable; SOPS_AGE_KEY_FILE and SOPS_AGE_KEY are read too)."
+    )
     var sopsAgeKeyFile: [String] = []
 
     @Option(help: "The GnuPG home for SOPS files encrypted to PGP keys (default $GNUPGHOME).")
@@ -33,7 +36,9 @@ struct RendererFlags: ParsableArguments {
             return try SopsKeys.fromEnvironment(
                 ProcessInfo.processInfo.environment, ageKeyFiles: sopsAgeKeyFile, gnupgHome: sopsGnupghome,
                 readFile: { path in
-                    guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("no such file or not readable") }
+                    guard let data = FileManager.default.contents(atPath: path) else {
+                        throw CLIError("no such file or not readable")
+                    }
                     return [UInt8](data)
                 })
         } catch {
@@ -42,7 +47,8 @@ struct RendererFlags: ParsableArguments {
     }
 
     /// What a render of `path` needs, for the app `app` in `namespace`.
-    func renderOptions(_ manifests: ManifestOptions, app: String, namespace: String = "default") throws -> RenderOptions {
+    func renderOptions(_ manifests: ManifestOptions, app: String, namespace: String = "default") throws -> RenderOptions
+    {
         RenderOptions(
             manifests: manifests, plugins: try plugins(), keys: try sopsKeys(),
             context: RenderContext(appName: app, appNamespace: namespace))

@@ -11,12 +11,18 @@ final class RendererEndToEndTests: XCTestCase {
         try repo.write("base/kustomization.yaml", "resources: [deployment.yaml]\ncommonLabels: {app: web}\n")
         try repo.write(
             "base/deployment.yaml",
-            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n        - {name: web, image: nginx:1.27}\n")
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n        - {name: web, image: nginx:1.27}\n"
+        )
         try repo.write(
             "apps/kustomized/kustomization.yaml",
-            "resources: [../../base]\nnamespace: prod\nnamePrefix: prod-\nimages: [{name: nginx, newTag: '1.28'}]\nreplicas: [{name: web, count: 3}]\n")
-        try repo.write("apps/jsonnet/lib/cm.libsonnet", "function(name) { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: name } }")
-        try repo.write("apps/jsonnet/main.jsonnet", "local cm = import 'cm.libsonnet';\n{ a: cm('from-' + std.extVar('env')), b: { c: cm('nested') } }\n")
+            "resources: [../../base]\nnamespace: prod\nnamePrefix: prod-\nimages: [{name: nginx, newTag: '1.28'}]\nreplicas: [{name: web, count: 3}]\n"
+        )
+        try repo.write(
+            "apps/jsonnet/lib/cm.libsonnet",
+            "function(name) { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: name } }")
+        try repo.write(
+            "apps/jsonnet/main.jsonnet",
+            "local cm = import 'cm.libsonnet';\n{ a: cm('from-' + std.extVar('env')), b: { c: cm('nested') } }\n")
         try repo.write("apps/jsonnet/.plumb.yaml", "render: {jpath: [lib], extVars: {env: jsonnet}}\n")
         try repo.write("apps/chart/Chart.yaml", "name: web\nversion: 0.1.0\n")
         try repo.write("apps/chart/values.yaml", "color: green\n")
@@ -29,17 +35,19 @@ final class RendererEndToEndTests: XCTestCase {
     func pluginConfig(in dir: String) throws -> String {
         let script = dir + "/chart.sh"
         try """
-            color=$(sed -n 's/^color: //p' values.yaml)
-            printf 'apiVersion: v1\\nkind: ConfigMap\\nmetadata: {name: %s-chart, namespace: %s}\\ndata: {color: %s, revision: "%s"}\\n' \\
-              "$PLUMB_APP_NAME" "$PLUMB_APP_NAMESPACE" "$color" "$PLUMB_REVISION"
-            """.write(toFile: script, atomically: true, encoding: .utf8)
+        color=$(sed -n 's/^color: //p' values.yaml)
+        printf 'apiVersion: v1\\nkind: ConfigMap\\nmetadata: {name: %s-chart, namespace: %s}\\ndata: {color: %s, revision: "%s"}\\n' \\
+          "$PLUMB_APP_NAME" "$PLUMB_APP_NAMESPACE" "$color" "$PLUMB_REVISION"
+        """.write(toFile: script, atomically: true, encoding: .utf8)
         let config = dir + "/plugins.yaml"
         try "plugins:\n  - name: chart\n    command: [sh, \(script)]\n    detect: {glob: Chart.yaml}\n"
             .write(toFile: config, atomically: true, encoding: .utf8)
         return config
     }
 
-    func render(_ repo: TestRepository, _ path: String, _ extra: [String] = []) throws -> (header: String, objects: [Value], result: CommandResult) {
+    func render(_ repo: TestRepository, _ path: String, _ extra: [String] = []) throws -> (
+        header: String, objects: [Value], result: CommandResult
+    ) {
         let r = try CLI.plumb(["render", "--repo", repo.path, "--path", path] + extra)
         XCTAssertEqual(r.status, 0, r.stderr)
         let header = r.stdout.split(separator: "\n").first.map(String.init) ?? ""
@@ -61,11 +69,14 @@ final class RendererEndToEndTests: XCTestCase {
         XCTAssertEqual(k.objects.first?[path: ["metadata", "name"]], "prod-web")
         XCTAssertEqual(k.objects.first?[path: ["metadata", "namespace"]], "prod")
         XCTAssertEqual(k.objects.first?[path: ["spec", "replicas"]], .int(3))
-        XCTAssertEqual(k.objects.first?[path: ["spec", "template", "spec", "containers"]]?.arrayValue?.first?["image"], "nginx:1.28")
+        XCTAssertEqual(
+            k.objects.first?[path: ["spec", "template", "spec", "containers"]]?.arrayValue?.first?["image"],
+            "nginx:1.28")
 
         let j = try render(repo, "apps/jsonnet", ["--plugin-config", config])
         XCTAssertEqual(j.header, "# \(sha.prefix(7)) rendered by jsonnet from 3 files")
-        XCTAssertEqual(j.objects.compactMap { $0[path: ["metadata", "name"]]?.stringValue }, ["from-jsonnet", "nested"])
+        XCTAssertEqual(
+            j.objects.compactMap { $0[path: ["metadata", "name"]]?.stringValue }, ["from-jsonnet", "nested"])
 
         let p = try render(repo, "apps/chart", ["--plugin-config", config, "--app", "shop"])
         XCTAssertEqual(p.header, "# \(sha.prefix(7)) rendered by chart from 2 files")
@@ -98,7 +109,9 @@ final class RendererEndToEndTests: XCTestCase {
         let k = try CLI.plumb(["render", "--repo", repo.path, "--path", "apps/kustomized"])
         XCTAssertEqual(k.status, 2)
         XCTAssertTrue(k.stderr.contains("https://github.com/acme/deploy//base"), k.stderr)
-        let badConfig = try CLI.plumb(["render", "--repo", repo.path, "--path", "apps/plain", "--plugin-config", "/nonexistent/plugins.yaml"])
+        let badConfig = try CLI.plumb([
+            "render", "--repo", repo.path, "--path", "apps/plain", "--plugin-config", "/nonexistent/plugins.yaml",
+        ])
         XCTAssertEqual(badConfig.status, 2)
         XCTAssertEqual(badConfig.stderr, "error: --plugin-config /nonexistent/plugins.yaml: cannot read the file\n")
     }

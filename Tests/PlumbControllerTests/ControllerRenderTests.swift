@@ -41,12 +41,15 @@ final class ControllerRenderTests: ControllerTestCase {
             scratchDirectory: tmp.sub("scratch"), targetName: "kube:test")
         settings.cacheSyncTimeout = .seconds(5)
         settings.plugins = plugins
-        return Reconciler(client: client, git: GitSources(cacheDirectory: tmp.sub("cache")), objects: objects, audit: audit, settings: settings)
+        return Reconciler(
+            client: client, git: GitSources(cacheDirectory: tmp.sub("cache")), objects: objects, audit: audit,
+            settings: settings)
     }
 
     func testSpecSourceRenderChoosesTheRendererAndTheAuditRecordNamesIt() async throws {
         try commit([
-            "apps/web/main.jsonnet": "{ cm: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web' }, data: { color: std.extVar('color') } } }",
+            "apps/web/main.jsonnet":
+                "{ cm: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web' }, data: { color: std.extVar('color') } } }",
             "apps/web/objects.yaml": configMap("not-read", ["a": "b"]),
         ])
         try applyRenderedApplication("web", path: "apps/web", render: "{kind: jsonnet, extVars: {color: blue}}")
@@ -68,7 +71,8 @@ final class ControllerRenderTests: ControllerTestCase {
         XCTAssertNil(out.sync)
         let ready = out.status.condition("Ready")
         XCTAssertEqual(ready?.reason, "RenderFailed", "\(out.status.conditions)")
-        XCTAssertTrue(ready?.message.contains("plugin \"helm\" is not declared by the operator") == true, ready?.message ?? "")
+        XCTAssertTrue(
+            ready?.message.contains("plugin \"helm\" is not declared by the operator") == true, ready?.message ?? "")
     }
 
     func testACommitOutsideThePathAndItsInputsIsNotRenderedAgain() async throws {
@@ -83,23 +87,33 @@ final class ControllerRenderTests: ControllerTestCase {
         try commit(["apps/web/objects.txt": configMap("web", ["v": "1"]), "apps/api/cm.yaml": configMap("api", [:])])
         try applyRenderedApplication("web", path: "apps/web", render: "{plugin: count}")
         let r = reconciler(plugins: plugins)
-        func runs() -> Int { ((try? String(contentsOfFile: counter, encoding: .utf8)) ?? "").split(separator: "\n").count }
+        func runs() -> Int {
+            ((try? String(contentsOfFile: counter, encoding: .utf8)) ?? "").split(separator: "\n").count
+        }
         let first = await r.reconcile(try await application("web"))
         XCTAssertEqual(first.sync?.result.succeeded, true, "\(first.status.conditions)")
         XCTAssertEqual(runs(), 1)
         XCTAssertEqual(try audit.record(try XCTUnwrap(first.sync?.auditID))?.options["renderer"], "count")
-        _ = try await client.patch(try await application("web").ref, .merge(["status": first.status.value]), subresource: "status")
+        _ = try await client.patch(
+            try await application("web").ref, .merge(["status": first.status.value]), subresource: "status")
 
         let elsewhere = try commit(["apps/api/cm.yaml": configMap("api", ["x": "y"])])
         try await Task.sleep(for: .milliseconds(200))
-        try kubectlOK(["annotate", "--overwrite", "applications.plumb.dev/web", "-n", namespace, "plumb.dev/reconcile-at=1"])
+        try kubectlOK([
+            "annotate", "--overwrite", "applications.plumb.dev/web", "-n", namespace, "plumb.dev/reconcile-at=1",
+        ])
         let second = await r.reconcile(try await application("web"))
         XCTAssertEqual(runs(), 1, "the plugin did not run for a commit outside its path")
-        XCTAssertTrue(second.status.syncRevision?.contains(elsewhere) == true, "the new commit is the one reported: \(second.status.syncRevision ?? "")")
-        _ = try await client.patch(try await application("web").ref, .merge(["status": second.status.value]), subresource: "status")
+        XCTAssertTrue(
+            second.status.syncRevision?.contains(elsewhere) == true,
+            "the new commit is the one reported: \(second.status.syncRevision ?? "")")
+        _ = try await client.patch(
+            try await application("web").ref, .merge(["status": second.status.value]), subresource: "status")
 
         try commit(["apps/web/objects.txt": configMap("web", ["v": "2"])])
-        try kubectlOK(["annotate", "--overwrite", "applications.plumb.dev/web", "-n", namespace, "plumb.dev/reconcile-at=2"])
+        try kubectlOK([
+            "annotate", "--overwrite", "applications.plumb.dev/web", "-n", namespace, "plumb.dev/reconcile-at=2",
+        ])
         let third = await r.reconcile(try await application("web"))
         XCTAssertEqual(runs(), 2)
         XCTAssertEqual(third.sync?.result.succeeded, true, "\(third.status.conditions)")

@@ -18,17 +18,20 @@ final class JsonnetRendererTests: XCTestCase {
         let out = try runTool("/usr/bin/jsonnet", jsonnetFlags + [entry], cwd: dir.sub(path))
         var judged: [(Value, SourceLocation)] = []
         try JsonnetOutput.objects(
-            try JSONReader().parse(out.stdout), at: "", into: &judged, location: SourceLocation(file: entry, line: 1, column: 1))
+            try JSONReader().parse(out.stdout), at: "", into: &judged,
+            location: SourceLocation(file: entry, line: 1, column: 1))
         let judge = judged.flatMap { v, _ -> [Value] in
             v["kind"]?.stringValue == "List" ? (v["items"]?.arrayValue ?? []) : [v]
         }
         return (result.desired.resources.map(\.body), judge, result)
     }
 
-    func render(_ files: [String: String], path: String = "app", settings: RenderSettings? = nil) throws -> RenderResult {
+    func render(_ files: [String: String], path: String = "app", settings: RenderSettings? = nil) throws -> RenderResult
+    {
         let snapshot = InMemorySnapshot(files.mapValues { .file($0) })
         let options = RenderOptions(
-            manifests: ManifestOptions(path: path), settings: settings, context: RenderContext(appName: "app"), environment: [:])
+            manifests: ManifestOptions(path: path), settings: settings, context: RenderContext(appName: "app"),
+            environment: [:])
         return try SourceRenderer(options: options).render(from: snapshot)
     }
 
@@ -62,7 +65,10 @@ final class JsonnetRendererTests: XCTestCase {
         let cases: [(String, String)] = [
             ("one object", "local k = import 'k.libsonnet'; k.configMap('one', { a: '1' })"),
             ("an array", "local k = import 'k.libsonnet'; [k.configMap('a', {}), k.deployment('web', 2)]"),
-            ("a List", "local k = import 'k.libsonnet'; { apiVersion: 'v1', kind: 'List', items: [k.configMap('a', {}), k.configMap('b', {})] }"),
+            (
+                "a List",
+                "local k = import 'k.libsonnet'; { apiVersion: 'v1', kind: 'List', items: [k.configMap('a', {}), k.configMap('b', {})] }"
+            ),
             (
                 "a kube-prometheus map",
                 """
@@ -70,7 +76,10 @@ final class JsonnetRendererTests: XCTestCase {
                 { web: { config: k.configMap('web', { x: 'y' }), deployment: k.deployment('web', 3) }, extra: [k.configMap('z', {})], empty: null }
                 """
             ),
-            ("numbers and floats", "local k = import 'k.libsonnet'; k.configMap('n', {}) + { metadata+: { annotations: { a: std.toString(1.5) } }, spec: { f: 0.25, i: 3 } }"),
+            (
+                "numbers and floats",
+                "local k = import 'k.libsonnet'; k.configMap('n', {}) + { metadata+: { annotations: { a: std.toString(1.5) } }, spec: { f: 0.25, i: 3 } }"
+            ),
         ]
         for (name, code) in cases {
             let (plumb, judge, result) = try both(["app/main.jsonnet": code, "app/k.libsonnet": lib])
@@ -94,7 +103,8 @@ final class JsonnetRendererTests: XCTestCase {
         let (plumb, judge, _) = try both(
             ["app/main.jsonnet": code, "app/k.libsonnet": lib],
             jsonnetFlags: [
-                "--ext-str", "name=shop", "--ext-code", "env='prod' + '-eu'", "--tla-code", "replicas=4", "--tla-str", "tier=front",
+                "--ext-str", "name=shop", "--ext-code", "env='prod' + '-eu'", "--tla-code", "replicas=4", "--tla-str",
+                "tier=front",
                 "--tla-code", "labels={team: 'a'}",
             ], settings: settings)
         assertSameObjects(plumb, judge)
@@ -105,19 +115,23 @@ final class JsonnetRendererTests: XCTestCase {
     func testPlumbYAMLGivesEntryLibraryFoldersAndVariables() throws {
         // Two library folders with a file of the same name: the right-most wins, as with `jsonnet -J a -J b`.
         let files = [
-            "app/.plumb.yaml": "render:\n  kind: jsonnet\n  entry: env/prod.jsonnet\n  jpath: [vendor, lib]\n  extVars: {replicas: 3, zone: eu-1}\n",
-            "app/env/prod.jsonnet": "local k = import 'k.libsonnet'; local v = import 'which.libsonnet'; [k.deployment(v, std.extVar('replicas')) + {metadata+: {labels: {zone: std.extVar('zone')}}}]",
+            "app/.plumb.yaml":
+                "render:\n  kind: jsonnet\n  entry: env/prod.jsonnet\n  jpath: [vendor, lib]\n  extVars: {replicas: 3, zone: eu-1}\n",
+            "app/env/prod.jsonnet":
+                "local k = import 'k.libsonnet'; local v = import 'which.libsonnet'; [k.deployment(v, std.extVar('replicas')) + {metadata+: {labels: {zone: std.extVar('zone')}}}]",
             "app/other.jsonnet": "error 'not an entry here'",
             "app/lib/k.libsonnet": lib,
             "app/lib/which.libsonnet": "'from-lib'",
             "app/vendor/which.libsonnet": "'from-vendor'",
         ]
         let (plumb, judge, result) = try both(
-            files, entry: "env/prod.jsonnet", jsonnetFlags: ["-J", "vendor", "-J", "lib", "--ext-code", "replicas=3", "--ext-str", "zone=eu-1"])
+            files, entry: "env/prod.jsonnet",
+            jsonnetFlags: ["-J", "vendor", "-J", "lib", "--ext-code", "replicas=3", "--ext-str", "zone=eu-1"])
         assertSameObjects(plumb, judge)
         XCTAssertEqual(plumb.first?[path: ["metadata", "name"]], "from-lib")
         XCTAssertEqual(
-            result.desired.files, ["app/.plumb.yaml", "app/env/prod.jsonnet", "app/lib/k.libsonnet", "app/lib/which.libsonnet"])
+            result.desired.files,
+            ["app/.plumb.yaml", "app/env/prod.jsonnet", "app/lib/k.libsonnet", "app/lib/which.libsonnet"])
     }
 
     func testImportsThatLeaveTheRepositoryAreRefusedNamingTheImport() {
@@ -130,7 +144,8 @@ final class JsonnetRendererTests: XCTestCase {
             let text = found.first ?? ""
             if named == "../outside.libsonnet" {
                 // Inside the repository, one folder up: allowed, and it is not an object.
-                XCTAssertTrue(text.contains("expected Kubernetes objects") || text.hasPrefix("app/x/main.jsonnet"), text)
+                XCTAssertTrue(
+                    text.contains("expected Kubernetes objects") || text.hasPrefix("app/x/main.jsonnet"), text)
                 continue
             }
             XCTAssertTrue(text.hasPrefix("app/x/main.jsonnet:1:1: "), text)
@@ -143,7 +158,9 @@ final class JsonnetRendererTests: XCTestCase {
         let syntax = errors(["app/main.jsonnet": "local x = 1;\n{ a: 1 + }\n"])
         XCTAssertEqual(syntax.count, 1)
         XCTAssertTrue(syntax[0].hasPrefix("app/main.jsonnet:2:10: "), syntax[0])
-        let runtime = errors(["app/main.jsonnet": "local k = import 'lib/k.libsonnet';\nk.missing('x')\n", "app/lib/k.libsonnet": "{}"])
+        let runtime = errors([
+            "app/main.jsonnet": "local k = import 'lib/k.libsonnet';\nk.missing('x')\n", "app/lib/k.libsonnet": "{}",
+        ])
         XCTAssertTrue(runtime[0].hasPrefix("app/main.jsonnet:2:1: "), runtime[0])
         XCTAssertTrue(runtime[0].contains("missing"), runtime[0])
         let missing = errors(["app/main.jsonnet": "\n  import 'nope.libsonnet'"])
@@ -172,18 +189,22 @@ final class JsonnetRendererTests: XCTestCase {
     /// fixtures/real/jsonnet-monitoring (kube-prometheus style), with the settings of its
     /// `.plumb.yaml`, against `jsonnet -J lib --ext-str namespace=monitoring --tla-code replicas=3`.
     func testRealWorldExampleMatchesTheJsonnetCLI() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         let dir = root.appendingPathComponent("fixtures/real/jsonnet-monitoring").path
         var files: [String: String] = [:]
         let walker = FileManager.default.enumerator(atPath: dir)
         while let relative = walker?.nextObject() as? String {
             var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: dir + "/" + relative, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+            guard FileManager.default.fileExists(atPath: dir + "/" + relative, isDirectory: &isDirectory),
+                !isDirectory.boolValue
+            else { continue }
             files["mon/" + relative] = try String(contentsOfFile: dir + "/" + relative, encoding: .utf8)
         }
         XCTAssertNotNil(files["mon/.plumb.yaml"])
         let (plumb, judge, result) = try both(
-            files, path: "mon", jsonnetFlags: ["-J", "lib", "--ext-str", "namespace=monitoring", "--tla-code", "replicas=3"])
+            files, path: "mon",
+            jsonnetFlags: ["-J", "lib", "--ext-str", "namespace=monitoring", "--tla-code", "replicas=3"])
         XCTAssertEqual(plumb.count, 10)
         assertSameObjects(plumb, judge)
         XCTAssertEqual(result.renderer, "jsonnet")

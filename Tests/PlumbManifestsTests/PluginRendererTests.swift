@@ -13,7 +13,9 @@ final class PluginRendererTests: XCTestCase {
     override func tearDown() { dir = nil }
 
     /// A plugin whose command is `sh <script>` (the script lives outside the repository).
-    func plugin(_ name: String = "script", script: String, detect: String? = "render.sh", config: String = "") throws -> PluginConfig {
+    func plugin(_ name: String = "script", script: String, detect: String? = "render.sh", config: String = "") throws
+        -> PluginConfig
+    {
         let path = dir.sub(name + ".sh")
         try write(path, script)
         var yaml = "plugins:\n  - name: \(name)\n    command: [sh, \(path)]\n"
@@ -23,12 +25,16 @@ final class PluginRendererTests: XCTestCase {
     }
 
     func render(
-        _ files: [String: String], plugins: PluginConfig, settings: RenderSettings? = nil, environment: [String: String] = [:]
+        _ files: [String: String], plugins: PluginConfig, settings: RenderSettings? = nil,
+        environment: [String: String] = [:]
     ) throws -> RenderResult {
         let options = RenderOptions(
             manifests: ManifestOptions(path: "apps/web"), settings: settings, plugins: plugins,
-            context: RenderContext(appName: "web", appNamespace: "shop", revision: "3f9c2ab0000000000000000000000000000000000"),
-            environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"].merging(environment) { $1 })
+            context: RenderContext(
+                appName: "web", appNamespace: "shop", revision: "3f9c2ab0000000000000000000000000000000000"),
+            environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"].merging(environment) {
+                $1
+            })
         return try SourceRenderer(options: options).render(from: InMemorySnapshot(files.mapValues { .file($0) }))
     }
 
@@ -42,7 +48,10 @@ final class PluginRendererTests: XCTestCase {
         }
     }
 
-    let chart = ["apps/web/render.sh": "marker", "apps/web/values.yaml": "color: blue\n", "apps/web/templates/cm.yaml": "x: 1\n", "other/secret.txt": "no"]
+    let chart = [
+        "apps/web/render.sh": "marker", "apps/web/values.yaml": "color: blue\n", "apps/web/templates/cm.yaml": "x: 1\n",
+        "other/secret.txt": "no",
+    ]
 
     func testPluginRunsInAnExportOfThePathWithOnlyTheAllowedEnvironment() throws {
         let plugins = try plugin(
@@ -82,14 +91,19 @@ final class PluginRendererTests: XCTestCase {
         XCTAssertEqual(data["secret"], "unset")
         XCTAssertEqual(data["files"], "./render.sh ./templates/cm.yaml ./values.yaml ")
         XCTAssertEqual(
-            data["vars"], "ALLOWED HOME LANG PARAM_RELEASE_NAME PATH PLUMB_APP_NAME PLUMB_APP_NAMESPACE PLUMB_PATH PLUMB_REVISION ")
-        let home = try XCTUnwrap(data["home"]?.stringValue), pwd = try XCTUnwrap(data["pwd"]?.stringValue)
-        XCTAssertTrue(home.hasPrefix(NSTemporaryDirectory().replacingOccurrences(of: "//", with: "/")) || home.hasPrefix("/tmp/"), home)
+            data["vars"],
+            "ALLOWED HOME LANG PARAM_RELEASE_NAME PATH PLUMB_APP_NAME PLUMB_APP_NAMESPACE PLUMB_PATH PLUMB_REVISION ")
+        let home = try XCTUnwrap(data["home"]?.stringValue)
+        let pwd = try XCTUnwrap(data["pwd"]?.stringValue)
+        XCTAssertTrue(
+            home.hasPrefix(NSTemporaryDirectory().replacingOccurrences(of: "//", with: "/")) || home.hasPrefix("/tmp/"),
+            home)
         XCTAssertEqual((home as NSString).deletingLastPathComponent, (pwd as NSString).deletingLastPathComponent)
         XCTAssertFalse(FileManager.default.fileExists(atPath: pwd), "the export is removed after the run")
         XCTAssertFalse(FileManager.default.fileExists(atPath: home))
         // Every file of the path was exported, so every one is an input; nothing outside it is.
-        XCTAssertEqual(result.desired.files, ["apps/web/render.sh", "apps/web/templates/cm.yaml", "apps/web/values.yaml"])
+        XCTAssertEqual(
+            result.desired.files, ["apps/web/render.sh", "apps/web/templates/cm.yaml", "apps/web/values.yaml"])
     }
 
     func testStdoutMayBeJSONAListOrAMapOfObjects() throws {
@@ -102,21 +116,27 @@ final class PluginRendererTests: XCTestCase {
     }
 
     func testFailuresNameThePluginAndCarryItsStderr() throws {
-        let failing = try plugin(script: "echo 'Error: template: web/templates/cm.yaml:3:7: bad' >&2\necho 'second line' >&2\nexit 3\n")
+        let failing = try plugin(
+            script: "echo 'Error: template: web/templates/cm.yaml:3:7: bad' >&2\necho 'second line' >&2\nexit 3\n")
         XCTAssertEqual(
             failure(chart, plugins: failing),
             "apps/web: plugin script: exit status 3: Error: template: web/templates/cm.yaml:3:7: bad; second line")
 
         let badYAML = try plugin(script: "printf 'apiVersion: v1\\nkind: ConfigMap\\nmetadata: {name: [}\\n'\n")
-        XCTAssertTrue(failure(chart, plugins: badYAML).hasPrefix("apps/web (plugin script output):3:"), failure(chart, plugins: badYAML))
+        XCTAssertTrue(
+            failure(chart, plugins: badYAML).hasPrefix("apps/web (plugin script output):3:"),
+            failure(chart, plugins: badYAML))
 
         let missing = try plugin(script: "")
         let undeclared = failure(chart, plugins: missing, settings: RenderSettings(kind: .plugin("helm")))
-        XCTAssertTrue(undeclared.contains("plugin \"helm\" is not declared by the operator (declared: script"), undeclared)
+        XCTAssertTrue(
+            undeclared.contains("plugin \"helm\" is not declared by the operator (declared: script"), undeclared)
         let param = failure(chart, plugins: missing, settings: RenderSettings(parameters: [("values", "x.yaml")]))
-        XCTAssertEqual(param, "apps/web: render.parameters.values: plugin script declares no such parameter (it has: none)")
+        XCTAssertEqual(
+            param, "apps/web: render.parameters.values: plugin script declares no such parameter (it has: none)")
         let required = try plugin(script: "", config: "    parameters: {values: null}\n")
-        XCTAssertEqual(failure(chart, plugins: required), "apps/web: render.parameters.values: plugin script requires it")
+        XCTAssertEqual(
+            failure(chart, plugins: required), "apps/web: render.parameters.values: plugin script requires it")
     }
 
     func testTimeoutKillsTheWholeProcessGroup() throws {
@@ -131,11 +151,14 @@ final class PluginRendererTests: XCTestCase {
             XCTAssertEqual("\(error)", "apps/web: plugin script: timed out after 1s, killed")
         }
         XCTAssertLessThan(Date().timeIntervalSince(started), 5)
-        let pid = try XCTUnwrap(Int32(String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let pid = try XCTUnwrap(
+            Int32(String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
         // The background `sleep` was in the plugin's process group: it is gone too.
         var gone = false
         for _ in 0..<50 where !gone {
-            gone = kill(pid, 0) != 0 || (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?.contains(") Z ") == true
+            gone =
+                kill(pid, 0) != 0
+                || (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?.contains(") Z ") == true
             if !gone { usleep(20_000) }
         }
         XCTAssertTrue(gone, "pid \(pid) still runs")
@@ -143,7 +166,9 @@ final class PluginRendererTests: XCTestCase {
 
     func testOutputOverTheCapIsRefused() throws {
         let plugins = try plugin(script: "yes 'a: b'\n", config: "    maxOutputBytes: 64Ki\n")
-        XCTAssertEqual(failure(chart, plugins: plugins), "apps/web: plugin script: output over the 64 KiB limit (maxOutputBytes), killed")
+        XCTAssertEqual(
+            failure(chart, plugins: plugins),
+            "apps/web: plugin script: output over the 64 KiB limit (maxOutputBytes), killed")
     }
 
     func testNoNetworkUnlessTheOperatorAllowsIt() throws {
@@ -155,9 +180,13 @@ final class PluginRendererTests: XCTestCase {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = 0
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) }
+        }
         XCTAssertEqual(listen(listener, 4), 0)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
+        }
         let port = Int(UInt16(bigEndian: address.sin_port))
         let script = """
             if bash -c 'exec 3<>/dev/tcp/127.0.0.1/\(port)' 2>/dev/null; then r=connected; else r=refused; fi
@@ -181,9 +210,14 @@ final class PluginRendererTests: XCTestCase {
             }
         }
         XCTAssertEqual(
-            error("plugins:\n  - {name: kustomize, command: [x]}\n"), "plugins.yaml: plugins[0].name: \"kustomize\" is a built-in renderer's name")
-        XCTAssertEqual(error("plugins:\n  - {name: helm, command: []}\n"), "plugins.yaml: plugins[0].command: must be a non-empty list of strings (the argv)")
-        XCTAssertTrue(error("plugins:\n  - {name: helm, command: [helm], sidecar: true}\n").hasPrefix("plugins.yaml: plugins[0].sidecar: unknown field"))
+            error("plugins:\n  - {name: kustomize, command: [x]}\n"),
+            "plugins.yaml: plugins[0].name: \"kustomize\" is a built-in renderer's name")
+        XCTAssertEqual(
+            error("plugins:\n  - {name: helm, command: []}\n"),
+            "plugins.yaml: plugins[0].command: must be a non-empty list of strings (the argv)")
+        XCTAssertTrue(
+            error("plugins:\n  - {name: helm, command: [helm], sidecar: true}\n").hasPrefix(
+                "plugins.yaml: plugins[0].sidecar: unknown field"))
         XCTAssertEqual(
             error("plugins:\n  - {name: helm, command: [helm], timeout: soon}\n"),
             "plugins.yaml: plugins[0].timeout: expected a duration such as 30s, 2m or 1m30s")
@@ -191,17 +225,20 @@ final class PluginRendererTests: XCTestCase {
             error("plugins:\n  - {name: helm, command: [helm], env: [HOME]}\n"),
             "plugins.yaml: plugins[0].env: \"HOME\" cannot be passed on (HOME, PLUMB_* and PARAM_* are set by Plumb)")
         XCTAssertEqual(
-            error("plugins:\n  - {name: a, command: [x]}\n  - {name: a, command: [z]}\n"), "plugins.yaml: plugins[1].name: \"a\" is declared twice")
+            error("plugins:\n  - {name: a, command: [x]}\n  - {name: a, command: [z]}\n"),
+            "plugins.yaml: plugins[1].name: \"a\" is declared twice")
     }
 
     /// docs/examples/plugins.yaml parses, and its Helm plugin is the one a Chart.yaml selects.
     func testShippedExampleParses() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         let bytes = try [UInt8](Data(contentsOf: root.appendingPathComponent("docs/examples/plugins.yaml")))
         let config = try PluginConfig.parse(bytes, file: "docs/examples/plugins.yaml")
         let helm = try XCTUnwrap(config.plugin(named: "helm"))
         XCTAssertEqual(helm.detect?.pattern, "Chart.yaml")
         XCTAssertFalse(helm.network)
-        XCTAssertTrue(helm.command.joined(separator: " ").contains("helm template \"$PLUMB_APP_NAME\" ."), "\(helm.command)")
+        XCTAssertTrue(
+            helm.command.joined(separator: " ").contains("helm template \"$PLUMB_APP_NAME\" ."), "\(helm.command)")
     }
 }

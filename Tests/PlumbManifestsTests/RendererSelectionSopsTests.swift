@@ -15,28 +15,40 @@ final class RendererSelectionSopsTests: XCTestCase {
     var keys: SopsKeys!
 
     override func setUpWithError() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/gpg") else { throw XCTSkip("gpg is not installed (Debian package gnupg)") }
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/gpg") else {
+            throw XCTSkip("gpg is not installed (Debian package gnupg)")
+        }
         dir = try TempDir("render-sops")
         let home = dir.sub("gnupg")
-        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            atPath: home, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
         try runTool(
-            "/usr/bin/gpg", ["--batch", "--quiet", "--import", Self.fixtures.appendingPathComponent("sops_functional_tests_key.asc").path],
+            "/usr/bin/gpg",
+            [
+                "--batch", "--quiet", "--import",
+                Self.fixtures.appendingPathComponent("sops_functional_tests_key.asc").path,
+            ],
             env: ["GNUPGHOME": home, "PATH": "/usr/bin:/bin"])
         keys = SopsKeys(gnupgHome: home)
     }
 
     override func tearDown() {
         if let home = dir?.sub("gnupg") {
-            _ = try? runTool("/usr/bin/gpgconf", ["--kill", "gpg-agent"], env: ["GNUPGHOME": home, "PATH": "/usr/bin:/bin"], check: false)
+            _ = try? runTool(
+                "/usr/bin/gpgconf", ["--kill", "gpg-agent"], env: ["GNUPGHOME": home, "PATH": "/usr/bin:/bin"],
+                check: false)
         }
         dir = nil
     }
 
-    func fixture(_ name: String) throws -> String { try String(contentsOf: Self.fixtures.appendingPathComponent(name), encoding: .utf8) }
+    func fixture(_ name: String) throws -> String {
+        try String(contentsOf: Self.fixtures.appendingPathComponent(name), encoding: .utf8)
+    }
 
     func render(_ files: [String: String], keys: SopsKeys, plugins: PluginConfig = .none) throws -> RenderResult {
         let options = RenderOptions(
-            manifests: ManifestOptions(path: "app"), plugins: plugins, keys: keys, context: RenderContext(appName: "app"),
+            manifests: ManifestOptions(path: "app"), plugins: plugins, keys: keys,
+            context: RenderContext(appName: "app"),
             environment: ["PATH": "/usr/bin:/bin"])
         return try SourceRenderer(options: options).render(from: InMemorySnapshot(files.mapValues { .file($0) }))
     }
@@ -44,7 +56,8 @@ final class RendererSelectionSopsTests: XCTestCase {
     func testKustomizeGeneratorsAndJsonnetImportsReadDecryptedFiles() throws {
         let kustomize = try render(
             [
-                "app/kustomization.yaml": "secretGenerator:\n  - name: creds\n    files: [creds.json=format.enc.json]\n    options: {disableNameSuffixHash: true}\n",
+                "app/kustomization.yaml":
+                    "secretGenerator:\n  - name: creds\n    files: [creds.json=format.enc.json]\n    options: {disableNameSuffixHash: true}\n",
                 "app/format.enc.json": try fixture("format.enc.json"),
             ], keys: keys)
         XCTAssertEqual(kustomize.renderer, "kustomize")
@@ -55,7 +68,8 @@ final class RendererSelectionSopsTests: XCTestCase {
 
         let jsonnet = try render(
             [
-                "app/main.jsonnet": "local s = std.parseJson(importstr 'format.enc.json');\n{apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'x'}, data: {foo: s.foo, keys: std.join(',', std.objectFields(s))}}",
+                "app/main.jsonnet":
+                    "local s = std.parseJson(importstr 'format.enc.json');\n{apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'x'}, data: {foo: s.foo, keys: std.join(',', std.objectFields(s))}}",
                 "app/format.enc.json": try fixture("format.enc.json"),
             ], keys: keys)
         XCTAssertEqual(jsonnet.desired.resources.first?.body["data"], ["foo": "bar", "keys": "foo"])
@@ -66,7 +80,10 @@ final class RendererSelectionSopsTests: XCTestCase {
     func testWithoutTheKeyTheRenderFailsNamingTheFile() throws {
         do {
             _ = try render(
-                ["app/main.jsonnet": "importstr 'format.enc.json'", "app/format.enc.json": try fixture("format.enc.json")], keys: .none)
+                [
+                    "app/main.jsonnet": "importstr 'format.enc.json'",
+                    "app/format.enc.json": try fixture("format.enc.json"),
+                ], keys: .none)
             XCTFail("rendered")
         } catch {
             let text = "\(error)"
@@ -86,7 +103,9 @@ final class RendererSelectionSopsTests: XCTestCase {
         let plugins = try PluginConfig.parse(Array(yaml.utf8), file: "plugins.yaml")
         let result = try render(["app/format.enc.json": try fixture("format.enc.json")], keys: keys, plugins: plugins)
         XCTAssertEqual(result.renderer, "show")
-        XCTAssertEqual(result.desired.resources.first?.body[path: ["data", "encrypted"]], "2", "the value and the MAC stay encrypted")
+        XCTAssertEqual(
+            result.desired.resources.first?.body[path: ["data", "encrypted"]], "2",
+            "the value and the MAC stay encrypted")
         XCTAssertTrue(result.secrets.isEmpty)
     }
 }

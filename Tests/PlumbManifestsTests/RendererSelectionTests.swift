@@ -50,7 +50,10 @@ final class RendererSelectionTests: XCTestCase {
         XCTAssertEqual(k.renderer, "kustomize")
         XCTAssertEqual(k.desired.resources.map(\.name), ["k-one"])
 
-        let jsonnet = ["app/main.jsonnet": "{apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'j'}}", "app/x.txt": "", "app/cm.yaml": cm("no")]
+        let jsonnet = [
+            "app/main.jsonnet": "{apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'j'}}", "app/x.txt": "",
+            "app/cm.yaml": cm("no"),
+        ]
         let j = try render(jsonnet, plugins: plugins)
         XCTAssertEqual(j.renderer, "jsonnet")
         XCTAssertEqual(j.desired.resources.map(\.name), ["j"])
@@ -63,7 +66,10 @@ final class RendererSelectionTests: XCTestCase {
         let nested = try render(["app/sub/objects.txt": "x", "app/cm.yaml": cm("plain")], plugins: plugins)
         XCTAssertEqual(nested.renderer, "plain")
 
-        let plain = try render(["app/cm.yaml": cm("a"), "app/sub/b.json": #"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"b"}}"#])
+        let plain = try render([
+            "app/cm.yaml": cm("a"),
+            "app/sub/b.json": #"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"b"}}"#,
+        ])
         XCTAssertEqual(plain.renderer, "plain")
         XCTAssertEqual(plain.desired.resources.map(\.name), ["a", "b"])
         XCTAssertEqual(plain.desired.files, ["app/cm.yaml", "app/sub/b.json"])
@@ -84,7 +90,10 @@ final class RendererSelectionTests: XCTestCase {
         XCTAssertEqual(fromApp.desired.resources.map(\.name), ["j"])
         // Settings without a kind still let the files choose.
         let args = try render(
-            ["app/.plumb.yaml": "render: {extVars: {cm: x}}\n", "app/main.jsonnet": "{apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: std.extVar('cm')}}"])
+            [
+                "app/.plumb.yaml": "render: {extVars: {cm: x}}\n",
+                "app/main.jsonnet": "{apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: std.extVar('cm')}}",
+            ])
         XCTAssertEqual(args.desired.resources.map(\.name), ["x"])
     }
 
@@ -100,33 +109,47 @@ final class RendererSelectionTests: XCTestCase {
         XCTAssertEqual(parse("render: {plugin: helm, parameters: {values: prod.yaml, replicas: 3}}\n"), "helm")
         XCTAssertEqual(parse("ignoreDifferences: []\n"), "none")
         XCTAssertEqual(
-            parse("render: {kind: helm}\n"), "app/.plumb.yaml: render.kind: \"helm\" is not one of plain, kustomize, jsonnet, plugin")
-        XCTAssertTrue(parse("render: {kind: jsonnet, entrypoint: x}\n").hasPrefix("app/.plumb.yaml: render.entrypoint: unknown field"))
-        XCTAssertEqual(parse("render: {kind: jsonnet, entry: ../x.jsonnet}\n"), "app/.plumb.yaml: render.entry: \"../x.jsonnet\" must be a file inside the path")
-        XCTAssertEqual(parse("render: {kind: kustomize, plugin: helm}\n"), "app/.plumb.yaml: render.plugin: cannot be combined with kind: kustomize")
+            parse("render: {kind: helm}\n"),
+            "app/.plumb.yaml: render.kind: \"helm\" is not one of plain, kustomize, jsonnet, plugin")
+        XCTAssertTrue(
+            parse("render: {kind: jsonnet, entrypoint: x}\n").hasPrefix(
+                "app/.plumb.yaml: render.entrypoint: unknown field"))
+        XCTAssertEqual(
+            parse("render: {kind: jsonnet, entry: ../x.jsonnet}\n"),
+            "app/.plumb.yaml: render.entry: \"../x.jsonnet\" must be a file inside the path")
+        XCTAssertEqual(
+            parse("render: {kind: kustomize, plugin: helm}\n"),
+            "app/.plumb.yaml: render.plugin: cannot be combined with kind: kustomize")
         XCTAssertEqual(parse("render: {extVars: {a: null}}\n"), "app/.plumb.yaml: render.extVars.a: has no value")
-        XCTAssertEqual(parse("render: {kind: plugin}\n"), "app/.plumb.yaml: render.plugin: is required with kind: plugin")
+        XCTAssertEqual(
+            parse("render: {kind: plugin}\n"), "app/.plumb.yaml: render.plugin: is required with kind: plugin")
         // In a render, the error names the file and the field.
         XCTAssertEqual(
             failure(["app/.plumb.yaml": "render: {kind: helm}\n", "app/cm.yaml": cm("a")]),
             "app/.plumb.yaml: render.kind: \"helm\" is not one of plain, kustomize, jsonnet, plugin")
         let parsed = try? RenderSettings.parse(
-            ["kind": "jsonnet", "extVars": ["n": 3, "s": "x", "o": ["a": true]], "tlaCode": ["t": "1 + 1"]], field: "spec.source.render")
+            ["kind": "jsonnet", "extVars": ["n": 3, "s": "x", "o": ["a": true]], "tlaCode": ["t": "1 + 1"]],
+            field: "spec.source.render")
         XCTAssertEqual(
             parsed,
             RenderSettings(
-                kind: .jsonnet, extVars: [("n", .code("3")), ("s", .string("x")), ("o", .code(#"{"a":true}"#))], tlas: [("t", .code("1 + 1"))]))
+                kind: .jsonnet, extVars: [("n", .code("3")), ("s", .string("x")), ("o", .code(#"{"a":true}"#))],
+                tlas: [("t", .code("1 + 1"))]))
     }
 
     func testKustomizeInputsIncludeTheBasesOutsideThePath() throws {
         let files = [
-            "base/kustomization.yaml": "resources: [cm.yaml]\n", "base/cm.yaml": cm("web"), "base/unused.yaml": cm("unused"),
+            "base/kustomization.yaml": "resources: [cm.yaml]\n", "base/cm.yaml": cm("web"),
+            "base/unused.yaml": cm("unused"),
             "overlays/prod/kustomization.yaml": "resources: [../../base]\nnameSuffix: -prod\n",
         ]
         let result = try render(files, path: "overlays/prod")
         XCTAssertEqual(result.renderer, "kustomize")
         XCTAssertEqual(result.desired.resources.map(\.name), ["web-prod"])
-        XCTAssertTrue(result.inputs.isSuperset(of: ["base/kustomization.yaml", "base/cm.yaml", "overlays/prod/kustomization.yaml"]), "\(result.inputs)")
+        XCTAssertTrue(
+            result.inputs.isSuperset(of: [
+                "base/kustomization.yaml", "base/cm.yaml", "overlays/prod/kustomization.yaml",
+            ]), "\(result.inputs)")
         XCTAssertFalse(result.inputs.contains("base/unused.yaml"))
     }
 
@@ -135,14 +158,16 @@ final class RendererSelectionTests: XCTestCase {
             "app/a.jsonnet": "{apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'same'}}",
             "app/b.jsonnet": "{apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'same'}}",
         ])
-        XCTAssertEqual(text, "app/b.jsonnet:1:1: v1 ConfigMap same is defined twice: first at app/a.jsonnet:1:1, again here")
+        XCTAssertEqual(
+            text, "app/b.jsonnet:1:1: v1 ConfigMap same is defined twice: first at app/a.jsonnet:1:1, again here")
     }
 
     /// The controller's monorepo rule: a commit that changes no file a render read and nothing
     /// below the path reuses that render (a plugin that counts its runs shows it is not run).
     func testACommitElsewhereInTheRepositoryIsNotRenderedAgain() throws {
         let dir = try TempDir("monorepo")
-        let repoDir = dir.sub("repo"), counter = dir.sub("runs")
+        let repoDir = dir.sub("repo")
+        let counter = dir.sub("runs")
         try write(repoDir + "/apps/web/objects.txt", cm("web"))
         try write(repoDir + "/apps/api/cm.yaml", cm("api"))
         try write(repoDir + "/shared/lib.txt", "x")
@@ -161,9 +186,12 @@ final class RendererSelectionTests: XCTestCase {
                 network: true
             """
         let options = RenderOptions(
-            manifests: ManifestOptions(path: "apps/web"), plugins: try PluginConfig.parse(Array(yaml.utf8), file: "plugins.yaml"),
+            manifests: ManifestOptions(path: "apps/web"),
+            plugins: try PluginConfig.parse(Array(yaml.utf8), file: "plugins.yaml"),
             context: RenderContext(appName: "web"), environment: ["PATH": "/usr/bin:/bin", "COUNTER": counter])
-        func runs() -> Int { ((try? String(contentsOfFile: counter, encoding: .utf8)) ?? "").split(separator: "\n").count }
+        func runs() -> Int {
+            ((try? String(contentsOfFile: counter, encoding: .utf8)) ?? "").split(separator: "\n").count
+        }
         let repository = try GitRepository.open(path: repoDir)
         let first = try LoadedSource.load(repository, revision: "HEAD", render: options, previous: nil)
         XCTAssertEqual(first.renderer, "count")

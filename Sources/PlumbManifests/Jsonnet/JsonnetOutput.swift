@@ -17,7 +17,9 @@ public enum JsonnetOutput {
             }
             for e in object.entries { try objects(e.value, at: path + "." + e.key, into: &out, location: location) }
         case .array(let items):
-            for (i, item) in items.enumerated() { try objects(item, at: path + "[\(i)]", into: &out, location: location) }
+            for (i, item) in items.enumerated() {
+                try objects(item, at: path + "[\(i)]", into: &out, location: location)
+            }
         case .null:
             return
         default:

@@ -14,7 +14,9 @@ struct JsonnetRenderer: Renderer {
         var jpath: [String] = []
         for folder in settings.jpath {
             guard let p = RepoPath.normalize(path.isEmpty ? folder : path + "/" + folder) else {
-                throw ManifestErrors([ManifestError(file: path, message: "render.jpath: \"\(folder)\" leaves the repository")])
+                throw ManifestErrors([
+                    ManifestError(file: path, message: "render.jpath: \"\(folder)\" leaves the repository")
+                ])
             }
             jpath.append(p)
         }
@@ -35,15 +37,22 @@ struct JsonnetRenderer: Renderer {
     func entryFiles(path: String, inputs: RenderInputs) throws(ManifestErrors) -> [String] {
         if let entry = settings.entry {
             guard let file = RepoPath.normalize(path.isEmpty ? entry : path + "/" + entry) else {
-                throw ManifestErrors([ManifestError(file: path, message: "render.entry: \"\(entry)\" leaves the repository")])
+                throw ManifestErrors([
+                    ManifestError(file: path, message: "render.entry: \"\(entry)\" leaves the repository")
+                ])
             }
             guard inputs.isFile(file) else {
-                throw ManifestErrors([ManifestError(file: file, message: "render.entry: no such file at revision \(inputs.snapshot.revisionName)")])
+                throw ManifestErrors([
+                    ManifestError(
+                        file: file, message: "render.entry: no such file at revision \(inputs.snapshot.revisionName)")
+                ])
             }
             return [file]
         }
         let files = JsonnetRenderer.entries(in: path, snapshot: inputs.snapshot)
-        if files.isEmpty { throw ManifestErrors([ManifestError(file: path, message: "no *.jsonnet entry file in the path")]) }
+        if files.isEmpty {
+            throw ManifestErrors([ManifestError(file: path, message: "no *.jsonnet entry file in the path")])
+        }
         return files
     }
 
@@ -57,7 +66,9 @@ struct JsonnetRenderer: Renderer {
         }.map(\.path).sorted()
     }
 
-    func evaluate(_ entry: String, jpath: [String], inputs: RenderInputs) throws(ManifestError) -> [(Value, SourceLocation)] {
+    func evaluate(_ entry: String, jpath: [String], inputs: RenderInputs) throws(ManifestError) -> [(
+        Value, SourceLocation
+    )] {
         let code = String(decoding: try inputs.read(entry), as: UTF8.self)
         let resolver = JsonnetImportResolver(inputs: inputs, jpath: jpath)
         let vm = JsonnetVM(resolver: resolver)
@@ -84,9 +95,13 @@ struct JsonnetRenderer: Renderer {
     /// or `STATIC ERROR: apps/x/main.jsonnet:3:5: msg` become `apps/x/main.jsonnet:3:5: msg`,
     /// with the rest of the trace kept after it.
     static func located(_ text: String, entry: String) -> ManifestError {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: true).map { $0.trimmingCharacters(in: .whitespaces) }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: true).map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
         var message = lines.first ?? text
-        for prefix in ["RUNTIME ERROR: ", "STATIC ERROR: "] where message.hasPrefix(prefix) { message.removeFirst(prefix.count) }
+        for prefix in ["RUNTIME ERROR: ", "STATIC ERROR: "] where message.hasPrefix(prefix) {
+            message.removeFirst(prefix.count)
+        }
         // A static error starts with its place; a runtime error's place is the first trace line.
         var place: String?
         if let colon = message.range(of: ": "), parsePlace(String(message[..<colon.lowerBound])) != nil {
@@ -115,7 +130,9 @@ struct JsonnetRenderer: Renderer {
         }
         if let dash = t.lastIndex(of: "-"), t[t.index(after: dash)...].allSatisfy(\.isNumber) { t = t[..<dash] }
         let parts = t.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count >= 3, let c = Int(parts[parts.count - 1]), let l = Int(parts[parts.count - 2]) else { return nil }
+        guard parts.count >= 3, let c = Int(parts[parts.count - 1]), let l = Int(parts[parts.count - 2]) else {
+            return nil
+        }
         return (parts.dropLast(2).joined(separator: ":"), l, c)
     }
 }

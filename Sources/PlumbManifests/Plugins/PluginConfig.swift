@@ -82,7 +82,9 @@ public struct PluginConfig: Sendable, Equatable {
         } catch {
             throw SettingsError("\(error)")
         }
-        guard documents.count <= 1 else { throw SettingsError("\(file): one YAML document expected, found \(documents.count)") }
+        guard documents.count <= 1 else {
+            throw SettingsError("\(file): one YAML document expected, found \(documents.count)")
+        }
         guard let root = documents.first?.value, !root.isNull else { return PluginConfig() }
         guard let list = root["plugins"]?.arrayValue else { throw SettingsError("\(file): plugins: must be a list") }
         var plugins: [RendererPlugin] = []
@@ -98,9 +100,12 @@ public struct PluginConfig: Sendable, Equatable {
 
     static func parsePlugin(_ item: Value, field: String) throws(SettingsError) -> RendererPlugin {
         guard let object = item.objectValue else { throw SettingsError("\(field): must be an object") }
-        let known: Set<String> = ["name", "command", "detect", "env", "parameters", "timeout", "maxOutputBytes", "network"]
+        let known: Set<String> = [
+            "name", "command", "detect", "env", "parameters", "timeout", "maxOutputBytes", "network",
+        ]
         for key in object.keys where !known.contains(key) {
-            throw SettingsError("\(field).\(key): unknown field (expected one of \(known.sorted().joined(separator: ", ")))")
+            throw SettingsError(
+                "\(field).\(key): unknown field (expected one of \(known.sorted().joined(separator: ", ")))")
         }
         guard let name = item["name"]?.stringValue, !name.isEmpty,
             name.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") })
@@ -122,8 +127,10 @@ public struct PluginConfig: Sendable, Equatable {
             guard let names = env.arrayValue?.compactMap(\.stringValue), names.count == env.arrayValue?.count else {
                 throw SettingsError("\(field).env: must be a list of variable names")
             }
-            for n in names where n.isEmpty || n.contains("=") || n == "HOME" || n.hasPrefix("PLUMB_") || n.hasPrefix("PARAM_") {
-                throw SettingsError("\(field).env: \"\(n)\" cannot be passed on (HOME, PLUMB_* and PARAM_* are set by Plumb)")
+            for n in names
+            where n.isEmpty || n.contains("=") || n == "HOME" || n.hasPrefix("PLUMB_") || n.hasPrefix("PARAM_") {
+                throw SettingsError(
+                    "\(field).env: \"\(n)\" cannot be passed on (HOME, PLUMB_* and PARAM_* are set by Plumb)")
             }
             plugin.env = names
         }
@@ -149,7 +156,9 @@ public struct PluginConfig: Sendable, Equatable {
         }
         if let m = item["maxOutputBytes"], !m.isNull {
             let size = m.intValue.map(Int.init) ?? m.stringValue.flatMap(parseByteSize)
-            guard let size, size > 0 else { throw SettingsError("\(field).maxOutputBytes: expected a size such as 16Mi or 1048576") }
+            guard let size, size > 0 else {
+                throw SettingsError("\(field).maxOutputBytes: expected a size such as 16Mi or 1048576")
+            }
             plugin.maxOutputBytes = size
         }
         if let n = item["network"], !n.isNull {
@@ -165,7 +174,10 @@ public struct PluginConfig: Sendable, Equatable {
         var total = 0
         var number = ""
         for c in text {
-            if c.isNumber { number.append(c); continue }
+            if c.isNumber {
+                number.append(c)
+                continue
+            }
             guard let n = Int(number) else { return nil }
             switch c {
             case "s": total += n

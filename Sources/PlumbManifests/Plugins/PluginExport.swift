@@ -8,7 +8,9 @@ enum PluginExport {
         let base = (ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp")
         var template = Array((base + "/plumb-plugin-XXXXXX").utf8CString)
         let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        guard made != nil else { throw ManifestError(file: base, message: "cannot make a temporary directory for a plugin") }
+        guard made != nil else {
+            throw ManifestError(file: base, message: "cannot make a temporary directory for a plugin")
+        }
         return String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
@@ -29,7 +31,8 @@ enum PluginExport {
             let target = directory + "/" + relative
             let bytes = try inputs.read(entry.path, decrypt: false)
             do {
-                try fm.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try fm.createDirectory(
+                    atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             } catch {
                 throw ManifestError(file: entry.path, message: "cannot export for the plugin: \(error)")
             }

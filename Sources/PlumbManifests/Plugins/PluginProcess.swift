@@ -28,7 +28,8 @@ enum PluginProcess {
         var errPipe: [Int32] = [-1, -1]
         guard makePipe(&outPipe) else { throw failure(argv, "pipe: \(String(cString: strerror(errno)))") }
         guard makePipe(&errPipe) else {
-            close(outPipe[0]); close(outPipe[1])
+            close(outPipe[0])
+            close(outPipe[1])
             throw failure(argv, "pipe: \(String(cString: strerror(errno)))")
         }
         var actions = posix_spawn_file_actions_t()
@@ -38,7 +39,10 @@ enum PluginProcess {
         posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
         guard let addchdir = addChdir else {
-            close(outPipe[0]); close(outPipe[1]); close(errPipe[0]); close(errPipe[1])
+            close(outPipe[0])
+            close(outPipe[1])
+            close(errPipe[0])
+            close(errPipe[1])
             throw failure(argv, "this C library has no posix_spawn_file_actions_addchdir_np")
         }
         _ = addchdir(&actions, directory)
@@ -46,7 +50,8 @@ enum PluginProcess {
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
         // A process group of its own, so a timeout kills what the command started too.
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        posix_spawnattr_setflags(
+            &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
         posix_spawnattr_setpgroup(&attributes, 0)
         var noSignals = sigset_t()
         sigemptyset(&noSignals)
@@ -66,7 +71,8 @@ enum PluginProcess {
         close(outPipe[1])
         close(errPipe[1])
         guard spawned == 0 else {
-            close(outPipe[0]); close(errPipe[0])
+            close(outPipe[0])
+            close(errPipe[0])
             throw failure(argv, "cannot start \(argv[0]): \(String(cString: strerror(spawned)))")
         }
         defer {
@@ -87,7 +93,8 @@ enum PluginProcess {
                 break
             }
             var fds = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-            let ms = Int32(min(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1, 1000))
+            let ms = Int32(
+                min(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1, 1000))
             let ready = poll(&fds, nfds_t(fds.count), ms)
             if ready < 0 && errno != EINTR { break }
             for fd in fds where fd.revents != 0 {
@@ -143,12 +150,15 @@ enum PluginProcess {
         return unsafeBitCast(symbol, to: Pipe2.self)
     }()
 
-    private typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
+    private typealias AddChdir =
+        @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
 
     /// glibc's `posix_spawn_file_actions_addchdir_np` (2.29+), which Swift's Glibc module does
     /// not declare: the child changes directory, the parent never does (it has other threads).
     private static let addChdir: AddChdir? = {
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addchdir_np") else { return nil }
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addchdir_np") else {
+            return nil
+        }
         return unsafeBitCast(symbol, to: AddChdir.self)
     }()
 }

@@ -24,7 +24,8 @@ struct PluginRenderer: Renderer {
         let parameters = try parameterValues(path: path)
         let root = try PluginExport.makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let source = root + "/src", home = root + "/home"
+        let source = root + "/src"
+        let home = root + "/home"
         do {
             try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: false)
             try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: false)
@@ -47,7 +48,8 @@ struct PluginRenderer: Renderer {
             guard let prefix = NetworkNamespace.prefix else {
                 throw ManifestError(
                     file: path,
-                    message: "plugin \(name): network: false, but no network namespace can be made here (unshare -n failed); "
+                    message:
+                        "plugin \(name): network: false, but no network namespace can be made here (unshare -n failed); "
                         + "give the process CAP_SYS_ADMIN or user namespaces, or set network: true for this plugin")
             }
             argv = prefix + argv
@@ -56,11 +58,15 @@ struct PluginRenderer: Renderer {
             argv, environment: env, directory: source, timeout: plugin.timeout, maxOutput: plugin.maxOutputBytes)
         let stderr = Self.oneLine(outcome.stderr)
         if outcome.timedOut {
-            throw ManifestError(file: path, message: "plugin \(name): timed out after \(Self.text(plugin.timeout)), killed\(stderr)")
+            throw ManifestError(
+                file: path, message: "plugin \(name): timed out after \(Self.text(plugin.timeout)), killed\(stderr)")
         }
         if outcome.overflow {
             throw ManifestError(
-                file: path, message: "plugin \(name): output over the \(formatByteSize(plugin.maxOutputBytes)) limit (maxOutputBytes), killed")
+                file: path,
+                message:
+                    "plugin \(name): output over the \(formatByteSize(plugin.maxOutputBytes)) limit (maxOutputBytes), killed"
+            )
         }
         if let signal = outcome.signal {
             throw ManifestError(file: path, message: "plugin \(name): killed by signal \(signal)\(stderr)")
@@ -76,7 +82,10 @@ struct PluginRenderer: Renderer {
         for (k, _) in settings.parameters where !plugin.parameters.contains(where: { $0.name == k }) {
             let declared = plugin.parameters.map(\.name).joined(separator: ", ")
             throw ManifestError(
-                file: path, message: "render.parameters.\(k): plugin \(name) declares no such parameter (it has: \(declared.isEmpty ? "none" : declared))")
+                file: path,
+                message:
+                    "render.parameters.\(k): plugin \(name) declares no such parameter (it has: \(declared.isEmpty ? "none" : declared))"
+            )
         }
         var out: [(String, String)] = []
         for p in plugin.parameters {
@@ -101,7 +110,8 @@ struct PluginRenderer: Renderer {
                 throw ManifestError(file: file, message: "\(error)")
             }
             var out: [(Value, SourceLocation)] = []
-            try JsonnetOutput.objects(value, at: "", into: &out, location: SourceLocation(file: file, line: 1, column: 1))
+            try JsonnetOutput.objects(
+                value, at: "", into: &out, location: SourceLocation(file: file, line: 1, column: 1))
             return out
         }
         do {
@@ -114,8 +124,10 @@ struct PluginRenderer: Renderer {
     /// `: <stderr on one line>` (its last 2 KiB), or nothing when stderr is empty.
     static func oneLine(_ bytes: [UInt8]) -> String {
         var text = String(decoding: bytes.suffix(2048), as: UTF8.self)
-        text = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            .joined(separator: "; ")
+        text = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+            !$0.isEmpty
+        }
+        .joined(separator: "; ")
         return text.isEmpty ? "" : ": " + text
     }
 
@@ -130,7 +142,8 @@ enum NetworkNamespace {
     static let prefix: [String]? = {
         for candidate in [["unshare", "--net", "--"], ["unshare", "--map-root-user", "--net", "--"]] {
             let outcome = try? PluginProcess.run(
-                candidate + ["true"], environment: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+                candidate + ["true"],
+                environment: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
                 directory: "/", timeout: .seconds(10), maxOutput: 4096)
             if outcome?.status == 0 { return candidate }
         }
