@@ -31,4 +31,5 @@ final class KustomizeJudgeTests: XCTestCase {
     func testOverlaysThreeLevelsDeep() throws { try judgeCase("overlays") }
     func testLabelsSelectorsTemplatesAndAnnotations() throws { try judgeCase("labels") }
     func testComponents() throws { try judgeCase("components") }
+    func testImagesReplicasDirectivesClusterScopedKindsAndFileNames() throws { try judgeCase("edges") }
 }

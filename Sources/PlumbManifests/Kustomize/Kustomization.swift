@@ -241,7 +241,8 @@ struct Kustomization {
                 if let t = o["target"], !t.isNull {
                     let to = try p.object(
                         t, field, i,
-                        allowed: ["group", "version", "kind", "name", "namespace", "labelSelector", "annotationSelector"])
+                        allowed: ["group", "version", "kind", "name", "namespace", "labelSelector", "annotationSelector"],
+                        prefix: "target")
                     func s(_ key: String) throws(ManifestError) -> String? {
                         try p.scalarString(to[key], field, i, "target.\(key)")
                     }
@@ -298,10 +299,12 @@ struct FieldReader {
         return b
     }
 
-    func object(_ v: Value, _ field: String, _ index: Int, allowed: Set<String>) throws(ManifestError) -> ValueObject {
-        guard case .object(let o) = v else { throw fail(field, index, nil, "must be a mapping, not \(v.typeName)") }
+    func object(
+        _ v: Value, _ field: String, _ index: Int, allowed: Set<String>, prefix: String? = nil
+    ) throws(ManifestError) -> ValueObject {
+        guard case .object(let o) = v else { throw fail(field, index, prefix, "must be a mapping, not \(v.typeName)") }
         for key in o.keys where !allowed.contains(key) {
-            throw fail(field, index, key, "unknown field")
+            throw fail(field, index, prefix.map { "\($0).\(key)" } ?? key, "unknown field")
         }
         return o
     }

@@ -14,7 +14,29 @@ struct KustomizationText {
         var label = field
         if let index { label += "[\(index)]" }
         if let sub { label += ".\(sub)" }
-        let (line, column) = locate(field, index: index, sub: sub)
+        var (line, column) = locate(field, index: index, sub: sub.map { String($0.prefix { $0 != "." }) })
+        // Nested keys (`target.name`): each one below the previous, more indented.
+        if let sub, sub.contains("."), var at = line, var indent = column {
+            for key in sub.split(separator: ".").dropFirst() {
+                var found = false
+                var i = at
+                while i < lines.count {
+                    let text = lines[i]
+                    let ind = text.prefix { $0 == " " }.count
+                    if !String(text).trimmingSpaces.isEmpty, ind < indent { break }
+                    if ind >= indent, Self.isKey(text.dropFirst(ind), String(key), indent: 0) {
+                        at = i + 1
+                        indent = ind + 1
+                        found = true
+                        break
+                    }
+                    i += 1
+                }
+                guard found else { break }
+                line = at
+                column = indent
+            }
+        }
         return ManifestError(file: file, line: line, column: column, message: "\(label): \(message)")
     }
 

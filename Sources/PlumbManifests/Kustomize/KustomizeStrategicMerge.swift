@@ -46,8 +46,10 @@ enum KustomizeStrategicMerge {
                 case .map(let keys, let defaults):
                     t[e.key] = .array(mergeList(existing, items, keys: keys, defaults: defaults, item: child.item))
                 case .set:
-                    var merged = existing
+                    // Prepended like associative lists: the patch's values, then the others.
+                    var merged: [Value] = []
                     for item in items where !merged.contains(item) { merged.append(item) }
+                    for item in existing where !merged.contains(item) { merged.append(item) }
                     t[e.key] = .array(merged)
                 case .atomic:
                     t[e.key] = .array(items.filter { $0["$patch"] == nil }.map { strip($0) })

@@ -151,9 +151,9 @@ enum KustomizeImages {
     }
 
     /// kustomize's `IsImageMatched`: the name (a regular expression, as kustomize uses it)
-    /// followed by an optional `@sha256` and an optional tag.
+    /// followed by an optional tag and an optional sha256 digest.
     static func matches(_ image: String, _ name: String) -> Bool {
-        guard let re = try? Regex("^" + name + "(@sha256)?(:[a-zA-Z0-9_.{}-]*)?$") else { return false }
+        guard let re = try? Regex("^" + name + "(:[a-zA-Z0-9_.{}-]*)?(@sha256:[a-zA-Z0-9_.{}-]*)?$") else { return false }
         return (try? re.wholeMatch(in: image)) != nil
     }
 
