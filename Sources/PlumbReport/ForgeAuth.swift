@@ -2,8 +2,8 @@ import Foundation
 import PlumbKube
 import Synchronization
 
-/// How Plumb proves itself to a forge. Descriptions never show a credential.
-public enum ForgeAuth: Sendable, CustomStringConvertible {
+/// How Plumb proves itself to a forge. Descriptions and mirrors (`dump`) never show a credential.
+public enum ForgeAuth: Sendable, CustomStringConvertible, CustomReflectable {
     /// A personal, project, repository or CI token. Sent as GitHub/Bitbucket
     /// `Authorization: Bearer`, GitLab `PRIVATE-TOKEN`, Gitea `Authorization: token`.
     case token(String)
@@ -21,6 +21,8 @@ public enum ForgeAuth: Sendable, CustomStringConvertible {
         case .githubApp(let app): return "githubApp(\(app))"
         }
     }
+
+    public var customMirror: Mirror { Mirror(self, children: ["auth": description]) }
 
     /// A token from the environment variable `env` or, when that is unset or empty, from `file`
     /// (surrounding whitespace and a trailing newline dropped). The error names the variable
@@ -57,7 +59,7 @@ public enum ForgeAuth: Sendable, CustomStringConvertible {
 /// A GitHub App's identity: its ID (or client ID), the installation on the repository's
 /// owner, and the app's private key in PEM (PKCS#1 `RSA PRIVATE KEY` as GitHub hands it out,
 /// or PKCS#8).
-public struct GitHubAppCredentials: Sendable, CustomStringConvertible {
+public struct GitHubAppCredentials: Sendable, CustomStringConvertible, CustomReflectable {
     public var appID: String
     public var installationID: String
     public var privateKeyPEM: String
@@ -76,6 +78,7 @@ public struct GitHubAppCredentials: Sendable, CustomStringConvertible {
     }
 
     public var description: String { "app \(appID), installation \(installationID), key <redacted>" }
+    public var customMirror: Mirror { Mirror(self, children: ["appID": appID, "installationID": installationID]) }
 }
 
 /// How one forge wants a token sent.

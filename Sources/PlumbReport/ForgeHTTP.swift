@@ -101,7 +101,7 @@ struct ForgeResponse: Sendable {
 /// The HTTP layer every forge client shares: on Plumb's libcurl transport, JSON in and out,
 /// `User-Agent: plumb`, retries with backoff for 5xx and outages, rate limits honoured within
 /// a cap, and errors that name the forge and never the token.
-final class ForgeHTTP: Sendable {
+final class ForgeHTTP: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     let forge: String
     /// The API root every path is under (`https://api.github.com`, `https://host/api/v4`).
     let root: String
@@ -131,6 +131,11 @@ final class ForgeHTTP: Sendable {
         self.wallClock = wallClock
         self.log = log
     }
+
+    /// The forge and its API root; never a credential, so that printing a client is safe.
+    var description: String { "\(forge) API at \(root)" }
+    var debugDescription: String { description }
+    var customMirror: Mirror { Mirror(self, children: ["forge": forge, "root": root]) }
 
     /// Sends a request and returns a 2xx answer; any other status is a `ForgeError`.
     func send(_ request: ForgeRequest) async throws -> ForgeResponse {

@@ -215,6 +215,16 @@ final class ForgeResilienceTests: XCTestCase {
         XCTAssertFalse("\(ForgeAuth.token(token))".contains(token))
         XCTAssertFalse("\(ForgeAuth.basic(username: "ada", password: token))".contains(token))
         XCTAssertFalse(log.all.joined().contains(token))
+        // Printing or dumping a client shows no credential either.
+        for kind in ForgeKind.allCases {
+            var c = config
+            c.kind = kind
+            let forge = try makeForge(c)
+            XCTAssertFalse(String(reflecting: forge).contains(token), String(reflecting: forge))
+            var dumped = ""
+            dump(forge, to: &dumped)
+            XCTAssertFalse(dumped.contains(token), dumped)
+        }
     }
 
     func testANextPageOnAnotherHostIsNotFollowed() async throws {

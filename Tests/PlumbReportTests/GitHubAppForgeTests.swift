@@ -123,6 +123,41 @@ final class GitHubAppForgeTests: XCTestCase {
         XCTAssertEqual(server.requests.last?.headers["authorization"], "Bearer ghs_installation2")
     }
 
+    func testConcurrentRequestsShareOneTokenFetch() async throws {
+        let dir = try TempDir("plumbapp")
+        let (pem, _) = try makeKey(dir)
+        let issued = Counter()
+        let server = try await ForgeMockServer.start { request in
+            if request.path.hasSuffix("/access_tokens") {
+                // Slow enough that every status below asks while the first fetch is under way.
+                try await Task.sleep(for: .milliseconds(300))
+                var answer = try forgeFixture("github", "installation-token.json")
+                answer["token"] = .string("ghs_installation\(issued.next())")
+                answer["expires_at"] = .string(ISO8601DateFormatter().string(from: Date().addingTimeInterval(3600)))
+                return .json(201, answer)
+            }
+            return .json(201, try forgeFixture("github", "status.json"))
+        }
+        defer { Task { await server.stop() } }
+        let forge = try makeForge(
+            ForgeConfiguration(
+                kind: .github, baseURL: server.url, repository: "acme/deploy",
+                auth: .githubApp(GitHubAppCredentials(appID: "1234", installationID: "42", privateKeyPEM: pem))))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 0..<5 {
+                group.addTask {
+                    try await forge.setStatus(
+                        CommitStatus(sha: "sha\(i)", context: "plumb/web", state: .success, description: "synced"))
+                }
+            }
+            try await group.waitForAll()
+        }
+        XCTAssertEqual(issued.count, 1)
+        let used = Set(
+            server.requests.filter { $0.path.contains("/statuses/") }.compactMap { $0.headers["authorization"] })
+        XCTAssertEqual(used, ["Bearer ghs_installation1"])
+    }
+
     func testARevokedInstallationTokenIsReplacedOnce() async throws {
         let dir = try TempDir("plumbapp")
         let (pem, _) = try makeKey(dir)
