@@ -102,7 +102,8 @@ public struct AuditedSync: Sendable {
             }
         }
         let started = ContinuousClock.now
-        result = await Executor(target: target, observer: observer).run(plan, options: options)
+        // Decrypted SOPS values never reach the record, the printers or a status: masked here.
+        result = SensitiveValues(source.secrets).masked(await Executor(target: target, observer: observer).run(plan, options: options))
         let duration = ContinuousClock.now - started
         // Objects skipped because the task was cancelled are not failures of the change set,
         // so a cancelled sync that skipped anything is interrupted, not synced.

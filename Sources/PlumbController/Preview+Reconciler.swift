@@ -85,9 +85,13 @@ extension Reconciler {
                 }
             }
             if !problems.isEmpty {
-                return PlanReport(app: name, plan: nil, error: problems.joined(separator: "\n"), revision: pr.headSHA, branch: pr.headBranch, signed: loaded.signed)
+                // Decrypted SOPS values never reach a pull request comment.
+                let sensitive = SensitiveValues(loaded.secrets)
+                return PlanReport(app: name, plan: nil, error: sensitive.redact(problems.joined(separator: "\n")), revision: pr.headSHA, branch: pr.headBranch, signed: loaded.signed)
             }
-            return PlanReport(app: name, plan: plan, revision: pr.headSHA, branch: pr.headBranch, signed: loaded.signed, pruneChecked: spec.prune)
+            return PlanReport(
+                app: name, plan: SensitiveValues(loaded.secrets).masked(plan), revision: pr.headSHA, branch: pr.headBranch, signed: loaded.signed,
+                pruneChecked: spec.prune)
         } catch let failure as Failure {
             return PlanReport(app: name, plan: nil, error: failure.message, revision: pr.headSHA, branch: pr.headBranch, signed: loaded.signed)
         } catch {

@@ -65,9 +65,32 @@ extension SensitiveValues {
         guard !isEmpty else { return diff }
         var out = diff
         out.changes = diff.changes.map(masked)
-        out.before = diff.before.map(masked)
+        // The live side is masked where the predicted side holds a sensitive value: the live
+        // value there is the same secret at an earlier commit.
+        out.before = diff.before.map { masked($0, alongside: diff.after) }
         out.after = diff.after.map(masked)
         return out
+    }
+
+    /// `value` masked, and its leaves masked whole where `other` at the same place leaks.
+    func masked(_ value: Value, alongside other: Value?) -> Value {
+        switch value {
+        case .object(let o):
+            var out = ValueObject(minimumCapacity: o.count)
+            for e in o.entries {
+                let key = redact(e.key)
+                if out[key] == nil { out.appendUnchecked(key: key, value: masked(e.value, alongside: other?[e.key])) }
+            }
+            return .object(out)
+        case .array(let a):
+            let others = other?.arrayValue ?? []
+            return .array(a.enumerated().map { masked($0.element, alongside: $0.offset < others.count ? others[$0.offset] : nil) })
+        case .null:
+            return value
+        default:
+            if let other, leaks(other) { return .string("(\(Self.length(value)) bytes masked)") }
+            return masked(value)
+        }
     }
 
     /// The byte length shown for a masked value: its text (a string's bytes, else its JSON).

@@ -70,7 +70,7 @@ struct Diff: AsyncParsableCommand {
         let verdict = try trust.check(loaded, source: source, since: nil)
         if let verdict, !verdict.passed { throw verdict.refusal }
         let rules = try loaded.ignoreRules + ignore.map(PlumbSettings.ignoreRule(flag:))
-        let plan = try await kube.withClient { client, _ in
+        let unmasked = try await kube.withClient { client, _ in
             let target = KubernetesTarget(client: client, ignoring: rules)
             let desired = try await target.resolvingNamespaces(loaded.desired)
             var plan = try await SyncPlanning.plan(desired, app: appName, target: target, prune: prune)
@@ -78,6 +78,8 @@ struct Diff: AsyncParsableCommand {
             if !prune { plan.prune = [] }
             return plan
         }
+        // What is shown (and reported on a pull request) has decrypted SOPS values masked.
+        let plan = SensitiveValues(loaded.secrets).masked(unmasked)
         let trailer = "revision \(loaded.commit.id.short)" + (loaded.branch.map { " (\($0))" } ?? "")
         let format: DiffPrinter.Format
         switch (output, diffFormat) {

@@ -28,7 +28,11 @@ struct Render: ParsableCommand {
         let (commit, rendered) = try source.load(app: app)
         let desired = rendered.desired
         let count = desired.files.count
-        let bodies = desired.resources.map(\.body)
+        // A render that decrypted SOPS files prints Secrets masked, as diff does: their data may
+        // hold decrypted values in a form (base64 from a generator) the redactor cannot see.
+        let bodies = desired.resources.map {
+            rendered.secrets.isEmpty || !SecretData.isSecret($0.ref) ? $0.body : SecretData.masked($0.body)
+        }
         switch output {
         case .yaml:
             // A comment: YAML readers (kubectl apply -f -) skip it.

@@ -102,6 +102,7 @@ struct RepoOptions: ParsableArguments {
             let snapshot = try repository.snapshot(at: commit.id)
             options.context.revision = commit.id.hex
             let rendered = try SourceRenderer(options: options).render(from: GitSnapshotReader(snapshot))
+            Terminal.addSensitive(rendered.secrets)  // decrypted SOPS values are never printed
             return (commit, rendered)
         } catch let error as ManifestErrors {
             throw CLIError(error.description)

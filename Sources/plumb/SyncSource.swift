@@ -18,7 +18,9 @@ extension RepoOptions {
         let render = try renderer.renderOptions(manifestOptions, app: renderAppName(app))
         do {
             let repository = try GitSource.open(url: repo, options: sourceOptions)
-            return try LoadedSource.load(repository, revision: override ?? revision, render: render)
+            let loaded = try LoadedSource.load(repository, revision: override ?? revision, render: render)
+            Terminal.addSensitive(loaded.secrets)  // decrypted SOPS values are never printed
+            return loaded
         } catch let error as ManifestErrors {
             throw CLIError(error.description)
         } catch let error as GitError {

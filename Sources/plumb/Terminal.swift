@@ -1,3 +1,6 @@
+import PlumbCore
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -5,9 +8,22 @@
 #endif
 
 /// Writing to the terminal: stdout for results, stderr for errors, colour only on a TTY.
+/// Every line goes through the redactor: a value decrypted from a SOPS file is never printed.
 enum Terminal {
+    private static let sensitive = Mutex(SensitiveValues())
+
+    /// Masks `values` in everything printed from now on (decrypted SOPS values of a render).
+    static func addSensitive(_ values: some Sequence<String>) {
+        sensitive.withLock { $0.insert(contentsOf: values) }
+    }
+
+    /// `text` as it may be printed.
+    static func redact(_ text: String) -> String {
+        sensitive.withLock { $0.redact(text) }
+    }
+
     static func writeOut(_ text: String) {
-        var text = text
+        var text = redact(text)
         text.withUTF8 { buffer in
             var offset = 0
             while offset < buffer.count {
@@ -19,7 +35,7 @@ enum Terminal {
     }
 
     static func writeErr(_ text: String) {
-        var text = text
+        var text = redact(text)
         text.withUTF8 { buffer in _ = write(2, buffer.baseAddress!, buffer.count) }
     }
 
