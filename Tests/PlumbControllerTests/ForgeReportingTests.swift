@@ -4,6 +4,7 @@ import PlumbCore
 import PlumbGit
 import PlumbReport
 import PlumbTesting
+import PlumbYAML
 import XCTest
 
 /// A forge in memory: records statuses and comments, serves the open pull requests it is given.
@@ -169,5 +170,55 @@ final class ForgeReportingTests: ControllerTestCase {
         await forge.setOpen([])
         try await step(reconciler)
         try await eventually("the closed pull request forgotten") { reporting.previews.remembered(app: "team-a.web").isEmpty }
+    }
+}
+
+/// `spec.notify` and `spec.previews` as the controller parses them and as the CRD's schema
+/// checks them.
+final class NotifySpecTests: XCTestCase {
+    func spec(_ yaml: String) throws -> Value { try YAML.parseDocuments(Array(yaml.utf8), file: "app.yaml")[0].value }
+
+    func testNotifyIsParsed() throws {
+        let parsed = try ApplicationSpec(
+            try spec("source: {repoURL: r}\nnotify: {forge: gitlab, repository: acme/deploy, baseURL: 'https://git.example.com', tokenSecretRef: {name: t}}\npreviews: true"),
+            namespace: "a")
+        let notify = try XCTUnwrap(parsed.notify)
+        XCTAssertEqual(notify.forge, "gitlab")
+        XCTAssertEqual(notify.baseURL, "https://git.example.com")
+        XCTAssertEqual(notify.repository, "acme/deploy")
+        XCTAssertEqual(notify.tokenSecretName, "t")
+        XCTAssertEqual(notify.tokenSecretKey, "token", "the key defaults to token")
+        XCTAssertTrue(parsed.previews)
+        let plain = try ApplicationSpec(try spec("source: {repoURL: r}"), namespace: "a")
+        XCTAssertNil(plain.notify)
+        XCTAssertFalse(plain.previews)
+    }
+
+    func testProblemsNameTheField() throws {
+        let cases: [(String, String)] = [
+            ("notify: {forge: gitee, repository: a/b, tokenSecretRef: {name: t}}", "spec.notify.forge"),
+            ("notify: {forge: github, tokenSecretRef: {name: t}}", "spec.notify.repository"),
+            ("notify: {forge: github, repository: a/b}", "spec.notify.tokenSecretRef"),
+            ("notify: {forge: github, repository: a/b, tokenSecretRef: {key: k}}", "spec.notify.tokenSecretRef.name"),
+            ("notify: {forge: github, repository: a/b, baseURL: ftp://x, tokenSecretRef: {name: t}}", "spec.notify.baseURL"),
+            ("notify: {forge: gitea, repository: a/b, tokenSecretRef: {name: t}}", "spec.notify.baseURL"),
+            ("previews: true", "spec.previews"),
+        ]
+        for (yaml, field) in cases {
+            XCTAssertThrowsError(try ApplicationSpec(try spec("source: {repoURL: r}\n" + yaml), namespace: "a"), yaml) { error in
+                XCTAssertEqual((error as? SpecError)?.field, field, "\(yaml): \(error)")
+            }
+        }
+    }
+
+    func testTheSchemaRefusesWhatTheControllerRefuses() throws {
+        let schema = InstallManifests.applicationCRD[path: ["spec", "versions"]]?.arrayValue?.first?[path: ["schema", "openAPIV3Schema"]] ?? .null
+        func app(_ yaml: String) throws -> Value {
+            ["apiVersion": "plumb.dev/v1alpha1", "kind": "Application", "metadata": ["name": "web"], "spec": try spec("source: {repoURL: r}\n" + yaml)]
+        }
+        XCTAssertEqual(SchemaCheck.errors(try app("notify: {forge: github, repository: a/b, tokenSecretRef: {name: t, key: k}}\npreviews: true"), schema), [])
+        XCTAssertFalse(SchemaCheck.errors(try app("notify: {forge: gitee, repository: a/b, tokenSecretRef: {name: t}}"), schema).isEmpty)
+        XCTAssertFalse(SchemaCheck.errors(try app("notify: {forge: github, repository: a/b}"), schema).isEmpty)
+        XCTAssertFalse(SchemaCheck.errors(try app("previews: 'yes'"), schema).isEmpty)
     }
 }
