@@ -19,7 +19,9 @@ extension AuditedSync {
     /// starts walking. Looks at the newest `window` records of the app.
     public static func lastVerifiedRevision(_ store: any AuditStore, app: String, window: Int = 200) -> GitOID? {
         guard let records = try? store.history(app: app, limit: window) else { return nil }
-        let verified = records.first { ($0.result == .synced || $0.result == .dryRun) && $0.signature.status == .good && $0.kind == .sync }
+        let verified = records.first {
+            ($0.result == .synced || $0.result == .dryRun) && $0.signature.status == .good && $0.kind == .sync
+        }
         return verified.flatMap { GitOID(hex: $0.revision) }
     }
 
@@ -34,7 +36,8 @@ extension AuditedSync {
             committer: Self.person(commit.committer.name, commit.committer.email), message: commit.message,
             signature: AuditSignature(trust), previousRevision: previous, initiator: initiator, options: auditOptions)
         let id = try store.begin(record)
-        try store.complete(id, result: .failed, endedAt: .now(), objects: [], error: "signature verification failed: \(trust.message)")
+        try store.complete(
+            id, result: .failed, endedAt: .now(), objects: [], error: "signature verification failed: \(trust.message)")
         return id
     }
 }

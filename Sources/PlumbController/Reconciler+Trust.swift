@@ -29,7 +29,9 @@ extension Reconciler {
                 return try policy.check(repository, revision: revision, since: base)
             }
         } catch {
-            throw Failure(ConditionReason.signatureVerificationFailed, "cannot verify \(revision.short): \(error)", revision: revision.hex)
+            throw Failure(
+                ConditionReason.signatureVerificationFailed, "cannot verify \(revision.short): \(error)",
+                revision: revision.hex)
         }
         guard verdict.passed else {
             let message = "signature verification failed: \(verdict.message)"
@@ -38,7 +40,8 @@ extension Reconciler {
             if newest?.revision != revision.hex || newest?.error != message {
                 let audited = AuditedSync(
                     store: audit, app: appName, targetName: settings.targetName, repo: url,
-                    initiator: AuditInitiator.controller, auditOptions: ["path": .string(spec.source.path), "generation": .int(app.generation)])
+                    initiator: AuditInitiator.controller,
+                    auditOptions: ["path": .string(spec.source.path), "generation": .int(app.generation)])
                 _ = try? audited.refuse(loaded, trust: verdict)
             }
             throw Failure(ConditionReason.signatureVerificationFailed, message, revision: revision.hex)

@@ -17,7 +17,9 @@ struct SignatureTool {
 
     /// Runs `executable` (a path, or a name looked up in `PATH`) with `arguments`, its stdin
     /// read from `stdinFile` when given, inside `directory` (scratch space for stderr).
-    func run(_ executable: String, _ arguments: [String], stdinFile: String? = nil, directory: String) throws(SignatureToolError) -> Result {
+    func run(_ executable: String, _ arguments: [String], stdinFile: String? = nil, directory: String)
+        throws(SignatureToolError) -> Result
+    {
         guard let path = Self.locate(executable) else {
             throw SignatureToolError("\(executable) not found in PATH (install \(name))")
         }
@@ -32,12 +34,16 @@ struct SignatureTool {
         let errPath = directory + "/stderr-\(UInt32.random(in: 0...UInt32.max))"
         _ = FileManager.default.createFile(atPath: errPath, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: errPath) }
-        guard let err = FileHandle(forWritingAtPath: errPath) else { throw SignatureToolError("cannot create \(errPath)") }
+        guard let err = FileHandle(forWritingAtPath: errPath) else {
+            throw SignatureToolError("cannot create \(errPath)")
+        }
         defer { try? err.close() }
         process.standardError = err
         let input: FileHandle?
         if let stdinFile {
-            guard let handle = FileHandle(forReadingAtPath: stdinFile) else { throw SignatureToolError("cannot read \(stdinFile)") }
+            guard let handle = FileHandle(forReadingAtPath: stdinFile) else {
+                throw SignatureToolError("cannot read \(stdinFile)")
+            }
             input = handle
             process.standardInput = handle
         } else {
@@ -65,7 +71,9 @@ struct SignatureTool {
 
     /// `executable` itself when it contains a `/`, else the first match in `PATH`.
     static func locate(_ executable: String) -> String? {
-        if executable.contains("/") { return FileManager.default.isExecutableFile(atPath: executable) ? executable : nil }
+        if executable.contains("/") {
+            return FileManager.default.isExecutableFile(atPath: executable) ? executable : nil
+        }
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
         for dir in path.split(separator: ":") {
             let candidate = "\(dir)/\(executable)"

@@ -43,7 +43,9 @@ public struct SignatureVerdict: Sendable, Hashable, CustomStringConvertible {
     /// Why, on one line (for `good`, what was checked).
     public var reason: String
 
-    public init(status: Status, format: Format? = nil, signer: String? = nil, fingerprint: String? = nil, reason: String) {
+    public init(
+        status: Status, format: Format? = nil, signer: String? = nil, fingerprint: String? = nil, reason: String
+    ) {
         self.status = status
         self.format = format
         self.signer = signer

@@ -6,10 +6,13 @@ extension SignatureVerifier {
     /// code alone: gpgv exits 0 for a signature by a revoked key.
     func verifyGPG(signature: String, data: String, scratch: String) throws -> SignatureVerdict {
         guard !gpgKeyrings.isEmpty else {
-            return SignatureVerdict(status: .unknownKey, format: .gpg, reason: "no OpenPGP keyring (gpgKeyring) to check an OpenPGP signature against")
+            return SignatureVerdict(
+                status: .unknownKey, format: .gpg,
+                reason: "no OpenPGP keyring (gpgKeyring) to check an OpenPGP signature against")
         }
         let home = scratch + "/gnupg"
-        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            atPath: home, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         var arguments = ["--homedir", home, "--status-fd", "1"]
         for (i, keyring) in gpgKeyrings.enumerated() {
             arguments += ["--keyring", try Self.binaryKeyring(keyring, scratch: scratch, index: i)]
@@ -53,7 +56,12 @@ extension SignatureVerifier {
                 out += data
                 inBlock = false
             } else if inBlock && !inBody {
-                if line.isEmpty { inBody = true } else if !line.contains(":") { inBody = true; base64 += line }
+                if line.isEmpty {
+                    inBody = true
+                } else if !line.contains(":") {
+                    inBody = true
+                    base64 += line
+                }
             } else if inBlock && inBody && !(line.hasPrefix("=") && line.count == 5) {
                 base64 += line
             }
@@ -96,14 +104,17 @@ extension SignatureVerifier {
         if let args = fields["BADSIG"] {
             return SignatureVerdict(
                 status: .badSignature, format: .gpg, signer: uid(args), fingerprint: args.first,
-                reason: "the signature by \(uid(args) ?? "?") (key \(args.first ?? "?")) does not match the commit (tampered or corrupt)")
+                reason:
+                    "the signature by \(uid(args) ?? "?") (key \(args.first ?? "?")) does not match the commit (tampered or corrupt)"
+            )
         }
         // ERRSIG <keyid> <pkalgo> <hashalgo> <class> <time> <rc> [<fpr>]; rc 9: no public key.
         if let args = fields["ERRSIG"] {
             let key = args.count >= 7 && args[6] != "-" ? args[6] : args.first ?? "?"
             if args.count >= 6 && args[5] == "9" || fields["NO_PUBKEY"] != nil {
                 return SignatureVerdict(
-                    status: .unknownKey, format: .gpg, fingerprint: key, reason: "signed with key \(key), which is in no trusted keyring")
+                    status: .unknownKey, format: .gpg, fingerprint: key,
+                    reason: "signed with key \(key), which is in no trusted keyring")
             }
             return SignatureVerdict(
                 status: .error, format: .gpg, fingerprint: key,
@@ -111,7 +122,8 @@ extension SignatureVerifier {
         }
         if let args = fields["NO_PUBKEY"] {
             return SignatureVerdict(
-                status: .unknownKey, format: .gpg, fingerprint: args.first, reason: "signed with key \(args.first ?? "?"), which is in no trusted keyring")
+                status: .unknownKey, format: .gpg, fingerprint: args.first,
+                reason: "signed with key \(args.first ?? "?"), which is in no trusted keyring")
         }
         let why = stderr.split(whereSeparator: \.isNewline).last.map(String.init) ?? "no verdict from gpgv"
         return SignatureVerdict(status: .error, format: .gpg, reason: "gpgv: \(why)")

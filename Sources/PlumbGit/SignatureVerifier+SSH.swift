@@ -6,21 +6,26 @@ extension SignatureVerifier {
     /// unknown key from a broken one.
     func verifySSH(signature: String, data: String, scratch: String) throws -> SignatureVerdict {
         let tool = SignatureTool(name: "openssh-client", timeout: timeout)
-        let check = try tool.run(sshKeygen, ["-Y", "check-novalidate", "-n", "git", "-s", signature], stdinFile: data, directory: scratch)
+        let check = try tool.run(
+            sshKeygen, ["-Y", "check-novalidate", "-n", "git", "-s", signature], stdinFile: data, directory: scratch)
         let selfConsistent = check.status == 0
         let keyFingerprint = Self.sshFingerprint(check.stdout)
         guard selfConsistent else {
             return SignatureVerdict(
                 status: .badSignature, format: .ssh, fingerprint: keyFingerprint,
-                reason: "the SSH signature does not match the commit (tampered or corrupt): \(Self.lastLine(check.stderr))")
+                reason:
+                    "the SSH signature does not match the commit (tampered or corrupt): \(Self.lastLine(check.stderr))")
         }
         guard let allowedSigners else {
             return SignatureVerdict(
                 status: .unknownKey, format: .ssh, fingerprint: keyFingerprint,
                 reason: "no allowed_signers file (allowedSigners) to check an SSH signature against")
         }
-        let find = try tool.run(sshKeygen, ["-Y", "find-principals", "-f", allowedSigners, "-s", signature], directory: scratch)
-        let principals = find.status == 0 ? find.stdout.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.isEmpty } : []
+        let find = try tool.run(
+            sshKeygen, ["-Y", "find-principals", "-f", allowedSigners, "-s", signature], directory: scratch)
+        let principals =
+            find.status == 0
+            ? find.stdout.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.isEmpty } : []
         var failure = find.stderr
         for principal in principals {
             let arguments = ["-Y", "verify", "-f", allowedSigners, "-I", principal, "-n", "git", "-s", signature]
@@ -39,7 +44,8 @@ extension SignatureVerifier {
             }
             if verify.status == 0 {
                 return SignatureVerdict(
-                    status: .good, format: .ssh, signer: principal, fingerprint: Self.sshFingerprint(verify.stdout) ?? keyFingerprint,
+                    status: .good, format: .ssh, signer: principal,
+                    fingerprint: Self.sshFingerprint(verify.stdout) ?? keyFingerprint,
                     reason: "good SSH signature by \(principal)")
             }
             failure = verify.stderr + "\n" + verify.stdout

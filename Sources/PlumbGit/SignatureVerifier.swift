@@ -71,7 +71,9 @@ public struct SignatureVerifier: Sendable {
     /// A private directory for one verification.
     static func scratchDirectory() throws(SignatureToolError) -> String {
         var template = Array("\(NSTemporaryDirectory())/plumb-verify-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw SignatureToolError("cannot create a scratch directory in \(NSTemporaryDirectory())") }
+        guard let made = mkdtemp(&template) else {
+            throw SignatureToolError("cannot create a scratch directory in \(NSTemporaryDirectory())")
+        }
         return String(cString: made)
     }
 }

@@ -20,9 +20,11 @@ public struct TrustVerdict: Sendable, Hashable {
     /// `commit 3f9c2ab: apps/payments/deploy.yaml: not-allowed: signed by ... not allowed for apps/payments/** (rules[0])`.
     public var message: String {
         guard let failingCommit else {
-            return "revision \(revision.short): \(signature.description), \(commitsChecked) commit\(commitsChecked == 1 ? "" : "s") checked"
+            return
+                "revision \(revision.short): \(signature.description), \(commitsChecked) commit\(commitsChecked == 1 ? "" : "s") checked"
         }
-        return "commit \(failingCommit.short): " + (failingPath.map { "\($0): " } ?? "") + "\(signature.status.rawValue): \(signature.reason)"
+        return "commit \(failingCommit.short): " + (failingPath.map { "\($0): " } ?? "")
+            + "\(signature.status.rawValue): \(signature.reason)"
     }
 }
 
@@ -40,7 +42,9 @@ extension TrustPolicy {
         var steps: [(commit: GitOID, paths: [String])] = []
         if since == revision {
             steps = []
-        } else if mode == .everyCommit, let since, let chain = try firstParentChain(repository, from: revision, to: since) {
+        } else if mode == .everyCommit, let since,
+            let chain = try firstParentChain(repository, from: revision, to: since)
+        {
             for commit in chain.reversed() { steps.append((commit, try changes(repository, of: commit, from: nil))) }
         } else {
             steps = [(revision, try changes(repository, of: revision, from: since))]
@@ -49,20 +53,26 @@ extension TrustPolicy {
         for step in steps {
             let verdict = verifier.verify(try repository.signature(of: step.commit))
             guard verdict.isGood else {
-                return TrustVerdict(revision: revision, signature: verdict, failingCommit: step.commit, failingPath: step.paths.first, commitsChecked: steps.count)
+                return TrustVerdict(
+                    revision: revision, signature: verdict, failingCommit: step.commit, failingPath: step.paths.first,
+                    commitsChecked: steps.count)
             }
             for path in step.paths {
                 guard let rule = rule(for: path), !rule.allows(verdict) else { continue }
                 var denied = verdict
                 denied.status = .notAllowed
-                denied.reason = "signed by \(verdict.signer ?? "?") (key \(verdict.fingerprint ?? "?")), who may not sign \(rule.paths.map(\.pattern).joined(separator: ", ")) (\(rule.name) of \(file))"
-                return TrustVerdict(revision: revision, signature: denied, failingCommit: step.commit, failingPath: path, commitsChecked: steps.count)
+                denied.reason =
+                    "signed by \(verdict.signer ?? "?") (key \(verdict.fingerprint ?? "?")), who may not sign \(rule.paths.map(\.pattern).joined(separator: ", ")) (\(rule.name) of \(file))"
+                return TrustVerdict(
+                    revision: revision, signature: denied, failingCommit: step.commit, failingPath: path,
+                    commitsChecked: steps.count)
             }
             last = verdict
         }
         var signature = try last ?? verifier.verify(repository.signature(of: revision))
         if steps.count > 1 { signature.reason += "; \(steps.count) commits since \(since?.short ?? "?") verified" }
-        return TrustVerdict(revision: revision, signature: signature, failingCommit: nil, failingPath: nil, commitsChecked: steps.count)
+        return TrustVerdict(
+            revision: revision, signature: signature, failingCommit: nil, failingPath: nil, commitsChecked: steps.count)
     }
 
     /// The first-parent commits from `revision` back to `since` (exclusive), newest first;

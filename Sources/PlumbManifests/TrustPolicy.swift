@@ -40,7 +40,8 @@ public struct TrustPolicy: Sendable {
         /// Whether `path` (relative to the repository root) is one of the rule's.
         public func covers(_ path: String) -> Bool {
             paths.contains { glob in
-                glob.matches(path) || (!glob.pattern.contains { "*?[".contains($0) } && path.hasPrefix(glob.pattern + "/"))
+                glob.matches(path)
+                    || (!glob.pattern.contains { "*?[".contains($0) } && path.hasPrefix(glob.pattern + "/"))
             }
         }
 
@@ -50,7 +51,9 @@ public struct TrustPolicy: Sendable {
                 let fpr = fingerprint.uppercased()
                 for key in keys {
                     let k = key.replacingOccurrences(of: " ", with: "")
-                    if k.hasPrefix("SHA256:") ? k == fingerprint : (k.count >= 16 && fpr.hasSuffix(k.uppercased())) { return true }
+                    if k.hasPrefix("SHA256:") ? k == fingerprint : (k.count >= 16 && fpr.hasSuffix(k.uppercased())) {
+                        return true
+                    }
                 }
             }
             let identities = [verdict.signerEmail, verdict.signer].compactMap { $0 }
@@ -86,7 +89,8 @@ public struct TrustPolicy: Sendable {
     }
 
     /// The policy in `bytes` (YAML); `file` names it in errors, `directory` anchors relative paths.
-    public static func parse(_ bytes: [UInt8], file: String, directory: String) throws(TrustPolicyError) -> TrustPolicy {
+    public static func parse(_ bytes: [UInt8], file: String, directory: String) throws(TrustPolicyError) -> TrustPolicy
+    {
         let documents: [YAMLDocument]
         do {
             documents = try YAML.parseDocuments(bytes, file: file)
@@ -96,16 +100,21 @@ public struct TrustPolicy: Sendable {
         guard documents.count == 1, case .object(let top) = documents[0].value else {
             throw TrustPolicyError("\(file): expected one YAML mapping (mode, gpgKeyring, allowedSigners, rules)")
         }
-        let known: Set<String> = ["apiVersion", "kind", "mode", "gpgKeyring", "gpgKeyrings", "allowedSigners", "sshRevokedKeys", "rules"]
+        let known: Set<String> = [
+            "apiVersion", "kind", "mode", "gpgKeyring", "gpgKeyrings", "allowedSigners", "sshRevokedKeys", "rules",
+        ]
         for key in top.keys where !known.contains(key) {
-            throw TrustPolicyError("\(file): \(key): unknown field (expected one of \(known.sorted().joined(separator: ", ")))")
+            throw TrustPolicyError(
+                "\(file): \(key): unknown field (expected one of \(known.sorted().joined(separator: ", ")))")
         }
         if let kind = top["kind"], kind.stringValue != "TrustPolicy" {
             throw TrustPolicyError("\(file): kind: expected TrustPolicy")
         }
         var mode = Mode.head
         if let m = top["mode"] {
-            guard let text = m.stringValue, let parsed = Mode(rawValue: text) ?? (text.lowercased() == "head" ? .head : nil) else {
+            guard let text = m.stringValue,
+                let parsed = Mode(rawValue: text) ?? (text.lowercased() == "head" ? .head : nil)
+            else {
                 throw TrustPolicyError("\(file): mode: expected HEAD or every-commit")
             }
             mode = parsed
@@ -119,56 +128,78 @@ public struct TrustPolicy: Sendable {
         }
         var allowed: String?
         if let v = top["allowedSigners"] {
-            guard let p = v.stringValue, !p.isEmpty else { throw TrustPolicyError("\(file): allowedSigners: expected a path") }
+            guard let p = v.stringValue, !p.isEmpty else {
+                throw TrustPolicyError("\(file): allowedSigners: expected a path")
+            }
             allowed = resolve(p)
         }
         var revoked: String?
         if let v = top["sshRevokedKeys"] {
-            guard let p = v.stringValue, !p.isEmpty else { throw TrustPolicyError("\(file): sshRevokedKeys: expected a path") }
+            guard let p = v.stringValue, !p.isEmpty else {
+                throw TrustPolicyError("\(file): sshRevokedKeys: expected a path")
+            }
             revoked = resolve(p)
         }
-        for path in keyrings + [allowed, revoked].compactMap({ $0 }) where !FileManager.default.isReadableFile(atPath: path) {
+        for path in keyrings + [allowed, revoked].compactMap({ $0 })
+        where !FileManager.default.isReadableFile(atPath: path) {
             throw TrustPolicyError("\(file): \(path): cannot be read")
         }
         if keyrings.isEmpty && allowed == nil {
-            throw TrustPolicyError("\(file): give gpgKeyring or allowedSigners (the keys signatures are checked against)")
+            throw TrustPolicyError(
+                "\(file): give gpgKeyring or allowedSigners (the keys signatures are checked against)")
         }
         var rules: [Rule] = []
         if let list = top["rules"] {
             guard let items = list.arrayValue else { throw TrustPolicyError("\(file): rules: must be a list") }
             for (i, item) in items.enumerated() {
                 let name = "rules[\(i)]"
-                guard case .object(let o) = item else { throw TrustPolicyError("\(file): \(name): must be a mapping (paths, keys, signers)") }
+                guard case .object(let o) = item else {
+                    throw TrustPolicyError("\(file): \(name): must be a mapping (paths, keys, signers)")
+                }
                 for key in o.keys where !["paths", "keys", "signers"].contains(key) {
                     throw TrustPolicyError("\(file): \(name).\(key): unknown field (expected paths, keys, signers)")
                 }
                 guard let p = o["paths"] else { throw TrustPolicyError("\(file): \(name).paths: required") }
                 let paths = try strings(p, "\(file): \(name).paths", what: "a list of path globs")
                 var keys: [String] = []
-                if let v = o["keys"] { keys = try strings(v, "\(file): \(name).keys", what: "a list of key fingerprints") }
+                if let v = o["keys"] {
+                    keys = try strings(v, "\(file): \(name).keys", what: "a list of key fingerprints")
+                }
                 var signers: [String] = []
-                if let v = o["signers"] { signers = try strings(v, "\(file): \(name).signers", what: "a list of signer identities") }
+                if let v = o["signers"] {
+                    signers = try strings(v, "\(file): \(name).signers", what: "a list of signer identities")
+                }
                 for (k, key) in keys.enumerated() where !validKey(key) {
-                    throw TrustPolicyError("\(file): \(name).keys[\(k)]: \"\(key)\" is not an OpenPGP fingerprint (40 hex digits) or key ID (16), nor an SSH SHA256: fingerprint")
+                    throw TrustPolicyError(
+                        "\(file): \(name).keys[\(k)]: \"\(key)\" is not an OpenPGP fingerprint (40 hex digits) or key ID (16), nor an SSH SHA256: fingerprint"
+                    )
                 }
                 if keys.isEmpty && signers.isEmpty {
                     throw TrustPolicyError("\(file): \(name): give keys or signers (who may sign these paths)")
                 }
-                rules.append(Rule(
-                    name: name, paths: paths.map { Glob($0.hasPrefix("/") ? String($0.dropFirst()) : $0) }, keys: keys,
-                    signers: signers.map(Glob.init)))
+                rules.append(
+                    Rule(
+                        name: name, paths: paths.map { Glob($0.hasPrefix("/") ? String($0.dropFirst()) : $0) },
+                        keys: keys,
+                        signers: signers.map(Glob.init)))
             }
         }
-        return TrustPolicy(file: file, mode: mode, verifier: SignatureVerifier(gpgKeyrings: keyrings, allowedSigners: allowed, sshRevokedKeys: revoked),
+        return TrustPolicy(
+            file: file, mode: mode,
+            verifier: SignatureVerifier(gpgKeyrings: keyrings, allowedSigners: allowed, sshRevokedKeys: revoked),
             rules: rules)
     }
 
-    static func strings(_ v: Value, _ field: String, what: String, single: Bool = false) throws(TrustPolicyError) -> [String] {
+    static func strings(_ v: Value, _ field: String, what: String, single: Bool = false) throws(TrustPolicyError)
+        -> [String]
+    {
         if single, let s = v.stringValue, !s.isEmpty { return [s] }
         guard let items = v.arrayValue, !items.isEmpty else { throw TrustPolicyError("\(field): expected \(what)") }
         var out: [String] = []
         for (i, item) in items.enumerated() {
-            guard let s = item.stringValue, !s.isEmpty else { throw TrustPolicyError("\(field)[\(i)]: expected a string") }
+            guard let s = item.stringValue, !s.isEmpty else {
+                throw TrustPolicyError("\(field)[\(i)]: expected a string")
+            }
             out.append(s)
         }
         return out

@@ -24,13 +24,19 @@ public final class SigningKeys {
 
     @discardableResult
     func gpg(_ args: [String]) throws -> String {
-        try runTool("/usr/bin/gpg", ["--batch", "--yes", "--pinentry-mode", "loopback", "--passphrase", ""] + args, env: environment).stdout
+        try runTool(
+            "/usr/bin/gpg", ["--batch", "--yes", "--pinentry-mode", "loopback", "--passphrase", ""] + args,
+            env: environment
+        ).stdout
     }
 
     /// Makes an ed25519 signing key for `uid` (`Ada <ada@acme.dev>`), without passphrase;
     /// `expired` makes it in 2020 valid for one day. Returns its fingerprint.
     public func gpgKey(_ uid: String, expired: Bool = false) throws -> String {
-        try gpg((expired ? ["--faked-system-time", "20200101T000000!"] : []) + ["--quick-gen-key", uid, "ed25519", "sign", expired ? "1d" : "0"])
+        try gpg(
+            (expired ? ["--faked-system-time", "20200101T000000!"] : []) + [
+                "--quick-gen-key", uid, "ed25519", "sign", expired ? "1d" : "0",
+            ])
         return try fingerprint(uid)
     }
 
@@ -45,7 +51,8 @@ public final class SigningKeys {
 
     /// Revokes key `fingerprint` with the revocation certificate gpg made with it.
     public func revoke(_ fingerprint: String) throws {
-        let certificate = try String(contentsOfFile: "\(gnupgHome)/openpgp-revocs.d/\(fingerprint).rev", encoding: .utf8)
+        let certificate = try String(
+            contentsOfFile: "\(gnupgHome)/openpgp-revocs.d/\(fingerprint).rev", encoding: .utf8)
         // gpg stores it with the armour line commented out (`:-----BEGIN`) against accidents.
         let path = dir.sub("\(fingerprint).rev")
         try write(path, certificate.replacingOccurrences(of: ":-----BEGIN", with: "-----BEGIN"))
@@ -55,10 +62,12 @@ public final class SigningKeys {
     /// Exports the public keys `fingerprints` to `path` (binary, or ASCII-armoured when `armor`).
     public func exportKeyring(_ fingerprints: [String], to path: String, armor: Bool = false) throws {
         if armor {
-            let text = try runTool("/usr/bin/gpg", ["--batch", "--armor", "--export"] + fingerprints, env: environment).stdout
+            let text = try runTool("/usr/bin/gpg", ["--batch", "--armor", "--export"] + fingerprints, env: environment)
+                .stdout
             try write(path, text)
         } else {
-            try runTool("/usr/bin/gpg", ["--batch", "--yes", "--output", path, "--export"] + fingerprints, env: environment)
+            try runTool(
+                "/usr/bin/gpg", ["--batch", "--yes", "--output", path, "--export"] + fingerprints, env: environment)
         }
     }
 
@@ -66,7 +75,8 @@ public final class SigningKeys {
     public func sshKey(_ name: String) throws -> (path: String, publicKey: String) {
         let path = dir.sub("ssh-\(name)")
         try runTool("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", name, "-f", path], env: environment)
-        let pub = try String(contentsOfFile: path + ".pub", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let pub = try String(contentsOfFile: path + ".pub", encoding: .utf8).trimmingCharacters(
+            in: .whitespacesAndNewlines)
         return (path, pub)
     }
 
@@ -83,7 +93,9 @@ public final class SigningKeys {
 
     /// Writes `files` in the work tree `repo`, commits them signed as `signing`, returns the SHA.
     @discardableResult
-    public func commit(in repo: String, _ files: [String: String], message: String = "change", signing: Signing) throws -> String {
+    public func commit(in repo: String, _ files: [String: String], message: String = "change", signing: Signing) throws
+        -> String
+    {
         for (path, text) in files { try write(repo + "/" + path, text) }
         try runTool("/usr/bin/git", ["add", "-A"], cwd: repo, env: environment)
         var config: [String] = []
@@ -99,7 +111,9 @@ public final class SigningKeys {
         }
         let sign: [String]
         if case .none = signing { sign = [] } else { sign = ["-S"] }
-        try runTool("/usr/bin/git", config + ["commit", "-q", "--allow-empty"] + sign + ["-m", message], cwd: repo, env: environment)
+        try runTool(
+            "/usr/bin/git", config + ["commit", "-q", "--allow-empty"] + sign + ["-m", message], cwd: repo,
+            env: environment)
         return try runTool("/usr/bin/git", ["rev-parse", "HEAD"], cwd: repo, env: environment).stdout
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -111,7 +125,8 @@ public final class SigningKeys {
         guard let split = raw.range(of: "\n\n") else { throw TestFailure("commit \(sha) has no message") }
         let forged = String(raw[..<split.lowerBound]) + "\n\n" + message + "\n"
         let id = try runTool(
-            "/usr/bin/git", ["hash-object", "-t", "commit", "-w", "--stdin"], cwd: repo, env: environment, input: Array(forged.utf8)
+            "/usr/bin/git", ["hash-object", "-t", "commit", "-w", "--stdin"], cwd: repo, env: environment,
+            input: Array(forged.utf8)
         ).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         try runTool("/usr/bin/git", ["update-ref", "HEAD", id], cwd: repo, env: environment)
         return id

@@ -7,7 +7,10 @@ import PlumbManifests
 /// `--trust-policy FILE`: which commits may be synced (docs/governance.md, "Commit signatures").
 /// The file is the operator's; it is never read from the repository it judges.
 struct TrustOptions: ParsableArguments {
-    @Option(help: "A trust policy (YAML): the keys commits must be signed with, per path; a commit that fails it is not synced (exit 2).")
+    @Option(
+        help:
+            "A trust policy (YAML): the keys commits must be signed with, per path; a commit that fails it is not synced (exit 2)."
+    )
     var trustPolicy: String?
 
     func validate() throws {

@@ -7,7 +7,8 @@ import XCTest
 /// chain, and absent from the hashed form of records without one so older records keep their hashes.
 final class AuditSignatureTests: XCTestCase {
     let good = AuditSignature(
-        status: .good, format: "gpg", signer: "Ada <ada@acme.dev>", fingerprint: "DB4F73A305DA8851AA94A6D1CB9B25EE24A24454",
+        status: .good, format: "gpg", signer: "Ada <ada@acme.dev>",
+        fingerprint: "DB4F73A305DA8851AA94A6D1CB9B25EE24A24454",
         reason: "good OpenPGP signature by Ada <ada@acme.dev>")
 
     func testUnverifiedRecordsHashAsBeforeVerificationExisted() {
@@ -19,8 +20,11 @@ final class AuditSignatureTests: XCTestCase {
         let keys = Set(r.headerValue.objectValue?.keys ?? [])
         XCTAssertEqual(
             keys,
-            ["id", "kind", "startedAt", "app", "target", "repo", "revision", "author", "committer", "message", "signature",
-             "previousRevision", "initiator", "options", "process", "prevHash"])
+            [
+                "id", "kind", "startedAt", "app", "target", "repo", "revision", "author", "committer", "message",
+                "signature",
+                "previousRevision", "initiator", "options", "process", "prevHash",
+            ])
     }
 
     func testVerdictRoundTripsThroughSQLiteAndExportInOneChain() throws {
@@ -33,7 +37,9 @@ final class AuditSignatureTests: XCTestCase {
         let id = try store.begin(verified)
         try store.complete(id, result: .synced, endedAt: .now(), objects: [], error: nil)
         var refused = AuditFixture.record()
-        refused.signature = AuditSignature(status: .notAllowed, format: "ssh", signer: "bob@acme.dev", fingerprint: "SHA256:abc", reason: "commit 3f9c2ab: apps/payments/a.yaml: not-allowed")
+        refused.signature = AuditSignature(
+            status: .notAllowed, format: "ssh", signer: "bob@acme.dev", fingerprint: "SHA256:abc",
+            reason: "commit 3f9c2ab: apps/payments/a.yaml: not-allowed")
         let rid = try store.begin(refused)
         try store.complete(rid, result: .failed, endedAt: .now(), objects: [], error: "signature verification failed")
 
@@ -46,7 +52,10 @@ final class AuditSignatureTests: XCTestCase {
         var lines: [String] = []
         try store.export(format: .jsonl) { lines.append($0) }
         XCTAssertFalse(lines[0].contains("signatureDetail"))
-        XCTAssertTrue(lines[1].contains(#""signature":"good","signatureDetail":{"fingerprint":"DB4F73A305DA8851AA94A6D1CB9B25EE24A24454","format":"gpg""#), lines[1])
+        XCTAssertTrue(
+            lines[1].contains(
+                #""signature":"good","signatureDetail":{"fingerprint":"DB4F73A305DA8851AA94A6D1CB9B25EE24A24454","format":"gpg""#
+            ), lines[1])
         let back = try AuditRecord(exportValue: JSONReader().parse(lines[1]))
         XCTAssertEqual(back.signature, good)
         XCTAssertEqual(back.hash, try store.record(id)?.hash)
@@ -61,7 +70,11 @@ final class AuditSignatureTests: XCTestCase {
         }
         // Back to the v2 schema: no signature_detail column, no v3 migration recorded.
         let downgrade = try CLI.run(
-            "sqlite3", [f.dbPath, "ALTER TABLE audit_record DROP COLUMN signature_detail; DELETE FROM grdb_migrations WHERE identifier LIKE 'v3%';"])
+            "sqlite3",
+            [
+                f.dbPath,
+                "ALTER TABLE audit_record DROP COLUMN signature_detail; DELETE FROM grdb_migrations WHERE identifier LIKE 'v3%';",
+            ])
         XCTAssertEqual(downgrade.status, 0, downgrade.stderr)
         let store = try f.store()
         XCTAssertEqual(try store.record(1)?.signature, .absent)
@@ -74,7 +87,8 @@ final class AuditSignatureTests: XCTestCase {
     }
 
     func testHistoryShowPrintsTheVerdict() throws {
-        XCTAssertEqual(good.display, "good gpg signature by Ada <ada@acme.dev>, key DB4F73A305DA8851AA94A6D1CB9B25EE24A24454")
+        XCTAssertEqual(
+            good.display, "good gpg signature by Ada <ada@acme.dev>, key DB4F73A305DA8851AA94A6D1CB9B25EE24A24454")
         XCTAssertEqual(AuditSignature.absent.display, "absent")
         XCTAssertEqual(
             AuditSignature(status: .revokedKey, reason: "signed by Ada with key DB4F, which was revoked").display,

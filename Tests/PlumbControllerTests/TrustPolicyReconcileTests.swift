@@ -18,7 +18,9 @@ final class TrustPolicyReconcileTests: ControllerTestCase {
         keys = try SigningKeys()
         ada = try keys.gpgKey("Ada <ada@acme.dev>")
         try keys.exportKeyring([ada], to: keys.dir.sub("keys.gpg"))
-        try write(keys.dir.sub("trust.yaml"), "mode: HEAD\ngpgKeyring: keys.gpg\nrules:\n  - paths: [\"apps/**\"]\n    signers: [\"*@acme.dev\"]\n")
+        try write(
+            keys.dir.sub("trust.yaml"),
+            "mode: HEAD\ngpgKeyring: keys.gpg\nrules:\n  - paths: [\"apps/**\"]\n    signers: [\"*@acme.dev\"]\n")
     }
 
     override func tearDown() async throws {
@@ -59,8 +61,12 @@ final class TrustPolicyReconcileTests: ControllerTestCase {
         XCTAssertEqual(ready?.status, .false)
         XCTAssertEqual(ready?.reason, "SignatureVerificationFailed")
         XCTAssertEqual(
-            ready?.message, "signature verification failed: commit \(root.prefix(7)): apps/web/cm.yaml: unsigned: the commit is not signed")
-        XCTAssertTrue(refused.events.contains { $0.reason == "SignatureVerificationFailed" && $0.type == .warning }, "\(refused.events)")
+            ready?.message,
+            "signature verification failed: commit \(root.prefix(7)): apps/web/cm.yaml: unsigned: the commit is not signed"
+        )
+        XCTAssertTrue(
+            refused.events.contains { $0.reason == "SignatureVerificationFailed" && $0.type == .warning },
+            "\(refused.events)")
         let nothing = await configMapData("web")
         XCTAssertNil(nothing, "nothing was applied")
         _ = await reconciler.reconcile(try await application("web"))
@@ -81,18 +87,23 @@ final class TrustPolicyReconcileTests: ControllerTestCase {
         XCTAssertEqual(record.signature.fingerprint, ada)
         XCTAssertEqual(record.signature.signer, "Ada <ada@acme.dev>")
         XCTAssertEqual(record.signature.format, "gpg")
-        _ = try await client.patch(try await application("web").ref, .merge(["status": synced.status.value]), subresource: "status")
+        _ = try await client.patch(
+            try await application("web").ref, .merge(["status": synced.status.value]), subresource: "status")
 
         // Then an unsigned commit: refused; the cluster stays on the verified revision.
         let unsigned = try signedCommit(["apps/web/cm.yaml": configMap("web", ["color": "red"])], signing: .none)
         let again = await reconciler.reconcile(try await application("web"))
         XCTAssertNil(again.sync)
         XCTAssertEqual(again.status.condition("Ready")?.reason, "SignatureVerificationFailed")
-        XCTAssertTrue(again.status.condition("Ready")?.message.contains("commit \(unsigned.prefix(7)): apps/web/cm.yaml: unsigned") ?? false)
+        XCTAssertTrue(
+            again.status.condition("Ready")?.message.contains(
+                "commit \(unsigned.prefix(7)): apps/web/cm.yaml: unsigned") ?? false)
         XCTAssertEqual(again.status.lastSyncedRevision, signed, "still on the last verified revision")
         let stillGreen = await configMapData("web")?["color"]
         XCTAssertEqual(stillGreen, "green")
-        guard case .intact(let count, _) = try audit.verify() else { return XCTFail("the chain holds verified and unverified records") }
+        guard case .intact(let count, _) = try audit.verify() else {
+            return XCTFail("the chain holds verified and unverified records")
+        }
         XCTAssertEqual(count, 3, "refused, synced, refused")
     }
 }

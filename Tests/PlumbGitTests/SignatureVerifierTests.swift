@@ -1,7 +1,8 @@
 import Foundation
-@testable import PlumbGit
 import PlumbTesting
 import XCTest
+
+@testable import PlumbGit
 
 /// Commit signatures made by the `git` CLI with real gpg and ssh-keygen keys, verified by
 /// `SignatureVerifier` against a keyring and an allowed_signers file.
@@ -112,7 +113,8 @@ final class SignatureVerifierTests: XCTestCase {
         XCTAssertEqual(v.status, .good, v.reason)
         XCTAssertEqual(v.format, .ssh)
         XCTAssertEqual(v.signer, "bob@acme.dev")
-        let expected = try runTool("/usr/bin/ssh-keygen", ["-l", "-f", key.path + ".pub"]).stdout.split(separator: " ")[1]
+        let expected = try runTool("/usr/bin/ssh-keygen", ["-l", "-f", key.path + ".pub"]).stdout.split(separator: " ")[
+            1]
         XCTAssertEqual(v.fingerprint, String(expected))
     }
 
@@ -142,7 +144,8 @@ final class SignatureVerifierTests: XCTestCase {
         let revoked = keys.dir.sub("revoked_keys")
         try write(revoked, "")
         let sha = try keys.commit(in: repo, ["a": "1"], signing: .ssh(bob.path))
-        XCTAssertEqual(try verdict(sha, SignatureVerifier(allowedSigners: allowed, sshRevokedKeys: revoked)).status, .good)
+        XCTAssertEqual(
+            try verdict(sha, SignatureVerifier(allowedSigners: allowed, sshRevokedKeys: revoked)).status, .good)
         try write(revoked, bob.publicKey + "\n")
         let v = try verdict(sha, SignatureVerifier(allowedSigners: allowed, sshRevokedKeys: revoked))
         XCTAssertEqual(v.status, .revokedKey, v.reason)

@@ -70,13 +70,17 @@ final class TrustPolicyTests: XCTestCase {
     func testPaymentsPathSignedByAnotherTeamFailsNamingThePath() throws {
         let p = try policy()
         let sha = try keys.commit(
-            in: repo, ["apps/web/deploy.yaml": "a: 2\n", "apps/payments/deploy.yaml": "b: 2\n"], message: "both", signing: .gpg(ada))
+            in: repo, ["apps/web/deploy.yaml": "a: 2\n", "apps/payments/deploy.yaml": "b: 2\n"], message: "both",
+            signing: .gpg(ada))
         let v = try check(p, sha)
         XCTAssertFalse(v.passed)
         XCTAssertEqual(v.signature.status, .notAllowed)
         XCTAssertEqual(v.failingPath, "apps/payments/deploy.yaml")
         XCTAssertEqual(v.failingCommit?.hex, sha)
-        XCTAssertTrue(v.message.hasPrefix("commit \(sha.prefix(7)): apps/payments/deploy.yaml: not-allowed: signed by Ada <ada@platform.acme.dev>"), v.message)
+        XCTAssertTrue(
+            v.message.hasPrefix(
+                "commit \(sha.prefix(7)): apps/payments/deploy.yaml: not-allowed: signed by Ada <ada@platform.acme.dev>"
+            ), v.message)
         XCTAssertTrue(v.message.contains("apps/payments/**"), v.message)
     }
 
@@ -142,12 +146,16 @@ final class TrustPolicyTests: XCTestCase {
             "\(file): rules[0]: give keys or signers (who may sign these paths)")
         XCTAssertEqual(
             error("gpgKeyring: keys.gpg\nrules:\n  - paths: [apps/**]\n    keys: [nothex]\n"),
-            "\(file): rules[0].keys[0]: \"nothex\" is not an OpenPGP fingerprint (40 hex digits) or key ID (16), nor an SSH SHA256: fingerprint")
-        XCTAssertEqual(error("rules: []\n"), "\(file): give gpgKeyring or allowedSigners (the keys signatures are checked against)")
+            "\(file): rules[0].keys[0]: \"nothex\" is not an OpenPGP fingerprint (40 hex digits) or key ID (16), nor an SSH SHA256: fingerprint"
+        )
+        XCTAssertEqual(
+            error("rules: []\n"), "\(file): give gpgKeyring or allowedSigners (the keys signatures are checked against)"
+        )
         let missing = error("gpgKeyring: missing.gpg\n")
         XCTAssertTrue(missing.hasPrefix("\(file): /") && missing.hasSuffix("/missing.gpg: cannot be read"), missing)
         XCTAssertEqual(
             error("gpgKeyring: keys.gpg\nsigners: [x]\n"),
-            "\(file): signers: unknown field (expected one of allowedSigners, apiVersion, gpgKeyring, gpgKeyrings, kind, mode, rules, sshRevokedKeys)")
+            "\(file): signers: unknown field (expected one of allowedSigners, apiVersion, gpgKeyring, gpgKeyrings, kind, mode, rules, sshRevokedKeys)"
+        )
     }
 }
