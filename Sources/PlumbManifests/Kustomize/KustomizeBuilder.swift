@@ -79,6 +79,8 @@ struct KustomizeBuilder<Snapshot: SnapshotReader> {
             throw ManifestError(file: file, message: "a Component may only be used in components, not in resources")
         }
         var list = component ?? []
+        var seen: [String: SourceLocation] = [:]
+        for r in list { seen[r.idKey] = r.location }
         for (entry, index, field) in k.resources {
             if KustomizePath.isRemote(entry) {
                 throw k.text.error(field, index: index, "remote resource \"\(entry)\" is not supported: Plumb renders only what is in the repository")
@@ -102,9 +104,11 @@ struct KustomizeBuilder<Snapshot: SnapshotReader> {
                 throw k.text.error(field, index: index, "\"\(entry)\" is a submodule, which Plumb does not follow")
             }
             for r in loaded {
-                if let dup = list.first(where: { $0.sameId(r) }) {
-                    throw k.text.error(field, index: index, "\(r.label) is defined twice: first at \(dup.location), again at \(r.location)")
+                let key = r.idKey
+                if let first = seen[key] {
+                    throw k.text.error(field, index: index, "\(r.label) is defined twice: first at \(first), again at \(r.location)")
                 }
+                seen[key] = r.location
                 list.append(r)
             }
         }

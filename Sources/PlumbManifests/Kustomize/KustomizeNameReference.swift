@@ -4,17 +4,40 @@ import PlumbCore
 /// `nameref` filter does once at the end of a build: a referring field holding an object's old
 /// name gets its current name (and, for `name`/`namespace` maps like RBAC subjects, its namespace).
 enum KustomizeNameReference {
+    /// What the filter needs of each object, read once.
+    struct Target {
+        var kind: String
+        var group: String
+        var name: String
+        var namespace: String
+        var originalNamespace: String
+        var previousNames: Set<String>
+        var isClusterScoped: Bool
+        var prefixes: [String]
+        var suffixes: [String]
+        var label: String
+    }
+
     static func fix(_ resources: inout [KustomizeResource]) throws(ManifestError) {
-        let all = resources
+        let targets = resources.map { r in
+            Target(
+                kind: r.kind, group: r.group, name: r.name, namespace: r.namespace, originalNamespace: r.originalNamespace,
+                previousNames: Set(r.previousIds.map(\.name)), isClusterScoped: r.isClusterScoped, prefixes: r.prefixes,
+                suffixes: r.suffixes, label: r.label)
+        }
+        // Only objects that were renamed or moved can be referred to by an old name.
+        let renamed = targets.indices.filter { !targets[$0].previousNames.isEmpty }
+        guard !renamed.isEmpty else { return }
         for i in resources.indices {
-            let referrer = all[i]
-            var candidates: [KustomizeResource]?
+            let referrer = resources[i]
+            var candidates: [Int]?
             for referral in KustomizeNameReferenceTable.referrals {
                 for spec in referral.referrers where spec.selects(referrer) {
-                    if candidates == nil { candidates = subset(all, referrer) }
+                    if candidates == nil { candidates = subset(renamed, targets, targets[i], referrer.value) }
                     let context = Context(
-                        referrer: referrer, referral: referral, candidates: candidates ?? [],
-                        isRoleRef: spec.path.suffix(2) == ["roleRef", "name"])
+                        referrer: targets[i], referrerValue: referrer.value, referral: referral, targets: targets,
+                        candidates: candidates ?? [], isRoleRef: spec.path.suffix(2) == ["roleRef", "name"],
+                        location: referrer.location)
                     try spec.visit(&resources[i].value) { (node: inout Value) throws(ManifestError) in
                         try context.set(&node)
                     }
@@ -25,37 +48,41 @@ enum KustomizeNameReference {
 
     /// The objects a referrer could name: cluster-scoped ones, those in its namespace, and for
     /// role bindings those in the namespaces of their service account subjects.
-    static func subset(_ all: [KustomizeResource], _ referrer: KustomizeResource) -> [KustomizeResource] {
-        if referrer.isClusterScoped { return all }
+    static func subset(_ indices: [Int], _ targets: [Target], _ referrer: Target, _ value: Value) -> [Int] {
+        if referrer.isClusterScoped { return indices }
         var bindingNamespaces: Set<String> = []
         if referrer.kind == "RoleBinding" || referrer.kind == "ClusterRoleBinding" {
-            for subject in referrer.value["subjects"]?.arrayValue ?? [] where subject["kind"]?.stringValue == "ServiceAccount" {
+            for subject in value["subjects"]?.arrayValue ?? [] where subject["kind"]?.stringValue == "ServiceAccount" {
                 if let ns = subject["namespace"]?.stringValue { bindingNamespaces.insert(ns) }
             }
         }
-        return all.filter { t in
-            t.isClusterScoped || KustomizeResource.sameNamespace(t.namespace, referrer.namespace)
+        return indices.filter { i in
+            let t = targets[i]
+            return t.isClusterScoped || KustomizeResource.sameNamespace(t.namespace, referrer.namespace)
                 || bindingNamespaces.contains(t.namespace)
         }
     }
 
     struct Context {
-        var referrer: KustomizeResource
+        var referrer: Target
+        var referrerValue: Value
         var referral: KustomizeNameReferenceTable.Referral
-        var candidates: [KustomizeResource]
+        var targets: [Target]
+        var candidates: [Int]
         var isRoleRef: Bool
+        var location: SourceLocation
 
         func set(_ node: inout Value) throws(ManifestError) {
             switch node {
             case .string(let old):
-                if let r = try select(old, candidates), r.name != old { node = .string(r.name) }
+                if let r = try select(old, candidates), targets[r].name != old { node = .string(targets[r].name) }
             case .object:
                 try setMapping(&node)
             case .array(var items):
                 for j in items.indices {
                     switch items[j] {
                     case .string(let old):
-                        if let r = try select(old, candidates), r.name != old { items[j] = .string(r.name) }
+                        if let r = try select(old, candidates), targets[r].name != old { items[j] = .string(targets[r].name) }
                     case .object:
                         try setMapping(&items[j])
                     default: break
@@ -70,41 +97,45 @@ enum KustomizeNameReference {
             guard let old = node["name"]?.stringValue else { return }
             var subset = candidates
             if let ns = node["namespace"]?.stringValue {
-                let original = candidates.filter { $0.originalNamespace == ns }
-                subset = original.isEmpty ? candidates.filter { $0.namespace == ns } : original
+                let original = candidates.filter { targets[$0].originalNamespace == ns }
+                subset = original.isEmpty ? candidates.filter { targets[$0].namespace == ns } : original
             }
-            guard let r = try select(old, subset) else { return }
+            guard let i = try select(old, subset) else { return }
+            let r = targets[i]
             if r.name == old && r.namespace.isEmpty { return }
             node["name"] = .string(r.name)
             if !r.namespace.isEmpty { node["namespace"] = .string(r.namespace) }
         }
 
-        private func select(_ old: String, _ list: [KustomizeResource]) throws(ManifestError) -> KustomizeResource? {
-            var c = list.filter { r in
-                r.previousIds.contains { $0.name == old } && r.kind == referral.kind
+        private func select(_ old: String, _ list: [Int]) throws(ManifestError) -> Int? {
+            var c = list.filter { i in
+                let r = targets[i]
+                return r.kind == referral.kind && r.previousNames.contains(old)
                     && (referral.group == nil || r.group == referral.group)
             }
-            if isRoleRef, let roleRef = referrer.value["roleRef"], let kind = roleRef["kind"]?.stringValue,
+            if c.isEmpty { return nil }
+            if isRoleRef, let roleRef = referrerValue["roleRef"], let kind = roleRef["kind"]?.stringValue,
                 let group = roleRef["apiGroup"]?.stringValue
             {
-                c = c.filter { $0.kind == kind && $0.group == group }
+                c = c.filter { targets[$0].kind == kind && targets[$0].group == group }
             }
             if !referrer.isClusterScoped {
                 c = c.filter {
-                    $0.isClusterScoped || $0.kind == "ServiceAccount"
-                        || KustomizeResource.sameNamespace($0.namespace, referrer.namespace)
+                    let t = targets[$0]
+                    return t.isClusterScoped || t.kind == "ServiceAccount"
+                        || KustomizeResource.sameNamespace(t.namespace, referrer.namespace)
                 }
             }
             if c.count == 1 { return c[0] }
             c = c.filter {
-                sameEnding($0.prefixes, referrer.prefixes) && sameEnding($0.suffixes, referrer.suffixes)
+                sameEnding(targets[$0].prefixes, referrer.prefixes) && sameEnding(targets[$0].suffixes, referrer.suffixes)
             }
             if c.count == 1 { return c[0] }
             guard let first = c.first else { return nil }
-            if c.allSatisfy({ $0.name == first.name }) { return first }
+            if c.allSatisfy({ targets[$0].name == targets[first].name }) { return first }
             throw ManifestError(
-                file: referrer.location.file, line: referrer.location.line, column: referrer.location.column,
-                message: "\(referrer.label): the name \"\(old)\" could refer to any of \(c.map(\.label).joined(separator: ", "))")
+                file: location.file, line: location.line, column: location.column,
+                message: "\(referrer.label): the name \"\(old)\" could refer to any of \(c.map { targets[$0].label }.joined(separator: ", "))")
         }
 
         /// kustomize's `SameEndingSubSlice`: the shorter list is the end of the longer one.

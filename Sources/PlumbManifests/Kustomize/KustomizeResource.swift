@@ -79,6 +79,12 @@ struct KustomizeResource {
         value.setPath(["metadata", "namespace"], .string(newNamespace))
     }
 
+    /// The object's current identity as one string (group, kind, namespace with "" as "default", name).
+    var idKey: String {
+        let ns = isClusterScoped ? "" : (namespace.isEmpty ? "default" : namespace)
+        return group + "|" + kind + "|" + ns + "|" + name
+    }
+
     /// Whether this and `other` are the same object (kind and group, namespace, name) now.
     func sameId(_ other: KustomizeResource) -> Bool {
         kind == other.kind && group == other.group && name == other.name

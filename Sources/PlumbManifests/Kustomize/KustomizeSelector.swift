@@ -4,7 +4,23 @@ import PlumbCore
 /// and Kubernetes label and annotation selectors.
 struct KustomizeSelector {
     var target: Kustomization.Target
-    private var group, version, kind, name, namespace: Regex<AnyRegexOutput>?
+    private var group, version, kind, name, namespace: Pattern?
+
+    /// An anchored regular expression, or plain text compared as is (much faster, and the
+    /// common case: `kind: Deployment`).
+    enum Pattern {
+        case literal(String)
+        case regex(Regex<AnyRegexOutput>)
+
+        func matches(_ s: String) -> Bool {
+            switch self {
+            case .literal(let l): return l == s
+            case .regex(let re): return (try? re.wholeMatch(in: s)) != nil
+            }
+        }
+    }
+
+    static let metacharacters: Set<Character> = ["\\", ".", "^", "$", "|", "?", "*", "+", "(", ")", "[", "]", "{", "}"]
     private var labels: [Requirement]
     private var annotations: [Requirement]
 
@@ -14,10 +30,11 @@ struct KustomizeSelector {
 
     init(_ target: Kustomization.Target) throws(Invalid) {
         self.target = target
-        func regex(_ s: String?, _ field: String) throws(Invalid) -> Regex<AnyRegexOutput>? {
+        func regex(_ s: String?, _ field: String) throws(Invalid) -> Pattern? {
             guard let s, !s.isEmpty else { return nil }
+            if !s.contains(where: { KustomizeSelector.metacharacters.contains($0) }) { return .literal(s) }
             do {
-                return try Regex("^(?:" + s + ")$")
+                return .regex(try Regex("^(?:" + s + ")$"))
             } catch {
                 throw Invalid(message: "target.\(field): \"\(s)\" is not a regular expression")
             }
@@ -32,9 +49,8 @@ struct KustomizeSelector {
     }
 
     func matches(_ r: KustomizeResource) -> Bool {
-        func m(_ re: Regex<AnyRegexOutput>?, _ s: String) -> Bool {
-            guard let re else { return true }
-            return (try? re.wholeMatch(in: s)) != nil
+        func m(_ p: Pattern?, _ s: String) -> Bool {
+            p?.matches(s) ?? true
         }
         if namespace != nil {
             let effective = { (ns: String) in r.isClusterScoped ? "" : (ns.isEmpty ? "default" : ns) }
@@ -42,10 +58,15 @@ struct KustomizeSelector {
         }
         if name != nil, !m(name, r.originalName), !m(name, r.name) { return false }
         if !m(group, r.group) || !m(version, r.version) || !m(kind, r.kind) { return false }
-        let labelMap = Self.map(r.value["metadata"]?["labels"])
-        if !labels.allSatisfy({ $0.matches(labelMap) }) { return false }
-        let annotationMap = Self.map(r.value["metadata"]?["annotations"])
-        return annotations.allSatisfy { $0.matches(annotationMap) }
+        if !labels.isEmpty {
+            let labelMap = Self.map(r.value["metadata"]?["labels"])
+            if !labels.allSatisfy({ $0.matches(labelMap) }) { return false }
+        }
+        if !annotations.isEmpty {
+            let annotationMap = Self.map(r.value["metadata"]?["annotations"])
+            if !annotations.allSatisfy({ $0.matches(annotationMap) }) { return false }
+        }
+        return true
     }
 
     private static func map(_ v: Value?) -> [String: String] {

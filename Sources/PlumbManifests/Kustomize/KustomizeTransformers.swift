@@ -72,10 +72,9 @@ enum KustomizeTransform {
                 try spec.visit(&list[i].value) { (node: inout Value) throws(ManifestError) in node = .string(ns) }
             }
         }
-        for i in list.indices {
-            for j in list.indices where j > i && list[i].sameId(list[j]) {
-                throw ManifestError(file: k.path, message: "namespace: \(list[i].label) would be defined twice")
-            }
+        var seen: Set<String> = []
+        for r in list where !seen.insert(r.idKey).inserted {
+            throw ManifestError(file: k.path, message: "namespace: \(r.label) would be defined twice")
         }
     }
 
@@ -153,8 +152,31 @@ enum KustomizeImages {
     /// kustomize's `IsImageMatched`: the name (a regular expression, as kustomize uses it)
     /// followed by an optional tag and an optional sha256 digest.
     static func matches(_ image: String, _ name: String) -> Bool {
+        let special: Set<Character> = ["\\", "^", "$", "|", "?", "*", "+", "(", ")", "[", "]", "{", "}"]
+        guard name.contains(where: { special.contains($0) }) else { return matchesPlain(image, name) }
         guard let re = try? Regex("^" + name + "(:[a-zA-Z0-9_.{}-]*)?(@sha256:[a-zA-Z0-9_.{}-]*)?$") else { return false }
         return (try? re.wholeMatch(in: image)) != nil
+    }
+
+    /// The same match for a name whose only regular expression character is `.` (any character).
+    private static func matchesPlain(_ image: String, _ name: String) -> Bool {
+        var i = image.unicodeScalars.startIndex
+        let scalars = image.unicodeScalars
+        for c in name.unicodeScalars {
+            guard i < scalars.endIndex, c == "." || scalars[i] == c else { return false }
+            i = scalars.index(after: i)
+        }
+        func isTagScalar(_ s: Unicode.Scalar) -> Bool {
+            (s >= "a" && s <= "z") || (s >= "A" && s <= "Z") || (s >= "0" && s <= "9") || "_.{}-".unicodeScalars.contains(s)
+        }
+        if i < scalars.endIndex, scalars[i] == ":" {
+            i = scalars.index(after: i)
+            while i < scalars.endIndex, isTagScalar(scalars[i]) { i = scalars.index(after: i) }
+        }
+        let rest = String(scalars[i...])
+        if rest.isEmpty { return true }
+        guard rest.hasPrefix("@sha256:") else { return false }
+        return rest.dropFirst(8).unicodeScalars.allSatisfy(isTagScalar)
     }
 
     /// kustomize's `image.Split`: name, tag and digest, ignoring a registry's port.
