@@ -226,7 +226,7 @@ final class ForgeHTTP: Sendable, CustomStringConvertible, CustomDebugStringConve
     }
 
     /// `Retry-After` as seconds or as an HTTP date.
-    private func parseRetryAfter(_ text: String) -> Duration? {
+    func parseRetryAfter(_ text: String) -> Duration? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if let s = Int(trimmed) { return .seconds(max(0, s)) }
         let formatter = DateFormatter()
