@@ -179,6 +179,18 @@ final class PlanCommentEndToEndTests: XCTestCase {
         XCTAssertTrue(store.all.last?.body.contains("### ❌ Plumb plan for web failed") ?? false)
     }
 
+    func testReportFlagsWithoutReportAreRefused() throws {
+        let result = try plumb(["diff", "--repo", repo, "--path", "apps/web", "--sandbox", "--report-pr", "7"])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertNotEqual(result.status, 1, "not mistaken for changes")
+        XCTAssertTrue(result.stderr.contains("--report-pr needs --report github|gitlab|gitea|bitbucket"), result.stderr)
+        let noRepo = try plumb(["diff", "--repo", repo, "--path", "apps/web", "--sandbox", "--report", "gitlab"], env: ["GITLAB_TOKEN": token])
+        XCTAssertEqual(noRepo.status, 0, "nothing changed; the report could not be made: \(noRepo.stderr)")
+        XCTAssertTrue(
+            noRepo.stderr.contains("warning: --report gitlab: no repository: pass --report-repo (no CI variables name one); nothing is reported"),
+            noRepo.stderr)
+    }
+
     func testAForgeThatIsDownIsOneWarningAndTheExitStatusStays() async throws {
         let port = try freePort()
         try change()
