@@ -9,6 +9,8 @@ public enum AuditKind: String, Sendable, CaseIterable {
 public enum AuditResult: String, Sendable, CaseIterable {
     case started, synced, failed, interrupted
     case dryRun = "dry-run"
+    /// Not synced: the approval service rejected it or did not answer in time (nothing written).
+    case rejected
 }
 
 /// The synced commit's signature: the trust policy's verdict on it (`good`, with signer, key

@@ -111,6 +111,7 @@ public final class SQLiteAuditStore: AuditStore, Sendable {
             // reason); NULL for records that only say present/absent.
             try db.execute(sql: "ALTER TABLE audit_record ADD COLUMN signature_detail TEXT")
         }
+        AuditOutbox.register(&migrator)
         return migrator
     }
 

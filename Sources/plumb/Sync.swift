@@ -24,6 +24,7 @@ struct Sync: AsyncParsableCommand {
     @OptionGroup var flags: SyncFlags
     @OptionGroup var audit: AuditOptions
     @OptionGroup var trust: TrustOptions
+    @OptionGroup(title: "Change management") var change: ChangeOptions
 
     @Option(name: .shortAndLong, help: "Output format: text or json (the result on stdout, progress on stderr).")
     var output: SyncOutputFormat = .text
@@ -32,8 +33,11 @@ struct Sync: AsyncParsableCommand {
         let loaded = try source.loadSource(app: flags.app)
         let appName = try AppName.resolve(flags.app, path: source.path)
         let verdict = try trust.check(loaded, source: source, since: TrustOptions.lastVerified(app: appName, auditPath: audit.auditDb))
-        try await SyncRunner(source: source, kube: kube, flags: flags, auditPath: audit.auditDb, json: output == .json, trust: verdict)
-            .run(loaded)
+        try await change.withAuditSinks(auditPath: audit.auditDb) {
+            try await SyncRunner(
+                source: source, kube: kube, flags: flags, auditPath: audit.auditDb, json: output == .json, trust: verdict, change: change
+            ).run(loaded)
+        }
     }
 }
 
@@ -60,6 +64,7 @@ struct Rollback: AsyncParsableCommand {
     @OptionGroup var flags: SyncFlags
     @OptionGroup var audit: AuditOptions
     @OptionGroup var trust: TrustOptions
+    @OptionGroup(title: "Change management") var change: ChangeOptions
 
     @Option(name: .shortAndLong, help: "Output format: text or json (the result on stdout, progress on stderr).")
     var output: SyncOutputFormat = .text
@@ -78,8 +83,11 @@ struct Rollback: AsyncParsableCommand {
         let loaded = try source.loadSource(revision: revision, app: flags.app)
         // A rollback's revision is judged on its own (against its parent).
         let verdict = try trust.check(loaded, source: source, since: nil)
-        try await SyncRunner(
-            source: source, kube: kube, flags: flags, auditPath: audit.auditDb, kind: .rollback, json: output == .json, trust: verdict
-        ).run(loaded)
+        try await change.withAuditSinks(auditPath: audit.auditDb) {
+            try await SyncRunner(
+                source: source, kube: kube, flags: flags, auditPath: audit.auditDb, kind: .rollback, json: output == .json, trust: verdict,
+                change: change
+            ).run(loaded)
+        }
     }
 }

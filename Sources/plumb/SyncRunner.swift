@@ -86,9 +86,12 @@ struct SyncRunner {
     var json = false
     /// The trust policy's verdict (--trust-policy); a failed one is recorded and nothing is synced.
     var trust: TrustVerdict?
+    /// Approval and sync windows (docs/governance.md, "Change management").
+    var change = ChangeOptions()
 
     func run(_ loaded: LoadedSource) async throws {
         let appName = try AppName.resolve(flags.app, path: source.path)
+        try change.checkWindows()
         let store: SQLiteAuditStore
         do {
             store = try SQLiteAuditStore(path: auditPath)
@@ -124,6 +127,15 @@ struct SyncRunner {
             let printer = SyncPrinter(
                 tty: json ? Terminal.stderrIsTTY : Terminal.stdoutIsTTY, waits: flags.wait && !flags.dryRun,
                 total: plan.objects.count + (flags.prune ? plan.prune.count : 0), toStderr: json)
+            if let gate = try change.gate() {
+                do {
+                    try await sync.requireApproval(plan, source: loaded, gate: gate) { reason in
+                        Terminal.writeErr("awaiting approval from \(WebhookClient.safe(gate.settings.url))\(reason.map { ": \($0)" } ?? "")\n")
+                    }
+                } catch {
+                    throw CLIError("\(error)")
+                }
+            }
             let outcome: AuditedSync.Outcome
             do {
                 outcome = try await sync.run(plan, source: loaded, target: target, options: flags.options, observer: printer)
