@@ -40,7 +40,8 @@ final class RendererEndToEndTests: XCTestCase {
           "$PLUMB_APP_NAME" "$PLUMB_APP_NAMESPACE" "$color" "$PLUMB_REVISION"
         """.write(toFile: script, atomically: true, encoding: .utf8)
         let config = dir + "/plugins.yaml"
-        try "plugins:\n  - name: chart\n    command: [sh, \(script)]\n    detect: {glob: Chart.yaml}\n"
+        try
+            "plugins:\n  - name: chart\n    command: [sh, \(script)]\n    detect: {glob: Chart.yaml}\n    network: true\n"
             .write(toFile: config, atomically: true, encoding: .utf8)
         return config
     }

@@ -37,7 +37,8 @@ final class RendererSyncEndToEndTests: SandboxTestCase {
         try "printf 'apiVersion: v1\\nkind: ConfigMap\\nmetadata: {name: %s, namespace: web}\\n' \"$PLUMB_APP_NAME\"\n"
             .write(toFile: script, atomically: true, encoding: .utf8)
         let config = directory + "/plugins.yaml"
-        try "plugins:\n  - name: chart\n    command: [sh, \(script)]\n    detect: {glob: Chart.yaml}\n"
+        try
+            "plugins:\n  - name: chart\n    command: [sh, \(script)]\n    detect: {glob: Chart.yaml}\n    network: true\n"
             .write(toFile: config, atomically: true, encoding: .utf8)
         let p = try plumb(["sync", "--repo", repo.path, "--path", "apps/chart", "--plugin-config", config])
         XCTAssertEqual(p.status, 0, p.stdout + p.stderr)

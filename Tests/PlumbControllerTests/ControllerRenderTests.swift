@@ -82,6 +82,7 @@ final class ControllerRenderTests: ControllerTestCase {
               - name: count
                 command: [sh, -c, 'echo run >> \(counter); cat objects.txt']
                 detect: {glob: objects.txt}
+                network: true
             """
         let plugins = try PluginConfig.parse(Array(yaml.utf8), file: "plugins.yaml")
         try commit(["apps/web/objects.txt": configMap("web", ["v": "1"]), "apps/api/cm.yaml": configMap("api", [:])])
