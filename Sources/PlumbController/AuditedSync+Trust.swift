@@ -5,12 +5,12 @@ import PlumbManifests
 
 extension AuditSignature {
     /// The audit trail's form of a trust policy verdict: status, format, signer, key
-    /// fingerprint, and the one-line reason (naming the commit and path for a failure).
+    /// fingerprint, and the one-line reason (starting with the commit and path for a failure).
     public init(_ trust: TrustVerdict) {
         let s = trust.signature
         self.init(
             status: Status(rawValue: s.status.rawValue) ?? .error, format: s.format?.rawValue, signer: s.signer,
-            fingerprint: s.fingerprint, reason: trust.passed ? s.reason : trust.message)
+            fingerprint: s.fingerprint, reason: trust.failingCommit.map { "commit \($0.short): " + (trust.failingPath.map { "\($0): " } ?? "") + s.reason } ?? s.reason)
     }
 }
 
