@@ -3,8 +3,10 @@
 // (in process, and `plumb render` as a process when the release binary is built) and by
 // `kubectl kustomize`, wall time of each and the ratio in the same run.
 import Foundation
+import PlumbCore
 import PlumbGit
 import PlumbManifests
+import PlumbYAML
 
 private let kustomizeRuns = 5
 private let apps = 249  // four objects each, plus one generated object per level: 1,000 objects
@@ -20,6 +22,7 @@ func runKustomizeBenchmark() async throws {
     let expected = apps * 4 + 4
 
     var plumbBest = Double.infinity
+    var rendered: [Value] = []
     for _ in 0..<kustomizeRuns {
         let start = DispatchTime.now().uptimeNanoseconds
         // A new repository handle each run: nothing is cached in Plumb between runs.
@@ -31,7 +34,9 @@ func runKustomizeBenchmark() async throws {
             throw BenchmarkError("Plumb rendered \(output.documents.count) objects, expected \(expected)")
         }
         plumbBest = min(plumbBest, elapsed)
+        rendered = output.documents.map(\.0)
     }
+    try checkSameObjects(rendered, kubectlOutput: try kubectlKustomizeOutput(repo.appendingPathComponent(top).path))
 
     let home = repo.appendingPathComponent(".kube-home").path
     var kubectlBest = Double.infinity
@@ -58,6 +63,7 @@ func runKustomizeBenchmark() async throws {
     }
 
     print("kustomize: a base and three stacked overlays, \(expected) objects (patches, generators, prefixes, labels at every level)")
+    print("  Plumb and kubectl kustomize rendered the same \(expected) objects, field for field")
     print(String(format: "  plumb, native renderer (in process, from a Git commit, best of %d)  %8.3f s", kustomizeRuns, plumbBest))
     if let processBest {
         print(String(format: "  plumb render (a process, best of %d)                               %8.3f s", kustomizeRuns, processBest))
@@ -68,6 +74,35 @@ func runKustomizeBenchmark() async throws {
     print(String(format: "  kubectl / plumb in process: %.1fx (target: at least 5x)", kubectlBest / plumbBest))
     if let processBest {
         print(String(format: "  kubectl / plumb render process: %.1fx", kubectlBest / processBest))
+    }
+}
+
+/// The YAML `kubectl kustomize` prints for `directory`.
+private func kubectlKustomizeOutput(_ directory: String) throws -> String {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = ["kubectl", "kustomize", directory]
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    guard p.terminationStatus == 0 else { throw BenchmarkError("kubectl kustomize exited \(p.terminationStatus)") }
+    return String(decoding: data, as: UTF8.self)
+}
+
+/// Throws unless Plumb's objects and kubectl's are the same set, compared as values.
+private func checkSameObjects(_ plumb: [Value], kubectlOutput: String) throws {
+    func key(_ v: Value) -> String {
+        [v["apiVersion"], v["kind"], v["metadata"]?["namespace"], v["metadata"]?["name"]]
+            .map { $0?.stringValue ?? "" }.joined(separator: " ")
+    }
+    let judge = Dictionary(try YAML.parseDocuments(kubectlOutput, file: "kubectl").map { (key($0.value), $0.value) }) { a, _ in a }
+    let ours = Dictionary(plumb.map { (key($0), $0) }) { a, _ in a }
+    guard judge.count == ours.count, judge.allSatisfy({ ours[$0.key] == $0.value }) else {
+        let differing = Set(judge.keys).union(ours.keys).filter { judge[$0] != ours[$0] }.sorted().prefix(3)
+        throw BenchmarkError("Plumb and kubectl kustomize differ, e.g. on \(differing.joined(separator: "; "))")
     }
 }
 
