@@ -10,7 +10,10 @@ extension AuditSignature {
         let s = trust.signature
         self.init(
             status: Status(rawValue: s.status.rawValue) ?? .error, format: s.format?.rawValue, signer: s.signer,
-            fingerprint: s.fingerprint, reason: trust.failingCommit.map { "commit \($0.short): " + (trust.failingPath.map { "\($0): " } ?? "") + s.reason } ?? s.reason)
+            fingerprint: s.fingerprint,
+            reason: trust.failingCommit.map {
+                "commit \($0.short): " + (trust.failingPath.map { "\($0): " } ?? "") + s.reason
+            } ?? s.reason)
     }
 }
 

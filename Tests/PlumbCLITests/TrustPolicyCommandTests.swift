@@ -118,7 +118,9 @@ final class TrustPolicyCommandTests: XCTestCase {
         XCTAssertTrue(refused.hasPrefix("sync #2  failed"), refused)
         XCTAssertTrue(refused.contains("objects    0"), "nothing was written: \(refused)")
         XCTAssertTrue(
-            refused.contains("signature  not-allowed: commit \(sha.prefix(7)): apps/payments/cm.yaml: signed by Ada <ada@platform.acme.dev>"), refused)
+            refused.contains(
+                "signature  not-allowed: commit \(sha.prefix(7)): apps/payments/cm.yaml: signed by Ada <ada@platform.acme.dev>"
+            ), refused)
     }
 
     func testEveryCommitFindsAnUnsignedCommitBetweenVerifiedRevisions() throws {
