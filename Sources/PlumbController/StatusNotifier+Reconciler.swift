@@ -78,6 +78,9 @@ public final class ForgeReporting: Sendable {
         }
     }
 
+    /// Ready reasons that refuse a revision before its sync starts.
+    static let refusals: Set<String> = [ConditionReason.renderFailed, ConditionReason.signatureVerificationFailed]
+
     /// A sync of `revision` starts: `pending`.
     func syncStarted(_ app: Application, spec: ApplicationSpec, client: KubeClient, revision: String, summary: String) async {
         await send(app, spec: spec, client: client, revision: revision, state: .pending, description: "syncing: \(summary)")
@@ -86,9 +89,19 @@ public final class ForgeReporting: Sendable {
     /// After a reconcile: the revision whose sync started gets `success` once synced and
     /// healthy, `failure` when its sync failed or it synced into a Degraded or Missing state.
     func reconciled(_ app: Application, spec: ApplicationSpec, client: KubeClient, outcome: Outcome) async {
-        guard spec.notify != nil, let last = sent.withLock({ $0[app.key] }), last.state == .pending else { return }
+        guard spec.notify != nil else { return }
         let status = outcome.status
         let ready = status.condition(Condition.ready)
+        // A new revision refused before any sync started (it does not plan, or its signature
+        // fails the trust policy): failure, once.
+        if outcome.sync == nil, let revision = status.lastAttemptedRevision, let ready, ready.status == .false,
+            Self.refusals.contains(ready.reason),
+            sent.withLock({ $0[app.key]?.revision != revision })
+        {
+            await send(app, spec: spec, client: client, revision: revision, state: .failure, description: ready.message)
+            return
+        }
+        guard let last = sent.withLock({ $0[app.key] }), last.state == .pending else { return }
         if status.lastSyncedRevision == last.revision && status.syncStatus == .synced {
             switch status.health {
             case .healthy:

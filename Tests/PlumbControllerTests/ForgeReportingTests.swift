@@ -126,6 +126,23 @@ final class ForgeReportingTests: ControllerTestCase {
         XCTAssertEqual(color, "blue", "nothing applied")
     }
 
+    func testARevisionThatDoesNotPlanGoesFailureOnce() async throws {
+        try notifyingApplication()
+        let (reconciler, reporting) = reconciler()
+        let first = try await step(reconciler)
+        XCTAssertEqual(first.sync?.result.succeeded, true)
+        let bad = try commit([
+            "apps/web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n  annotations:\n    plumb.dev/sync-wave: soon\ndata:\n  color: red\n"
+        ])
+        try kubectlOK(["annotate", "application", "web", "-n", namespace, "--overwrite", "plumb.dev/reconcile-at=\(Date().timeIntervalSince1970)"])
+        let refused = try await step(reconciler)
+        XCTAssertEqual(refused.status.condition("Ready")?.reason, "RenderFailed", "\(refused.status.conditions)")
+        try await step(reconciler)  // the retry: no second status
+        let statuses = try await statuses(settled: reporting).filter { $0.sha == bad }
+        XCTAssertEqual(statuses.map(\.state), [.failure], "no sync started: no pending, one failure")
+        XCTAssertTrue(statuses.first?.description.contains("plumb.dev/sync-wave") ?? false, statuses.first?.description ?? "")
+    }
+
     func testPreviewsFollowAPullRequestWhoseHeadMoves() async throws {
         try notifyingApplication(previews: true)
         let (reconciler, reporting) = reconciler()
