@@ -236,6 +236,15 @@ final class SopsEncryptTests: XCTestCase {
         let result = try XCTUnwrap(try Sops.decryptIfEncrypted(Array(text.utf8), file: "cm.yaml", keys: keys))
         XCTAssertEqual(try YAML.parseDocuments(result.plaintext, file: "cm.yaml").map(\.value), [object])
         XCTAssertEqual(Set(result.secrets), ["postgres://app:Sup3r-S3cret@db/app", "one-secret", "two-secret"])
+        // sops' binary store (any other extension): the plaintext is the data value itself.
+        let pem = "-----BEGIN PRIVATE KEY-----\nMIIBVAIBADANBgkqhkiG9w0BAQEFAASCAT4wggE6\n-----END PRIVATE KEY-----\n"
+        let binary = try Sops.encrypt(["data": .string(pem)], dataKey: dataKey, age: [.init(recipient: recipient, enc: wrapped)], lastModified: "2026-01-02T03:04:05Z")
+        let binaryFile = try JSONWriter(style: .pretty(indent: 4)).bytes(binary)
+        let opened = try XCTUnwrap(try Sops.decryptIfEncrypted(binaryFile, file: "certs/tls.key", keys: keys))
+        XCTAssertEqual(String(decoding: opened.plaintext, as: UTF8.self), pem)
+        // The same bytes named .json are a JSON document with a data key.
+        let asJSON = try XCTUnwrap(try Sops.decryptIfEncrypted(binaryFile, file: "tls.json", keys: keys))
+        XCTAssertEqual(try JSONReader().parse(asJSON.plaintext), ["data": .string(pem)])
         // A value outside the regex changed in clear breaks the MAC.
         let changed = text.replacingOccurrences(of: "replicas: 3", with: "replicas: 4")
         XCTAssertThrowsError(try Sops.decryptIfEncrypted(Array(changed.utf8), file: "cm.yaml", keys: keys)) { error in

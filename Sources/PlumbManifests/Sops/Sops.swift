@@ -16,12 +16,13 @@ public struct SopsResult: Sendable {
     }
 }
 
-/// SOPS (getsops/sops) decryption in memory: YAML, JSON and dotenv files whose values are
+/// SOPS (getsops/sops) decryption in memory: YAML, JSON, dotenv and binary-store files whose values are
 /// `ENC[AES256_GCM,...]`, the data key from an age recipient or from PGP through `gpg`, the MAC
 /// checked before anything is returned.
 public enum Sops {
-    /// nil when the file has no top-level `sops:` section (YAML) / `"sops"` key (JSON) /
-    /// `sops_` keys (dotenv); else the decrypted file. Throws one error naming the file when the
+    /// nil when the file has no top-level `sops:` section (YAML) / `"sops"` key (JSON and
+    /// sops' binary store, used for any other extension) / `sops_` keys (dotenv); else the
+    /// decrypted file. The store is chosen from the extension, as sops does; INI is refused. Throws one error naming the file when the
     /// data key cannot be recovered, a value does not open, or the MAC does not match.
     public static func decryptIfEncrypted(_ bytes: [UInt8], file: String, keys: SopsKeys) throws(ManifestError)
         -> SopsResult?
@@ -32,6 +33,7 @@ public enum Sops {
             switch SopsFormat(file: file) {
             case .json: return try decryptJSON(bytes, file: file, keys: keys)
             case .yaml: return try decryptYAML(bytes, file: file, keys: keys)
+            case .binary: return try decryptBinary(bytes, file: file, keys: keys)
             case .dotenv: return try SopsDotenv.decrypt(bytes, file: file, keys: keys)
             case .ini:
                 guard contains(bytes, "[sops]") else { return nil }
@@ -52,6 +54,19 @@ public enum Sops {
         }
         let (opened, secrets) = try decryptTree(values, metadata: try SopsMetadata.parse(metadataValue), keys: keys)
         return SopsResult(plaintext: Array(YAMLWriter().string(documents: opened).utf8), secrets: secrets)
+    }
+
+    /// sops' binary store, for any other file name (a certificate, a key, a `.txt` a
+    /// generator reads): a JSON document `{"data": "ENC[...]", "sops": {...}}` whose plaintext
+    /// is the `data` value itself.
+    static func decryptBinary(_ bytes: [UInt8], file: String, keys: SopsKeys) throws(SopsFailure) -> SopsResult? {
+        guard let value = try? JSONReader().parse(bytes), let o = value.objectValue, let metadataValue = o["sops"],
+            o.count == 2, o["data"] != nil
+        else { return nil }
+        let (opened, secrets) = try decryptTree(
+            [removingSops(value)], metadata: try SopsMetadata.parse(metadataValue), keys: keys)
+        guard let data = opened[0]["data"]?.stringValue else { throw SopsFailure("the data value is not a string") }
+        return SopsResult(plaintext: Array(data.utf8), secrets: secrets)
     }
 
     static func decryptJSON(_ bytes: [UInt8], file: String, keys: SopsKeys) throws(SopsFailure) -> SopsResult? {
@@ -106,17 +121,19 @@ public enum Sops {
 
 /// The store sops picks from the file name.
 enum SopsFormat {
-    case yaml, json, dotenv, ini
+    case yaml, json, dotenv, ini, binary
 
     init(file: String) {
-        if file.hasSuffix(".json") {
+        if file.hasSuffix(".yaml") || file.hasSuffix(".yml") {
+            self = .yaml
+        } else if file.hasSuffix(".json") {
             self = .json
         } else if file.hasSuffix(".env") {
             self = .dotenv
         } else if file.hasSuffix(".ini") {
             self = .ini
         } else {
-            self = .yaml
+            self = .binary
         }
     }
 }
