@@ -162,6 +162,66 @@ final class PlanCommentEndToEndTests: XCTestCase {
         XCTAssertEqual(store.all.count, 1)
     }
 
+    /// GitLab CI, Gitea Actions and Bitbucket Pipelines: their variables alone name the
+    /// project, the pull request and the head, and the forge's client posts there.
+    func testEachCIsVariablesAreEnoughForItsForge() async throws {
+        let head = try change()
+        let diffArgs = ["diff", "--repo", repo, "--path", "apps/web", "--sandbox", "--prune", "--report"]
+
+        let gitlabStore = CommentStore()
+        let gitlab = try await gitLabMock(gitlabStore)
+        defer { Task { await gitlab.stop() } }
+        var result = try plumb(
+            diffArgs + ["gitlab"],
+            env: [
+                "GITLAB_TOKEN": token, "GITLAB_CI": "true", "CI_PROJECT_PATH": "group/sub/deploy", "CI_API_V4_URL": gitlab.url + "/api/v4",
+                "CI_MERGE_REQUEST_IID": "7", "CI_COMMIT_SHA": head, "CI_JOB_URL": "https://gitlab.example/group/sub/deploy/-/jobs/9",
+            ])
+        XCTAssertEqual(result.status, 1, result.stderr)
+        var status = try XCTUnwrap(gitlab.requests.first { $0.path.contains("/statuses/") })
+        XCTAssertEqual(status.path, "/api/v4/projects/group%2Fsub%2Fdeploy/statuses/\(head)")
+        XCTAssertEqual(status.body?["state"], "success")
+        XCTAssertEqual(status.body?["name"], "plumb/web")
+        XCTAssertEqual(status.headers["private-token"], token)
+        XCTAssertTrue(gitlabStore.all.last?.body.hasPrefix("<!-- plumb:app=web -->") ?? false)
+
+        let giteaStore = CommentStore()
+        let gitea = try await giteaMock(giteaStore)
+        defer { Task { await gitea.stop() } }
+        let event = tmp.sub("gitea-event.json")
+        try write(event, #"{"pull_request": {"number": 7, "head": {"sha": "\#(head)"}, "base": {"ref": "main"}}}"#)
+        result = try plumb(
+            diffArgs + ["gitea"],
+            env: [
+                "GITEA_TOKEN": token, "GITHUB_ACTIONS": "true", "GITEA_ACTIONS": "true", "GITHUB_REPOSITORY": "acme/deploy",
+                "GITHUB_API_URL": gitea.url + "/api/v1", "GITHUB_EVENT_PATH": event,
+            ])
+        XCTAssertEqual(result.status, 1, result.stderr)
+        status = try XCTUnwrap(gitea.requests.first { $0.path.contains("/statuses/") })
+        XCTAssertEqual(status.path, "/api/v1/repos/acme/deploy/statuses/\(head)")
+        XCTAssertEqual(status.headers["authorization"], "token \(token)")
+        XCTAssertEqual(giteaStore.all.count, 1)
+
+        let bitbucketStore = CommentStore()
+        let bitbucket = try await bitbucketMock(bitbucketStore)
+        defer { Task { await bitbucket.stop() } }
+        result = try plumb(
+            diffArgs + ["bitbucket", "--report-base-url", bitbucket.url],
+            env: [
+                "BITBUCKET_TOKEN": token, "BITBUCKET_BUILD_NUMBER": "31", "BITBUCKET_WORKSPACE": "acme", "BITBUCKET_REPO_SLUG": "deploy",
+                "BITBUCKET_REPO_FULL_NAME": "acme/deploy", "BITBUCKET_PR_ID": "7", "BITBUCKET_COMMIT": head,
+            ])
+        XCTAssertEqual(result.status, 1, result.stderr)
+        status = try XCTUnwrap(bitbucket.requests.first { $0.path.contains("/statuses/") })
+        XCTAssertEqual(status.path, "/2.0/repositories/acme/deploy/commit/\(head)/statuses/build")
+        XCTAssertEqual(status.body?["state"], "SUCCESSFUL")
+        XCTAssertEqual(status.body?["url"], "https://bitbucket.org/acme/deploy/pipelines/results/31")
+        let comment = try XCTUnwrap(bitbucketStore.all.last?.body)
+        XCTAssertFalse(comment.contains("<details>"), "Bitbucket renders no HTML")
+        XCTAssertTrue(comment.contains("**🟡 update** `apps/v1 Deployment web/web`: 2 fields"), comment)
+        for output in [result.stdout, result.stderr] { XCTAssertFalse(output.contains(token)) }
+    }
+
     func testARenderFailureFailsTheStatusAndKeepsExitTwo() async throws {
         let store = CommentStore()
         let server = try await gitHubMock(store)
