@@ -76,6 +76,13 @@ final class KustomizeErrorTests: XCTestCase {
                 "apps/secret.txt": .file("x"),
             ]),
             "apps/web/kustomization.yaml:3:3: configMapGenerator[0].files: \"../secret.txt\" is not in or below apps/web")
+        XCTAssertEqual(
+            error([
+                "apps/web/kustomization.yaml": .file("resources:\n- ../common/c.yaml\n"),
+                "apps/common/c.yaml": .file("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"),
+            ]),
+            "apps/web/kustomization.yaml:2:3: resources[0]: file \"../common/c.yaml\" is not in or below apps/web"
+                + " (use a kustomization folder)")
     }
 
     func testPatchErrorsNameTheField() {
@@ -161,6 +168,27 @@ final class KustomizeErrorTests: XCTestCase {
                 "apps/web/kustomization.yaml": .file("configMapGenerator:\n- name: c\n  behavior: merge\n  literals: [a=b]\n")
             ]),
             "apps/web/kustomization.yaml:2:3: configMapGenerator[0]: v1 ConfigMap c does not exist, so it cannot be merged")
+    }
+
+    func testTypesAreCheckedAsKustomizeDoes() {
+        let deploy: [String: InMemorySnapshot.Item] = ["apps/web/deploy.yaml": .file(deployment)]
+        // kustomize reads a kustomization into Go types: an unquoted number or boolean is not a string.
+        XCTAssertEqual(
+            error(deploy.merging(["apps/web/kustomization.yaml": .file("resources: [deploy.yaml]\ncommonLabels:\n  enabled: true\n")]) { $1 }),
+            "apps/web/kustomization.yaml:3:3: commonLabels.enabled: must be a string, not boolean")
+        XCTAssertEqual(
+            error(
+                deploy.merging([
+                    "apps/web/kustomization.yaml": .file("resources: [deploy.yaml]\nimages:\n- name: nginx\n  newTag: 1.20\n")
+                ]) { $1 }),
+            "apps/web/kustomization.yaml:4:3: images[0].newTag: must be a string, not number")
+        XCTAssertEqual(
+            error(
+                deploy.merging([
+                    "apps/web/kustomization.yaml": .file("resources: [deploy.yaml]\nreplicas:\n- name: api\n  count: 2\n")
+                ]) { $1 }),
+            "apps/web/kustomization.yaml:3:3: replicas[0].name: no Deployment, ReplicationController, ReplicaSet or"
+                + " StatefulSet is named \"api\"")
     }
 
     func testInputsAreEveryFileRead() throws {

@@ -71,7 +71,7 @@ struct Kustomization {
     var labels: [LabelSet] = []
     var commonAnnotations: [(String, String)] = []
     var images: [Image] = []
-    var replicas: [(String, Int64)] = []
+    var replicas: [(String, Int64, Int)] = []
     /// `patchesStrategicMerge` then `patches`, the order kustomize applies them in.
     var patches: [Patch] = []
     var patchesJson6902: [Patch] = []
@@ -182,7 +182,7 @@ struct Kustomization {
             let o = try p.object(item, "replicas", i, allowed: ["name", "count"])
             guard let name = o["name"]?.stringValue else { throw text.error("replicas", index: i, sub: "name", "is required") }
             guard let count = o["count"]?.intValue else { throw text.error("replicas", index: i, sub: "count", "must be an integer") }
-            k.replicas.append((name, count))
+            k.replicas.append((name, count, i))
         }
         if let g = object["generatorOptions"], !g.isNull {
             k.generatorOptions = try p.options(g, "generatorOptions", nil)
@@ -335,14 +335,9 @@ struct FieldReader {
             immutable: try bool(o["immutable"], field, index, sub + "immutable"))
     }
 
-    /// A scalar as the string kustomize would read (YAML `1` and `true` in a string field are strings).
+    /// A string field's value. Like kustomize (which reads a kustomization as JSON into Go
+    /// types), `1` or `true` where a string belongs is an error: quote them.
     static func scalar(_ v: Value) -> String? {
-        switch v {
-        case .string(let s): return s
-        case .int(let i): return String(i)
-        case .bool(let b): return b ? "true" : "false"
-        case .double(let d): return String(d)
-        default: return nil
-        }
+        v.stringValue
     }
 }

@@ -99,6 +99,13 @@ struct KustomizeBuilder<Snapshot: SnapshotReader> {
                 }
                 loaded = try accumulate(file: sub, stack: stack, component: nil)
             case .file, .executable:
+                // kustomize reads resource files only in or below the kustomization's folder;
+                // a folder elsewhere (a base) is fine.
+                guard Self.isBelow(real, k.directory) else {
+                    throw k.text.error(
+                        field, index: index,
+                        "file \"\(entry)\" is not in or below \(k.directory.isEmpty ? "the repository root" : k.directory) (use a kustomization folder)")
+                }
                 loaded = try loadObjects(real, for: file)
             case .symlink, .submodule:
                 throw k.text.error(field, index: index, "\"\(entry)\" is a submodule, which Plumb does not follow")

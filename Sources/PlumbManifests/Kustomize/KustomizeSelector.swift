@@ -71,7 +71,7 @@ struct KustomizeSelector {
 
     private static func map(_ v: Value?) -> [String: String] {
         var out: [String: String] = [:]
-        for e in v?.objectValue ?? ValueObject() { out[e.key] = FieldReader.scalar(e.value) ?? "" }
+        for e in v?.objectValue ?? ValueObject() { out[e.key] = e.value.stringValue ?? "" }
         return out
     }
 

@@ -29,11 +29,18 @@ extension KustomizeBuilder {
             }
         }
         for patch in k.patchesJson6902 { try applyPatch(patch, k, &list) }
-        for (name, count) in k.replicas {
+        for (name, count, index) in k.replicas {
+            var found = false
             for i in list.indices where list[i].allNames.contains(name) {
                 for spec in KustomizeFieldSpecs.replicas where spec.selects(list[i]) {
+                    found = true
                     try spec.visit(&list[i].value) { (node: inout Value) throws(ManifestError) in node = .int(count) }
                 }
+            }
+            guard found else {
+                throw k.text.error(
+                    "replicas", index: index, sub: "name",
+                    "no Deployment, ReplicationController, ReplicaSet or StatefulSet is named \"\(name)\"")
             }
         }
         if !k.images.isEmpty {
