@@ -20,6 +20,8 @@ extension AuditRecord {
         o["signature"] = .string(signature.rawValue)
         // Only for a verified signature, so records written before verification hash as they did.
         if let detail = signature.detailValue { o["signatureDetail"] = detail }
+        // Only when a policy judged the objects, so records written before policies hash as they did.
+        if let policy { o["policy"] = policy.value }
         o["previousRevision"] = previousRevision.map(Value.string) ?? .null
         o["initiator"] = .string(initiator)
         o["options"] = options

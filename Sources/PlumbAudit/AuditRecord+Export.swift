@@ -50,6 +50,7 @@ extension AuditRecord {
             process: AuditProcess(
                 pid: pid, host: host, bootID: bootID, startTime: try int("startTime", in: processValue)))
         signature.setDetails(v["signatureDetail"])
+        policy = AuditPolicy(value: v["policy"])
         id = try int("id")
         endedAt = try optionalString("endedAt").map { try time("endedAt", $0) }
         result = try oneOf("result", try string("result"), as: AuditResult.self)

@@ -158,6 +158,8 @@ public struct AuditRecord: Sendable, Equatable {
     /// The commit message.
     public var message: String
     public var signature: AuditSignature
+    /// The policy checks' verdict on the objects, when a policy was configured.
+    public var policy: AuditPolicy?
     /// The revision that was live before, when known.
     public var previousRevision: String?
     /// Who started it: `user@host` or `controller`.

@@ -14,15 +14,15 @@ extension SQLiteAuditStore {
             sql: """
                 INSERT INTO audit_record (kind, started_at, ended_at, app, target, repo, revision, author,
                     committer, message, signature, previous_revision, initiator, options, result, error,
-                    pid, host, boot_id, process_start, signature_detail, prev_hash, header_hash, hash)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', '')
+                    pid, host, boot_id, process_start, signature_detail, policy, prev_hash, header_hash, hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', '')
                 """,
             arguments: [
                 r.kind.rawValue, r.startedAt.iso8601, r.endedAt?.iso8601, r.app, r.target, r.repo, r.revision,
                 r.author, r.committer, r.message, r.signature.rawValue, r.previousRevision, r.initiator,
                 AuditChain.canonicalJSON(r.options), r.result.rawValue, r.error, Int64(r.process.pid),
                 r.process.host, r.process.bootID, r.process.startTime,
-                r.signature.detailValue.map(AuditChain.canonicalJSON),
+                r.signature.detailValue.map(AuditChain.canonicalJSON), r.policy.map { AuditChain.canonicalJSON($0.value) },
             ])
     }
 
@@ -102,6 +102,10 @@ extension SQLiteAuditStore {
                 throw UnreadableRecord(id: id, why: "signature_detail is not JSON")
             }
             r.signature.setDetails(value)
+        }
+        if let policy: String = row["policy"] {
+            guard let value = try? JSONReader().parse(policy) else { throw UnreadableRecord(id: id, why: "policy is not JSON") }
+            r.policy = AuditPolicy(value: value)
         }
         r.id = id
         r.endedAt = try time("ended_at")

@@ -111,6 +111,11 @@ public final class SQLiteAuditStore: AuditStore, Sendable {
             // reason); NULL for records that only say present/absent.
             try db.execute(sql: "ALTER TABLE audit_record ADD COLUMN signature_detail TEXT")
         }
+        migrator.registerMigration("v4: policy verdicts") { db in
+            // The policy checks' verdict (JSON: violations with their modes, waived findings);
+            // NULL when no policy was configured.
+            try db.execute(sql: "ALTER TABLE audit_record ADD COLUMN policy TEXT")
+        }
         AuditOutbox.register(&migrator)
         return migrator
     }

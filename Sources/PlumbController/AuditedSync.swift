@@ -26,6 +26,9 @@ public struct AuditedSync: Sendable {
     public var warnings: @Sendable (ObjectRef) -> [String]
     /// Called when the record cannot be completed (the sync itself is done).
     public var onCompleteError: @Sendable (Int64, any Error) -> Void
+    /// The policy checks' verdict on the desired objects, when a policy is configured: it goes
+    /// into the record, and an enforced violation stops the sync before the first write.
+    public var policy: PolicyVerdict?
     /// The trust policy's verdict on the revision, when a policy judged it (else the record
     /// says only whether the commit is signed).
     public var trust: TrustVerdict?
@@ -71,12 +74,13 @@ public struct AuditedSync: Sendable {
         // The record names the renderer that made the objects (`plain`, `kustomize`, `jsonnet`, a plugin).
         var recordedOptions = auditOptions
         recordedOptions["renderer"] = .string(source.renderer)
-        let record = AuditRecord(
+        var record = AuditRecord(
             kind: kind, app: app, target: targetName, repo: repo,
             revision: commit.id.hex, author: Self.person(commit.author.name, commit.author.email),
             committer: Self.person(commit.committer.name, commit.committer.email),
             message: commit.message, signature: trust.map(AuditSignature.init) ?? (source.signed ? .present : .absent),
             previousRevision: previous, initiator: initiator, options: recordedOptions)
+        record.policy = policy.map(AuditPolicy.init)
         let id: Int64
         do {
             id = try store.begin(record)  // before the first write
@@ -103,7 +107,11 @@ public struct AuditedSync: Sendable {
         }
         let started = ContinuousClock.now
         // Decrypted SOPS values never reach the record, the printers or a status: masked here.
-        result = SensitiveValues(source.secrets).masked(await Executor(target: target, observer: observer).run(plan, options: options))
+        if let policy, policy.blocks {
+            result = Self.blocked(plan, by: policy)  // nothing written, as after a failed dry-run
+        } else {
+            result = SensitiveValues(source.secrets).masked(await Executor(target: target, observer: observer).run(plan, options: options))
+        }
         let duration = ContinuousClock.now - started
         // Objects skipped because the task was cancelled are not failures of the change set,
         // so a cancelled sync that skipped anything is interrupted, not synced.

@@ -29,6 +29,7 @@ extension Reconciler {
         } catch {
             throw Failure(ConditionReason.syncFailed, "cannot read the API server's kinds: \(error)", revision: revision)
         }
+        let policy = judgePolicy(app, desired: desired)
         let label = app.labelValue
         let planStart = ContinuousClock.now
         let observation = try await observe(app, spec: spec, desired: desired, target: target, revision: revision)
@@ -69,7 +70,7 @@ extension Reconciler {
             health(&status)
             return Outcome(status: status, requeueAfter: spec.interval, events: [])
         }
-        return try await sync(app, spec: spec, plan: plan, loaded: loaded, target: target, status: status, phases: phases, trust: trust)
+        return try await sync(app, spec: spec, plan: plan, loaded: loaded, target: target, status: status, phases: phases, trust: trust, policy: policy)
     }
 
     /// The Git options of `app`: the base ones, with the credentials of its secretRef.

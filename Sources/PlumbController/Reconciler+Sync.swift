@@ -11,7 +11,7 @@ extension Reconciler {
     /// comes back, as Argo CD and Flux take ownership.
     func sync(
         _ app: Application, spec: ApplicationSpec, plan: Plan, loaded: LoadedSource, target: KubernetesTarget, status: ApplicationStatus,
-        phases: PhaseTimes, trust: TrustVerdict? = nil
+        phases: PhaseTimes, trust: TrustVerdict? = nil, policy: PolicyVerdict? = nil
     ) async throws -> Outcome {
         var status = status
         let revision = loaded.commit.id.hex
@@ -26,6 +26,7 @@ extension Reconciler {
             store: audit, app: app.key.description, targetName: settings.targetName, repo: spec.source.repoURL,
             initiator: AuditInitiator.controller, auditOptions: auditOptions)
         audited.trust = trust
+        audited.policy = policy
         let options = SyncOptions(dryRun: false, force: true, prune: spec.prune, wait: spec.wait, timeout: spec.timeout)
         let observer = HealthWaitObserver()
         await settings.reporting?.syncStarted(app, spec: spec, client: client, revision: revision, summary: Self.planSummary(plan, prune: spec.prune))
@@ -46,7 +47,9 @@ extension Reconciler {
         health(&status, waited: spec.wait ? result : nil)
         guard result.succeeded else {
             status.syncStatus = .outOfSync
-            var out = failed(app, spec: spec, status: status, Self.failure(result, plan: plan, revision: revision), sync: outcome)
+            let blocked = policy.flatMap { $0.blocks ? Self.policyFailure($0, plan: plan, revision: revision) : nil }
+            let failure = blocked ?? Self.failure(result, plan: plan, revision: revision)
+            var out = failed(app, spec: spec, status: status, failure, sync: outcome)
             out.events = events + out.events + healthEvents(app, out.status)
             return out
         }

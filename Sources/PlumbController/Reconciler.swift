@@ -75,6 +75,8 @@ public final class Reconciler: Sendable {
         public var cacheSyncTimeout: Duration = .seconds(10)
         /// The trust policy every revision must pass before it is synced (nil: none).
         public var trustPolicy: TrustPolicy?
+        /// The policy checks every revision's objects pass before the first write (nil: none).
+        public var policy: PolicyConfig?
         /// The operator's renderer plugins (`--plugin-config`).
         public var plugins: PluginConfig = .none
         /// The keys SOPS-encrypted files are opened with.

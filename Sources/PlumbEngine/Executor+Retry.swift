@@ -15,6 +15,10 @@ extension Executor {
                 unreachable.record(error)
                 throw SyncError(ref: ref, stage: stage, reason: error.description, unreachable: error)
             } catch {
+                if let denial = (error as? any PolicyDenialError)?.policyDenial {
+                    // A policy's decision: retrying would get the same answer.
+                    throw SyncError(ref: ref, stage: stage, reason: denial.message, policy: denial.policy)
+                }
                 let transient = target.isTransient(error)
                 let reason = SyncError.reason(for: error, of: ref)
                 guard transient, attempt < policy.maxAttempts, !Task.isCancelled else {

@@ -21,14 +21,20 @@ public struct SyncError: Error, Sendable, Hashable, CustomStringConvertible {
     public var isTransient: Bool
     /// Set when the object was not handled because the target became unreachable.
     public var unreachable: TargetUnreachable?
+    /// The target's policy that refused the object (`reason` is then the policy's message).
+    public var policy: String?
 
     /// An error of `ref` at `stage`.
-    public init(ref: ObjectRef, stage: Stage, reason: String, isTransient: Bool = false, unreachable: TargetUnreachable? = nil) {
+    public init(
+        ref: ObjectRef, stage: Stage, reason: String, isTransient: Bool = false, unreachable: TargetUnreachable? = nil,
+        policy: String? = nil
+    ) {
         self.ref = ref
         self.stage = stage
         self.reason = reason
         self.isTransient = isTransient
         self.unreachable = unreachable
+        self.policy = policy
     }
 
     /// What becomes of the object when the target was unreachable: `unknown` when its write
@@ -45,6 +51,7 @@ public struct SyncError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String {
+        if let policy { return "\(ref): \(policy): \(reason)" }
         switch stage {
         case .health: return "\(ref): \(reason)"
         default: return "\(ref): \(stage.rawValue) failed: \(reason)"

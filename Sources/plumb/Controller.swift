@@ -31,6 +31,7 @@ struct Controller: AsyncParsableCommand {
     var auditDb: String = SQLiteAuditStore.defaultPath
 
     @OptionGroup var trust: TrustOptions
+    @OptionGroup var checks: PolicyOptions
 
     @Option(help: "Where Git repositories are cloned (default $PLUMB_CACHE_DIR/git or ~/.cache/plumb/git).")
     var cacheDir: String?
@@ -98,6 +99,7 @@ struct Controller: AsyncParsableCommand {
         // Commit statuses and pull-request previews of Applications with spec.notify.
         settings.reporting = ForgeReporting(log: { [logger] line in logger.warning("\(line)") })
         settings.trustPolicy = try trust.policy()
+        settings.policy = try checks.config()
         settings.plugins = try rendering.plugins()
         settings.sopsKeys = try rendering.sopsKeys()
         let reconciler = Reconciler(client: client, git: git, objects: objects, audit: store, settings: settings)

@@ -26,6 +26,7 @@ struct Diff: AsyncParsableCommand {
     @OptionGroup var source: RepoOptions
     @OptionGroup var kube: KubeOptions
     @OptionGroup var trust: TrustOptions
+    @OptionGroup var checks: PolicyOptions
 
     @Option(help: "The app (plumb.dev/app label); default the last component of --path.")
     var app: String?
@@ -70,13 +71,14 @@ struct Diff: AsyncParsableCommand {
         let verdict = try trust.check(loaded, source: source, since: nil)
         if let verdict, !verdict.passed { throw verdict.refusal }
         let rules = try loaded.ignoreRules + ignore.map(PlumbSettings.ignoreRule(flag:))
-        let unmasked = try await kube.withClient { client, _ in
+        let (unmasked, policy) = try await kube.withClient { client, _ in
             let target = KubernetesTarget(client: client, ignoring: rules)
             let desired = try await target.resolvingNamespaces(loaded.desired)
+            let policy = try checks.judge(desired, app: appName, namespace: kube.namespace)
             var plan = try await SyncPlanning.plan(desired, app: appName, target: target, prune: prune)
             if serverSide { plan = try await SyncPlanning.exact(plan, target: target) }
             if !prune { plan.prune = [] }
-            return plan
+            return (plan, policy)
         }
         // What is shown (and reported on a pull request) has decrypted SOPS values masked.
         let plan = SensitiveValues(loaded.secrets).masked(unmasked)
@@ -88,10 +90,14 @@ struct Diff: AsyncParsableCommand {
         case (.text, .fields): format = .fields
         }
         Terminal.writeOut(DiffPrinter(format: format, color: Terminal.colorOut).render(plan, trailer: trailer))
+        if let policy, policy.blocks {
+            // As a failed dry-run: the pull request's report says the plan failed, with every violation.
+            throw PolicyOptions.refusal(policy, objects: plan.objects.count, action: "a sync would apply nothing")
+        }
         if let reporter {
             let warnings = plan.objects.flatMap { object in
                 ServerWarningPrinter.shared.warnings(for: object.ref).map { ServerWarning(object: object.ref, text: $0) }
-            }
+            } + (policy?.warned ?? []).map { ServerWarning(object: $0.ref, text: "policy \($0.finding.check): \($0.finding.message)") }
             await reporter.publish(PlanReport(
                 app: appName, plan: plan, revision: loaded.commit.id.hex, branch: loaded.branch, signed: loaded.signed,
                 signature: verdict?.message, warnings: warnings, pruneChecked: prune))

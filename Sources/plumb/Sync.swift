@@ -24,6 +24,7 @@ struct Sync: AsyncParsableCommand {
     @OptionGroup var flags: SyncFlags
     @OptionGroup var audit: AuditOptions
     @OptionGroup var trust: TrustOptions
+    @OptionGroup var checks: PolicyOptions
     @OptionGroup(title: "Change management") var change: ChangeOptions
 
     @Option(name: .shortAndLong, help: "Output format: text or json (the result on stdout, progress on stderr).")
@@ -34,9 +35,9 @@ struct Sync: AsyncParsableCommand {
         let appName = try AppName.resolve(flags.app, path: source.path)
         let verdict = try trust.check(loaded, source: source, since: TrustOptions.lastVerified(app: appName, auditPath: audit.auditDb))
         try await change.withAuditSinks(auditPath: audit.auditDb) {
-            try await SyncRunner(
-                source: source, kube: kube, flags: flags, auditPath: audit.auditDb, json: output == .json, trust: verdict, change: change
-            ).run(loaded)
+            try await SyncRunner(source: source, kube: kube, flags: flags, auditPath: audit.auditDb, json: output == .json, trust: verdict,
+                policy: checks, change: change)
+                .run(loaded)
         }
     }
 }
@@ -64,6 +65,7 @@ struct Rollback: AsyncParsableCommand {
     @OptionGroup var flags: SyncFlags
     @OptionGroup var audit: AuditOptions
     @OptionGroup var trust: TrustOptions
+    @OptionGroup var checks: PolicyOptions
     @OptionGroup(title: "Change management") var change: ChangeOptions
 
     @Option(name: .shortAndLong, help: "Output format: text or json (the result on stdout, progress on stderr).")
@@ -86,7 +88,7 @@ struct Rollback: AsyncParsableCommand {
         try await change.withAuditSinks(auditPath: audit.auditDb) {
             try await SyncRunner(
                 source: source, kube: kube, flags: flags, auditPath: audit.auditDb, kind: .rollback, json: output == .json, trust: verdict,
-                change: change
+                policy: checks, change: change
             ).run(loaded)
         }
     }

@@ -86,6 +86,8 @@ struct SyncRunner {
     var json = false
     /// The trust policy's verdict (--trust-policy); a failed one is recorded and nothing is synced.
     var trust: TrustVerdict?
+    /// --policy: the checks judge the objects; an enforced violation stops the sync before any write.
+    var policy: PolicyOptions?
     /// Approval and sync windows (docs/governance.md, "Change management").
     var change = ChangeOptions()
 
@@ -122,6 +124,7 @@ struct SyncRunner {
             }
             let target = KubernetesTarget(client: client, ignoring: rules)
             let desired = try await target.resolvingNamespaces(loaded.desired)
+            sync.policy = try policy?.judge(desired, app: appName, namespace: kube.namespace)
             var plan = try await SyncPlanning.plan(desired, app: appName, target: target, prune: flags.prune)
             if flags.serverSideDiff { plan = try await SyncPlanning.exact(plan, target: target) }
             let printer = SyncPrinter(
@@ -143,6 +146,9 @@ struct SyncRunner {
                 throw CLIError("audit: \(error)")
             }
             let result = outcome.result
+            if let verdict = sync.policy, verdict.blocks {
+                throw PolicyOptions.refusal(verdict, objects: plan.objects.count, action: "nothing was applied, audit #\(outcome.auditID)")
+            }
             Self.report(
                 result, plan: plan, revision: "\(loaded.commit.id.short) (rendered by \(loaded.renderer))", duration: outcome.duration,
                 audit: outcome.auditID,
