@@ -28,6 +28,8 @@ public struct KubeClientOptions: Sendable {
     /// Called once per HTTP answer from the server (retried attempts, reachability probes and
     /// the opening of watch streams included) with the request and the status; for metrics.
     public var onResponse: (@Sendable (_ request: KubeRequest, _ status: Int) -> Void)? = nil
+    /// Headers sent with every request of the client (`Impersonate-User`, see `impersonating`).
+    public var headers: [HTTPHeader] = []
 
     public init() {}
 }
@@ -59,6 +61,18 @@ public final class KubeClient: Sendable {
         limiter = RateLimiter(qps: options.qps, burst: options.burst, clock: options.clock)
         discovery = Discovery()
         reachability = Reachability(bound: options.unreachableTimeout, clock: options.clock, onEvent: options.onReachability)
+    }
+
+    /// A client like `parent` with other options, sharing its transport, credentials, rate
+    /// limiter, discovery cache and reachability.
+    init(deriving parent: KubeClient, options: KubeClientOptions) {
+        transport = parent.transport
+        credentials = parent.credentials
+        defaultNamespace = parent.defaultNamespace
+        self.options = options
+        limiter = parent.limiter
+        discovery = parent.discovery
+        reachability = parent.reachability
     }
 
     /// A client on libcurl for a resolved configuration (kubeconfig or in-cluster).
@@ -184,6 +198,9 @@ public final class KubeClient: Sendable {
         if let cert = creds.clientCertificate { r.clientCertificate = cert }
         if !r.headers.contains(where: { $0.name.lowercased() == "accept" }) { r.setHeader("Accept", "application/json") }
         r.setHeader("User-Agent", options.userAgent)
+        // The request's own headers win; a name may repeat (one Impersonate-Group per group).
+        let own = Set(r.headers.map { $0.name.lowercased() })
+        r.headers += options.headers.filter { !own.contains($0.name.lowercased()) }
         return r
     }
 

@@ -10,6 +10,8 @@ struct APIRequest: Sendable {
     var contentType: String
     var userAgent: String
     var body: [UInt8]
+    /// Who the request acts as (after impersonation).
+    var user: ClusterUser = .admin
 
     var segments: [String] { path.split(separator: "/").map(String.init) }
 

@@ -197,6 +197,7 @@ final class ClusterHTTP2Handler: ChannelInboundHandler, @unchecked Sendable {
         Task {
             let answer = await ClusterResponder.answer(
                 api: api, method: method, path: path, query: query, authorization: headers.first(name: "authorization"),
+                impersonateUser: headers.first(name: "impersonate-user"), impersonateGroups: headers["impersonate-group"],
                 accept: headers.first(name: "accept"), contentType: headers.first(name: "content-type"),
                 userAgent: headers.first(name: "user-agent"), body: body)
             if answer.dropped {

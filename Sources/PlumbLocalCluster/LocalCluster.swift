@@ -37,6 +37,9 @@ public actor LocalCluster {
         public var bookmarkInterval: Double
         /// Bearer token clients must present; nil makes a random one.
         public var token: String?
+        /// Further bearer tokens and the users they authenticate; unlike the token above they
+        /// are not `system:masters`, so RBAC (stored Roles and bindings) decides what they may do.
+        public var users: [String: ClusterUser] = [:]
 
         public init(
             host: String = "127.0.0.1", port: Int = 0, tls: Bool = true, dataFile: String? = nil,
@@ -111,7 +114,7 @@ public actor LocalCluster {
         let simulation = options.simulateWorkloads ? Simulation(store: store, delay: options.workloadDelay) : nil
         if options.simulateWorkloads { try await store.registerNode() }
         let api = APIServer(
-            store: store, token: token, serverAddress: addressBox, simulation: simulation,
+            store: store, token: token, users: options.users, serverAddress: addressBox, simulation: simulation,
             bookmarkInterval: options.bookmarkInterval)
         self.api = api
         self.certificates = certificates

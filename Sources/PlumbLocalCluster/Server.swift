@@ -47,7 +47,8 @@ struct ClusterResponder: HTTPResponder {
         }
         let answer = await Self.answer(
             api: api, method: request.method.rawValue, path: request.uri.path, query: request.uri.query,
-            authorization: headers[.authorization], accept: headers[.accept], contentType: headers[.contentType],
+            authorization: headers[.authorization], impersonateUser: headers[Self.impersonateUser],
+            impersonateGroups: headers[values: Self.impersonateGroup], accept: headers[.accept], contentType: headers[.contentType],
             userAgent: headers[.userAgent], body: body)
         if answer.dropped {
             context.channel.close(promise: nil)
@@ -70,24 +71,33 @@ struct ClusterResponder: HTTPResponder {
         }
     }
 
+    static let impersonateUser = HTTPFields.Element.Name("Impersonate-User")!
+    static let impersonateGroup = HTTPFields.Element.Name("Impersonate-Group")!
+
     /// The largest request body the cluster reads.
     static let maximumBody = 64 << 20
 
     /// Authenticates one request, has the API server answer it, and encodes the answer.
     static func answer(
-        api: APIServer, method: String, path rawPath: String, query: String?, authorization: String?, accept: String?,
+        api: APIServer, method: String, path rawPath: String, query: String?, authorization: String?,
+        impersonateUser: String? = nil, impersonateGroups: [String] = [], accept: String?,
         contentType: String?, userAgent: String?, body: [UInt8]
     ) async -> ClusterAnswer {
         if api.outage.isDown { return .drop }
         let path = APIRequest.percentDecoded(rawPath)
+        var user = ClusterUser.admin
         if path != "/healthz" && path != "/livez" && path != "/readyz" {
-            guard authorization == "Bearer \(api.token)" else {
-                return encode(.error(.unauthorized))
+            switch await api.authenticate(
+                authorization: authorization, impersonateUser: impersonateUser, impersonateGroups: impersonateGroups)
+            {
+            case nil: return encode(.error(.unauthorized))
+            case .failure(let error)?: return encode(.error(error))
+            case .success(let authenticated)?: user = authenticated
             }
         }
         let apiRequest = APIRequest(
             method: method, path: path, query: APIRequest.parseQuery(query), accept: accept ?? "",
-            contentType: contentType ?? "", userAgent: userAgent ?? "", body: body)
+            contentType: contentType ?? "", userAgent: userAgent ?? "", body: body, user: user)
         var answer = encode(await api.handle(apiRequest))
         let isWrite = method != "GET" && method != "HEAD" && answer.status < 300 && apiRequest.query["dryRun"] == nil
         if api.outage.handled(isWrite: isWrite) { return .drop }
@@ -134,6 +144,8 @@ struct ClusterResponder: HTTPResponder {
 final class APIServer: Sendable {
     let store: ClusterStore
     let token: String
+    /// Further bearer tokens and the users they authenticate (RBAC applies to them).
+    let users: [String: ClusterUser]
     let serverAddress: AddressBox
     let simulation: Simulation?
     let bookmarkInterval: Double
@@ -145,9 +157,13 @@ final class APIServer: Sendable {
     /// Whether the cluster is down (answers nothing) and when it goes down next.
     let outage = Outage()
 
-    init(store: ClusterStore, token: String, serverAddress: AddressBox, simulation: Simulation?, bookmarkInterval: Double) {
+    init(
+        store: ClusterStore, token: String, users: [String: ClusterUser] = [:], serverAddress: AddressBox,
+        simulation: Simulation?, bookmarkInterval: Double
+    ) {
         self.store = store
         self.token = token
+        self.users = users
         self.serverAddress = serverAddress
         self.simulation = simulation
         self.bookmarkInterval = bookmarkInterval
@@ -238,6 +254,7 @@ final class APIServer: Sendable {
         if rest.count > 3 { throw APIError.pathNotFound() }
         if let subresource, type.subresource(subresource) == nil { throw APIError.pathNotFound() }
         let target = Target(type: type, namespace: namespace, name: name, subresource: subresource)
+        try await authorize(request, target)
         // Verbs discovery does not list (405), kinds that are not stored, other subresources.
         if let answer = try await special(request, target) { return answer }
         switch (request.method, name) {
