@@ -195,6 +195,21 @@ final class SopsTests: XCTestCase {
         }
     }
 
+    func testSopsDefaultKeyFileIsReadWhenNothingElseIsGiven() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/age-keygen") else { throw XCTSkip("age is not installed") }
+        let config = dir.sub("config")
+        try FileManager.default.createDirectory(atPath: config + "/sops/age", withIntermediateDirectories: true)
+        try runTool("/usr/bin/age-keygen", ["-o", config + "/sops/age/keys.txt"], env: [:])
+        let read: (String) throws -> [UInt8] = { [UInt8](try Data(contentsOf: URL(fileURLWithPath: $0))) }
+        XCTAssertEqual(try SopsKeys.fromEnvironment(["XDG_CONFIG_HOME": config], readFile: read).ageIdentities.count, 1)
+        // Absent, it is not an error; an explicit file wins over it.
+        XCTAssertEqual(try SopsKeys.fromEnvironment(["HOME": dir.sub("nohome")], readFile: read).ageIdentities.count, 0)
+        try runTool("/usr/bin/age-keygen", ["-o", dir.sub("explicit.txt")], env: [:])
+        let explicit = try SopsKeys.fromEnvironment(["XDG_CONFIG_HOME": config, "SOPS_AGE_KEY_FILE": dir.sub("explicit.txt")], readFile: read)
+        let expected = try AgeIdentity.parseFile(try String(contentsOfFile: dir.sub("explicit.txt"), encoding: .utf8))
+        XCTAssertEqual(explicit.ageIdentities.map(\.recipient), expected.map(\.recipient))
+    }
+
     func testKeyFileErrorsNameTheFileNotTheContent() throws {
         let bad = dir.sub("bad.txt")
         try "AGE-SECRET-KEY-1NOTAKEY\n".write(toFile: bad, atomically: true, encoding: .utf8)

@@ -22,7 +22,8 @@ public struct SopsKeys: Sendable, CustomStringConvertible {
 
     /// The keys as sops finds them: age identities from `ageKeyFiles` (explicit files, e.g.
     /// `--sops-age-key-file` or a mounted Secret), `SOPS_AGE_KEY_FILE` and `SOPS_AGE_KEY`
-    /// (identities inline, one a line), and the PGP home from `gnupgHome` or `GNUPGHOME`.
+    /// (identities inline, one a line), else sops' default `$XDG_CONFIG_HOME/sops/age/keys.txt`
+    /// (`~/.config/sops/age/keys.txt`) when it exists; the PGP home from `gnupgHome` or `GNUPGHOME`.
     /// Throws a message naming the file or variable that holds something that is not a key.
     public static func fromEnvironment(
         _ environment: [String: String], ageKeyFiles: [String] = [], gnupgHome: String? = nil,
@@ -31,11 +32,22 @@ public struct SopsKeys: Sendable, CustomStringConvertible {
         var identities: [AgeIdentity] = []
         var files = ageKeyFiles
         if let f = environment["SOPS_AGE_KEY_FILE"], !f.isEmpty { files.append(f) }
+        // sops' default identity file, read when it exists and nothing else names one.
+        var optional: String?
+        if files.isEmpty && (environment["SOPS_AGE_KEY"] ?? "").isEmpty {
+            if let config = environment["XDG_CONFIG_HOME"], !config.isEmpty {
+                optional = config + "/sops/age/keys.txt"
+            } else if let home = environment["HOME"], !home.isEmpty {
+                optional = home + "/.config/sops/age/keys.txt"
+            }
+            if let optional { files.append(optional) }
+        }
         for file in files {
             let bytes: [UInt8]
             do {
                 bytes = try readFile(file)
             } catch {
+                if file == optional { continue }
                 throw ManifestError(file: file, message: "cannot read the age key file: \(error)")
             }
             do {
