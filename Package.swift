@@ -151,7 +151,7 @@ let package = Package(
         .testTarget(
             name: "PlumbCLITests",
             dependencies: [
-                "PlumbCore", "PlumbYAML", "PlumbGit", "PlumbManifests", "PlumbAudit", "PlumbLocalCluster",
+                "PlumbCore", "PlumbYAML", "PlumbGit", "PlumbManifests", "PlumbAudit", "PlumbLocalCluster", "PlumbTesting",
             ]),
     ],
     swiftLanguageModes: [.v6]

@@ -76,6 +76,8 @@ extension AuditObjectEntry {
         ]
         // Only when there are some, so records written before warnings were kept hash as they did.
         if !warnings.isEmpty { v["warnings"] = .array(warnings.map(Value.string)) }
+        // Likewise for images, kept since the inventory export.
+        if !images.isEmpty { v["images"] = .array(images.map(Value.string)) }
         return v
     }
 }

@@ -72,13 +72,15 @@ extension AuditRecord {
                 let paths = try strings(o, "changedPaths", required: true)
             else { throw AuditExportError(field: "objects", why: "holds an entry that is not an object reference") }
             let health = o["health"]?.stringValue
-            return AuditObjectEntry(
+            var entry = AuditObjectEntry(
                 ref: ObjectRef(apiVersion: apiVersion, kind: kind, namespace: namespace, name: name),
                 action: try oneOf("objects.action", o["action"]?.stringValue, as: AuditAction.self),
                 changedPaths: paths,
                 health: try health.map { try oneOf("objects.health", $0, as: AuditHealth.self) },
                 error: o["error"]?.stringValue,
                 warnings: try strings(o, "warnings", required: false) ?? [])
+            entry.images = try strings(o, "images", required: false) ?? []
+            return entry
         }
         prevHash = try string("prevHash")
         headerHash = try string("headerHash")

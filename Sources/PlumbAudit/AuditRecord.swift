@@ -120,6 +120,9 @@ public struct AuditObjectEntry: Sendable, Equatable {
     /// What the API server warned of while the object was checked and written (`Warning`
     /// headers), each once.
     public var warnings: [String]
+    /// The container images the object runs (`nginx:1.27@sha256:...`), for the inventory
+    /// (`plumb audit export --format cyclonedx`).
+    public var images: [String] = []
 
     /// An entry; `changedPaths` are field paths such as `spec.replicas` or `data.password`.
     public init(

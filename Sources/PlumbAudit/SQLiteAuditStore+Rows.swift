@@ -31,8 +31,8 @@ extension SQLiteAuditStore {
         let insert = try db.cachedStatement(
             sql: """
                 INSERT INTO audit_object (record_id, position, api_version, kind, namespace, name, action,
-                    changed_paths, health, error, warnings)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    changed_paths, health, error, warnings, images)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         for (position, o) in objects.enumerated() {
             try insert.execute(
@@ -40,6 +40,7 @@ extension SQLiteAuditStore {
                     id, position, o.ref.apiVersion, o.ref.kind, o.ref.namespace, o.ref.name, o.action.rawValue,
                     AuditChain.canonicalJSON(.array(o.changedPaths.map(Value.string))), o.health?.rawValue, o.error,
                     o.warnings.isEmpty ? nil : AuditChain.canonicalJSON(.array(o.warnings.map(Value.string))),
+                    o.images.isEmpty ? nil : AuditChain.canonicalJSON(.array(o.images.map(Value.string))),
                 ])
         }
     }
@@ -139,8 +140,10 @@ extension SQLiteAuditStore {
         }
         let ref = ObjectRef(
             apiVersion: row["api_version"], kind: row["kind"], namespace: row["namespace"], name: row["name"])
-        return AuditObjectEntry(
+        var entry = AuditObjectEntry(
             ref: ref, action: action, changedPaths: try strings("changed_paths", "changed paths"), health: health,
             error: row["error"], warnings: try strings("warnings", "warnings"))
+        entry.images = try strings("images", "images")
+        return entry
     }
 }

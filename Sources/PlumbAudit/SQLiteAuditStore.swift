@@ -117,6 +117,10 @@ public final class SQLiteAuditStore: AuditStore, Sendable {
             try db.execute(sql: "ALTER TABLE audit_record ADD COLUMN policy TEXT")
         }
         AuditOutbox.register(&migrator)
+        migrator.registerMigration("inventory: object images") { db in
+            // A JSON array of the object's container images; NULL when it runs none.
+            try db.execute(sql: "ALTER TABLE audit_object ADD COLUMN images TEXT")
+        }
         return migrator
     }
 

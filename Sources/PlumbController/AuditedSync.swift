@@ -100,7 +100,7 @@ public struct AuditedSync: Sendable {
                 : interrupted ? result.interruption ?? "the sync was interrupted (shutdown) before it finished"
                 : result.interruption ?? result.failures.first?.error
             do {
-                try store.complete(id, result: outcome, endedAt: .now(), objects: entries(result), error: error)
+                try store.complete(id, result: outcome, endedAt: .now(), objects: entries(result, images: Self.images(plan)), error: error)
             } catch {
                 onCompleteError(id, error)
             }
@@ -120,11 +120,13 @@ public struct AuditedSync: Sendable {
         return Outcome(result: result, auditID: id, duration: duration, interrupted: interrupted)
     }
 
-    func entries(_ result: ChangeSet) -> [AuditObjectEntry] {
+    func entries(_ result: ChangeSet, images: [ObjectRef: [String]] = [:]) -> [AuditObjectEntry] {
         result.objects.map {
-            AuditObjectEntry(
+            var entry = AuditObjectEntry(
                 ref: $0.ref, action: $0.action, changedPaths: Self.auditPaths($0.changes.map(\.path)),
                 health: $0.health?.state, error: $0.error, warnings: warnings($0.ref))
+            entry.images = images[$0.ref] ?? []
+            return entry
         }
     }
 

@@ -71,28 +71,62 @@ struct AuditVerify: ParsableCommand {
     }
 }
 
-/// `plumb audit export`: every record, hashes included, for keeping elsewhere.
+/// `plumb audit export`: every record, hashes included, for keeping elsewhere; or, with
+/// `--revision`/`--record`, the inventory of one sync (its deployed objects and images).
 struct AuditExport: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Print every record in id order, one canonical JSON object per line.",
+        abstract: "Print every record in id order, one canonical JSON object per line; or one sync's inventory.",
         discussion: """
             Each line holds all of a record's fields with its prevHash, headerHash and hash, so the chain can be checked again from the export alone.
 
-            Example:
+            With --revision (a commit SHA or its first 7+ characters; the newest synced record of it, of --app when given) or --record ID, prints what that sync deployed: its objects (created, configured or unchanged) and the container images they run. --format cyclonedx gives a CycloneDX 1.5 JSON BOM (objects as components of type data, images of type container with their digest); --format jsonl one JSON object per deployed object.
+
+            Examples:
               plumb audit export --format jsonl > audit-$(date +%F).jsonl
+              plumb audit export --format cyclonedx --revision 3f9c2ab --app web > web-3f9c2ab.cdx.json
+              plumb audit export --format jsonl --record 42
             """)
 
     @OptionGroup var audit: AuditOptions
 
-    @Option(help: "Export format: jsonl.")
-    var format: AuditExportFormat = .jsonl
+    @Option(help: "Export format: jsonl, or cyclonedx (with --revision or --record).")
+    var format: AuditExportCLIFormat = .jsonl
+
+    @Option(help: "The inventory of the newest synced record of this commit (7 to 40 hex digits).")
+    var revision: String?
+
+    @Option(help: "The inventory of this audit record.")
+    var record: Int64?
+
+    @Option(help: "With --revision: the app whose record to take.")
+    var app: String?
+
+    func validate() throws {
+        if revision != nil && record != nil { throw ValidationError("give --revision or --record, not both") }
+        if let revision, revision.count < 7 || revision.count > 40 || !revision.allSatisfy(\.isHexDigit) {
+            throw ValidationError("--revision \(revision): expected 7 to 40 hex digits of a commit SHA")
+        }
+        if format == .cyclonedx && revision == nil && record == nil {
+            throw ValidationError("--format cyclonedx lists one sync: give --revision or --record")
+        }
+    }
 
     func run() throws {
         let store = try audit.open()
+        if revision != nil || record != nil {
+            let inventory = AuditInventory(record: try audit.query { try inventoryRecord(store) })
+            switch format {
+            case .cyclonedx:
+                Terminal.writeOut(HistoryFormat.json(inventory.cycloneDX(tool: "plumb", toolVersion: PlumbVersion.string)))
+            case .jsonl:
+                Terminal.writeOut(inventory.jsonLines.map { $0 + "\n" }.joined())
+            }
+            return
+        }
         var buffer = ""
         try audit.query {
-            try store.export(format: format) { line in
+            try store.export(format: .jsonl) { line in
                 buffer += line
                 buffer += "\n"
                 if buffer.utf8.count > 1 << 16 {
@@ -103,6 +137,31 @@ struct AuditExport: ParsableCommand {
         }
         Terminal.writeOut(buffer)
     }
+
+    /// The record `--record` names, or the newest synced record of `--revision` (and `--app`).
+    func inventoryRecord(_ store: SQLiteAuditStore) throws -> AuditRecord {
+        if let record {
+            guard let r = try store.record(record) else { throw CLIError("audit record \(record) not found in \(audit.auditDb)") }
+            return r
+        }
+        let prefix = (revision ?? "").lowercased()
+        // The newest records first; a revision synced long ago is found further back.
+        var limit = 500
+        while true {
+            let records = try store.history(app: app, limit: limit)
+            if let r = records.first(where: { $0.revision.hasPrefix(prefix) && $0.result == .synced }) {
+                return r
+            }
+            guard records.count == limit else { break }
+            limit *= 4
+        }
+        throw CLIError("no synced record of revision \(prefix)\(app.map { " (app \($0))" } ?? "") in \(audit.auditDb)")
+    }
+}
+
+/// `plumb audit export --format`.
+enum AuditExportCLIFormat: String, ExpressibleByArgument, CaseIterable {
+    case jsonl, cyclonedx
 }
 
 extension AuditExportFormat: ExpressibleByArgument {}

@@ -1,6 +1,4 @@
 import Foundation
-import PlumbCore
-import PlumbTesting
 
 /// A real HTTP endpoint on 127.0.0.1 for approval and audit-sink tests: Python's http.server in
 /// a child process, driven through files in its directory.
@@ -11,11 +9,12 @@ import PlumbTesting
 /// - `POST /sink`: while the file `down` exists answers 503; while `store-then-fail` exists,
 ///   stores the delivery and answers 500 (so the sender retries: a duplicate). Each stored
 ///   delivery is a line of `received.jsonl`: `{delivery, event, signature, signatureOK, body}`.
-final class HookEndpoint {
-    let dir: TempDir
-    let port: Int
-    let key: String
-    private(set) var server: Server?
+public final class HookEndpoint {
+    public let dir: TempDir
+    public let port: Int
+    /// The HMAC key the endpoint checks `X-Plumb-Signature-256` with.
+    public let key: String
+    public private(set) var server: Server?
 
     static let script = #"""
         import hmac, hashlib, json, os, sys
@@ -72,7 +71,7 @@ final class HookEndpoint {
         ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
         """#
 
-    init(key: String = "s3cr3t-hmac-key") throws {
+    public init(key: String = "s3cr3t-hmac-key") throws {
         dir = try TempDir("plumb-hook")
         port = try freePort()
         self.key = key
@@ -81,26 +80,26 @@ final class HookEndpoint {
         try start()
     }
 
-    var url: String { "http://127.0.0.1:\(port)" }
-    var keyFile: String { dir.sub("key") }
+    public var url: String { "http://127.0.0.1:\(port)" }
+    public var keyFile: String { dir.sub("key") }
 
-    func start() throws {
+    public func start() throws {
         let python = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : "/usr/local/bin/python3"
         let s = try Server(python, [dir.sub("hook.py"), String(port), dir.path, key], log: dir.sub("hook.log"))
         try waitForPort(port, timeout: 10, server: s)
         server = s
     }
 
-    func stop() {
+    public func stop() {
         server?.stop()
         server = nil
     }
 
-    func decisions(_ lines: [String]) throws {
+    public func decisions(_ lines: [String]) throws {
         try (lines.joined(separator: "\n") + "\n").write(toFile: dir.sub("decisions"), atomically: true, encoding: .utf8)
     }
 
-    func flag(_ name: String, _ on: Bool) {
+    public func flag(_ name: String, _ on: Bool) {
         if on {
             _ = FileManager.default.createFile(atPath: dir.sub(name), contents: Data())
         } else {
@@ -108,13 +107,11 @@ final class HookEndpoint {
         }
     }
 
-    func lines(_ file: String) -> [Value] {
+    /// The lines of one of the endpoint's logs (`received.jsonl`, `requests.jsonl`).
+    public func lines(_ file: String) -> [String] {
         guard let text = try? String(contentsOfFile: dir.sub(file), encoding: .utf8) else { return [] }
-        return text.split(separator: "\n").compactMap { try? JSONReader().parse(String($0)) }
+        return text.split(separator: "\n").map(String.init)
     }
-
-    var received: [Value] { lines("received.jsonl") }
-    var requests: [Value] { lines("requests.jsonl") }
 
     deinit { stop() }
 }
