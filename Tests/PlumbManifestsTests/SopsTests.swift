@@ -265,5 +265,17 @@ final class SopsEncryptTests: XCTestCase {
         XCTAssertThrowsError(try Sops.decryptIfEncrypted(Array(changed.utf8), file: "cm.yaml", keys: keys)) { error in
             XCTAssertTrue("\(error)".contains("MAC mismatch"), "\(error)")
         }
+        // With mac_only_encrypted the MAC covers the encrypted values only: a value in clear may
+        // change, an encrypted one may not.
+        let macOnly = YAMLWriter().string(
+            try Sops.encrypt(
+                object, dataKey: dataKey, age: [.init(recipient: recipient, enc: wrapped)], lastModified: "2026-01-02T03:04:05Z",
+                encryptedRegex: "^(data|stringData)$", macOnlyEncrypted: true))
+        XCTAssertTrue(macOnly.contains("mac_only_encrypted: true"), macOnly)
+        let clearChanged = macOnly.replacingOccurrences(of: "replicas: 3", with: "replicas: 4")
+        let reopened = try XCTUnwrap(try Sops.decryptIfEncrypted(Array(clearChanged.utf8), file: "cm.yaml", keys: keys))
+        XCTAssertEqual(try YAML.parseDocuments(reopened.plaintext, file: "cm.yaml").map(\.value)[0]["spec"]?["replicas"], 4)
+        let dropped = macOnly.split(separator: "\n").filter { !$0.contains("- ENC[") }.joined(separator: "\n")
+        XCTAssertThrowsError(try Sops.decryptIfEncrypted(Array(dropped.utf8), file: "cm.yaml", keys: keys))
     }
 }

@@ -20,11 +20,12 @@ extension Sops {
     /// names the age recipients. Used to make encrypted fixtures; `encryptedRegex` as sops'
     /// `--encrypted-regex` (e.g. `^(data|stringData)$` for Kubernetes objects).
     public static func encrypt(
-        _ document: Value, dataKey: [UInt8], age: [AgeStanza], lastModified: String, encryptedRegex: String? = nil
+        _ document: Value, dataKey: [UInt8], age: [AgeStanza], lastModified: String, encryptedRegex: String? = nil,
+        macOnlyEncrypted: Bool = false
     ) throws(ManifestError) -> Value {
         let metadata = SopsMetadata(
             keyGroups: [], lastModified: lastModified, mac: nil, unencryptedSuffix: encryptedRegex == nil ? "_unencrypted" : nil,
-            encryptedSuffix: nil, unencryptedRegex: nil, encryptedRegex: encryptedRegex, macOnlyEncrypted: false)
+            encryptedSuffix: nil, unencryptedRegex: nil, encryptedRegex: encryptedRegex, macOnlyEncrypted: macOnlyEncrypted)
         let key = SymmetricKey(data: dataKey)
         let tree: SopsTree
         do {
@@ -33,6 +34,7 @@ extension Sops {
             throw ManifestError(file: "sops", message: error.message)
         }
         var hash = SHA512()
+        if macOnlyEncrypted { hash.update(data: SopsTree.macOnlyEncryptedInitialization) }
         func seal(_ plain: String, _ type: String, _ aad: String) -> String {
             let nonce = try! AES.GCM.Nonce(data: (0..<32).map { _ in UInt8.random(in: 0...255) })
             let box = try! AES.GCM.seal(Array(plain.utf8), using: key, nonce: nonce, authenticating: Array(aad.utf8))
@@ -48,8 +50,9 @@ extension Sops {
             case .null: return .null
             default:
                 let text = SopsTree.macBytes(value)
-                hash.update(data: Array(text.utf8))
-                guard tree.shouldBeEncrypted(path), !(value.stringValue?.isEmpty ?? false) else { return value }
+                let encrypted = tree.shouldBeEncrypted(path)
+                if !macOnlyEncrypted || encrypted { hash.update(data: Array(text.utf8)) }
+                guard encrypted, !(value.stringValue?.isEmpty ?? false) else { return value }
                 let type: String
                 switch value {
                 case .int: type = "int"
@@ -68,6 +71,7 @@ extension Sops {
         sops["lastmodified"] = .string(lastModified)
         sops["mac"] = .string(seal(mac, "str", metadata.macAdditionalData))
         if let encryptedRegex { sops["encrypted_regex"] = .string(encryptedRegex) } else { sops["unencrypted_suffix"] = "_unencrypted" }
+        if macOnlyEncrypted { sops["mac_only_encrypted"] = true }
         sops["version"] = "3.9.0"
         out["sops"] = .object(sops)
         return out
