@@ -24,7 +24,7 @@ public final class ApplicationController: Service, Sendable {
     let metrics: ControllerMetrics?
     private let seen = Locked<[AppKey: (generation: Int64, reconcileAt: String?)]>([:])
     private let labels = Mutex<[String: AppKey]>([:])
-    private let running = Mutex<[AppKey: Task<Outcome, Never>]>([:])
+    let running = Mutex<[AppKey: Task<Outcome, Never>]>([:])
     private let stopping = Atomic<Bool>(false)
     /// Reconciles finished so far (for tests and benchmarks).
     private let finished = Atomic<Int>(0)

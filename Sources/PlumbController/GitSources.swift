@@ -12,6 +12,8 @@ public actor GitSources {
     public nonisolated let cacheDirectory: String
     private var lastFetch: [String: ContinuousClock.Instant] = [:]
     private var running: [String: Task<Void, any Error>] = [:]
+    /// Commits announced by webhooks and not yet fetched, per URL ("" for a push that named none).
+    var pushed: [String: Set<String>] = [:]
     /// Fetches made, per URL.
     public private(set) var fetches: [String: Int] = [:]
     /// How long each fetch took, for metrics: (url, seconds), newest last.
@@ -31,11 +33,17 @@ public actor GitSources {
     public func fetchIfDue(
         url: String, interval: Duration, force: Bool = false, options: @escaping @Sendable () async throws -> GitSourceOptions
     ) async throws -> Bool {
-        if let task = running[url] {
+        // A fetch in progress serves every caller; a push announced meanwhile that it did not
+        // bring gets one more fetch (after it), however many callers ask.
+        while let task = running[url] {
             try await task.value
-            return false
+            guard let wanted = pushed[url] else { return false }
+            if try await present(wanted, url: url) { pushed[url] = nil }
+            if pushed[url] == nil { return false }
         }
-        if !force, let last = lastFetch[url], ContinuousClock.now - last < interval { return false }
+        if let wanted = pushed[url], try await present(wanted, url: url) { pushed[url] = nil }
+        if !force, pushed[url] == nil, let last = lastFetch[url], ContinuousClock.now - last < interval { return false }
+        pushed[url] = nil
         let started = ContinuousClock.now
         let task = Task<Void, any Error> {
             let resolved = try await options()

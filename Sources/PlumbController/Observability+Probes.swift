@@ -45,16 +45,20 @@ public struct ProbeServer: Service {
     let metrics: ControllerMetrics
     let readiness: @Sendable () async -> Readiness
     let logger: Logger
+    /// `POST /hooks/<kind>`, when set.
+    let webhooks: WebhookEndpoint?
     private let bound = BoundPort()
 
     /// - Parameters:
     ///   - address: where to listen (`:8080` by default; port 0 picks a free one, see `boundPort()`).
     ///   - metrics: what `/metrics` serves.
     ///   - readiness: asked on each `/readyz`.
+    ///   - webhooks: the webhook receivers served beside the probes (none by default).
     public init(
         address: Address = Address(), metrics: ControllerMetrics, logger: Logger = Logger(label: "plumb.probes"),
-        readiness: @escaping @Sendable () async -> Readiness
+        webhooks: WebhookEndpoint? = nil, readiness: @escaping @Sendable () async -> Readiness
     ) {
+        self.webhooks = webhooks
         self.address = address
         self.metrics = metrics
         self.readiness = readiness
@@ -80,6 +84,7 @@ public struct ProbeServer: Service {
                 status: .ok, headers: [.contentType: ControllerMetrics.contentType],
                 body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.exposition())))
         }
+        webhooks?.register(on: router)
         var quiet = logger
         quiet.logLevel = max(logger.logLevel, .warning)
         let bound = self.bound

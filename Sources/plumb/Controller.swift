@@ -33,6 +33,9 @@ struct Controller: AsyncParsableCommand {
     @OptionGroup var trust: TrustOptions
     @OptionGroup var checks: PolicyOptions
 
+    @Option(help: "Tenancy allowances (YAML, kind Tenancy): per Application namespace, the destination namespaces and cluster-scoped kinds its Applications may manage.")
+    var tenancy: String?
+
     @Option(help: "Where Git repositories are cloned (default $PLUMB_CACHE_DIR/git or ~/.cache/plumb/git).")
     var cacheDir: String?
 
@@ -42,6 +45,12 @@ struct Controller: AsyncParsableCommand {
     @Option(help: "Where /healthz, /readyz and /metrics listen (host:port, :port; \"off\" for nowhere).")
     var metricsAddress: String = ":8080"
 
+    @Option(help: "The Secret ([namespace/]name, in the controller's namespace by default) holding the webhook secrets: a key per receiver (github, gitlab, gitea, bitbucket, generic) or one key \"secret\" for all; serves /hooks/<receiver>.")
+    var webhookSecret: String?
+
+    @Option(help: "A file holding the webhook secret of every receiver (instead of --webhook-secret).")
+    var webhookSecretFile: String?
+
     @Option(help: ArgumentHelp("The service-account directory of the in-cluster configuration.", visibility: .hidden))
     var serviceAccountDir: String = InCluster.defaultRoot
 
@@ -49,6 +58,12 @@ struct Controller: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...256).contains(concurrency) else { throw ValidationError("--concurrency \(concurrency): expected 1 to 256") }
+        if webhookSecret != nil && webhookSecretFile != nil {
+            throw ValidationError("--webhook-secret and --webhook-secret-file: give one")
+        }
+        if (webhookSecret != nil || webhookSecretFile != nil) && metricsAddress == "off" {
+            throw ValidationError("--metrics-address off: the webhook receivers listen there; give an address")
+        }
         if metricsAddress != "off" && ProbeServer.Address(metricsAddress) == nil {
             throw ValidationError("--metrics-address \(metricsAddress): expected host:port or :port")
         }
@@ -100,6 +115,7 @@ struct Controller: AsyncParsableCommand {
         settings.reporting = ForgeReporting(log: { [logger] line in logger.warning("\(line)") })
         settings.trustPolicy = try trust.policy()
         settings.policy = try checks.config()
+        settings.tenancy = try TenancyOptions.load(tenancy)
         settings.plugins = try rendering.plugins()
         settings.sopsKeys = try rendering.sopsKeys()
         let reconciler = Reconciler(client: client, git: git, objects: objects, audit: store, settings: settings)
@@ -108,7 +124,11 @@ struct Controller: AsyncParsableCommand {
         holder.controller = controller
         var services: [any Service] = [controller]
         if metricsAddress != "off", let address = ProbeServer.Address(metricsAddress) {
-            services.append(ProbeServer(address: address, metrics: metrics, readiness: { await controller.readiness() }))
+            let webhooks = webhookSecrets(client: client).map { secrets in
+                logger.info("webhook receivers on /hooks/{github,gitlab,gitea,bitbucket,generic}", metadata: ["secret": "\(secrets.description)"])
+                return WebhookEndpoint(secrets: secrets, onPush: { await controller.pushed($0) })
+            }
+            services.append(ProbeServer(address: address, metrics: metrics, webhooks: webhooks, readiness: { await controller.readiness() }))
         }
         logger.info("controller started", metadata: [
             "target": "\(targetName)", "namespace": "\(kube.namespace ?? "all")", "concurrency": "\(concurrency)",
@@ -124,6 +144,21 @@ struct Controller: AsyncParsableCommand {
             throw CLIError("controller: \(error)")
         }
         logger.info("controller stopped")
+    }
+}
+
+extension Controller {
+    /// The webhook secrets: `--webhook-secret-file`, or the Secret of `--webhook-secret` (in the
+    /// controller's namespace: $POD_NAMESPACE, the service account's, or --namespace).
+    func webhookSecrets(client: KubeClient) -> WebhookSecrets? {
+        if let webhookSecretFile { return WebhookSecrets(file: webhookSecretFile) }
+        guard let webhookSecret else { return nil }
+        let parts = webhookSecret.split(separator: "/", maxSplits: 1).map(String.init)
+        if parts.count == 2 { return WebhookSecrets(client: client, namespace: parts[0], name: parts[1]) }
+        let environment = ProcessInfo.processInfo.environment
+        let own = (try? String(contentsOfFile: serviceAccountDir + "/namespace", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let namespace = [environment["POD_NAMESPACE"], own, kube.namespace].compactMap { $0 }.first { !$0.isEmpty } ?? "default"
+        return WebhookSecrets(client: client, namespace: namespace, name: webhookSecret)
     }
 }
 
