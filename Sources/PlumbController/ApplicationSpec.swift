@@ -61,6 +61,10 @@ public struct ApplicationSpec: Sendable, Equatable {
     public var wait: Bool
     public var timeout: Duration
     public var ignoreDifferences: [IgnoreRule]
+    /// `syncPolicy.approval`: the endpoint that must approve each sync (docs/governance.md).
+    public var approval: Approval? = nil
+    /// `syncPolicy.windows`: when automated syncs may run.
+    public var windows = SyncWindows([])
 
     public static let defaultInterval: Duration = .seconds(180)
     public static let defaultTimeout: Duration = .seconds(300)
@@ -132,6 +136,7 @@ public struct ApplicationSpec: Sendable, Equatable {
         notify = try Self.notify(spec)
         previews = try Self.bool(spec, "previews", "spec.previews")
         if previews && notify == nil { throw SpecError("spec.previews", "needs spec.notify (the forge to list pull requests on)") }
+        try parseChangeManagement(policy)
     }
 
     static func notify(_ spec: Value) throws(SpecError) -> Notify? {

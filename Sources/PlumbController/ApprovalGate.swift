@@ -83,47 +83,76 @@ public struct ApprovalGate: Sendable {
         ]
     }
 
-    /// Asks for a decision on `summary`; `onPending` is called once when the service first says
-    /// pending. Cancellation ends the wait as a failure.
-    public func decide(_ summary: Value, onPending: @Sendable (String?) async -> Void = { _ in }) async -> ApprovalDecision {
-        let body = Array(AuditChain.canonicalJSON(summary).utf8)
-        // One id per app, revision and target, so the service can tell a retry from a new request.
+    /// One answer of the service, as `ask` reads it.
+    public enum Step: Sendable, Equatable {
+        case approved(reason: String?)
+        case rejected(reason: String?)
+        /// Ask again later: at `pollURL` when the service gave one.
+        case pending(reason: String?, pollURL: String?)
+        /// An outage (no connection, 5xx, 408, 429): ask again later.
+        case unavailable(String)
+        /// An answer that ends the wait: another status, or not a decision.
+        case failed(String)
+    }
+
+    /// The headers of every request about `summary`: one approval id per app, revision and
+    /// target, so the service can tell a retry from a new request.
+    static func headers(_ summary: Value) -> [HTTPHeader] {
         let id = AuditChain.sha256(
             .string("\(summary["app"]?.stringValue ?? "")\n\(summary["revision"]?.stringValue ?? "")\n\(summary["target"]?.stringValue ?? "")"))
-        let headers = [HTTPHeader("X-Plumb-Approval-Id", String(id.prefix(32))), HTTPHeader("X-Plumb-Event", "approval")]
+        return [HTTPHeader("X-Plumb-Approval-Id", String(id.prefix(32))), HTTPHeader("X-Plumb-Event", "approval")]
+    }
+
+    /// Asks once: POSTs `summary`, or GETs `pollURL` when the service gave one.
+    public func ask(_ summary: Value, pollURL: String?) async -> Step {
+        let headers = Self.headers(summary)
+        do {
+            let response =
+                if let pollURL {
+                    try await client.send("GET", pollURL, body: nil, headers: headers)
+                } else {
+                    try await client.send("POST", settings.url, body: Array(AuditChain.canonicalJSON(summary).utf8), headers: headers)
+                }
+            switch Self.read(response) {
+            case .answer(let decision, let reason, let next):
+                switch decision {
+                case "approved": return .approved(reason: reason)
+                case "rejected": return .rejected(reason: reason)
+                default: return .pending(reason: reason, pollURL: next.map { Self.resolve($0, against: settings.url) } ?? pollURL)
+                }
+            case .transient(let why):
+                return .unavailable("\(WebhookClient.safe(pollURL ?? settings.url)): \(why)")
+            case .terminal(let why):
+                return .failed("\(WebhookClient.safe(pollURL ?? settings.url)): \(why)")
+            }
+        } catch {
+            return .unavailable(error.description)
+        }
+    }
+
+    /// Asks for a decision on `summary` and waits for it: while pending (or the service is
+    /// unavailable) asks again every `pollInterval` until the timeout. `onPending` is called
+    /// once when the service first says pending. Cancellation ends the wait as a failure.
+    public func decide(_ summary: Value, onPending: @Sendable (String?) async -> Void = { _ in }) async -> ApprovalDecision {
         let clock = ContinuousClock()
         let deadline = clock.now + settings.timeout
         var pollURL: String?
         var told = false
         var lastProblem: String?
         while true {
-            do {
-                let response =
-                    if let pollURL {
-                        try await client.send("GET", pollURL, body: nil, headers: headers)
-                    } else {
-                        try await client.send("POST", settings.url, body: body, headers: headers)
-                    }
-                switch Self.read(response) {
-                case .answer(let decision, let reason, let next):
-                    switch decision {
-                    case "approved": return .approved(reason: reason)
-                    case "rejected": return .rejected(reason: reason)
-                    default:
-                        if let next { pollURL = Self.resolve(next, against: settings.url) }
-                        if !told {
-                            told = true
-                            await onPending(reason)
-                        }
-                        lastProblem = nil
-                    }
-                case .transient(let why):
-                    lastProblem = why
-                case .terminal(let why):
-                    return .failed("\(WebhookClient.safe(pollURL ?? settings.url)): \(why)")
+            switch await ask(summary, pollURL: pollURL) {
+            case .approved(let reason): return .approved(reason: reason)
+            case .rejected(let reason): return .rejected(reason: reason)
+            case .failed(let why): return .failed(why)
+            case .pending(let reason, let next):
+                pollURL = next
+                lastProblem = nil
+                if !told {
+                    told = true
+                    await onPending(reason)
                 }
-            } catch {
-                lastProblem = error.description
+            case .unavailable(let why):
+                lastProblem = why
             }
             if Task.isCancelled { return .failed("cancelled while waiting for approval") }
             let now = clock.now

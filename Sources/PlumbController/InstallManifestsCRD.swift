@@ -171,6 +171,9 @@ spec:
                     namespace:
                       type: string
                       description: The namespace of objects that name none (default the Application's namespace).
+                serviceAccountName:
+                  type: string
+                  description: The ServiceAccount of the Application's namespace whose permissions the sync has (the controller impersonates it); empty for the controller's own.
                 interval:
                   type: string
                   default: 3m
@@ -207,6 +210,58 @@ spec:
                           default: 5s
                           pattern: ^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$
                           description: The first wait; it doubles with each retry and is capped at the interval.
+                    approval:
+                      type: object
+                      description: Hold each sync until an external endpoint approves its plan (docs/governance.md, Change management).
+                      required: [url]
+                      properties:
+                        url:
+                          type: string
+                          pattern: ^https?://
+                          description: Where the plan summary is POSTed.
+                        timeout:
+                          type: string
+                          default: 1h
+                          pattern: ^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$
+                          description: How long a pending decision is waited for before the revision counts as not approved.
+                        pollInterval:
+                          type: string
+                          default: 30s
+                          pattern: ^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$
+                          description: How often a pending decision is asked for again.
+                        secretRef:
+                          type: object
+                          description: A Secret in the Application's namespace holding the HMAC-SHA256 key that signs the request.
+                          required: [name]
+                          properties:
+                            name:
+                              type: string
+                            key:
+                              type: string
+                              default: secret
+                    windows:
+                      type: array
+                      description: When automated syncs may run (Argo CD's sync windows).
+                      items:
+                        type: object
+                        required: [kind, schedule, duration]
+                        properties:
+                          kind:
+                            type: string
+                            enum: [allow, deny]
+                          schedule:
+                            type: string
+                            description: A five-field cron expression (minute hour day-of-month month day-of-week).
+                          duration:
+                            type: string
+                            description: How long the window stays open after each start (30m, 8h, 1d).
+                          timeZone:
+                            type: string
+                            description: An IANA time zone; UTC when absent.
+                          manualSync:
+                            type: boolean
+                            default: false
+                            description: Whether a manual sync may run while this window blocks automated ones.
                 suspend:
                   type: boolean
                   default: false

@@ -70,6 +70,7 @@ extension Reconciler {
             health(&status)
             return Outcome(status: status, requeueAfter: spec.interval, events: [])
         }
+        if let held = try await changeGate(app, spec: spec, plan: plan, loaded: loaded, status: status, manual: forced) { return held }
         return try await sync(app, spec: spec, plan: plan, loaded: loaded, target: target, status: status, phases: phases, trust: trust, policy: policy)
     }
 
