@@ -84,7 +84,9 @@ extension SensitiveValues {
             return .object(out)
         case .array(let a):
             let others = other?.arrayValue ?? []
-            return .array(a.enumerated().map { masked($0.element, alongside: $0.offset < others.count ? others[$0.offset] : nil) })
+            return .array(
+                a.enumerated().map { masked($0.element, alongside: $0.offset < others.count ? others[$0.offset] : nil) }
+            )
         case .null:
             return value
         default:

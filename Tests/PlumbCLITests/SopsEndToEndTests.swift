@@ -16,7 +16,9 @@ final class SopsEndToEndTests: SandboxTestCase {
     var recipient = ""
 
     func makeKey() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/age-keygen") else { throw XCTSkip("age is not installed") }
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/age-keygen") else {
+            throw XCTSkip("age is not installed")
+        }
         keyFile = directory + "/age.txt"
         let r = try CLI.run("/usr/bin/age-keygen", ["-o", keyFile])
         XCTAssertEqual(r.status, 0, r.stderr)
@@ -60,13 +62,16 @@ final class SopsEndToEndTests: SandboxTestCase {
         let command = args.first ?? ""
         if ["sync", "diff"].contains(command) { args += ["--kubeconfig", kubeconfig] }
         if ["sync", "history", "audit"].contains(command) { args += ["--audit-db", directory + "/audit.db"] }
-        return try CLI.plumb(args, in: directory, environment: key ? ["SOPS_AGE_KEY_FILE": keyFile] : ["SOPS_AGE_KEY_FILE": ""])
+        return try CLI.plumb(
+            args, in: directory, environment: key ? ["SOPS_AGE_KEY_FILE": keyFile] : ["SOPS_AGE_KEY_FILE": ""])
     }
 
     func assertNoLeak(_ r: CommandResult, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
         for secret in [urlV1, urlV2, password, "Sup3r-S3cret", SecretData.base64Encode(Array(password.utf8))] {
-            XCTAssertFalse(r.stdout.contains(secret), "\(what) stdout shows \(secret):\n\(r.stdout)", file: file, line: line)
-            XCTAssertFalse(r.stderr.contains(secret), "\(what) stderr shows \(secret):\n\(r.stderr)", file: file, line: line)
+            XCTAssertFalse(
+                r.stdout.contains(secret), "\(what) stdout shows \(secret):\n\(r.stdout)", file: file, line: line)
+            XCTAssertFalse(
+                r.stderr.contains(secret), "\(what) stderr shows \(secret):\n\(r.stderr)", file: file, line: line)
         }
     }
 
@@ -124,7 +129,8 @@ final class SopsEndToEndTests: SandboxTestCase {
         // Without the key: one error naming the file, exit 2, no value.
         r = try run(["diff"] + source, key: false)
         XCTAssertEqual(r.status, 2, r.stdout + r.stderr)
-        XCTAssertTrue(r.stderr.contains("apps/web/creds.enc.yaml: sops: cannot decrypt the data key: age \(recipient)"), r.stderr)
+        XCTAssertTrue(
+            r.stderr.contains("apps/web/creds.enc.yaml: sops: cannot decrypt the data key: age \(recipient)"), r.stderr)
         assertNoLeak(r, "diff without the key")
     }
 }

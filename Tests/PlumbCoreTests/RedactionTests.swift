@@ -37,13 +37,19 @@ final class RedactionTests: XCTestCase {
         let leaking = FieldChange(path: "data.url", old: "postgres://old", new: "postgres://app:hunter22@db/app")
         let plain = FieldChange(path: "data.mode", old: "a", new: "b")
         let set = ChangeSet(
-            [ObjectChange(ref: ref, action: .failed, changes: [leaking, plain], error: "Invalid value: \"postgres://app:hunter22@db/app\"")])
+            [
+                ObjectChange(
+                    ref: ref, action: .failed, changes: [leaking, plain],
+                    error: "Invalid value: \"postgres://app:hunter22@db/app\"")
+            ])
         let masked = values.masked(set)
         XCTAssertEqual(masked.objects[0].changes[0].valueText, "(changed, 14 → 30 bytes masked)")
         XCTAssertEqual(masked.objects[0].changes[1], plain)
         XCTAssertEqual(masked.objects[0].error, "Invalid value: \"(30 bytes masked)\"")
         let diff = values.masked(
-            ObjectDiff(ref: ref, changes: [leaking], before: ["data": ["url": "x"]], after: ["data": ["url": "postgres://app:hunter22@db/app"]]))
+            ObjectDiff(
+                ref: ref, changes: [leaking], before: ["data": ["url": "x"]],
+                after: ["data": ["url": "postgres://app:hunter22@db/app"]]))
         XCTAssertFalse(values.leaks(diff.after!))
         XCTAssertEqual(diff.after, ["data": ["url": "(30 bytes masked)"]])
     }

@@ -28,7 +28,8 @@ final class AgeTests: XCTestCase {
         let text = try String(contentsOfFile: file, encoding: .utf8)
         let identities = try AgeIdentity.parseFile(text)
         XCTAssertEqual(identities.count, 1)
-        let recipient = text.split(separator: "\n").first { $0.hasPrefix("# public key: ") }!.dropFirst("# public key: ".count)
+        let recipient = text.split(separator: "\n").first { $0.hasPrefix("# public key: ") }!.dropFirst(
+            "# public key: ".count)
         return Key(identity: identities[0], recipient: String(recipient), file: file)
     }
 
@@ -56,7 +57,11 @@ final class AgeTests: XCTestCase {
             let plaintext = (0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) }
             for armor in [false, true] {
                 let file = try encrypt(plaintext, to: [key.recipient], armor: armor)
-                if armor { XCTAssertTrue(String(decoding: file.prefix(40), as: UTF8.self).hasPrefix("-----BEGIN AGE ENCRYPTED FILE-----")) }
+                if armor {
+                    XCTAssertTrue(
+                        String(decoding: file.prefix(40), as: UTF8.self).hasPrefix("-----BEGIN AGE ENCRYPTED FILE-----")
+                    )
+                }
                 let opened = try Age.decrypt(file, identities: [key.identity])
                 XCTAssertEqual(opened, plaintext, "size \(size), armor \(armor)")
             }
@@ -81,7 +86,8 @@ final class AgeTests: XCTestCase {
         let plaintext = Array(repeating: UInt8(ascii: "x"), count: 70_000)
         let file = try encrypt(plaintext, to: [key.recipient], armor: false)
         // A byte of the header (inside the stanza body), of the header MAC, and of the payload.
-        let macLine = (0..<(file.count - 4)).first { file[$0] == 10 && file[($0 + 1)...($0 + 3)].elementsEqual("---".utf8) }! + 1
+        let macLine =
+            (0..<(file.count - 4)).first { file[$0] == 10 && file[($0 + 1)...($0 + 3)].elementsEqual("---".utf8) }! + 1
         for offset in [macLine - 5, macLine + 6, file.count - 20, file.count / 2] {
             var changed = file
             changed[offset] ^= 0x01

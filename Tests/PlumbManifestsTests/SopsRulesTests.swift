@@ -1,6 +1,7 @@
-@testable import PlumbManifests
 import PlumbCore
 import XCTest
+
+@testable import PlumbManifests
 
 /// sops' rules for which values are encrypted, and the text it hashes for the MAC, as
 /// getsops/sops' sops.go (`shouldBeEncrypted`, `ToBytes`) has them.

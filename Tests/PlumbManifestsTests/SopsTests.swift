@@ -23,7 +23,8 @@ final class SopsTests: XCTestCase {
         }
         dir = try TempDir("plumb-sops")
         let home = dir.sub("gnupg")
-        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            atPath: home, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
         try runTool(
             "/usr/bin/gpg", ["--batch", "--quiet", "--import", Self.fixture("sops_functional_tests_key.asc").path],
             env: ["GNUPGHOME": home, "PATH": "/usr/bin:/bin"])
@@ -33,7 +34,9 @@ final class SopsTests: XCTestCase {
     override func tearDown() {
         // gpg-agent started for the temporary home ends with it.
         if let home = dir?.sub("gnupg") {
-            _ = try? runTool("/usr/bin/gpgconf", ["--kill", "gpg-agent"], env: ["GNUPGHOME": home, "PATH": "/usr/bin:/bin"], check: false)
+            _ = try? runTool(
+                "/usr/bin/gpgconf", ["--kill", "gpg-agent"], env: ["GNUPGHOME": home, "PATH": "/usr/bin:/bin"],
+                check: false)
         }
     }
 
@@ -97,7 +100,8 @@ final class SopsTests: XCTestCase {
         // A value added without sops (unencrypted by its suffix) changes the MAC.
         let added = text.replacingOccurrences(of: "sops:\n", with: "note_unencrypted: added later\nsops:\n")
         XCTAssertThrowsError(try Sops.decryptIfEncrypted(Array(added.utf8), file: "c.yaml", keys: pgpKeys)) { error in
-            XCTAssertEqual("\(error)", "c.yaml: sops: MAC mismatch: the file's values were changed after it was encrypted")
+            XCTAssertEqual(
+                "\(error)", "c.yaml: sops: MAC mismatch: the file's values were changed after it was encrypted")
         }
         // A value removed changes it too.
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
@@ -114,7 +118,9 @@ final class SopsTests: XCTestCase {
             return String(line)
         }.joined(separator: "\n")
         XCTAssertThrowsError(try Sops.decryptIfEncrypted(Array(swapped.utf8), file: "c.yaml", keys: pgpKeys)) { error in
-            XCTAssertEqual("\(error)", "c.yaml: sops: lorem: the value does not decrypt with the file's data key (it was changed or moved)")
+            XCTAssertEqual(
+                "\(error)",
+                "c.yaml: sops: lorem: the value does not decrypt with the file's data key (it was changed or moved)")
         }
         // A changed lastmodified no longer opens the MAC.
         let redated = text.replacingOccurrences(of: "2020-10-07T15:49:13Z", with: "2020-10-07T15:49:14Z")
@@ -123,13 +129,19 @@ final class SopsTests: XCTestCase {
 
     func testWithoutTheKeyTheErrorNamesTheRecipients() throws {
         let emptyHome = dir.sub("empty-gnupg")
-        try FileManager.default.createDirectory(atPath: emptyHome, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            atPath: emptyHome, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
         XCTAssertThrowsError(try decrypt("format.enc.yaml", keys: SopsKeys(gnupgHome: emptyHome))) { error in
             let text = "\(error)"
-            XCTAssertTrue(text.hasPrefix("repo/format.enc.yaml: sops: cannot decrypt the data key: pgp FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4: "), text)
+            XCTAssertTrue(
+                text.hasPrefix(
+                    "repo/format.enc.yaml: sops: cannot decrypt the data key: pgp FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4: "
+                ), text)
         }
         XCTAssertThrowsError(try decrypt("format.enc.json", keys: SopsKeys.none))
-        _ = try? runTool("/usr/bin/gpgconf", ["--kill", "gpg-agent"], env: ["GNUPGHOME": emptyHome, "PATH": "/usr/bin:/bin"], check: false)
+        _ = try? runTool(
+            "/usr/bin/gpgconf", ["--kill", "gpg-agent"], env: ["GNUPGHOME": emptyHome, "PATH": "/usr/bin:/bin"],
+            check: false)
     }
 
     func testINIIsRefusedNotPassedThrough() throws {
@@ -146,10 +158,15 @@ final class SopsTests: XCTestCase {
         let text = String(decoding: try Self.bytes(name), as: UTF8.self)
         let begin = text.range(of: "-----BEGIN PGP MESSAGE-----")!.lowerBound
         let end = text.range(of: "-----END PGP MESSAGE-----")!.upperBound
-        let message = text[begin..<end].split(separator: "\n", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: "\n") + "\n"
+        let message =
+            text[begin..<end].split(separator: "\n", omittingEmptySubsequences: false).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }.joined(separator: "\n") + "\n"
         let home = dir.sub("gnupg")
         let key = dir.sub("datakey")
-        try runTool("/usr/bin/gpg", ["--batch", "--quiet", "--output", key, "--decrypt"], env: ["GNUPGHOME": home, "PATH": "/usr/bin:/bin"], input: Array(message.utf8))
+        try runTool(
+            "/usr/bin/gpg", ["--batch", "--quiet", "--output", key, "--decrypt"],
+            env: ["GNUPGHOME": home, "PATH": "/usr/bin:/bin"], input: Array(message.utf8))
         let wrapped = try runTool("/usr/bin/age", ["-r", recipient, "-a", key], env: [:]).stdout
         var doc = try yaml(try Self.bytes(name))[0]
         var sops = doc["sops"]!.objectValue!
@@ -169,7 +186,9 @@ final class SopsTests: XCTestCase {
     }
 
     func testAgeRecipientFromKeyFileAndEnvironment() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/age") else { throw XCTSkip("age is not installed") }
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/age") else {
+            throw XCTSkip("age is not installed")
+        }
         let me = try keygen("me.txt")
         let file = try ageVersion(of: "comments.enc.yaml", recipient: me.recipient)
         let expected = try yaml(try Self.bytes("comments.yaml"))
@@ -187,7 +206,9 @@ final class SopsTests: XCTestCase {
         let keys = try SopsKeys.fromEnvironment(["SOPS_AGE_KEY_FILE": other.file], readFile: read)
         XCTAssertThrowsError(try Sops.decryptIfEncrypted(file, file: "c.yaml", keys: keys)) { error in
             let text = "\(error)"
-            XCTAssertTrue(text.hasPrefix("c.yaml: sops: cannot decrypt the data key: age \(me.recipient): no identity matched"), text)
+            XCTAssertTrue(
+                text.hasPrefix("c.yaml: sops: cannot decrypt the data key: age \(me.recipient): no identity matched"),
+                text)
             XCTAssertFalse(text.contains("AGE-SECRET-KEY"), text)
         }
         XCTAssertThrowsError(try Sops.decryptIfEncrypted(file, file: "c.yaml", keys: .none)) { error in
@@ -196,7 +217,9 @@ final class SopsTests: XCTestCase {
     }
 
     func testSopsDefaultKeyFileIsReadWhenNothingElseIsGiven() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/age-keygen") else { throw XCTSkip("age is not installed") }
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/age-keygen") else {
+            throw XCTSkip("age is not installed")
+        }
         let config = dir.sub("config")
         try FileManager.default.createDirectory(atPath: config + "/sops/age", withIntermediateDirectories: true)
         try runTool("/usr/bin/age-keygen", ["-o", config + "/sops/age/keys.txt"], env: [:])
@@ -205,7 +228,8 @@ final class SopsTests: XCTestCase {
         // Absent, it is not an error; an explicit file wins over it.
         XCTAssertEqual(try SopsKeys.fromEnvironment(["HOME": dir.sub("nohome")], readFile: read).ageIdentities.count, 0)
         try runTool("/usr/bin/age-keygen", ["-o", dir.sub("explicit.txt")], env: [:])
-        let explicit = try SopsKeys.fromEnvironment(["XDG_CONFIG_HOME": config, "SOPS_AGE_KEY_FILE": dir.sub("explicit.txt")], readFile: read)
+        let explicit = try SopsKeys.fromEnvironment(
+            ["XDG_CONFIG_HOME": config, "SOPS_AGE_KEY_FILE": dir.sub("explicit.txt")], readFile: read)
         let expected = try AgeIdentity.parseFile(try String(contentsOfFile: dir.sub("explicit.txt"), encoding: .utf8))
         XCTAssertEqual(explicit.ageIdentities.map(\.recipient), expected.map(\.recipient))
     }
@@ -217,7 +241,8 @@ final class SopsTests: XCTestCase {
         XCTAssertThrowsError(try SopsKeys.fromEnvironment(["SOPS_AGE_KEY_FILE": bad], readFile: read)) { error in
             XCTAssertEqual("\(error)", "\(bad): line 1 is not an age X25519 identity (AGE-SECRET-KEY-1...)")
         }
-        XCTAssertThrowsError(try SopsKeys.fromEnvironment([:], ageKeyFiles: [dir.sub("missing")], readFile: read)) { error in
+        XCTAssertThrowsError(try SopsKeys.fromEnvironment([:], ageKeyFiles: [dir.sub("missing")], readFile: read)) {
+            error in
             XCTAssertTrue("\(error)".hasPrefix("\(dir.sub("missing")): cannot read the age key file"), "\(error)")
         }
     }
@@ -227,7 +252,9 @@ final class SopsTests: XCTestCase {
 /// `encrypted_regex` leaving the rest of a Kubernetes object in clear.
 final class SopsEncryptTests: XCTestCase {
     func testKubernetesObjectWithEncryptedRegex() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/age") else { throw XCTSkip("age is not installed") }
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/age") else {
+            throw XCTSkip("age is not installed")
+        }
         let dir = try TempDir("plumb-sops-enc")
         try runTool("/usr/bin/age-keygen", ["-o", dir.sub("key.txt")], env: [:])
         let keyText = try String(contentsOfFile: dir.sub("key.txt"), encoding: .utf8)
@@ -241,19 +268,24 @@ final class SopsEncryptTests: XCTestCase {
             "spec": ["replicas": 3, "enabled": true, "ratio": 0.5],
         ]
         let encrypted = try Sops.encrypt(
-            object, dataKey: dataKey, age: [.init(recipient: recipient, enc: wrapped)], lastModified: "2026-01-02T03:04:05Z",
+            object, dataKey: dataKey, age: [.init(recipient: recipient, enc: wrapped)],
+            lastModified: "2026-01-02T03:04:05Z",
             encryptedRegex: "^(data|stringData)$")
         let text = YAMLWriter().string(encrypted)
         XCTAssertFalse(text.contains("Sup3r-S3cret"))
         XCTAssertTrue(text.contains("name: settings"), text)
         XCTAssertTrue(text.contains("replicas: 3"), text)
-        let keys = try SopsKeys.fromEnvironment(["SOPS_AGE_KEY_FILE": dir.sub("key.txt")], readFile: { [UInt8](try Data(contentsOf: URL(fileURLWithPath: $0))) })
+        let keys = try SopsKeys.fromEnvironment(
+            ["SOPS_AGE_KEY_FILE": dir.sub("key.txt")],
+            readFile: { [UInt8](try Data(contentsOf: URL(fileURLWithPath: $0))) })
         let result = try XCTUnwrap(try Sops.decryptIfEncrypted(Array(text.utf8), file: "cm.yaml", keys: keys))
         XCTAssertEqual(try YAML.parseDocuments(result.plaintext, file: "cm.yaml").map(\.value), [object])
         XCTAssertEqual(Set(result.secrets), ["postgres://app:Sup3r-S3cret@db/app", "one-secret", "two-secret"])
         // sops' binary store (any other extension): the plaintext is the data value itself.
         let pem = "-----BEGIN PRIVATE KEY-----\nMIIBVAIBADANBgkqhkiG9w0BAQEFAASCAT4wggE6\n-----END PRIVATE KEY-----\n"
-        let binary = try Sops.encrypt(["data": .string(pem)], dataKey: dataKey, age: [.init(recipient: recipient, enc: wrapped)], lastModified: "2026-01-02T03:04:05Z")
+        let binary = try Sops.encrypt(
+            ["data": .string(pem)], dataKey: dataKey, age: [.init(recipient: recipient, enc: wrapped)],
+            lastModified: "2026-01-02T03:04:05Z")
         let binaryFile = try JSONWriter(style: .pretty(indent: 4)).bytes(binary)
         let opened = try XCTUnwrap(try Sops.decryptIfEncrypted(binaryFile, file: "certs/tls.key", keys: keys))
         XCTAssertEqual(String(decoding: opened.plaintext, as: UTF8.self), pem)
@@ -269,12 +301,14 @@ final class SopsEncryptTests: XCTestCase {
         // change, an encrypted one may not.
         let macOnly = YAMLWriter().string(
             try Sops.encrypt(
-                object, dataKey: dataKey, age: [.init(recipient: recipient, enc: wrapped)], lastModified: "2026-01-02T03:04:05Z",
+                object, dataKey: dataKey, age: [.init(recipient: recipient, enc: wrapped)],
+                lastModified: "2026-01-02T03:04:05Z",
                 encryptedRegex: "^(data|stringData)$", macOnlyEncrypted: true))
         XCTAssertTrue(macOnly.contains("mac_only_encrypted: true"), macOnly)
         let clearChanged = macOnly.replacingOccurrences(of: "replicas: 3", with: "replicas: 4")
         let reopened = try XCTUnwrap(try Sops.decryptIfEncrypted(Array(clearChanged.utf8), file: "cm.yaml", keys: keys))
-        XCTAssertEqual(try YAML.parseDocuments(reopened.plaintext, file: "cm.yaml").map(\.value)[0]["spec"]?["replicas"], 4)
+        XCTAssertEqual(
+            try YAML.parseDocuments(reopened.plaintext, file: "cm.yaml").map(\.value)[0]["spec"]?["replicas"], 4)
         let dropped = macOnly.split(separator: "\n").filter { !$0.contains("- ENC[") }.joined(separator: "\n")
         XCTAssertThrowsError(try Sops.decryptIfEncrypted(Array(dropped.utf8), file: "cm.yaml", keys: keys))
     }

@@ -4,12 +4,15 @@ enum SopsDataKey {
     static func recover(_ metadata: SopsMetadata, keys: SopsKeys) throws(SopsFailure) -> [UInt8] {
         guard metadata.keyGroups.count == 1, let group = metadata.keyGroups.first else {
             throw SopsFailure(
-                "the data key is split across \(metadata.keyGroups.count) key groups (Shamir's secret sharing), which Plumb does not support")
+                "the data key is split across \(metadata.keyGroups.count) key groups (Shamir's secret sharing), which Plumb does not support"
+            )
         }
         var reasons: [String] = []
         for age in group.age {
             if keys.ageIdentities.isEmpty {
-                reasons.append("age \(age.recipient): no age identity given (--sops-age-key-file, SOPS_AGE_KEY_FILE or SOPS_AGE_KEY)")
+                reasons.append(
+                    "age \(age.recipient): no age identity given (--sops-age-key-file, SOPS_AGE_KEY_FILE or SOPS_AGE_KEY)"
+                )
                 continue
             }
             do throws(AgeError) {

@@ -24,8 +24,10 @@ extension Sops {
         macOnlyEncrypted: Bool = false
     ) throws(ManifestError) -> Value {
         let metadata = SopsMetadata(
-            keyGroups: [], lastModified: lastModified, mac: nil, unencryptedSuffix: encryptedRegex == nil ? "_unencrypted" : nil,
-            encryptedSuffix: nil, unencryptedRegex: nil, encryptedRegex: encryptedRegex, macOnlyEncrypted: macOnlyEncrypted)
+            keyGroups: [], lastModified: lastModified, mac: nil,
+            unencryptedSuffix: encryptedRegex == nil ? "_unencrypted" : nil,
+            encryptedSuffix: nil, unencryptedRegex: nil, encryptedRegex: encryptedRegex,
+            macOnlyEncrypted: macOnlyEncrypted)
         let key = SymmetricKey(data: dataKey)
         let tree: SopsTree
         do {
@@ -38,7 +40,8 @@ extension Sops {
         func seal(_ plain: String, _ type: String, _ aad: String) -> String {
             let nonce = try! AES.GCM.Nonce(data: (0..<32).map { _ in UInt8.random(in: 0...255) })
             let box = try! AES.GCM.seal(Array(plain.utf8), using: key, nonce: nonce, authenticating: Array(aad.utf8))
-            return "ENC[AES256_GCM,data:\(SecretData.base64Encode(Array(box.ciphertext))),iv:\(SecretData.base64Encode(Array(nonce))),tag:\(SecretData.base64Encode(Array(box.tag))),type:\(type)]"
+            return
+                "ENC[AES256_GCM,data:\(SecretData.base64Encode(Array(box.ciphertext))),iv:\(SecretData.base64Encode(Array(nonce))),tag:\(SecretData.base64Encode(Array(box.tag))),type:\(type)]"
         }
         func walk(_ value: Value, _ path: [String]) -> Value {
             switch value {
@@ -70,7 +73,11 @@ extension Sops {
         sops["age"] = .array(age.map { ["recipient": .string($0.recipient), "enc": .string($0.enc)] })
         sops["lastmodified"] = .string(lastModified)
         sops["mac"] = .string(seal(mac, "str", metadata.macAdditionalData))
-        if let encryptedRegex { sops["encrypted_regex"] = .string(encryptedRegex) } else { sops["unencrypted_suffix"] = "_unencrypted" }
+        if let encryptedRegex {
+            sops["encrypted_regex"] = .string(encryptedRegex)
+        } else {
+            sops["unencrypted_suffix"] = "_unencrypted"
+        }
         if macOnlyEncrypted { sops["mac_only_encrypted"] = true }
         sops["version"] = "3.9.0"
         out["sops"] = .object(sops)

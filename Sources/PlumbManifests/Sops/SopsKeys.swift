@@ -10,7 +10,9 @@ public struct SopsKeys: Sendable, CustomStringConvertible {
     /// The `gpg` executable.
     public var gpgPath: String
 
-    public init(ageIdentities: [AgeIdentity] = [], gnupgHome: String? = nil, pgpEnabled: Bool = true, gpgPath: String = "gpg") {
+    public init(
+        ageIdentities: [AgeIdentity] = [], gnupgHome: String? = nil, pgpEnabled: Bool = true, gpgPath: String = "gpg"
+    ) {
         self.ageIdentities = ageIdentities
         self.gnupgHome = gnupgHome
         self.pgpEnabled = pgpEnabled

@@ -29,7 +29,9 @@ struct SopsMetadata {
     var encryptedRegex: String?
     var macOnlyEncrypted: Bool
 
-    static let keyServices = ["kms", "gcp_kms", "azure_kv", "hc_vault", "age", "pgp", "hckms", "barbican", "aliyun_kms"]
+    static let keyServices = [
+        "kms", "gcp_kms", "azure_kv", "hc_vault", "age", "pgp", "hckms", "barbican", "aliyun_kms",
+    ]
 
     /// Reads the section, or throws a message for what sops would refuse too.
     static func parse(_ value: Value) throws(SopsFailure) -> SopsMetadata {
@@ -51,14 +53,17 @@ struct SopsMetadata {
         } else {
             groups = [try group(value)]
         }
-        guard let lastModified = string("lastmodified") else { throw SopsFailure("the sops section has no lastmodified") }
+        guard let lastModified = string("lastmodified") else {
+            throw SopsFailure("the sops section has no lastmodified")
+        }
         var regexCount = 0
         for key in ["unencrypted_suffix", "encrypted_suffix", "unencrypted_regex", "encrypted_regex"]
         where string(key)?.isEmpty == false {
             regexCount += 1
         }
         guard regexCount <= 1 else {
-            throw SopsFailure("more than one of unencrypted_suffix, encrypted_suffix, unencrypted_regex, encrypted_regex is set")
+            throw SopsFailure(
+                "more than one of unencrypted_suffix, encrypted_suffix, unencrypted_regex, encrypted_regex is set")
         }
         let suffix = string("unencrypted_suffix")
         return SopsMetadata(
@@ -100,7 +105,9 @@ struct SopsMetadata {
     /// fractional seconds, `Z` for a zero offset).
     var macAdditionalData: String {
         var s = Substring(lastModified)
-        if let dot = s.firstIndex(of: "."), let zone = s[dot...].firstIndex(where: { $0 == "Z" || $0 == "+" || $0 == "-" }) {
+        if let dot = s.firstIndex(of: "."),
+            let zone = s[dot...].firstIndex(where: { $0 == "Z" || $0 == "+" || $0 == "-" })
+        {
             s = s[..<dot] + s[zone...]
         }
         var out = String(s)

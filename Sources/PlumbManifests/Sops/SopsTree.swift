@@ -33,7 +33,9 @@ struct SopsTree {
     /// sops' `shouldBeEncrypted` for a path of map keys.
     func shouldBeEncrypted(_ path: [String]) -> Bool {
         var encrypted = true
-        if let s = metadata.unencryptedSuffix, !s.isEmpty, path.contains(where: { $0.hasSuffix(s) }) { encrypted = false }
+        if let s = metadata.unencryptedSuffix, !s.isEmpty, path.contains(where: { $0.hasSuffix(s) }) {
+            encrypted = false
+        }
         if let s = metadata.encryptedSuffix, !s.isEmpty { encrypted = path.contains { $0.hasSuffix(s) } }
         if let r = unencryptedRegex, path.contains(where: { $0.contains(r) }) { encrypted = false }
         if let r = encryptedRegex { encrypted = path.contains { $0.contains(r) } }
@@ -67,36 +69,36 @@ struct SopsTree {
     }
 
     private func open(_ value: Value, path: [String]) throws(SopsFailure) -> Value {
-        let where_ = path.isEmpty ? "the document" : path.joined(separator: ".")
+        let place = path.isEmpty ? "the document" : path.joined(separator: ".")
         guard case .string(let text) = value else {
-            throw SopsFailure("\(where_): the value is not encrypted although the file's rules say it should be")
+            throw SopsFailure("\(place): the value is not encrypted although the file's rules say it should be")
         }
         if text.isEmpty { return .string("") }
         guard let enc = SopsEncryptedValue(text) else {
-            throw SopsFailure("\(where_): the value is not in sops' ENC[AES256_GCM,...] format")
+            throw SopsFailure("\(place): the value is not in sops' ENC[AES256_GCM,...] format")
         }
         guard let plain = enc.open(key: key, additionalData: path.joined(separator: ":") + ":") else {
-            throw SopsFailure("\(where_): the value does not decrypt with the file's data key (it was changed or moved)")
+            throw SopsFailure("\(place): the value does not decrypt with the file's data key (it was changed or moved)")
         }
         let s = String(decoding: plain, as: UTF8.self)
         switch enc.type {
         case "str", "bytes":
             return .string(s)
         case "int", "int64":
-            guard let i = Int64(s) else { throw SopsFailure("\(where_): the decrypted value is not an int") }
+            guard let i = Int64(s) else { throw SopsFailure("\(place): the decrypted value is not an int") }
             return .int(i)
         case "float":
-            guard let d = Double(s) else { throw SopsFailure("\(where_): the decrypted value is not a float") }
+            guard let d = Double(s) else { throw SopsFailure("\(place): the decrypted value is not a float") }
             return .double(d)
         case "bool":
             // Go's strconv.ParseBool.
             switch s {
             case "1", "t", "T", "TRUE", "true", "True": return .bool(true)
             case "0", "f", "F", "FALSE", "false", "False": return .bool(false)
-            default: throw SopsFailure("\(where_): the decrypted value is not a bool")
+            default: throw SopsFailure("\(place): the decrypted value is not a bool")
             }
         default:
-            throw SopsFailure("\(where_): unknown value type \(enc.type)")
+            throw SopsFailure("\(place): unknown value type \(enc.type)")
         }
     }
 
