@@ -17,7 +17,10 @@ public struct AuditPolicy: Sendable, Equatable {
         public var exception: String?
         public var reason: String?
 
-        public init(object: String, check: String, message: String, mode: String? = nil, exception: String? = nil, reason: String? = nil) {
+        public init(
+            object: String, check: String, message: String, mode: String? = nil, exception: String? = nil,
+            reason: String? = nil
+        ) {
             self.object = object
             self.check = check
             self.message = message
@@ -51,7 +54,8 @@ public struct AuditPolicy: Sendable, Equatable {
             return v
         }
         return [
-            "blocked": .bool(blocked), "violations": .array(violations.map(entry)), "exempted": .array(exempted.map(entry)),
+            "blocked": .bool(blocked), "violations": .array(violations.map(entry)),
+            "exempted": .array(exempted.map(entry)),
         ]
     }
 

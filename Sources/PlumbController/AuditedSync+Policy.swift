@@ -8,7 +8,9 @@ extension AuditPolicy {
     public init(_ verdict: PolicyVerdict) {
         self.init(
             violations: verdict.violations.map {
-                Entry(object: $0.ref.description, check: $0.finding.check, message: $0.finding.message, mode: $0.mode.rawValue)
+                Entry(
+                    object: $0.ref.description, check: $0.finding.check, message: $0.finding.message,
+                    mode: $0.mode.rawValue)
             },
             exempted: verdict.exempted.map {
                 Entry(
@@ -38,7 +40,9 @@ extension AuditedSync {
         for (ref, violations) in byObject.sorted(by: { $0.key < $1.key }) {
             objects.append(ObjectChange(ref: ref, action: .failed, error: violations[0].line))
         }
-        objects += plan.prune.map { ObjectChange(ref: $0.ref, action: .skipped, error: "\($0.ref): not pruned: \(why)") }
+        objects += plan.prune.map {
+            ObjectChange(ref: $0.ref, action: .skipped, error: "\($0.ref): not pruned: \(why)")
+        }
         return ChangeSet(objects)
     }
 }

@@ -19,7 +19,9 @@ extension StatusError: PolicyDenialError {
                 let name = String(rest[..<close])
                 var message = String(rest[denied.upperBound...])
                 if message.hasPrefix(": ") { message.removeFirst(2) }
-                if message.isEmpty || message == " without explanation" { message = "denied the request without explanation" }
+                if message.isEmpty || message == " without explanation" {
+                    message = "denied the request without explanation"
+                }
                 return PolicyDenial(policy: name, message: message)
             }
         }

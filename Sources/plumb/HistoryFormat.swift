@@ -87,6 +87,7 @@ enum HistoryFormat {
             ("process", "pid \(r.process.pid) on \(r.process.host)"),
         ]
         if let error = r.error { fields.append(("error", error)) }
+        if let policy = r.policy { fields += PolicyOptions.historyFields(policy) }
         fields += [("hash", r.hash), ("header", r.headerHash), ("prev hash", r.prevHash)]
         var out = "\(r.kind.rawValue) #\(r.id)  \(r.result.rawValue)\n"
         for (key, value) in fields {

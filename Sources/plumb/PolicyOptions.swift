@@ -1,4 +1,5 @@
 import ArgumentParser
+import PlumbAudit
 import PlumbCore
 import PlumbManifests
 
@@ -6,7 +7,8 @@ import PlumbManifests
 /// file is the operator's; it is never read from the repository it judges.
 struct PolicyOptions: ParsableArguments {
     @Option(
-        help: "Policy checks (YAML): enforce, warn or off per check; an enforced violation stops the sync before any write (exit 2)."
+        help:
+            "Policy checks (YAML): enforce, warn or off per check; an enforced violation stops the sync before any write (exit 2)."
     )
     var policy: String?
 
@@ -46,5 +48,16 @@ struct PolicyOptions: ParsableArguments {
             (verdict.enforced.map(\.line) + [
                 "\(action) (\(n) enforced policy violation\(n == 1 ? "" : "s") in \(refs) of \(objects) objects)"
             ]).joined(separator: "\n"))
+    }
+
+    /// `plumb history show`'s lines for a record's policy verdict: a summary, then each
+    /// violation with its mode and each waived finding with its exception.
+    static func historyFields(_ policy: AuditPolicy) -> [(String, String)] {
+        let enforced = policy.violations.filter { $0.mode == "enforce" }.count
+        let summary =
+            (policy.blocked ? "blocked: " : "passed: ")
+            + "\(enforced) enforced, \(policy.violations.count - enforced) warned, \(policy.exempted.count) waived"
+        return [("policy", summary)] + policy.violations.map { ("", "\($0.mode ?? "?")  \($0.line)") }
+            + policy.exempted.map { ("", "waived  \($0.line) (exception \($0.exception ?? "?"): \($0.reason ?? ""))") }
     }
 }

@@ -9,13 +9,17 @@ final class AuditPolicyTests: XCTestCase {
     static let verdict = AuditPolicy(
         violations: [
             .init(
-                object: "apps/v1 Deployment web/web", check: "PLB-IMG-002", message: "container web: image nginx:latest has the tag latest",
+                object: "apps/v1 Deployment web/web", check: "PLB-IMG-002",
+                message: "container web: image nginx:latest has the tag latest",
                 mode: "enforce"),
-            .init(object: "apps/v1 Deployment web/web", check: "PLB-RES-002", message: "container web: no memory limit", mode: "warn"),
+            .init(
+                object: "apps/v1 Deployment web/web", check: "PLB-RES-002", message: "container web: no memory limit",
+                mode: "warn"),
         ],
         exempted: [
             .init(
-                object: "v1 Service edge/lb", check: "PLB-NET-001", message: "type is LoadBalancer", exception: "edge-lb",
+                object: "v1 Service edge/lb", check: "PLB-NET-001", message: "type is LoadBalancer",
+                exception: "edge-lb",
                 reason: "approved in CHG-1")
         ])
 

@@ -29,10 +29,14 @@ final class PolicyEndToEndTests: SandboxTestCase {
         let r = try sync(["--policy", policy])
         XCTAssertEqual(r.status, 2, r.stderr)
         XCTAssertTrue(r.stderr.contains("error: \(tagLine)\n"), r.stderr)
-        XCTAssertTrue(r.stderr.contains("error: nothing was applied, audit #1 (1 enforced policy violation in 1 of 3 objects)"), r.stderr)
+        XCTAssertTrue(
+            r.stderr.contains("error: nothing was applied, audit #1 (1 enforced policy violation in 1 of 3 objects)"),
+            r.stderr)
         // The warned check is printed too, as a warning.
         XCTAssertTrue(
-            r.stderr.contains("warning: apps/v1 Deployment web/web: PLB-IMG-001: container web: image nginx:latest is not pinned by digest"),
+            r.stderr.contains(
+                "warning: apps/v1 Deployment web/web: PLB-IMG-001: container web: image nginx:latest is not pinned by digest"
+            ),
             r.stderr)
         // Nothing was written: not even the namespace the sync would have created first.
         let ns = try kubectl("get", "namespace", "web")
@@ -45,10 +49,16 @@ final class PolicyEndToEndTests: SandboxTestCase {
         XCTAssertEqual(record.objects.filter { $0.action == .created || $0.action == .configured }, [])
         let verdict = try XCTUnwrap(record.policy)
         XCTAssertTrue(verdict.blocked)
-        XCTAssertEqual(verdict.violations.map { "\($0.mode ?? "") \($0.line)" }.sorted(), [
-            "enforce \(tagLine)",
-            "warn apps/v1 Deployment web/web: PLB-IMG-001: container web: image nginx:latest is not pinned by digest",
-        ])
+        XCTAssertEqual(
+            verdict.violations.map { "\($0.mode ?? "") \($0.line)" }.sorted(),
+            [
+                "enforce \(tagLine)",
+                "warn apps/v1 Deployment web/web: PLB-IMG-001: container web: image nginx:latest is not pinned by digest",
+            ])
+        // `plumb history show` prints it.
+        let show = try plumb(["history", "show", "1"])
+        XCTAssertTrue(show.stdout.contains("policy     blocked: 1 enforced, 1 warned, 0 waived\n"), show.stdout)
+        XCTAssertTrue(show.stdout.contains("           enforce  \(tagLine)\n"), show.stdout)
         // The chain still verifies with the new field.
         let verify = try plumb(["audit", "verify"])
         XCTAssertEqual(verify.status, 0, verify.stdout + verify.stderr)
@@ -62,7 +72,10 @@ final class PolicyEndToEndTests: SandboxTestCase {
         let r = try sync(["--policy", policy])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stderr.contains("warning: \(tagLine)\n"), r.stderr)
-        XCTAssertEqual(try kubectl("get", "deployment", "web", "-n", "web", "-o", "jsonpath={.spec.template.spec.containers[0].image}").stdout, "nginx:latest")
+        XCTAssertEqual(
+            try kubectl(
+                "get", "deployment", "web", "-n", "web", "-o", "jsonpath={.spec.template.spec.containers[0].image}"
+            ).stdout, "nginx:latest")
         let record = try latestRecord()
         XCTAssertEqual(record.result, .synced)
         XCTAssertEqual(record.policy?.violations.map(\.mode), ["warn"])
@@ -86,14 +99,17 @@ final class PolicyEndToEndTests: SandboxTestCase {
             """)
         let r = try sync(["--policy", excepted, "--dry-run"])
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertTrue(r.stderr.contains("policy: \(tagLine): waived by exception web-canary (tracks upstream on purpose (CHG-42))"), r.stderr)
+        XCTAssertTrue(
+            r.stderr.contains(
+                "policy: \(tagLine): waived by exception web-canary (tracks upstream on purpose (CHG-42))"), r.stderr)
         let record = try latestRecord()
         XCTAssertEqual(record.policy?.exempted.map(\.exception), ["web-canary"])
         XCTAssertEqual(record.policy?.violations, [])
 
         // An override for the app's namespace (-n) turns the enforced check off there only.
         let overridden = try writePolicy(
-            "defaultMode: off\nchecks: {PLB-IMG-002: enforce}\noverrides:\n  - namespaces: [team-*]\n    checks: {PLB-IMG-002: off}\n")
+            "defaultMode: off\nchecks: {PLB-IMG-002: enforce}\noverrides:\n  - namespaces: [team-*]\n    checks: {PLB-IMG-002: off}\n"
+        )
         // (The namespace must exist: objects of a namespace this sync creates are dry-run in the default one.)
         XCTAssertEqual(try kubectl("create", "namespace", "team-a").status, 0)
         let team = try sync(["--policy", overridden, "--dry-run", "-n", "team-a"])
@@ -110,7 +126,9 @@ final class PolicyEndToEndTests: SandboxTestCase {
         XCTAssertEqual(r.status, 2, r.stderr)
         XCTAssertTrue(r.stdout.contains("apps/v1 Deployment web/web"), r.stdout)  // the diff is still shown
         XCTAssertTrue(r.stderr.contains("error: \(tagLine)\n"), r.stderr)
-        XCTAssertTrue(r.stderr.contains("warning: apps/v1 Deployment web/web: PLB-RES-002: container web: no memory limit"), r.stderr)
+        XCTAssertTrue(
+            r.stderr.contains("warning: apps/v1 Deployment web/web: PLB-RES-002: container web: no memory limit"),
+            r.stderr)
         // A bad policy file is one error line naming the file and field.
         let bad = try writePolicy("checks: {PLB-IMG-002: strict}\n")
         let b = try diff(["--policy", bad])
@@ -144,13 +162,16 @@ final class PolicyEndToEndTests: SandboxTestCase {
         // The ConfigMap carries the label the webhook refuses.
         try repo.write(
             "apps/web/config.yaml",
-            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: default\n  labels: {deny: \"yes\"}\ndata:\n  LOG_LEVEL: info\n")
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: default\n  labels: {deny: \"yes\"}\ndata:\n  LOG_LEVEL: info\n"
+        )
         try repo.commit("labelled config")
         let policy = try writePolicy("defaultMode: off\n")
         let r = try sync(["--policy", policy])
         XCTAssertNotEqual(r.status, 0, r.stderr)
         XCTAssertTrue(
-            r.stderr.contains("error: v1 ConfigMap default/settings: deny-labelled.plumb.test: objects labelled deny=yes are refused\n"),
+            r.stderr.contains(
+                "error: v1 ConfigMap default/settings: deny-labelled.plumb.test: objects labelled deny=yes are refused\n"
+            ),
             r.stderr)
         XCTAssertTrue(r.stderr.contains("nothing was applied"), r.stderr)
         XCTAssertNotEqual(try kubectl("get", "namespace", "web").status, 0)
@@ -178,11 +199,17 @@ final class PythonWebhook {
             let r = try CLI.run("openssl", args, in: dir, timeout: 30)
             guard r.status == 0 else { throw XCTSkip("openssl \(args.first ?? ""): \(r.stderr)") }
         }
-        try openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "1", "-subj", "/CN=plumb-test-ca"])
-        try openssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "tls.key", "-out", "tls.csr", "-subj", "/CN=127.0.0.1"])
+        try openssl([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "1",
+            "-subj", "/CN=plumb-test-ca",
+        ])
+        try openssl([
+            "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "tls.key", "-out", "tls.csr", "-subj", "/CN=127.0.0.1",
+        ])
         try "subjectAltName=IP:127.0.0.1\n".write(toFile: dir + "/san.ext", atomically: true, encoding: .utf8)
         try openssl([
-            "x509", "-req", "-in", "tls.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "tls.pem", "-days", "1",
+            "x509", "-req", "-in", "tls.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "tls.pem",
+            "-days", "1",
             "-extfile", "san.ext",
         ])
         caBundle = try Data(contentsOf: URL(fileURLWithPath: dir + "/ca.pem")).base64EncodedString()

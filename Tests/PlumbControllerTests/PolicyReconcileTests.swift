@@ -33,20 +33,28 @@ final class PolicyReconcileTests: ControllerTestCase {
         XCTAssertEqual(ready?.reason, "PolicyViolation")
         XCTAssertEqual(
             ready?.message,
-            "1 enforced policy violation: v1 ConfigMap team-a/web: PLB-META-001: missing label team; 1 of 1 objects violate the policy, nothing was applied")
-        XCTAssertTrue(blocked.events.contains { $0.reason == "PolicyViolation" && $0.type == .warning }, "\(blocked.events)")
+            "1 enforced policy violation: v1 ConfigMap team-a/web: PLB-META-001: missing label team; 1 of 1 objects violate the policy, nothing was applied"
+        )
+        XCTAssertTrue(
+            blocked.events.contains { $0.reason == "PolicyViolation" && $0.type == .warning }, "\(blocked.events)")
         let nothing = await configMapData("web")
         XCTAssertNil(nothing, "nothing was applied")
         let record = try XCTUnwrap(try audit.history(app: "\(namespace)/web", limit: 1).first)
         XCTAssertEqual(record.result, .failed)
         XCTAssertEqual(record.policy?.blocked, true)
-        XCTAssertEqual(record.policy?.violations.map(\.line), ["v1 ConfigMap team-a/web: PLB-META-001: missing label team"])
+        XCTAssertEqual(
+            record.policy?.violations.map(\.line), ["v1 ConfigMap team-a/web: PLB-META-001: missing label team"])
 
         // The label in Git: the sync goes through, and the record says the policy passed.
-        try commit(["apps/web/cm.yaml": configMap("web", ["color": "blue"]).replacingOccurrences(of: "  name: web\n", with: "  name: web\n  labels: {team: web}\n")])
+        try commit([
+            "apps/web/cm.yaml": configMap("web", ["color": "blue"]).replacingOccurrences(
+                of: "  name: web\n", with: "  name: web\n  labels: {team: web}\n")
+        ])
         try await Task.sleep(for: .milliseconds(1100))  // the interval: the next reconcile fetches
         let synced = await reconciler.reconcile(try await application("web"))
-        XCTAssertEqual(synced.status.condition("Ready")?.reason, "Succeeded", "\(String(describing: synced.status.condition("Ready")))")
+        XCTAssertEqual(
+            synced.status.condition("Ready")?.reason, "Succeeded",
+            "\(String(describing: synced.status.condition("Ready")))")
         let data = await configMapData("web")
         XCTAssertEqual(data, ["color": "blue"])
         let passed = try XCTUnwrap(try audit.history(app: "\(namespace)/web", limit: 1).first)
@@ -55,7 +63,8 @@ final class PolicyReconcileTests: ControllerTestCase {
     }
 
     func testAnOverrideForTheApplicationsNamespaceTurnsTheCheckOff() async throws {
-        let reconciler = try reconciler(policy: Self.labels + "overrides:\n  - namespaces: [team-*]\n    checks: {PLB-META-001: warn}\n")
+        let reconciler = try reconciler(
+            policy: Self.labels + "overrides:\n  - namespaces: [team-*]\n    checks: {PLB-META-001: warn}\n")
         try applyApplication("web", interval: "1s")
         let outcome = await reconciler.reconcile(try await application("web"))
         XCTAssertEqual(outcome.status.condition("Ready")?.reason, "Succeeded")

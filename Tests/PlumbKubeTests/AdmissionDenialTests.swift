@@ -32,13 +32,16 @@ final class AdmissionDenialTests: XCTestCase {
         XCTAssertNil(denial("spec.replicas: Invalid value: -1", code: 422))
         // A denial's words in a 404 are not a denial.
         XCTAssertNil(denial(#"admission webhook "x" denied the request: no"#, code: 404))
-        XCTAssertEqual(ObjectError(message: #"admission webhook "a.b" denied the request: no"#).policyDenial, PolicyDenial(policy: "a.b", message: "no"))
+        XCTAssertEqual(
+            ObjectError(message: #"admission webhook "a.b" denied the request: no"#).policyDenial,
+            PolicyDenial(policy: "a.b", message: "no"))
     }
 
     func testASyncErrorOfADenialNamesThePolicy() {
         let ref = ObjectRef(apiVersion: "apps/v1", kind: "Deployment", namespace: "prod", name: "web")
         XCTAssertEqual(
-            SyncError(ref: ref, stage: .dryRun, reason: "images must be pinned", policy: "deny-latest.acme.dev").description,
+            SyncError(ref: ref, stage: .dryRun, reason: "images must be pinned", policy: "deny-latest.acme.dev")
+                .description,
             "apps/v1 Deployment prod/web: deny-latest.acme.dev: images must be pinned")
     }
 }

@@ -60,10 +60,14 @@ final class PolicyCheckTests: XCTestCase {
                 "v1 Pod prod/web: PLB-IMG-001: container c: image ghcr.io/acme/web:1.2 is not pinned by digest",
             ])
         // `ghcr.io/acme` does not cover `ghcr.io/acmecorp`.
-        let other = pod("containers:\n    - {name: a, image: \"ghcr.io/acmecorp/x@sha256:1\", resources: {requests: {cpu: 1, memory: 1Mi}, limits: {memory: 1Mi}}, securityContext: {runAsNonRoot: true}}")
+        let other = pod(
+            "containers:\n    - {name: a, image: \"ghcr.io/acmecorp/x@sha256:1\", resources: {requests: {cpu: 1, memory: 1Mi}, limits: {memory: 1Mi}}, securityContext: {runAsNonRoot: true}}"
+        )
         XCTAssertEqual(
             try lines(other, parameters: PolicyParameters(allowedRegistries: ["ghcr.io/acme"])),
-            ["v1 Pod prod/web: PLB-IMG-003: container a: image ghcr.io/acmecorp/x@sha256:1 is from ghcr.io, not an allowed registry (ghcr.io/acme)"])
+            [
+                "v1 Pod prod/web: PLB-IMG-003: container a: image ghcr.io/acmecorp/x@sha256:1 is from ghcr.io, not an allowed registry (ghcr.io/acme)"
+            ])
     }
 
     func testResourceChecks() throws {
@@ -123,7 +127,8 @@ final class PolicyCheckTests: XCTestCase {
     }
 
     func testEveryWorkloadKindIsSearched() throws {
-        let container = "{name: a, image: nginx, resources: {requests: {cpu: 1, memory: 1Mi}, limits: {memory: 1Mi}}, securityContext: {runAsUser: 1}}"
+        let container =
+            "{name: a, image: nginx, resources: {requests: {cpu: 1, memory: 1Mi}, limits: {memory: 1Mi}}, securityContext: {runAsUser: 1}}"
         let template = "{template: {spec: {containers: [\(container)]}}}"
         let cases: [(String, String, String)] = [
             ("apps/v1", "Deployment", template),
@@ -144,7 +149,10 @@ final class PolicyCheckTests: XCTestCase {
                 ], kind)
         }
         // A kind of another group with the same name is not a workload.
-        XCTAssertEqual(try lines("apiVersion: acme.dev/v1\nkind: Deployment\nmetadata: {name: w, namespace: prod}\nspec: \(template)\n"), [])
+        XCTAssertEqual(
+            try lines(
+                "apiVersion: acme.dev/v1\nkind: Deployment\nmetadata: {name: w, namespace: prod}\nspec: \(template)\n"),
+            [])
     }
 
     func testServiceTypes() throws {
@@ -166,7 +174,10 @@ final class PolicyCheckTests: XCTestCase {
             """
         XCTAssertEqual(
             try lines(yaml),
-            ["v1 Service prod/lb: PLB-NET-001: type is LoadBalancer", "v1 Service prod/np: PLB-NET-001: type is NodePort"])
+            [
+                "v1 Service prod/lb: PLB-NET-001: type is LoadBalancer",
+                "v1 Service prod/np: PLB-NET-001: type is NodePort",
+            ])
     }
 
     func testRBACWildcards() throws {

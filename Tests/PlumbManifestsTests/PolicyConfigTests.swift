@@ -60,12 +60,18 @@ final class PolicyConfigTests: XCTestCase {
     func testModesDecideEnforceAndWarn() throws {
         let verdict = try config().engine(for: PolicyScope(namespace: "apps", name: "web")).evaluate(desired())
         XCTAssertTrue(verdict.blocks)
-        XCTAssertEqual(verdict.enforced.map(\.line), ["apps/v1 Deployment prod/web: PLB-IMG-002: container web: image nginx:latest has the tag latest"])
+        XCTAssertEqual(
+            verdict.enforced.map(\.line),
+            ["apps/v1 Deployment prod/web: PLB-IMG-002: container web: image nginx:latest has the tag latest"])
         XCTAssertEqual(
             verdict.warned.map(\.line),
-            ["v1 Service prod/api: PLB-NET-001: type is NodePort", "v1 Service prod/api: PLB-META-001: missing label team"])
+            [
+                "v1 Service prod/api: PLB-NET-001: type is NodePort",
+                "v1 Service prod/api: PLB-META-001: missing label team",
+            ])
         // The exception waived the edge load balancer, with its name and reason.
-        XCTAssertEqual(verdict.exempted.map(\.finding.line), ["v1 Service edge/ingress-nginx: PLB-NET-001: type is LoadBalancer"])
+        XCTAssertEqual(
+            verdict.exempted.map(\.finding.line), ["v1 Service edge/ingress-nginx: PLB-NET-001: type is LoadBalancer"])
         XCTAssertEqual(verdict.exempted.first?.exception, "edge-lb")
         XCTAssertEqual(verdict.exempted.first?.reason, "the edge load balancer, approved in CHG-1234")
     }
@@ -102,7 +108,10 @@ final class PolicyConfigTests: XCTestCase {
             ("checks:\n  PLB-IMG-001: block\n", "policy.yaml: checks.PLB-IMG-001: expected enforce, warn or off"),
             ("defaultMode: strict\n", "policy.yaml: defaultMode: expected enforce, warn or off"),
             ("colour: red\n", "policy.yaml: colour: unknown field"),
-            ("overrides:\n  - checks: {PLB-IMG-001: off}\n", "policy.yaml: overrides[0]: give namespaces or applications"),
+            (
+                "overrides:\n  - checks: {PLB-IMG-001: off}\n",
+                "policy.yaml: overrides[0]: give namespaces or applications"
+            ),
             (
                 "exceptions:\n  - {name: x, check: PLB-NET-001, objects: [{kind: Service, name: a}]}\n",
                 "policy.yaml: exceptions[0].reason: required"
@@ -111,8 +120,14 @@ final class PolicyConfigTests: XCTestCase {
                 "exceptions:\n  - {name: x, check: PLB-XX, reason: r, objects: [{kind: Service, name: a}]}\n",
                 "policy.yaml: exceptions[0].check: expected a check ID"
             ),
-            ("exceptions:\n  - {name: x, check: PLB-NET-001, reason: r, objects: [{name: a}]}\n", "policy.yaml: exceptions[0].objects[0].kind: required"),
-            ("parameters: {allowedRegistries: ghcr.io}\n", "policy.yaml: parameters.allowedRegistries: expected a list of strings"),
+            (
+                "exceptions:\n  - {name: x, check: PLB-NET-001, reason: r, objects: [{name: a}]}\n",
+                "policy.yaml: exceptions[0].objects[0].kind: required"
+            ),
+            (
+                "parameters: {allowedRegistries: ghcr.io}\n",
+                "policy.yaml: parameters.allowedRegistries: expected a list of strings"
+            ),
             ("checks: [a\n", "policy.yaml:"),
         ]
         for (text, expected) in cases {
@@ -124,6 +139,7 @@ final class PolicyConfigTests: XCTestCase {
 
     func testParametersAreRead() throws {
         let c = try config("parameters:\n  allowedRegistries: [ghcr.io/acme]\n  requiredLabels: [team, tier]\n")
-        XCTAssertEqual(c.parameters, PolicyParameters(allowedRegistries: ["ghcr.io/acme"], requiredLabels: ["team", "tier"]))
+        XCTAssertEqual(
+            c.parameters, PolicyParameters(allowedRegistries: ["ghcr.io/acme"], requiredLabels: ["team", "tier"]))
     }
 }

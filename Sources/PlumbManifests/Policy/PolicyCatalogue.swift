@@ -53,7 +53,8 @@ extension PolicyCheck {
         why: "a hostPath volume exposes the node's file system to the pod",
         fix: "use a PersistentVolumeClaim, a ConfigMap, a Secret or an emptyDir")
     public static let hostNamespaces = PolicyCheck(
-        id: "PLB-HOST-002", summary: "a pod shares the node's network, PID or IPC namespace (hostNetwork, hostPID, hostIPC)",
+        id: "PLB-HOST-002",
+        summary: "a pod shares the node's network, PID or IPC namespace (hostNetwork, hostPID, hostIPC)",
         why: "host namespaces let the pod see and reach the node's processes and traffic",
         fix: "remove hostNetwork, hostPID and hostIPC; expose ports through a Service")
     public static let serviceType = PolicyCheck(

@@ -5,7 +5,9 @@ extension PolicyEngine {
     /// or its metadata (required labels).
     func objectViolations(_ resource: Resource) -> [PolicyFinding] {
         var out: [PolicyFinding] = []
-        func add(_ check: PolicyCheck, _ message: String) { out.append(PolicyFinding(ref: resource.ref, check: check.id, message: message)) }
+        func add(_ check: PolicyCheck, _ message: String) {
+            out.append(PolicyFinding(ref: resource.ref, check: check.id, message: message))
+        }
         let ref = resource.ref
         if ref.group.isEmpty && ref.kind == "Service", let type = resource.body[path: ["spec", "type"]]?.stringValue,
             type == "LoadBalancer" || type == "NodePort"

@@ -46,7 +46,9 @@ extension PolicyEngine {
     /// The violations of the container checks and pod checks on one workload object.
     func podViolations(_ resource: Resource, _ pod: PolicyPodSpec) -> [PolicyFinding] {
         var out: [PolicyFinding] = []
-        func add(_ check: PolicyCheck, _ message: String) { out.append(PolicyFinding(ref: resource.ref, check: check.id, message: message)) }
+        func add(_ check: PolicyCheck, _ message: String) {
+            out.append(PolicyFinding(ref: resource.ref, check: check.id, message: message))
+        }
         let podSecurity = pod.spec["securityContext"]
         for c in pod.containers {
             guard let image = c.image, !image.isEmpty else { continue }
@@ -58,7 +60,10 @@ extension PolicyEngine {
                 }
             }
             if let allowed = parameters.allowedRegistries, !allowed.contains(where: ref.isIn) {
-                add(.imageRegistry, "\(c.label): image \(image) is from \(ref.registry), not an allowed registry (\(allowed.joined(separator: ", ")))")
+                add(
+                    .imageRegistry,
+                    "\(c.label): image \(image) is from \(ref.registry), not an allowed registry (\(allowed.joined(separator: ", ")))"
+                )
             }
         }
         // Ephemeral containers may not set resources (the API server refuses them).

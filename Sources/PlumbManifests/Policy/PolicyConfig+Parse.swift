@@ -11,9 +11,11 @@ extension PolicyConfig {
             throw PolicyConfigError("\(error)")
         }
         guard documents.count == 1, case .object(let top) = documents[0].value else {
-            throw PolicyConfigError("\(file): expected one YAML mapping (defaultMode, checks, parameters, overrides, exceptions)")
+            throw PolicyConfigError(
+                "\(file): expected one YAML mapping (defaultMode, checks, parameters, overrides, exceptions)")
         }
-        try known(top, ["apiVersion", "kind", "defaultMode", "checks", "parameters", "overrides", "exceptions"], at: file)
+        try known(
+            top, ["apiVersion", "kind", "defaultMode", "checks", "parameters", "overrides", "exceptions"], at: file)
         if let kind = top["kind"], kind.stringValue != "PolicyConfig" {
             throw PolicyConfigError("\(file): kind: expected PolicyConfig")
         }
@@ -33,24 +35,32 @@ extension PolicyConfig {
             let at = "\(file): overrides[\(i)]"
             guard case .object(let o) = item else { throw PolicyConfigError("\(at): must be a mapping") }
             try known(o, ["namespaces", "applications", "defaultMode", "checks"], at: at)
-            let namespaces = try o["namespaces"].map { v throws(PolicyConfigError) in try strings(v, "\(at).namespaces") } ?? []
-            let apps = try o["applications"].map { v throws(PolicyConfigError) in try strings(v, "\(at).applications") } ?? []
+            let namespaces =
+                try o["namespaces"].map { v throws(PolicyConfigError) in try strings(v, "\(at).namespaces") } ?? []
+            let apps =
+                try o["applications"].map { v throws(PolicyConfigError) in try strings(v, "\(at).applications") } ?? []
             if namespaces.isEmpty && apps.isEmpty {
                 throw PolicyConfigError("\(at): give namespaces or applications (whom the override is for)")
             }
-            config.overrides.append(Override(
-                name: "overrides[\(i)]", namespaces: namespaces.map(Glob.init), applications: apps.map(Glob.init),
-                modes: try modes(o, at: at + ".", defaultMode: nil)))
+            config.overrides.append(
+                Override(
+                    name: "overrides[\(i)]", namespaces: namespaces.map(Glob.init), applications: apps.map(Glob.init),
+                    modes: try modes(o, at: at + ".", defaultMode: nil)))
         }
         var names = Set<String>()
         for (i, item) in try list(top["exceptions"], "\(file): exceptions").enumerated() {
             let at = "\(file): exceptions[\(i)]"
             guard case .object(let o) = item else { throw PolicyConfigError("\(at): must be a mapping") }
             try known(o, ["name", "check", "objects", "reason"], at: at)
-            guard let name = o["name"]?.stringValue, !name.isEmpty else { throw PolicyConfigError("\(at).name: required") }
-            guard names.insert(name).inserted else { throw PolicyConfigError("\(at).name: \"\(name)\" is already the name of an exception") }
+            guard let name = o["name"]?.stringValue, !name.isEmpty else {
+                throw PolicyConfigError("\(at).name: required")
+            }
+            guard names.insert(name).inserted else {
+                throw PolicyConfigError("\(at).name: \"\(name)\" is already the name of an exception")
+            }
             guard let id = o["check"]?.stringValue, let check = PolicyCheck.named(id) else {
-                throw PolicyConfigError("\(at).check: expected a check ID (\(PolicyCheck.catalogue.map(\.id).joined(separator: ", ")))")
+                throw PolicyConfigError(
+                    "\(at).check: expected a check ID (\(PolicyCheck.catalogue.map(\.id).joined(separator: ", ")))")
             }
             guard let reason = o["reason"]?.stringValue, !reason.isEmpty else {
                 throw PolicyConfigError("\(at).reason: required (why the objects are exempt)")
@@ -60,13 +70,21 @@ extension PolicyConfig {
             if items.isEmpty { throw PolicyConfigError("\(at).objects: expected a list of {kind, namespace, name}") }
             for (j, s) in items.enumerated() {
                 let sat = "\(at).objects[\(j)]"
-                guard case .object(let so) = s else { throw PolicyConfigError("\(sat): must be a mapping (kind, namespace, name)") }
+                guard case .object(let so) = s else {
+                    throw PolicyConfigError("\(sat): must be a mapping (kind, namespace, name)")
+                }
                 try known(so, ["kind", "namespace", "name"], at: sat)
-                guard let kind = so["kind"]?.stringValue, !kind.isEmpty else { throw PolicyConfigError("\(sat).kind: required") }
-                guard let n = so["name"]?.stringValue, !n.isEmpty else { throw PolicyConfigError("\(sat).name: required") }
+                guard let kind = so["kind"]?.stringValue, !kind.isEmpty else {
+                    throw PolicyConfigError("\(sat).kind: required")
+                }
+                guard let n = so["name"]?.stringValue, !n.isEmpty else {
+                    throw PolicyConfigError("\(sat).name: required")
+                }
                 var namespace: Glob?
                 if let ns = so["namespace"] {
-                    guard let text = ns.stringValue else { throw PolicyConfigError("\(sat).namespace: expected a string") }
+                    guard let text = ns.stringValue else {
+                        throw PolicyConfigError("\(sat).namespace: expected a string")
+                    }
                     namespace = Glob(text)
                 }
                 objects.append(ObjectSelector(kind: kind, namespace: namespace, name: Glob(n)))
@@ -77,15 +95,22 @@ extension PolicyConfig {
     }
 
     /// `at` ends where a field name follows: `policy.yaml: ` or `policy.yaml: overrides[0].`.
-    static func modes(_ o: ValueObject, at: String, defaultMode fallback: PolicyMode?) throws(PolicyConfigError) -> Modes {
+    static func modes(_ o: ValueObject, at: String, defaultMode fallback: PolicyMode?) throws(PolicyConfigError)
+        -> Modes
+    {
         var modes = Modes(defaultMode: fallback, checks: [:])
         if let v = o["defaultMode"] { modes.defaultMode = try mode(v, "\(at)defaultMode") }
         if let v = o["checks"] {
-            guard case .object(let checks) = v else { throw PolicyConfigError("\(at)checks: must be a mapping of check ID to mode") }
+            guard case .object(let checks) = v else {
+                throw PolicyConfigError("\(at)checks: must be a mapping of check ID to mode")
+            }
             for entry in checks {
-                let id = entry.key, m = entry.value
+                let id = entry.key
+                let m = entry.value
                 guard let check = PolicyCheck.named(id) else {
-                    throw PolicyConfigError("\(at)checks.\(id): unknown check (expected one of \(PolicyCheck.catalogue.map(\.id).joined(separator: ", ")))")
+                    throw PolicyConfigError(
+                        "\(at)checks.\(id): unknown check (expected one of \(PolicyCheck.catalogue.map(\.id).joined(separator: ", ")))"
+                    )
                 }
                 modes.checks[check.id] = try mode(m, "\(at)checks.\(id)")
             }
@@ -115,10 +140,14 @@ extension PolicyConfig {
     }
 
     static func strings(_ v: Value, _ at: String, allowEmpty: Bool = false) throws(PolicyConfigError) -> [String] {
-        guard let items = v.arrayValue, allowEmpty || !items.isEmpty else { throw PolicyConfigError("\(at): expected a list of strings") }
+        guard let items = v.arrayValue, allowEmpty || !items.isEmpty else {
+            throw PolicyConfigError("\(at): expected a list of strings")
+        }
         var out: [String] = []
         for (i, item) in items.enumerated() {
-            guard let s = item.stringValue, !s.isEmpty else { throw PolicyConfigError("\(at)[\(i)]: expected a string") }
+            guard let s = item.stringValue, !s.isEmpty else {
+                throw PolicyConfigError("\(at)[\(i)]: expected a string")
+            }
             out.append(s)
         }
         return out

@@ -72,7 +72,9 @@ public struct PolicyConfig: Sendable {
         public func matches(_ scope: PolicyScope) -> Bool {
             (namespaces.isEmpty || namespaces.contains { $0.matches(scope.namespace) })
                 && (applications.isEmpty
-                    || applications.contains { $0.matches(scope.name) || $0.matches("\(scope.namespace)/\(scope.name)") })
+                    || applications.contains {
+                        $0.matches(scope.name) || $0.matches("\(scope.namespace)/\(scope.name)")
+                    })
         }
     }
 
@@ -123,7 +125,8 @@ public struct PolicyConfig: Sendable {
 
     /// A policy from its parts; checks not listed take `modes.defaultMode` (warn when nil).
     public init(
-        file: String = "policy", modes: Modes = Modes(defaultMode: .warn, checks: [:]), parameters: PolicyParameters = PolicyParameters(),
+        file: String = "policy", modes: Modes = Modes(defaultMode: .warn, checks: [:]),
+        parameters: PolicyParameters = PolicyParameters(),
         overrides: [Override] = [], exceptions: [Exception] = []
     ) {
         self.file = file

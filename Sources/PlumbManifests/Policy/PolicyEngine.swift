@@ -69,7 +69,10 @@ public struct PolicyEngine: Sendable {
     public var parameters: PolicyParameters
     public var exceptions: [PolicyConfig.Exception]
 
-    public init(modes: [String: PolicyMode], parameters: PolicyParameters = PolicyParameters(), exceptions: [PolicyConfig.Exception] = []) {
+    public init(
+        modes: [String: PolicyMode], parameters: PolicyParameters = PolicyParameters(),
+        exceptions: [PolicyConfig.Exception] = []
+    ) {
         self.modes = modes
         self.parameters = parameters
         self.exceptions = exceptions
@@ -92,7 +95,8 @@ public struct PolicyEngine: Sendable {
                 let mode = modes[finding.check] ?? .off
                 guard mode != .off else { continue }
                 if let exception = exceptions.first(where: { $0.covers(finding) }) {
-                    verdict.exempted.append(PolicyExemption(finding: finding, exception: exception.name, reason: exception.reason))
+                    verdict.exempted.append(
+                        PolicyExemption(finding: finding, exception: exception.name, reason: exception.reason))
                 } else {
                     verdict.violations.append(PolicyViolation(finding: finding, mode: mode))
                 }

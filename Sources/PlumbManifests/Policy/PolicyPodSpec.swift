@@ -33,7 +33,10 @@ struct PolicyPodSpec {
         else { return nil }
         self.spec = spec
         var containers: [Container] = []
-        for (field, label) in [("initContainers", "init container"), ("containers", "container"), ("ephemeralContainers", "ephemeral container")] {
+        for (field, label) in [
+            ("initContainers", "init container"), ("containers", "container"),
+            ("ephemeralContainers", "ephemeral container"),
+        ] {
             for (i, c) in (spec[field]?.arrayValue ?? []).enumerated() {
                 containers.append(Container(label: "\(label) \(c["name"]?.stringValue ?? "#\(i)")", body: c))
             }
