@@ -11,7 +11,8 @@ import PlumbReport
 /// `spec.previews`, the plans of open pull requests (`PreviewTracker`).
 public final class ForgeReporting: Sendable {
     /// Makes the client of a forge: kind, API address (nil: the public service), repository, token.
-    public typealias MakeForge = @Sendable (_ forge: String, _ baseURL: String?, _ repository: String, _ token: String) throws -> any Forge
+    public typealias MakeForge =
+        @Sendable (_ forge: String, _ baseURL: String?, _ repository: String, _ token: String) throws -> any Forge
 
     public let notifier: StatusNotifier
     public let previews: PreviewTracker
@@ -31,14 +32,17 @@ public final class ForgeReporting: Sendable {
         self.init(
             makeForge: { kind, baseURL, repository, token in
                 guard let kind = ForgeKind(rawValue: kind) else { throw ReportingError("unknown forge \(kind)") }
-                var configuration = ForgeConfiguration(kind: kind, baseURL: baseURL, repository: repository, auth: .token(token))
+                var configuration = ForgeConfiguration(
+                    kind: kind, baseURL: baseURL, repository: repository, auth: .token(token))
                 configuration.log = log
                 return try PlumbReport.makeForge(configuration)
             }, log: log)
     }
 
     /// Reporting through `makeForge` (tests give a forge of their own).
-    public init(makeForge: @escaping MakeForge, notifier: StatusNotifier? = nil, log: @escaping @Sendable (String) -> Void) {
+    public init(
+        makeForge: @escaping MakeForge, notifier: StatusNotifier? = nil, log: @escaping @Sendable (String) -> Void
+    ) {
         self.makeForge = makeForge
         self.log = log
         self.notifier = notifier ?? StatusNotifier(log: log)
@@ -47,32 +51,45 @@ public final class ForgeReporting: Sendable {
 
     /// The forge client of `app`, reading the token from its Secret.
     func forge(for app: Application, _ notify: ApplicationSpec.Notify, client: KubeClient) async throws -> any Forge {
-        let ref = ObjectRef(apiVersion: "v1", kind: "Secret", namespace: app.key.namespace, name: notify.tokenSecretName)
+        let ref = ObjectRef(
+            apiVersion: "v1", kind: "Secret", namespace: app.key.namespace, name: notify.tokenSecretName)
         let secret: Value
         do {
             secret = try await client.get(ref)
         } catch {
-            throw ReportingError("spec.notify.tokenSecretRef: Secret \(app.key.namespace)/\(notify.tokenSecretName): \(error)")
+            throw ReportingError(
+                "spec.notify.tokenSecretRef: Secret \(app.key.namespace)/\(notify.tokenSecretName): \(error)")
         }
-        guard let encoded = secret[path: ["data", notify.tokenSecretKey]]?.stringValue, let data = Data(base64Encoded: encoded),
-            let token = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines), !token.isEmpty
+        guard let encoded = secret[path: ["data", notify.tokenSecretKey]]?.stringValue,
+            let data = Data(base64Encoded: encoded),
+            let token = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines),
+            !token.isEmpty
         else {
-            throw ReportingError("spec.notify.tokenSecretRef: Secret \(app.key.namespace)/\(notify.tokenSecretName) has no key \(notify.tokenSecretKey)")
+            throw ReportingError(
+                "spec.notify.tokenSecretRef: Secret \(app.key.namespace)/\(notify.tokenSecretName) has no key \(notify.tokenSecretKey)"
+            )
         }
-        if let kept = clients.withLock({ $0[app.key] }), kept.notify == notify, kept.token == token { return kept.forge }
+        if let kept = clients.withLock({ $0[app.key] }), kept.notify == notify, kept.token == token {
+            return kept.forge
+        }
         let forge = try makeForge(notify.forge, notify.baseURL, notify.repository, token)
         clients.withLock { $0[app.key] = (notify, token, forge) }
         return forge
     }
 
     /// Queues a status for `revision`, remembering it; a forge that cannot be made is a log line.
-    func send(_ app: Application, spec: ApplicationSpec, client: KubeClient, revision: String, state: CommitState, description: String) async {
+    func send(
+        _ app: Application, spec: ApplicationSpec, client: KubeClient, revision: String, state: CommitState,
+        description: String
+    ) async {
         guard let notify = spec.notify else { return }
         sent.withLock { $0[app.key] = (revision, state) }
         do {
             let forge = try await forge(for: app, notify, client: client)
             notifier.enqueue(
-                CommitStatus(sha: revision, context: PlanReport.context(app: app.labelValue), state: state, description: description), on: forge)
+                CommitStatus(
+                    sha: revision, context: PlanReport.context(app: app.labelValue), state: state,
+                    description: description), on: forge)
         } catch {
             log("\(app.key): commit status \(state.rawValue) on \(revision.prefix(12)) not sent: \(error)")
         }
@@ -82,8 +99,11 @@ public final class ForgeReporting: Sendable {
     static let refusals: Set<String> = [ConditionReason.renderFailed, ConditionReason.signatureVerificationFailed]
 
     /// A sync of `revision` starts: `pending`.
-    func syncStarted(_ app: Application, spec: ApplicationSpec, client: KubeClient, revision: String, summary: String) async {
-        await send(app, spec: spec, client: client, revision: revision, state: .pending, description: "syncing: \(summary)")
+    func syncStarted(_ app: Application, spec: ApplicationSpec, client: KubeClient, revision: String, summary: String)
+        async
+    {
+        await send(
+            app, spec: spec, client: client, revision: revision, state: .pending, description: "syncing: \(summary)")
     }
 
     /// After a reconcile: the revision whose sync started gets `success` once synced and
@@ -105,7 +125,9 @@ public final class ForgeReporting: Sendable {
         if status.lastSyncedRevision == last.revision && status.syncStatus == .synced {
             switch status.health {
             case .healthy:
-                await send(app, spec: spec, client: client, revision: last.revision, state: .success, description: "synced and healthy")
+                await send(
+                    app, spec: spec, client: client, revision: last.revision, state: .success,
+                    description: "synced and healthy")
             case .degraded, .missing:
                 await send(
                     app, spec: spec, client: client, revision: last.revision, state: .failure,
@@ -116,7 +138,8 @@ public final class ForgeReporting: Sendable {
         } else if status.lastAttemptedRevision == last.revision, let ready, ready.status == .false,
             ready.reason != ConditionReason.outOfSync
         {
-            await send(app, spec: spec, client: client, revision: last.revision, state: .failure, description: ready.message)
+            await send(
+                app, spec: spec, client: client, revision: last.revision, state: .failure, description: ready.message)
         }
     }
 }

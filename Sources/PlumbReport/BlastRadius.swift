@@ -46,7 +46,9 @@ public struct BlastRadius: Sendable, Equatable {
             } else {
                 namespaces.insert(ref.namespace)
             }
-            guard object.action == .configured, let prefix = Self.podTemplates["\(ref.group)/\(ref.kind)"] else { continue }
+            guard object.action == .configured, let prefix = Self.podTemplates["\(ref.group)/\(ref.kind)"] else {
+                continue
+            }
             let fields = object.diff.changes.map(\.path).filter { $0.hasPrefix(prefix) }
             guard !fields.isEmpty else { continue }
             rollouts.append(Rollout(ref: ref, pods: Self.replicas(object), fields: fields))

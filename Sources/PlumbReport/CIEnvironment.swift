@@ -48,7 +48,8 @@ public struct CIEnvironment: Sendable, Equatable {
     public var runURL: String?
 
     public init(
-        provider: Provider, repository: String? = nil, pullRequest: Int? = nil, headSHA: String? = nil, baseBranch: String? = nil,
+        provider: Provider, repository: String? = nil, pullRequest: Int? = nil, headSHA: String? = nil,
+        baseBranch: String? = nil,
         apiURL: String? = nil, runURL: String? = nil
     ) {
         self.provider = provider
@@ -139,7 +140,9 @@ public struct CIEnvironment: Sendable, Equatable {
 
     private static func number(_ text: String?, _ name: String) throws(CIEnvironmentError) -> Int? {
         guard let text else { return nil }
-        guard let n = Int(text), n > 0 else { throw CIEnvironmentError("\(name) \(Value.string(text).jsonString): not a pull request number") }
+        guard let n = Int(text), n > 0 else {
+            throw CIEnvironmentError("\(name) \(Value.string(text).jsonString): not a pull request number")
+        }
         return n
     }
 }

@@ -40,7 +40,8 @@ public struct PlanComment: Sendable {
     static let warningLimit = 30
 
     public init(
-        report: PlanReport, limit: Int = 65_536, localCommand: String? = nil, runURL: String? = nil, note: String? = nil, style: Style = .html
+        report: PlanReport, limit: Int = 65_536, localCommand: String? = nil, runURL: String? = nil,
+        note: String? = nil, style: Style = .html
     ) {
         self.report = report
         self.style = style
@@ -89,7 +90,9 @@ public struct PlanComment: Sendable {
         let app = MarkdownText.inline(report.app)
         guard let plan = report.plan, report.error == nil else { return "### ❌ Plumb plan for \(app) failed" }
         let summary = DiffPrinter.summary(plan)
-        return plan.hasChanges ? "### Plumb plan for \(app): \(summary)" : "### ✅ Plumb plan for \(app): no changes (\(plan.objects.count) unchanged)"
+        return plan.hasChanges
+            ? "### Plumb plan for \(app): \(summary)"
+            : "### ✅ Plumb plan for \(app): no changes (\(plan.objects.count) unchanged)"
     }
 
     func header() -> String {
@@ -107,7 +110,9 @@ public struct PlanComment: Sendable {
         guard let plan = report.plan, report.error == nil else {
             out += "\nThe plan could not be made; nothing can be applied from this commit until it is fixed:\n\n"
             let error = report.error ?? "unknown error"
-            let lines = error.split(separator: "\n", omittingEmptySubsequences: false).prefix(60).map { String($0.prefix(2000)) }
+            let lines = error.split(separator: "\n", omittingEmptySubsequences: false).prefix(60).map {
+                String($0.prefix(2000))
+            }
             return out + MarkdownText.codeBlock(lines) + warnings()
         }
         if !report.pruneChecked {
@@ -141,25 +146,32 @@ public struct PlanComment: Sendable {
     func blast(_ radius: BlastRadius) -> String {
         var out = "\n#### Blast radius\n\n"
         var ns = radius.namespaces.isEmpty ? "none" : radius.namespaces.map(MarkdownText.code).joined(separator: ", ")
-        if radius.clusterScoped > 0 { ns += " and \(radius.clusterScoped) cluster-scoped object\(radius.clusterScoped == 1 ? "" : "s")" }
+        if radius.clusterScoped > 0 {
+            ns += " and \(radius.clusterScoped) cluster-scoped object\(radius.clusterScoped == 1 ? "" : "s")"
+        }
         out += "- **Namespaces touched:** \(ns)\n"
         if radius.rollouts.isEmpty {
             out += "- **Pods replaced:** none (no pod template changes)\n"
         } else {
             let total = radius.podsReplaced
-            out += "- **Pods replaced:** \(total) in \(radius.rollouts.count) workload\(radius.rollouts.count == 1 ? "" : "s")\n"
+            out +=
+                "- **Pods replaced:** \(total) in \(radius.rollouts.count) workload\(radius.rollouts.count == 1 ? "" : "s")\n"
             for rollout in radius.rollouts {
                 let pods = rollout.pods.map { "\($0) pod\($0 == 1 ? "" : "s")" } ?? "one pod per node"
-                let fields = rollout.fields.prefix(3).map(MarkdownText.code).joined(separator: ", ")
+                let fields =
+                    rollout.fields.prefix(3).map(MarkdownText.code).joined(separator: ", ")
                     + (rollout.fields.count > 3 ? " and \(rollout.fields.count - 3) more" : "")
-                out += "  - \(MarkdownText.inline("\(rollout.ref.kind) \(rollout.ref.qualifiedName)")): \(pods) (\(fields))\n"
+                out +=
+                    "  - \(MarkdownText.inline("\(rollout.ref.kind) \(rollout.ref.qualifiedName)")): \(pods) (\(fields))\n"
             }
         }
         if radius.deleted.isEmpty {
             out += "- **Objects deleted:** none\n"
         } else {
-            out += "- **Objects deleted:** \(radius.deleted.count): "
-                + radius.deleted.prefix(10).map { MarkdownText.inline("\($0.kind) \($0.qualifiedName)") }.joined(separator: ", ")
+            out +=
+                "- **Objects deleted:** \(radius.deleted.count): "
+                + radius.deleted.prefix(10).map { MarkdownText.inline("\($0.kind) \($0.qualifiedName)") }.joined(
+                    separator: ", ")
                 + (radius.deleted.count > 10 ? " and \(radius.deleted.count - 10) more" : "") + "\n"
         }
         return out
@@ -172,7 +184,9 @@ public struct PlanComment: Sendable {
             let subject = warning.object.map { MarkdownText.inline($0.description) + ": " } ?? ""
             out += "- ⚠️ \(subject)\(MarkdownText.inline(String(warning.text.prefix(1000))))\n"
         }
-        if report.warnings.count > Self.warningLimit { out += "- and \(report.warnings.count - Self.warningLimit) more\n" }
+        if report.warnings.count > Self.warningLimit {
+            out += "- and \(report.warnings.count - Self.warningLimit) more\n"
+        }
         return out
     }
 
@@ -184,7 +198,8 @@ public struct PlanComment: Sendable {
         for object in plan.objects where object.action != .unchanged {
             let created = object.action == .created
             // A new object's identity is in its heading already.
-            let changes = created ? object.diff.changes.filter { !Self.identityPaths.contains($0.path) } : object.diff.changes
+            let changes =
+                created ? object.diff.changes.filter { !Self.identityPaths.contains($0.path) } : object.diff.changes
             let count = changes.count
             let fields = "\(count) field\(count == 1 ? "" : "s")"
             let body = changes.isEmpty ? "New object.\n" : MarkdownText.codeBlock(changes.map(fieldLine))
@@ -195,12 +210,15 @@ public struct PlanComment: Sendable {
                 blocks.append("<details><summary>\(summary)</summary>\n\n" + body + "\n</details>\n")
             case .markdown:
                 let ref = MarkdownText.code(object.ref.description)
-                blocks.append((created ? "**🟢 create** \(ref)" : "**🟡 update** \(ref): \(fields)") + "\n\n" + body + "\n")
+                blocks.append(
+                    (created ? "**🟢 create** \(ref)" : "**🟡 update** \(ref): \(fields)") + "\n\n" + body + "\n")
             }
         }
         for (i, item) in plan.prune.enumerated() {
             let heading = i == 0 ? "\n#### Pruned (deleted from the cluster)\n\n" : ""
-            let ref = style == .html ? "<code>\(MarkdownText.html(item.ref.description))</code>" : MarkdownText.code(item.ref.description)
+            let ref =
+                style == .html
+                ? "<code>\(MarkdownText.html(item.ref.description))</code>" : MarkdownText.code(item.ref.description)
             blocks.append(heading + "- 🔴 prune \(ref)\n")
         }
         return blocks
@@ -210,7 +228,9 @@ public struct PlanComment: Sendable {
     func fieldLine(_ change: FieldChange) -> String {
         let width = 35
         var line = change.path
-        line += change.path.count < width ? String(repeating: " ", count: width - change.path.count) : "\n" + String(repeating: " ", count: width)
+        line +=
+            change.path.count < width
+            ? String(repeating: " ", count: width - change.path.count) : "\n" + String(repeating: " ", count: width)
         if change.masked { return line + change.valueText }
         return line + Self.cut(FieldChange.display(change.old)) + " → " + Self.cut(FieldChange.display(change.new))
     }
@@ -228,8 +248,10 @@ public struct PlanComment: Sendable {
     func footer() -> String {
         var out = style == .html ? "\n<sub>Planned by Plumb" : "\n_Planned by Plumb"
         if let runURL, runURL.hasPrefix("https://") || runURL.hasPrefix("http://") {
-            out += " in [this run](\(runURL.replacingOccurrences(of: ")", with: "%29").replacingOccurrences(of: " ", with: "%20")))"
+            out +=
+                " in [this run](\(runURL.replacingOccurrences(of: ")", with: "%29").replacingOccurrences(of: " ", with: "%20")))"
         }
-        return out + ". Secret values are masked. This comment is updated in place on every push." + (style == .html ? "</sub>\n" : "_\n")
+        return out + ". Secret values are masked. This comment is updated in place on every push."
+            + (style == .html ? "</sub>\n" : "_\n")
     }
 }

@@ -46,9 +46,12 @@ public final class PreviewTracker: Sendable {
             let destination = PlanDestination(
                 pullRequest: pr.number, sha: pr.headSHA, context: PlanReport.context(app: report.app, preview: true),
                 localCommand: localCommand,
-                note: "Preview of #\(pr.number) at \(pr.headSHA.prefix(7)) against the live cluster, kept current by the Plumb controller")
+                note:
+                    "Preview of #\(pr.number) at \(pr.headSHA.prefix(7)) against the live cluster, kept current by the Plumb controller"
+            )
             let body = PlanComment(
-                report: report, limit: forge.commentLimit, localCommand: localCommand, note: destination.note, style: PlanComment.style(for: forge)
+                report: report, limit: forge.commentLimit, localCommand: localCommand, note: destination.note,
+                style: PlanComment.style(for: forge)
             ).render()
             let last = shown.withLock { $0[app]?[pr.number] }
             if let last, last.sha == pr.headSHA, last.body == body {
@@ -59,7 +62,8 @@ public final class PreviewTracker: Sendable {
             if result.problems.isEmpty {
                 shown.withLock { $0[app, default: [:]][pr.number] = (pr.headSHA, body) }
             }
-            updates.append(Update(pullRequest: pr.number, headSHA: pr.headSHA, published: true, problems: result.problems))
+            updates.append(
+                Update(pullRequest: pr.number, headSHA: pr.headSHA, published: true, problems: result.problems))
         }
         return updates
     }

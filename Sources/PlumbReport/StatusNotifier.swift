@@ -102,14 +102,16 @@ public final class StatusNotifier: Sendable {
     private func work() async {
         while !Task.isCancelled {
             // The item is taken off the queue while it is sent; a retry puts it back in front.
-            guard let item = state.withLock({ s -> Item? in
-                guard !s.queue.isEmpty else {
-                    s.worker = nil
-                    return nil
-                }
-                s.inFlight = true
-                return s.queue.removeFirst()
-            }) else { return }
+            guard
+                let item = state.withLock({ s -> Item? in
+                    guard !s.queue.isEmpty else {
+                        s.worker = nil
+                        return nil
+                    }
+                    s.inFlight = true
+                    return s.queue.removeFirst()
+                })
+            else { return }
             var retryAfter: Duration?
             do {
                 try await item.forge.setStatus(item.status)
@@ -142,10 +144,14 @@ public final class StatusNotifier: Sendable {
                         return true
                     }
                     if kept {
-                        log("commit status \(Self.describe(item.status)) failed (attempt \(attempts)), retrying in \(delay): \(error)")
+                        log(
+                            "commit status \(Self.describe(item.status)) failed (attempt \(attempts)), retrying in \(delay): \(error)"
+                        )
                         retryAfter = delay
                     } else {
-                        log("commit status queue full (\(settings.capacity)): dropped the oldest, \(Self.describe(item.status)): \(error)")
+                        log(
+                            "commit status queue full (\(settings.capacity)): dropped the oldest, \(Self.describe(item.status)): \(error)"
+                        )
                     }
                 }
             }

@@ -9,12 +9,17 @@ import PlumbReport
 /// read from the CI's variables (`CIEnvironment`). Tokens come from the environment or a
 /// file, never from a flag.
 struct ReportOptions: ParsableArguments {
-    @Option(help: ArgumentHelp(
-        "Post the plan on this forge's pull request: github, gitlab, gitea or bitbucket.",
-        discussion: "A sticky comment (edited in place on every run) and a commit status plumb/<app> on the head commit. A forge that fails is one warning line; the exit status stays the diff's."))
+    @Option(
+        help: ArgumentHelp(
+            "Post the plan on this forge's pull request: github, gitlab, gitea or bitbucket.",
+            discussion:
+                "A sticky comment (edited in place on every run) and a commit status plumb/<app> on the head commit. A forge that fails is one warning line; the exit status stays the diff's."
+        ))
     var report: ReportForge?
 
-    @Option(help: "The repository: owner/name (GitLab: project path or ID; Bitbucket: workspace/slug). Default from the CI.")
+    @Option(
+        help: "The repository: owner/name (GitLab: project path or ID; Bitbucket: workspace/slug). Default from the CI."
+    )
     var reportRepo: String?
 
     @Option(help: "The pull (merge) request number. Default from the CI; without one only the status is set.")
@@ -23,10 +28,16 @@ struct ReportOptions: ParsableArguments {
     @Option(help: "The commit to set the status on. Default the pull request's head from the CI.")
     var reportSha: String?
 
-    @Option(help: "The forge's API address (GitHub Enterprise, self-managed GitLab, Gitea). Default from the CI, else the public service.")
+    @Option(
+        help:
+            "The forge's API address (GitHub Enterprise, self-managed GitLab, Gitea). Default from the CI, else the public service."
+    )
     var reportBaseUrl: String?
 
-    @Option(help: "Environment variable holding the forge token (default GITHUB_TOKEN, GITLAB_TOKEN, GITEA_TOKEN or BITBUCKET_TOKEN).")
+    @Option(
+        help:
+            "Environment variable holding the forge token (default GITHUB_TOKEN, GITLAB_TOKEN, GITEA_TOKEN or BITBUCKET_TOKEN)."
+    )
     var reportTokenEnv: String?
 
     @Option(help: "File holding the forge token.")
@@ -63,13 +74,18 @@ struct ReportOptions: ParsableArguments {
         }
     }
 
-    var githubApp: Bool { reportGithubAppId != nil || reportGithubInstallationId != nil || reportGithubPrivateKeyFile != nil }
+    var githubApp: Bool {
+        reportGithubAppId != nil || reportGithubInstallationId != nil || reportGithubPrivateKeyFile != nil
+    }
 
     func validate() throws {
-        let named = ["--report-repo": reportRepo != nil, "--report-pr": reportPr != nil, "--report-sha": reportSha != nil,
+        let named = [
+            "--report-repo": reportRepo != nil, "--report-pr": reportPr != nil, "--report-sha": reportSha != nil,
             "--report-base-url": reportBaseUrl != nil, "--report-token-env": reportTokenEnv != nil,
             "--report-token-file": reportTokenFile != nil, "--report-only-on-changes": reportOnlyOnChanges,
-            "--report-context": reportContext != nil, "--report-username": reportUsername != nil, "--report-github-app-id": githubApp]
+            "--report-context": reportContext != nil, "--report-username": reportUsername != nil,
+            "--report-github-app-id": githubApp,
+        ]
         if report == nil, let flag = named.filter(\.value).keys.sorted().first {
             throw ValidationError("\(flag) needs --report github|gitlab|gitea|bitbucket")
         }
@@ -77,10 +93,13 @@ struct ReportOptions: ParsableArguments {
             throw ValidationError("give one of --report-token-env and --report-token-file")
         }
         if githubApp {
-            guard report == .github else { throw ValidationError("GitHub App credentials work only with --report github") }
+            guard report == .github else {
+                throw ValidationError("GitHub App credentials work only with --report github")
+            }
             guard reportGithubAppId != nil, reportGithubInstallationId != nil, reportGithubPrivateKeyFile != nil else {
                 throw ValidationError(
-                    "a GitHub App needs --report-github-app-id, --report-github-installation-id and --report-github-private-key-file")
+                    "a GitHub App needs --report-github-app-id, --report-github-installation-id and --report-github-private-key-file"
+                )
             }
             if reportTokenEnv != nil || reportTokenFile != nil {
                 throw ValidationError("give a token or a GitHub App, not both")
@@ -99,7 +118,9 @@ struct ReportOptions: ParsableArguments {
         do {
             let ci = try CIEnvironment.detect()
             if let ci, ci.provider.forge != report.rawValue {
-                Terminal.writeErr("warning: --report \(report.rawValue) in \(ci.provider.rawValue): the CI's repository and pull request are used as they are\n")
+                Terminal.writeErr(
+                    "warning: --report \(report.rawValue) in \(ci.provider.rawValue): the CI's repository and pull request are used as they are\n"
+                )
             }
             guard let repository = reportRepo ?? ci?.repository else {
                 throw CLIError("no repository: pass --report-repo (no CI variables name one)")
@@ -112,9 +133,11 @@ struct ReportOptions: ParsableArguments {
                 pullRequest: reportPr ?? ci?.pullRequest, sha: reportSha ?? ci?.headSHA, context: reportContext,
                 onlyOnChanges: reportOnlyOnChanges, runURL: ci?.runURL, localCommand: localCommand)
             if destination.pullRequest == nil && destination.sha == nil {
-                throw CLIError("no pull request and no commit: pass --report-pr or --report-sha (no CI variables name them)")
+                throw CLIError(
+                    "no pull request and no commit: pass --report-pr or --report-sha (no CI variables name them)")
             }
-            return DiffReporter(forge: forge, forgeName: report.rawValue, repository: repository, destination: destination)
+            return DiffReporter(
+                forge: forge, forgeName: report.rawValue, repository: repository, destination: destination)
         } catch {
             Terminal.writeErr("warning: --report \(report.rawValue): \(error); nothing is reported\n")
             return nil
@@ -122,7 +145,9 @@ struct ReportOptions: ParsableArguments {
     }
 
     private func auth(_ forge: ReportForge) throws -> ForgeAuth {
-        if let id = reportGithubAppId, let installation = reportGithubInstallationId, let key = reportGithubPrivateKeyFile {
+        if let id = reportGithubAppId, let installation = reportGithubInstallationId,
+            let key = reportGithubPrivateKeyFile
+        {
             return .githubApp(try GitHubAppCredentials(appID: id, installationID: installation, privateKeyFile: key))
         }
         var token: ForgeAuth
@@ -131,11 +156,15 @@ struct ReportOptions: ParsableArguments {
         } else {
             let env = ProcessInfo.processInfo.environment
             guard let name = forge.defaultTokenEnv.first(where: { env[$0].map { !$0.isEmpty } ?? false }) else {
-                throw CLIError("no token: set \(forge.defaultTokenEnv.joined(separator: " or ")), or pass --report-token-env or --report-token-file")
+                throw CLIError(
+                    "no token: set \(forge.defaultTokenEnv.joined(separator: " or ")), or pass --report-token-env or --report-token-file"
+                )
             }
             token = try ForgeAuth.token(env: name, file: nil)
         }
-        if let user = reportUsername, case .token(let secret) = token { token = .basic(username: user, password: secret) }
+        if let user = reportUsername, case .token(let secret) = token {
+            token = .basic(username: user, password: secret)
+        }
         return token
     }
 }
@@ -156,11 +185,14 @@ struct DiffReporter {
         if destination.sha == nil, !report.revision.isEmpty { destination.sha = report.revision }
         let result = await report.publish(on: forge, to: destination)
         for problem in result.problems {
-            Terminal.writeErr("warning: --report \(forgeName): \(problem.split(separator: "\n").first.map(String.init) ?? problem)\n")
+            Terminal.writeErr(
+                "warning: --report \(forgeName): \(problem.split(separator: "\n").first.map(String.init) ?? problem)\n")
         }
         var done: [String] = []
         if result.statusSet {
-            done.append("status \(destination.context ?? PlanReport.context(app: report.app)) \(report.succeeded ? "success" : "failure")")
+            done.append(
+                "status \(destination.context ?? PlanReport.context(app: report.app)) \(report.succeeded ? "success" : "failure")"
+            )
         }
         switch result.comment {
         case .created, .edited: done.append("comment \(result.comment.rawValue) on #\(destination.pullRequest ?? 0)")
@@ -168,7 +200,9 @@ struct DiffReporter {
         case .unchanged: done.append("comment on #\(destination.pullRequest ?? 0) already current")
         case .none: break
         }
-        if !done.isEmpty { Terminal.writeErr("reported to \(forgeName) \(repository): \(done.joined(separator: ", "))\n") }
+        if !done.isEmpty {
+            Terminal.writeErr("reported to \(forgeName) \(repository): \(done.joined(separator: ", "))\n")
+        }
     }
 }
 
@@ -182,7 +216,10 @@ extension RepoOptions {
         {
             repo.removeSubrange(scheme.upperBound...at)
         }
-        let quote = { (s: String) in s.allSatisfy { $0.isLetter || $0.isNumber || "-_./:@".contains($0) } ? s : "'\(s.replacingOccurrences(of: "'", with: ""))'" }
+        let quote = { (s: String) in
+            s.allSatisfy { $0.isLetter || $0.isNumber || "-_./:@".contains($0) }
+                ? s : "'\(s.replacingOccurrences(of: "'", with: ""))'"
+        }
         return "plumb diff --repo \(quote(repo)) --path \(quote(path)) --app \(quote(app))" + (prune ? " --prune" : "")
     }
 }

@@ -25,7 +25,9 @@ private actor MemoryForge: Forge {
     func editComment(pullRequest: Int, id: String, body: String) async throws {
         comments[pullRequest] = comments[pullRequest]?.map { $0.id == id ? ForgeComment(id: id, body: body) : $0 }
     }
-    func openPullRequests(base: String?) async throws -> [PullRequest] { open.filter { base == nil || $0.baseBranch == base } }
+    func openPullRequests(base: String?) async throws -> [PullRequest] {
+        open.filter { base == nil || $0.baseBranch == base }
+    }
     func setOpen(_ prs: [PullRequest]) { open = prs }
     func made(with token: String) { tokens.append(token) }
 }
@@ -45,7 +47,9 @@ final class ForgeReportingTests: ControllerTestCase {
         notifierSettings.initialBackoff = .milliseconds(10)
         let reporting = ForgeReporting(
             makeForge: { kind, _, repository, token in
-                guard kind == "github", repository == "acme/deploy" else { throw TestFailure("unexpected forge \(kind) \(repository)") }
+                guard kind == "github", repository == "acme/deploy" else {
+                    throw TestFailure("unexpected forge \(kind) \(repository)")
+                }
                 Task { await forge.made(with: token) }
                 return forge
             }, notifier: StatusNotifier(settings: notifierSettings, log: { _ in }), log: { _ in })
@@ -53,11 +57,17 @@ final class ForgeReportingTests: ControllerTestCase {
         let holder = ControllerHolder()
         holders.append(holder)
         let objects = ManagedObjects(client: client, namespace: nil) { holder.controller?.managedObjectChanged($0) }
-        return (Reconciler(client: client, git: GitSources(cacheDirectory: tmp.sub("cache")), objects: objects, audit: audit, settings: settings), reporting)
+        return (
+            Reconciler(
+                client: client, git: GitSources(cacheDirectory: tmp.sub("cache")), objects: objects, audit: audit,
+                settings: settings), reporting
+        )
     }
 
     private func notifyingApplication(previews: Bool = false) throws {
-        try kubectlOK(["create", "secret", "generic", "forge-token", "-n", namespace, "--from-literal=token=s3cr3t-forge-token"])
+        try kubectlOK([
+            "create", "secret", "generic", "forge-token", "-n", namespace, "--from-literal=token=s3cr3t-forge-token",
+        ])
         try applyApplication(
             "web", interval: "1h",
             extra: """
@@ -115,7 +125,10 @@ final class ForgeReportingTests: ControllerTestCase {
         XCTAssertEqual(first.sync?.result.succeeded, true)
         let bad = try commit(["apps/web/bad.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Bad_Name\n"])
         // The fetch is due once an hour: ask for it as `plumb app reconcile` does.
-        try kubectlOK(["annotate", "application", "web", "-n", namespace, "--overwrite", "plumb.dev/reconcile-at=\(Date().timeIntervalSince1970)"])
+        try kubectlOK([
+            "annotate", "application", "web", "-n", namespace, "--overwrite",
+            "plumb.dev/reconcile-at=\(Date().timeIntervalSince1970)",
+        ])
         let forced = try await step(reconciler)
         XCTAssertEqual(forced.status.condition("Ready")?.reason, "DryRunFailed", "\(forced.status.conditions)")
         let statuses = try await statuses(settled: reporting)
@@ -132,15 +145,20 @@ final class ForgeReportingTests: ControllerTestCase {
         let first = try await step(reconciler)
         XCTAssertEqual(first.sync?.result.succeeded, true)
         let bad = try commit([
-            "apps/web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n  annotations:\n    plumb.dev/sync-wave: soon\ndata:\n  color: red\n"
+            "apps/web/cm.yaml":
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n  annotations:\n    plumb.dev/sync-wave: soon\ndata:\n  color: red\n"
         ])
-        try kubectlOK(["annotate", "application", "web", "-n", namespace, "--overwrite", "plumb.dev/reconcile-at=\(Date().timeIntervalSince1970)"])
+        try kubectlOK([
+            "annotate", "application", "web", "-n", namespace, "--overwrite",
+            "plumb.dev/reconcile-at=\(Date().timeIntervalSince1970)",
+        ])
         let refused = try await step(reconciler)
         XCTAssertEqual(refused.status.condition("Ready")?.reason, "RenderFailed", "\(refused.status.conditions)")
         try await step(reconciler)  // the retry: no second status
         let statuses = try await statuses(settled: reporting).filter { $0.sha == bad }
         XCTAssertEqual(statuses.map(\.state), [.failure], "no sync started: no pending, one failure")
-        XCTAssertTrue(statuses.first?.description.contains("plumb.dev/sync-wave") ?? false, statuses.first?.description ?? "")
+        XCTAssertTrue(
+            statuses.first?.description.contains("plumb.dev/sync-wave") ?? false, statuses.first?.description ?? "")
     }
 
     func testPreviewsFollowAPullRequestWhoseHeadMoves() async throws {
@@ -186,7 +204,9 @@ final class ForgeReportingTests: ControllerTestCase {
         // Closed: forgotten.
         await forge.setOpen([])
         try await step(reconciler)
-        try await eventually("the closed pull request forgotten") { reporting.previews.remembered(app: "team-a.web").isEmpty }
+        try await eventually("the closed pull request forgotten") {
+            reporting.previews.remembered(app: "team-a.web").isEmpty
+        }
     }
 }
 
@@ -197,7 +217,9 @@ final class NotifySpecTests: XCTestCase {
 
     func testNotifyIsParsed() throws {
         let parsed = try ApplicationSpec(
-            try spec("source: {repoURL: r}\nnotify: {forge: gitlab, repository: acme/deploy, baseURL: 'https://git.example.com', tokenSecretRef: {name: t}}\npreviews: true"),
+            try spec(
+                "source: {repoURL: r}\nnotify: {forge: gitlab, repository: acme/deploy, baseURL: 'https://git.example.com', tokenSecretRef: {name: t}}\npreviews: true"
+            ),
             namespace: "a")
         let notify = try XCTUnwrap(parsed.notify)
         XCTAssertEqual(notify.forge, "gitlab")
@@ -217,24 +239,39 @@ final class NotifySpecTests: XCTestCase {
             ("notify: {forge: github, tokenSecretRef: {name: t}}", "spec.notify.repository"),
             ("notify: {forge: github, repository: a/b}", "spec.notify.tokenSecretRef"),
             ("notify: {forge: github, repository: a/b, tokenSecretRef: {key: k}}", "spec.notify.tokenSecretRef.name"),
-            ("notify: {forge: github, repository: a/b, baseURL: ftp://x, tokenSecretRef: {name: t}}", "spec.notify.baseURL"),
+            (
+                "notify: {forge: github, repository: a/b, baseURL: ftp://x, tokenSecretRef: {name: t}}",
+                "spec.notify.baseURL"
+            ),
             ("notify: {forge: gitea, repository: a/b, tokenSecretRef: {name: t}}", "spec.notify.baseURL"),
             ("previews: true", "spec.previews"),
         ]
         for (yaml, field) in cases {
-            XCTAssertThrowsError(try ApplicationSpec(try spec("source: {repoURL: r}\n" + yaml), namespace: "a"), yaml) { error in
+            XCTAssertThrowsError(try ApplicationSpec(try spec("source: {repoURL: r}\n" + yaml), namespace: "a"), yaml) {
+                error in
                 XCTAssertEqual((error as? SpecError)?.field, field, "\(yaml): \(error)")
             }
         }
     }
 
     func testTheSchemaRefusesWhatTheControllerRefuses() throws {
-        let schema = InstallManifests.applicationCRD[path: ["spec", "versions"]]?.arrayValue?.first?[path: ["schema", "openAPIV3Schema"]] ?? .null
+        let schema =
+            InstallManifests.applicationCRD[path: ["spec", "versions"]]?.arrayValue?.first?[path: [
+                "schema", "openAPIV3Schema",
+            ]] ?? .null
         func app(_ yaml: String) throws -> Value {
-            ["apiVersion": "plumb.dev/v1alpha1", "kind": "Application", "metadata": ["name": "web"], "spec": try spec("source: {repoURL: r}\n" + yaml)]
+            [
+                "apiVersion": "plumb.dev/v1alpha1", "kind": "Application", "metadata": ["name": "web"],
+                "spec": try spec("source: {repoURL: r}\n" + yaml),
+            ]
         }
-        XCTAssertEqual(SchemaCheck.errors(try app("notify: {forge: github, repository: a/b, tokenSecretRef: {name: t, key: k}}\npreviews: true"), schema), [])
-        XCTAssertFalse(SchemaCheck.errors(try app("notify: {forge: gitee, repository: a/b, tokenSecretRef: {name: t}}"), schema).isEmpty)
+        XCTAssertEqual(
+            SchemaCheck.errors(
+                try app("notify: {forge: github, repository: a/b, tokenSecretRef: {name: t, key: k}}\npreviews: true"),
+                schema), [])
+        XCTAssertFalse(
+            SchemaCheck.errors(try app("notify: {forge: gitee, repository: a/b, tokenSecretRef: {name: t}}"), schema)
+                .isEmpty)
         XCTAssertFalse(SchemaCheck.errors(try app("notify: {forge: github, repository: a/b}"), schema).isEmpty)
         XCTAssertFalse(SchemaCheck.errors(try app("previews: 'yes'"), schema).isEmpty)
     }

@@ -21,7 +21,8 @@ final class CIEnvironmentTests: XCTestCase {
 
     func testGitHubActionsPullRequest() throws {
         let env = [
-            "CI": "true", "GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "acme/deploy", "GITHUB_API_URL": "https://api.github.com",
+            "CI": "true", "GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "acme/deploy",
+            "GITHUB_API_URL": "https://api.github.com",
             "GITHUB_SERVER_URL": "https://github.com", "GITHUB_RUN_ID": "987", "GITHUB_EVENT_NAME": "pull_request",
             "GITHUB_EVENT_PATH": "/runner/event.json", "GITHUB_SHA": "3333333333333333333333333333333333333333",
         ]
@@ -30,7 +31,8 @@ final class CIEnvironmentTests: XCTestCase {
             ci,
             CIEnvironment(
                 provider: .githubActions, repository: "acme/deploy", pullRequest: 42,
-                headSHA: "1111111111111111111111111111111111111111", baseBranch: "main", apiURL: "https://api.github.com",
+                headSHA: "1111111111111111111111111111111111111111", baseBranch: "main",
+                apiURL: "https://api.github.com",
                 runURL: "https://github.com/acme/deploy/actions/runs/987"))
         XCTAssertEqual(ci.provider.forge, "github")
     }
@@ -40,7 +42,9 @@ final class CIEnvironmentTests: XCTestCase {
             "GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "acme/deploy", "GITHUB_EVENT_PATH": "/e.json",
             "GITHUB_SHA": "3333333333333333333333333333333333333333",
         ]
-        let ci = try XCTUnwrap(try CIEnvironment.detect(env, readFile: files(["/e.json": #"{"ref": "refs/heads/main", "after": "3333"}"#])))
+        let ci = try XCTUnwrap(
+            try CIEnvironment.detect(env, readFile: files(["/e.json": #"{"ref": "refs/heads/main", "after": "3333"}"#]))
+        )
         XCTAssertNil(ci.pullRequest)
         XCTAssertEqual(ci.headSHA, "3333333333333333333333333333333333333333", "the status goes on the pushed commit")
     }
@@ -63,16 +67,20 @@ final class CIEnvironmentTests: XCTestCase {
 
     func testGitLabMergeRequestPipelines() throws {
         var env = [
-            "GITLAB_CI": "true", "CI_PROJECT_ID": "278964", "CI_PROJECT_PATH": "acme/deploy", "CI_API_V4_URL": "https://gitlab.example.com/api/v4",
+            "GITLAB_CI": "true", "CI_PROJECT_ID": "278964", "CI_PROJECT_PATH": "acme/deploy",
+            "CI_API_V4_URL": "https://gitlab.example.com/api/v4",
             "CI_MERGE_REQUEST_IID": "17", "CI_COMMIT_SHA": "4444444444444444444444444444444444444444",
-            "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main", "CI_JOB_URL": "https://gitlab.example.com/acme/deploy/-/jobs/5",
+            "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main",
+            "CI_JOB_URL": "https://gitlab.example.com/acme/deploy/-/jobs/5",
         ]
         var ci = try XCTUnwrap(try CIEnvironment.detect(env))
         XCTAssertEqual(
             ci,
             CIEnvironment(
-                provider: .gitlabCI, repository: "278964", pullRequest: 17, headSHA: "4444444444444444444444444444444444444444",
-                baseBranch: "main", apiURL: "https://gitlab.example.com/api/v4", runURL: "https://gitlab.example.com/acme/deploy/-/jobs/5"))
+                provider: .gitlabCI, repository: "278964", pullRequest: 17,
+                headSHA: "4444444444444444444444444444444444444444",
+                baseBranch: "main", apiURL: "https://gitlab.example.com/api/v4",
+                runURL: "https://gitlab.example.com/acme/deploy/-/jobs/5"))
         // A merged-results pipeline builds a merge commit; the MR's head is its own variable.
         env["CI_MERGE_REQUEST_SOURCE_BRANCH_SHA"] = "5555555555555555555555555555555555555555"
         ci = try XCTUnwrap(try CIEnvironment.detect(env))
@@ -86,8 +94,10 @@ final class CIEnvironmentTests: XCTestCase {
 
     func testBitbucketPipelinesPullRequest() throws {
         let env = [
-            "CI": "true", "BITBUCKET_BUILD_NUMBER": "77", "BITBUCKET_WORKSPACE": "acme", "BITBUCKET_REPO_SLUG": "deploy",
-            "BITBUCKET_REPO_FULL_NAME": "acme/deploy", "BITBUCKET_PR_ID": "9", "BITBUCKET_COMMIT": "6666666666666666666666666666666666666666",
+            "CI": "true", "BITBUCKET_BUILD_NUMBER": "77", "BITBUCKET_WORKSPACE": "acme",
+            "BITBUCKET_REPO_SLUG": "deploy",
+            "BITBUCKET_REPO_FULL_NAME": "acme/deploy", "BITBUCKET_PR_ID": "9",
+            "BITBUCKET_COMMIT": "6666666666666666666666666666666666666666",
             "BITBUCKET_PR_DESTINATION_BRANCH": "main",
         ]
         let ci = try XCTUnwrap(try CIEnvironment.detect(env))

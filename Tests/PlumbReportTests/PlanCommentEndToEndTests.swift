@@ -15,7 +15,8 @@ final class PlanCommentEndToEndTests: XCTestCase {
     /// The `plumb` executable next to the test bundle (or `$PLUMB_BIN`).
     static var plumbPath: String {
         if let env = ProcessInfo.processInfo.environment["PLUMB_BIN"] { return env }
-        var dir = (Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])).deletingLastPathComponent()
+        var dir = (Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0]))
+            .deletingLastPathComponent()
         for _ in 0..<4 {
             let candidate = dir.appendingPathComponent("plumb").path
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
@@ -32,7 +33,9 @@ final class PlanCommentEndToEndTests: XCTestCase {
         try write(repo + "/apps/web/namespace.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: web\n")
         try write(repo + "/apps/web/deployment.yaml", deployment(replicas: 2, image: "nginx:1.25"))
         try write(repo + "/apps/web/secret.yaml", secret("hunter2-old-pw"))
-        try write(repo + "/apps/web/legacy.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: legacy\n  namespace: web\ndata:\n  a: b\n")
+        try write(
+            repo + "/apps/web/legacy.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: legacy\n  namespace: web\ndata:\n  a: b\n")
         try git(["add", "-A"], in: repo)
         try git(["commit", "-q", "-m", "web"], in: repo)
         let sync = try plumb(["sync", "--repo", repo, "--path", "apps/web", "--sandbox", "--prune"])
@@ -75,7 +78,9 @@ final class PlanCommentEndToEndTests: XCTestCase {
     func change() throws -> String {
         try write(repo + "/apps/web/deployment.yaml", deployment(replicas: 3, image: "nginx:1.26"))
         try write(repo + "/apps/web/secret.yaml", secret("correct-horse-battery"))
-        try write(repo + "/apps/web/settings.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: web\ndata:\n  color: blue\n")
+        try write(
+            repo + "/apps/web/settings.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: web\ndata:\n  color: blue\n")
         try FileManager.default.removeItem(atPath: repo + "/apps/web/legacy.yaml")
         try git(["add", "-A"], in: repo)
         try git(["commit", "-q", "-m", "web: 1.26"], in: repo)
@@ -85,14 +90,19 @@ final class PlanCommentEndToEndTests: XCTestCase {
     /// Runs plumb in the test's directory with only the environment given (no CI variables of
     /// the machine running the tests).
     func plumb(_ args: [String], env: [String: String] = [:]) throws -> RunResult {
-        var environment = ["PATH": "/usr/bin:/bin", "HOME": tmp.path, "NO_COLOR": "1", "PLUMB_CACHE_DIR": tmp.sub("cache")]
+        var environment = [
+            "PATH": "/usr/bin:/bin", "HOME": tmp.path, "NO_COLOR": "1", "PLUMB_CACHE_DIR": tmp.sub("cache"),
+        ]
         for (k, v) in env { environment[k] = v }
         return try runTool(Self.plumbPath, args, cwd: tmp.path, env: environment, check: false)
     }
 
     func diff(_ server: ForgeMockServer, _ extra: [String], env: [String: String] = [:]) throws -> RunResult {
         try plumb(
-            ["diff", "--repo", repo, "--path", "apps/web", "--sandbox", "--prune", "--report", "github", "--report-base-url", server.url]
+            [
+                "diff", "--repo", repo, "--path", "apps/web", "--sandbox", "--prune", "--report", "github",
+                "--report-base-url", server.url,
+            ]
                 + extra, env: ["GITHUB_TOKEN": token].merging(env) { $1 })
     }
 
@@ -106,16 +116,25 @@ final class PlanCommentEndToEndTests: XCTestCase {
         let first = try diff(server, flags)
         XCTAssertEqual(first.status, 1, "changes: the diff's exit status, reported or not\n\(first.stderr)")
         XCTAssertTrue(first.stdout.contains("1 to create, 2 to update, 1 to prune, 1 unchanged"), first.stdout)
-        XCTAssertTrue(first.stderr.contains("reported to github acme/deploy: status plumb/web success, comment created on #7"), first.stderr)
-        let status = try XCTUnwrap(server.requests.first { $0.method == "POST" && $0.path.hasPrefix("/api/v3/repos/acme/deploy/statuses/") })
+        XCTAssertTrue(
+            first.stderr.contains("reported to github acme/deploy: status plumb/web success, comment created on #7"),
+            first.stderr)
+        let status = try XCTUnwrap(
+            server.requests.first { $0.method == "POST" && $0.path.hasPrefix("/api/v3/repos/acme/deploy/statuses/") })
         XCTAssertEqual(status.path, "/api/v3/repos/acme/deploy/statuses/\(head)")
         XCTAssertEqual(status.body?["state"], "success")
         XCTAssertEqual(status.body?["context"], "plumb/web")
         XCTAssertEqual(status.body?["description"], "1 to create, 2 to update, 1 to prune")
         XCTAssertEqual(status.headers["authorization"], "Bearer \(token)")
         let comment = try XCTUnwrap(store.all.last?.body)
-        XCTAssertTrue(comment.hasPrefix("<!-- plumb:app=web -->\n### Plumb plan for web: 1 to create, 2 to update, 1 to prune, 1 unchanged"), comment)
-        XCTAssertTrue(comment.contains("spec.template.spec.containers[web].image\n                                   nginx:1.25 → nginx:1.26"), comment)
+        XCTAssertTrue(
+            comment.hasPrefix(
+                "<!-- plumb:app=web -->\n### Plumb plan for web: 1 to create, 2 to update, 1 to prune, 1 unchanged"),
+            comment)
+        XCTAssertTrue(
+            comment.contains(
+                "spec.template.spec.containers[web].image\n                                   nginx:1.25 → nginx:1.26"),
+            comment)
         XCTAssertTrue(comment.contains("- **Pods replaced:** 3 in 1 workload"), comment)
         XCTAssertTrue(comment.contains("- 🔴 prune <code>v1 ConfigMap web/legacy</code>"), comment)
         XCTAssertTrue(comment.contains("bytes masked"), comment)
@@ -123,7 +142,9 @@ final class PlanCommentEndToEndTests: XCTestCase {
             XCTAssertFalse(comment.contains(secret), "\(secret) in the comment")
             XCTAssertFalse(first.stdout.contains(secret) || first.stderr.contains(secret), "\(secret) in the output")
         }
-        if let out = ProcessInfo.processInfo.environment["PLUMB_WRITE_EXAMPLE_COMMENT"] { try comment.write(toFile: out, atomically: true, encoding: .utf8) }
+        if let out = ProcessInfo.processInfo.environment["PLUMB_WRITE_EXAMPLE_COMMENT"] {
+            try comment.write(toFile: out, atomically: true, encoding: .utf8)
+        }
 
         // A second run edits the same comment.
         let second = try diff(server, flags + ["--report-only-on-changes"])
@@ -136,9 +157,13 @@ final class PlanCommentEndToEndTests: XCTestCase {
         XCTAssertEqual(third.status, 0, third.stderr)
         XCTAssertTrue(third.stderr.contains("comment edited on #7"), third.stderr)
         XCTAssertEqual(store.all.count, 2)
-        XCTAssertTrue(store.all.last?.body.contains("✅ Plumb plan for web: no changes") ?? false, store.all.last?.body ?? "")
-        let statuses = server.requests.filter { $0.path.contains("/statuses/") }.compactMap { $0.body?["description"]?.stringValue }
-        XCTAssertEqual(statuses, ["1 to create, 2 to update, 1 to prune", "1 to create, 2 to update, 1 to prune", "no changes"])
+        XCTAssertTrue(
+            store.all.last?.body.contains("✅ Plumb plan for web: no changes") ?? false, store.all.last?.body ?? "")
+        let statuses = server.requests.filter { $0.path.contains("/statuses/") }.compactMap {
+            $0.body?["description"]?.stringValue
+        }
+        XCTAssertEqual(
+            statuses, ["1 to create, 2 to update, 1 to prune", "1 to create, 2 to update, 1 to prune", "no changes"])
     }
 
     func testGitHubActionsVariablesAreEnough() async throws {
@@ -148,16 +173,21 @@ final class PlanCommentEndToEndTests: XCTestCase {
         try change()
         let event = tmp.sub("event.json")
         let head = "6dcb09b5b57875f334f61aebed695e2e4193db5e"
-        try write(event, #"{"number": 7, "pull_request": {"number": 7, "head": {"sha": "\#(head)"}, "base": {"ref": "main"}}}"#)
+        try write(
+            event,
+            #"{"number": 7, "pull_request": {"number": 7, "head": {"sha": "\#(head)"}, "base": {"ref": "main"}}}"#)
         let result = try plumb(
             ["diff", "--repo", repo, "--path", "apps/web", "--sandbox", "--prune", "--report", "github"],
             env: [
-                "GITHUB_TOKEN": token, "GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "acme/deploy", "GITHUB_EVENT_PATH": event,
-                "GITHUB_API_URL": server.url + "/api/v3", "GITHUB_SERVER_URL": "https://github.example", "GITHUB_RUN_ID": "55",
+                "GITHUB_TOKEN": token, "GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "acme/deploy",
+                "GITHUB_EVENT_PATH": event,
+                "GITHUB_API_URL": server.url + "/api/v3", "GITHUB_SERVER_URL": "https://github.example",
+                "GITHUB_RUN_ID": "55",
             ])
         XCTAssertEqual(result.status, 1, result.stderr)
         let status = try XCTUnwrap(server.requests.first { $0.path.contains("/statuses/") })
-        XCTAssertEqual(status.path, "/api/v3/repos/acme/deploy/statuses/\(head)", "the pull request's head, from the event file")
+        XCTAssertEqual(
+            status.path, "/api/v3/repos/acme/deploy/statuses/\(head)", "the pull request's head, from the event file")
         XCTAssertEqual(status.body?["target_url"], "https://github.example/acme/deploy/actions/runs/55")
         XCTAssertEqual(store.all.count, 1)
     }
@@ -174,8 +204,10 @@ final class PlanCommentEndToEndTests: XCTestCase {
         var result = try plumb(
             diffArgs + ["gitlab"],
             env: [
-                "GITLAB_TOKEN": token, "GITLAB_CI": "true", "CI_PROJECT_PATH": "group/sub/deploy", "CI_API_V4_URL": gitlab.url + "/api/v4",
-                "CI_MERGE_REQUEST_IID": "7", "CI_COMMIT_SHA": head, "CI_JOB_URL": "https://gitlab.example/group/sub/deploy/-/jobs/9",
+                "GITLAB_TOKEN": token, "GITLAB_CI": "true", "CI_PROJECT_PATH": "group/sub/deploy",
+                "CI_API_V4_URL": gitlab.url + "/api/v4",
+                "CI_MERGE_REQUEST_IID": "7", "CI_COMMIT_SHA": head,
+                "CI_JOB_URL": "https://gitlab.example/group/sub/deploy/-/jobs/9",
             ])
         XCTAssertEqual(result.status, 1, result.stderr)
         var status = try XCTUnwrap(gitlab.requests.first { $0.path.contains("/statuses/") })
@@ -193,7 +225,8 @@ final class PlanCommentEndToEndTests: XCTestCase {
         result = try plumb(
             diffArgs + ["gitea"],
             env: [
-                "GITEA_TOKEN": token, "GITHUB_ACTIONS": "true", "GITEA_ACTIONS": "true", "GITHUB_REPOSITORY": "acme/deploy",
+                "GITEA_TOKEN": token, "GITHUB_ACTIONS": "true", "GITEA_ACTIONS": "true",
+                "GITHUB_REPOSITORY": "acme/deploy",
                 "GITHUB_API_URL": gitea.url + "/api/v1", "GITHUB_EVENT_PATH": event,
             ])
         XCTAssertEqual(result.status, 1, result.stderr)
@@ -208,7 +241,8 @@ final class PlanCommentEndToEndTests: XCTestCase {
         result = try plumb(
             diffArgs + ["bitbucket", "--report-base-url", bitbucket.url],
             env: [
-                "BITBUCKET_TOKEN": token, "BITBUCKET_BUILD_NUMBER": "31", "BITBUCKET_WORKSPACE": "acme", "BITBUCKET_REPO_SLUG": "deploy",
+                "BITBUCKET_TOKEN": token, "BITBUCKET_BUILD_NUMBER": "31", "BITBUCKET_WORKSPACE": "acme",
+                "BITBUCKET_REPO_SLUG": "deploy",
                 "BITBUCKET_REPO_FULL_NAME": "acme/deploy", "BITBUCKET_PR_ID": "7", "BITBUCKET_COMMIT": head,
             ])
         XCTAssertEqual(result.status, 1, result.stderr)
@@ -232,10 +266,14 @@ final class PlanCommentEndToEndTests: XCTestCase {
         let head = try git(["rev-parse", "HEAD"], in: repo)
         let result = try diff(server, ["--report-repo", "acme/deploy", "--report-pr", "7", "--report-sha", head])
         XCTAssertEqual(result.status, 2, result.stderr)
-        XCTAssertTrue(result.stderr.contains("error: apps/web/broken.yaml:5:3: mapping key \"name\" already defined at line 4"), result.stderr)
+        XCTAssertTrue(
+            result.stderr.contains("error: apps/web/broken.yaml:5:3: mapping key \"name\" already defined at line 4"),
+            result.stderr)
         let status = try XCTUnwrap(server.requests.first { $0.path.contains("/statuses/") })
         XCTAssertEqual(status.body?["state"], "failure")
-        XCTAssertTrue(status.body?["description"]?.stringValue?.hasPrefix("plan failed: apps/web/broken.yaml:5:3") ?? false, "\(status.body ?? .null)")
+        XCTAssertTrue(
+            status.body?["description"]?.stringValue?.hasPrefix("plan failed: apps/web/broken.yaml:5:3") ?? false,
+            "\(status.body ?? .null)")
         XCTAssertTrue(store.all.last?.body.contains("### ❌ Plumb plan for web failed") ?? false)
     }
 
@@ -244,10 +282,14 @@ final class PlanCommentEndToEndTests: XCTestCase {
         XCTAssertNotEqual(result.status, 0)
         XCTAssertNotEqual(result.status, 1, "not mistaken for changes")
         XCTAssertTrue(result.stderr.contains("--report-pr needs --report github|gitlab|gitea|bitbucket"), result.stderr)
-        let noRepo = try plumb(["diff", "--repo", repo, "--path", "apps/web", "--sandbox", "--report", "gitlab"], env: ["GITLAB_TOKEN": token])
+        let noRepo = try plumb(
+            ["diff", "--repo", repo, "--path", "apps/web", "--sandbox", "--report", "gitlab"],
+            env: ["GITLAB_TOKEN": token])
         XCTAssertEqual(noRepo.status, 0, "nothing changed; the report could not be made: \(noRepo.stderr)")
         XCTAssertTrue(
-            noRepo.stderr.contains("warning: --report gitlab: no repository: pass --report-repo (no CI variables name one); nothing is reported"),
+            noRepo.stderr.contains(
+                "warning: --report gitlab: no repository: pass --report-repo (no CI variables name one); nothing is reported"
+            ),
             noRepo.stderr)
     }
 

@@ -13,7 +13,8 @@ actor RecordingForge: Forge {
     var listedBases: [String?] = []
     /// The next this many setStatus calls fail with a transient error.
     var statusFailures = 0
-    var statusError: any Error = ForgeError(kind: .status(503), forge: "test", method: "POST", path: "/statuses", message: "unavailable")
+    var statusError: any Error = ForgeError(
+        kind: .status(503), forge: "test", method: "POST", path: "/statuses", message: "unavailable")
     var failComments = false
     /// How long each setStatus takes.
     var statusDelay: Duration = .zero
@@ -30,7 +31,10 @@ actor RecordingForge: Forge {
     }
 
     func comments(pullRequest: Int) async throws -> [ForgeComment] {
-        if failComments { throw ForgeError(kind: .unreachable, forge: "test", method: "GET", path: "/comments", message: "connection refused") }
+        if failComments {
+            throw ForgeError(
+                kind: .unreachable, forge: "test", method: "GET", path: "/comments", message: "connection refused")
+        }
         return comments[pullRequest] ?? []
     }
 
@@ -58,13 +62,19 @@ actor RecordingForge: Forge {
     }
     func setFailComments(_ on: Bool) { failComments = on }
     func setStatusDelay(_ d: Duration) { statusDelay = d }
-    func addComment(pullRequest: Int, body: String) { comments[pullRequest, default: []].append(ForgeComment(id: "other\(body.count)", body: body)) }
+    func addComment(pullRequest: Int, body: String) {
+        comments[pullRequest, default: []].append(ForgeComment(id: "other\(body.count)", body: body))
+    }
 }
 
 /// Plans built as the planner builds them, for the comment's tests.
 enum PlanFixtures {
-    static func resource(_ apiVersion: String, _ kind: String, _ namespace: String, _ name: String, spec: Value? = nil) -> Resource {
-        var body: Value = ["apiVersion": .string(apiVersion), "kind": .string(kind), "metadata": ["name": .string(name)]]
+    static func resource(_ apiVersion: String, _ kind: String, _ namespace: String, _ name: String, spec: Value? = nil)
+        -> Resource
+    {
+        var body: Value = [
+            "apiVersion": .string(apiVersion), "kind": .string(kind), "metadata": ["name": .string(name)],
+        ]
         if !namespace.isEmpty { body["metadata"]?["namespace"] = .string(namespace) }
         if let spec { body["spec"] = spec }
         // The fixtures are well-formed objects.
@@ -76,7 +86,8 @@ enum PlanFixtures {
         let after: Value? = resource.body
         return PlannedObject(
             resource: resource, syncWave: 0, phase: 0,
-            diff: ObjectDiff(ref: resource.ref, changes: action == .unchanged ? [] : changes, before: before, after: after))
+            diff: ObjectDiff(
+                ref: resource.ref, changes: action == .unchanged ? [] : changes, before: before, after: after))
     }
 
     /// A Deployment rolling 3 pods, a Secret with a changed value, a new ConfigMap, an
@@ -94,12 +105,17 @@ enum PlanFixtures {
                     FieldChange(path: "spec.replicas", old: 2, new: 3),
                     FieldChange(path: "spec.template.spec.containers[web].image", old: "nginx:1.25", new: "nginx:1.26"),
                 ], action: .configured),
-            object(secret, [FieldChange(maskedPath: "data.password", oldLength: 12, newLength: 16)], action: .configured),
+            object(
+                secret, [FieldChange(maskedPath: "data.password", oldLength: 12, newLength: 16)], action: .configured),
             object(service, [], action: .unchanged),
         ]
         return Plan(
             app: "web", steps: [PlanStep(syncWave: 0, phase: 0, objects: objects)],
-            prune: [PlannedPrune(ref: ObjectRef(apiVersion: "v1", kind: "ConfigMap", namespace: "web", name: "legacy"), syncWave: 0, phase: 0)])
+            prune: [
+                PlannedPrune(
+                    ref: ObjectRef(apiVersion: "v1", kind: "ConfigMap", namespace: "web", name: "legacy"), syncWave: 0,
+                    phase: 0)
+            ])
     }
 
     /// `count` ConfigMaps in namespace `big`, each with a changed value of `size` characters.
@@ -107,13 +123,23 @@ enum PlanFixtures {
         let objects = (0..<count).map { i in
             object(
                 resource("v1", "ConfigMap", "big", "cm-\(i)"),
-                [FieldChange(path: "data.text", old: .string(String(repeating: "a", count: size)), new: .string(String(repeating: "b", count: size)))],
+                [
+                    FieldChange(
+                        path: "data.text", old: .string(String(repeating: "a", count: size)),
+                        new: .string(String(repeating: "b", count: size)))
+                ],
                 action: .configured)
         }
         return Plan(app: "big", steps: [PlanStep(syncWave: 0, phase: 0, objects: objects)])
     }
 
     static var unchanged: Plan {
-        Plan(app: "web", steps: [PlanStep(syncWave: 0, phase: 0, objects: [object(resource("v1", "Service", "web", "web"), [], action: .unchanged)])])
+        Plan(
+            app: "web",
+            steps: [
+                PlanStep(
+                    syncWave: 0, phase: 0,
+                    objects: [object(resource("v1", "Service", "web", "web"), [], action: .unchanged)])
+            ])
     }
 }

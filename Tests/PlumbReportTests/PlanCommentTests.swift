@@ -24,9 +24,14 @@ final class PlanCommentTests: XCTestCase {
         XCTAssertTrue(text.contains("| Secret | 0 | 1 | 0 | 0 |"), text)
         XCTAssertTrue(text.contains("| Service | 0 | 0 | 0 | 1 |"), text)
         // The field view of plumb diff, collapsed per object.
-        XCTAssertTrue(text.contains("<details><summary>🟡 update <code>apps/v1 Deployment web/web</code>: 2 fields</summary>"), text)
+        XCTAssertTrue(
+            text.contains("<details><summary>🟡 update <code>apps/v1 Deployment web/web</code>: 2 fields</summary>"),
+            text)
         XCTAssertTrue(text.contains("spec.replicas                      2 → 3"), text)
-        XCTAssertTrue(text.contains("spec.template.spec.containers[web].image\n                                   nginx:1.25 → nginx:1.26"), text)
+        XCTAssertTrue(
+            text.contains(
+                "spec.template.spec.containers[web].image\n                                   nginx:1.25 → nginx:1.26"),
+            text)
         XCTAssertTrue(text.contains("data.password                      (changed, 12 → 16 bytes masked)"), text)
         XCTAssertTrue(text.contains("- 🔴 prune <code>v1 ConfigMap web/legacy</code>"), text)
         // The blast radius.
@@ -34,8 +39,11 @@ final class PlanCommentTests: XCTestCase {
         XCTAssertTrue(text.contains("- **Pods replaced:** 3 in 1 workload"), text)
         XCTAssertTrue(text.contains("Deployment web/web: 3 pods (`spec.template.spec.containers[web].image`)"), text)
         XCTAssertTrue(text.contains("- **Objects deleted:** 1: ConfigMap web/legacy"), text)
-        XCTAssertTrue(text.contains("⚠️ apps/v1 Deployment web/web: spec.template.spec.containers\\[0\\].ports\\: duplicate port"), text)
-        XCTAssertEqual(text.components(separatedBy: "<details>").count, text.components(separatedBy: "</details>").count)
+        XCTAssertTrue(
+            text.contains("⚠️ apps/v1 Deployment web/web: spec.template.spec.containers\\[0\\].ports\\: duplicate port"),
+            text)
+        XCTAssertEqual(
+            text.components(separatedBy: "<details>").count, text.components(separatedBy: "</details>").count)
     }
 
     func testAVerifiedSignatureIsShownAsItsVerdict() {
@@ -43,7 +51,9 @@ final class PlanCommentTests: XCTestCase {
         r.signature = "revision 3f9c2ab: good gpg signature by Ada <ada@acme.dev> (key DB4F), 1 commit checked"
         let text = PlanComment(report: r).render()
         XCTAssertTrue(
-            text.contains("· signature: revision 3f9c2ab\\: good gpg signature by Ada &lt;ada\\@acme.dev&gt; (key DB4F), 1 commit checked ·"), text)
+            text.contains(
+                "· signature: revision 3f9c2ab\\: good gpg signature by Ada &lt;ada\\@acme.dev&gt; (key DB4F), 1 commit checked ·"
+            ), text)
         XCTAssertFalse(text.contains("signed: yes"))
     }
 
@@ -71,7 +81,8 @@ final class PlanCommentTests: XCTestCase {
             PlanFixtures.resource("apps/v1", "DaemonSet", "kube-system", "agent"),
             [FieldChange(path: "spec.template.metadata.labels.v", old: "1", new: "2")], action: .configured)
         let namespace = PlanFixtures.object(PlanFixtures.resource("v1", "Namespace", "", "team"), [], action: .created)
-        let other = BlastRadius(Plan(app: "x", steps: [PlanStep(syncWave: 0, phase: 0, objects: [scaled, daemon, namespace])]))
+        let other = BlastRadius(
+            Plan(app: "x", steps: [PlanStep(syncWave: 0, phase: 0, objects: [scaled, daemon, namespace])]))
         XCTAssertEqual(other.rollouts.map(\.ref.name), ["agent"])
         XCTAssertNil(other.rollouts.first?.pods, "a DaemonSet runs one pod per node")
         XCTAssertEqual(other.namespaces, ["db", "kube-system", "team"])
@@ -87,16 +98,23 @@ final class PlanCommentTests: XCTestCase {
                 FieldChange(path: "data[\"`\"]", old: nil, new: "````"),
             ], action: .configured)
         var plan = Plan(app: "a|b*_<c>", steps: [PlanStep(syncWave: 0, phase: 0, objects: [evil])])
-        plan.prune = [PlannedPrune(ref: ObjectRef(apiVersion: "v1", kind: "ConfigMap", namespace: "web", name: hostile), syncWave: 0, phase: 0)]
-        let text = PlanComment(report: PlanReport(app: plan.app, plan: plan, revision: sha, branch: "<b>main</b>")).render()
+        plan.prune = [
+            PlannedPrune(
+                ref: ObjectRef(apiVersion: "v1", kind: "ConfigMap", namespace: "web", name: hostile), syncWave: 0,
+                phase: 0)
+        ]
+        let text = PlanComment(report: PlanReport(app: plan.app, plan: plan, revision: sha, branch: "<b>main</b>"))
+            .render()
         XCTAssertFalse(Self.outsideCode(text).contains("<script>"), text)
         XCTAssertFalse(text.contains("<b>main"), text)
         XCTAssertTrue(text.contains("Plumb plan for a\\|b\\*\\_&lt;c&gt;:"), text)
-        XCTAssertTrue(text.contains("<code>v1 ConfigMap web/x&lt;/code&gt;&lt;/summary&gt;&lt;/details&gt;&lt;script&gt;"), text)
+        XCTAssertTrue(
+            text.contains("<code>v1 ConfigMap web/x&lt;/code&gt;&lt;/summary&gt;&lt;/details&gt;&lt;script&gt;"), text)
         // Values sit in a fence longer than any backtick run inside it.
         XCTAssertTrue(text.contains("\n`````\ndata.note"), text)
         XCTAssertEqual(text.components(separatedBy: "<details>").count, 2)
-        XCTAssertEqual(text.components(separatedBy: "</details>\n").count, 2, "only the comment's own </details> closes a block")
+        XCTAssertEqual(
+            text.components(separatedBy: "</details>\n").count, 2, "only the comment's own </details> closes a block")
         // The marker of a hostile app name stays one HTML comment.
         let marker = PlanComment.marker(app: "x-->y")
         XCTAssertEqual(marker.components(separatedBy: "-->").count, 2, marker)
@@ -123,7 +141,8 @@ final class PlanCommentTests: XCTestCase {
         let full = PlanComment(report: report(plan), limit: 10_000_000).render()
         XCTAssertGreaterThan(full.utf8.count, 65_536)
         let limit = 65_536
-        let text = PlanComment(report: report(plan), limit: limit, localCommand: "plumb diff --repo . --path apps/big").render()
+        let text = PlanComment(report: report(plan), limit: limit, localCommand: "plumb diff --repo . --path apps/big")
+            .render()
         XCTAssertLessThanOrEqual(text.utf8.count, limit)
         let shown = text.components(separatedBy: "<details>").count - 1
         XCTAssertEqual(shown, text.components(separatedBy: "</details>").count - 1, "every block shown is whole")
@@ -140,14 +159,19 @@ final class PlanCommentTests: XCTestCase {
 
     func testAFailedPlanSaysWhyAndFailsTheStatus() {
         let failed = PlanReport(
-            app: "web", plan: nil, error: "apps/v1 Deployment web/web: dry-run failed: spec.replicas: Invalid value: -1", revision: sha)
+            app: "web", plan: nil,
+            error: "apps/v1 Deployment web/web: dry-run failed: spec.replicas: Invalid value: -1", revision: sha)
         let text = PlanComment(report: failed).render()
         XCTAssertTrue(text.contains("### ❌ Plumb plan for web failed"), text)
-        XCTAssertTrue(text.contains("```\napps/v1 Deployment web/web: dry-run failed: spec.replicas: Invalid value: -1\n```"), text)
+        XCTAssertTrue(
+            text.contains("```\napps/v1 Deployment web/web: dry-run failed: spec.replicas: Invalid value: -1\n```"),
+            text)
         let status = failed.commitStatus()
         XCTAssertEqual(status.state, .failure)
         XCTAssertEqual(status.context, "plumb/web")
-        XCTAssertEqual(status.description, "plan failed: apps/v1 Deployment web/web: dry-run failed: spec.replicas: Invalid value: -1")
+        XCTAssertEqual(
+            status.description,
+            "plan failed: apps/v1 Deployment web/web: dry-run failed: spec.replicas: Invalid value: -1")
         let ok = report(PlanFixtures.web).commitStatus()
         XCTAssertEqual(ok.state, .success)
         XCTAssertEqual(ok.description, "1 to create, 2 to update, 1 to prune")
@@ -170,7 +194,8 @@ final class PlanCommentTests: XCTestCase {
         let statuses = await forge.statuses
         XCTAssertEqual(statuses.map(\.sha), ["abc1234def", "abc1234def", "abc1234def"])
         XCTAssertEqual(statuses.map(\.context), ["plumb/web", "plumb/web", "plumb/web"])
-        XCTAssertEqual(statuses.map(\.description), ["1 to create, 2 to update, 1 to prune", "no changes", "no changes"])
+        XCTAssertEqual(
+            statuses.map(\.description), ["1 to create, 2 to update, 1 to prune", "no changes", "no changes"])
         XCTAssertEqual(statuses.first?.targetURL, "https://ci.example/run/1")
     }
 
@@ -195,10 +220,14 @@ final class PlanCommentTests: XCTestCase {
         let forge = RecordingForge()
         await forge.failStatuses(1)
         await forge.setFailComments(true)
-        let result = await report(PlanFixtures.web).publish(on: forge, to: PlanDestination(pullRequest: 1, sha: "abc1234"))
+        let result = await report(PlanFixtures.web).publish(
+            on: forge, to: PlanDestination(pullRequest: 1, sha: "abc1234"))
         XCTAssertFalse(result.statusSet)
         XCTAssertEqual(result.problems.count, 2)
-        XCTAssertTrue(result.problems[0].hasPrefix("commit status plumb/web on abc1234: test: POST /statuses"), result.problems[0])
-        XCTAssertTrue(result.problems[1].hasPrefix("comment on pull request #1: test: GET /comments"), result.problems[1])
+        XCTAssertTrue(
+            result.problems[0].hasPrefix("commit status plumb/web on abc1234: test: POST /statuses"), result.problems[0]
+        )
+        XCTAssertTrue(
+            result.problems[1].hasPrefix("comment on pull request #1: test: GET /comments"), result.problems[1])
     }
 }

@@ -53,9 +53,12 @@ final class StatusNotifierTests: XCTestCase {
         XCTAssertTrue(idle)
         let states = await forge.statuses.map(\.state)
         XCTAssertEqual(states, [.pending, .success], "delayed, not lost or reordered")
-        XCTAssertEqual(delays.withLock { $0 }, [.milliseconds(5), .milliseconds(10), .milliseconds(20)], "doubling backoff")
+        XCTAssertEqual(
+            delays.withLock { $0 }, [.milliseconds(5), .milliseconds(10), .milliseconds(20)], "doubling backoff")
         XCTAssertEqual(log.all.count, 3)
-        XCTAssertTrue(log.all[0].hasPrefix("commit status plumb/web pending on abc1234 failed (attempt 1), retrying in"), log.all[0])
+        XCTAssertTrue(
+            log.all[0].hasPrefix("commit status plumb/web pending on abc1234 failed (attempt 1), retrying in"),
+            log.all[0])
     }
 
     func testAFullQueueDropsTheOldestWithALogLine() async throws {
@@ -72,12 +75,19 @@ final class StatusNotifierTests: XCTestCase {
         let shas = await forge.statuses.map(\.sha)
         XCTAssertEqual(Array(shas.suffix(3)), ["sha3aaaa", "sha4aaaa", "sha5aaaa"], "the newest are kept")
         XCTAssertEqual(notifier.dropped + notifier.sent, 6)
-        XCTAssertTrue(log.all.contains { $0.hasPrefix("commit status queue full (3): dropped the oldest, plumb/web pending on sha") }, "\(log.all)")
+        XCTAssertTrue(
+            log.all.contains {
+                $0.hasPrefix("commit status queue full (3): dropped the oldest, plumb/web pending on sha")
+            }, "\(log.all)")
     }
 
     func testAPermanentErrorIsNotRetried() async throws {
         let forge = RecordingForge()
-        await forge.failStatuses(1, with: ForgeError(kind: .status(404), forge: "github", method: "POST", path: "/repos/a/b/statuses/abc", message: "Not Found"))
+        await forge.failStatuses(
+            1,
+            with: ForgeError(
+                kind: .status(404), forge: "github", method: "POST", path: "/repos/a/b/statuses/abc",
+                message: "Not Found"))
         let log = LogLines()
         let notifier = StatusNotifier(settings: fast(), log: log.sink)
         notifier.enqueue(status(.pending), on: forge)
@@ -86,7 +96,11 @@ final class StatusNotifierTests: XCTestCase {
         XCTAssertTrue(idle)
         let states = await forge.statuses.map(\.state)
         XCTAssertEqual(states, [.success])
-        XCTAssertEqual(log.all, ["commit status plumb/web pending on abc1234 dropped (not retried): github: POST /repos/a/b/statuses/abc: Not Found"])
+        XCTAssertEqual(
+            log.all,
+            [
+                "commit status plumb/web pending on abc1234 dropped (not retried): github: POST /repos/a/b/statuses/abc: Not Found"
+            ])
     }
 
     func testAForgeThatStaysDownIsGivenUpAfterTheAttempts() async throws {
