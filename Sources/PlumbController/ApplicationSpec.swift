@@ -61,6 +61,9 @@ public struct ApplicationSpec: Sendable, Equatable {
     public var wait: Bool
     public var timeout: Duration
     public var ignoreDifferences: [IgnoreRule]
+    /// The ServiceAccount (of the Application's namespace) the sync impersonates; nil for the
+    /// controller's own permissions.
+    public var serviceAccountName: String?
     /// `syncPolicy.approval`: the endpoint that must approve each sync (docs/governance.md).
     public var approval: Approval? = nil
     /// `syncPolicy.windows`: when automated syncs may run.
@@ -135,6 +138,7 @@ public struct ApplicationSpec: Sendable, Equatable {
         }
         notify = try Self.notify(spec)
         previews = try Self.bool(spec, "previews", "spec.previews")
+        serviceAccountName = try Self.string(spec, "serviceAccountName", "spec.serviceAccountName").flatMap { $0.isEmpty ? nil : $0 }
         if previews && notify == nil { throw SpecError("spec.previews", "needs spec.notify (the forge to list pull requests on)") }
         try parseChangeManagement(policy)
     }

@@ -178,4 +178,7 @@ public enum ConditionReason {
     public static let kubernetesUnreachable = "KubernetesUnreachable"
     /// The revision failed the trust policy (docs/governance.md): nothing was synced.
     public static let signatureVerificationFailed = "SignatureVerificationFailed"
+    /// An object of the revision is outside the tenancy allowance of the Application's
+    /// namespace (docs/governance.md, "Tenancy"): nothing was synced.
+    public static let notPermitted = "NotPermitted"
 }

@@ -20,6 +20,9 @@ extension InstallManifests {
         // Everything an Application's path may hold, Secrets included (which also covers
         // reading spec.source.secretRef).
         ["apiGroups": ["*"], "resources": ["*"], "verbs": .array(managedVerbs.map { .string($0) })],
+        // Syncing an Application with `spec.serviceAccountName` as that service account
+        // (`Impersonate-User`; kube-apiserver adds its groups, so none on groups).
+        ["apiGroups": [""], "resources": ["serviceaccounts"], "verbs": ["impersonate"]],
     ]
 
     static func rbac(_ o: Options) -> [Value] {

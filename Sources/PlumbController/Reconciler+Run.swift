@@ -22,13 +22,14 @@ extension Reconciler {
         let loaded = try await phases.time(.render) { try await load(app, spec: spec) }
         let revision = loaded.commit.id.hex
         let trust = try await verifyTrust(app, spec: spec, loaded: loaded)
-        let target = target(for: app.key, rules: spec.ignoreDifferences + loaded.ignoreRules)
+        let target = target(for: app.key, rules: spec.ignoreDifferences + loaded.ignoreRules, client: syncClient(app, spec: spec))
         let desired: [Resource]
         do {
             desired = try await target.resolvingNamespaces(loaded.desired, defaultNamespace: spec.destinationNamespace)
         } catch {
             throw Failure(ConditionReason.syncFailed, "cannot read the API server's kinds: \(error)", revision: revision)
         }
+        try checkTenancy(app, desired: desired, revision: revision)
         let policy = judgePolicy(app, desired: desired)
         let label = app.labelValue
         let planStart = ContinuousClock.now
@@ -125,10 +126,11 @@ extension Reconciler {
             context: RenderContext(appName: app.key.name, appNamespace: spec.destinationNamespace))
     }
 
-    /// The Application's target, kept across reconciles while its ignore rules stay the same.
-    func target(for key: AppKey, rules: [IgnoreRule]) -> KubernetesTarget {
+    /// The Application's target, kept across reconciles while its ignore rules and the
+    /// identity it acts as stay the same.
+    func target(for key: AppKey, rules: [IgnoreRule], client: KubeClient) -> KubernetesTarget {
         memory.withLock { m in
-            if let t = m[key]?.target, m[key]?.rules == rules { return t }
+            if let t = m[key]?.target, m[key]?.rules == rules, t.client.options.headers == client.options.headers { return t }
             let t = KubernetesTarget(client: client, ignoring: rules)
             m[key, default: Memory()].target = t
             m[key, default: Memory()].rules = rules

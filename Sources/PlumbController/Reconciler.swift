@@ -77,6 +77,9 @@ public final class Reconciler: Sendable {
         public var trustPolicy: TrustPolicy?
         /// The policy checks every revision's objects pass before the first write (nil: none).
         public var policy: PolicyConfig?
+        /// Which destination namespaces and cluster-scoped kinds the Applications of each
+        /// namespace may manage (`--tenancy`; nil: unrestricted).
+        public var tenancy: Tenancy?
         /// The operator's renderer plugins (`--plugin-config`).
         public var plugins: PluginConfig = .none
         /// The keys SOPS-encrypted files are opened with.

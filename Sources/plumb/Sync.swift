@@ -26,6 +26,7 @@ struct Sync: AsyncParsableCommand {
     @OptionGroup var trust: TrustOptions
     @OptionGroup var checks: PolicyOptions
     @OptionGroup(title: "Change management") var change: ChangeOptions
+    @OptionGroup(title: "Tenancy") var tenancy: TenancyOptions
 
     @Option(name: .shortAndLong, help: "Output format: text or json (the result on stdout, progress on stderr).")
     var output: SyncOutputFormat = .text
@@ -36,7 +37,7 @@ struct Sync: AsyncParsableCommand {
         let verdict = try trust.check(loaded, source: source, since: TrustOptions.lastVerified(app: appName, auditPath: audit.auditDb))
         try await change.withAuditSinks(auditPath: audit.auditDb) {
             try await SyncRunner(source: source, kube: kube, flags: flags, auditPath: audit.auditDb, json: output == .json, trust: verdict,
-                policy: checks, change: change)
+                policy: checks, change: change, tenancy: tenancy)
                 .run(loaded)
         }
     }
@@ -67,6 +68,7 @@ struct Rollback: AsyncParsableCommand {
     @OptionGroup var trust: TrustOptions
     @OptionGroup var checks: PolicyOptions
     @OptionGroup(title: "Change management") var change: ChangeOptions
+    @OptionGroup(title: "Tenancy") var tenancy: TenancyOptions
 
     @Option(name: .shortAndLong, help: "Output format: text or json (the result on stdout, progress on stderr).")
     var output: SyncOutputFormat = .text
@@ -88,7 +90,7 @@ struct Rollback: AsyncParsableCommand {
         try await change.withAuditSinks(auditPath: audit.auditDb) {
             try await SyncRunner(
                 source: source, kube: kube, flags: flags, auditPath: audit.auditDb, kind: .rollback, json: output == .json, trust: verdict,
-                policy: checks, change: change
+                policy: checks, change: change, tenancy: tenancy
             ).run(loaded)
         }
     }

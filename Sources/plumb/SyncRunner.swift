@@ -90,6 +90,8 @@ struct SyncRunner {
     var policy: PolicyOptions?
     /// Approval and sync windows (docs/governance.md, "Change management").
     var change = ChangeOptions()
+    /// Where objects may go (--tenancy, --allow-namespaces); outside it nothing is written.
+    var tenancy = TenancyOptions()
 
     func run(_ loaded: LoadedSource) async throws {
         let appName = try AppName.resolve(flags.app, path: source.path)
@@ -124,6 +126,7 @@ struct SyncRunner {
             }
             let target = KubernetesTarget(client: client, ignoring: rules)
             let desired = try await target.resolvingNamespaces(loaded.desired)
+            try tenancy.check(desired, namespace: kube.namespace ?? client.defaultNamespace)
             sync.policy = try policy?.judge(desired, app: appName, namespace: kube.namespace)
             var plan = try await SyncPlanning.plan(desired, app: appName, target: target, prune: flags.prune)
             if flags.serverSideDiff { plan = try await SyncPlanning.exact(plan, target: target) }
