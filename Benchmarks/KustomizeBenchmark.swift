@@ -41,7 +41,9 @@ func runKustomizeBenchmark() async throws {
     let home = repo.appendingPathComponent(".kube-home").path
     var kubectlBest = Double.infinity
     for _ in 0..<kustomizeRuns {
-        let (status, elapsed) = try await time { try kubectl(["kustomize", repo.appendingPathComponent(top).path], home: home) }
+        let (status, elapsed) = try await time {
+            try kubectl(["kustomize", repo.appendingPathComponent(top).path], home: home)
+        }
         guard status == 0 else { throw BenchmarkError("kubectl kustomize exited \(status)") }
         kubectlBest = min(kubectlBest, elapsed)
     }
@@ -66,15 +68,26 @@ func runKustomizeBenchmark() async throws {
         }
     }
 
-    print("kustomize: a base and three stacked overlays, \(expected) objects (patches, generators, prefixes, labels at every level)")
+    print(
+        "kustomize: a base and three stacked overlays, \(expected) objects (patches, generators, prefixes, labels at every level)"
+    )
     print("  Plumb and kubectl kustomize rendered the same \(expected) objects, field for field")
-    print(String(format: "  plumb, native renderer (in process, from a Git commit, best of %d)  %8.3f s", kustomizeRuns, plumbBest))
+    print(
+        String(
+            format: "  plumb, native renderer (in process, from a Git commit, best of %d)  %8.3f s", kustomizeRuns,
+            plumbBest))
     if let processBest {
-        print(String(format: "  plumb render (a process, best of %d)                               %8.3f s", kustomizeRuns, processBest))
+        print(
+            String(
+                format: "  plumb render (a process, best of %d)                               %8.3f s", kustomizeRuns,
+                processBest))
     } else {
         print("  plumb render (a process): not measured (\(processNote))")
     }
-    print(String(format: "  kubectl kustomize (best of %d)                                     %8.3f s", kustomizeRuns, kubectlBest))
+    print(
+        String(
+            format: "  kubectl kustomize (best of %d)                                     %8.3f s", kustomizeRuns,
+            kubectlBest))
     print(String(format: "  kubectl / plumb in process: %.1fx (target: at least 5x)", kubectlBest / plumbBest))
     if let processBest {
         print(String(format: "  kubectl / plumb render process: %.1fx", kubectlBest / processBest))
@@ -108,7 +121,9 @@ private func checkSameObjects(_ plumb: [Value], kubectlOutput: String) throws {
         [v["apiVersion"], v["kind"], v["metadata"]?["namespace"], v["metadata"]?["name"]]
             .map { $0?.stringValue ?? "" }.joined(separator: " ")
     }
-    let judge = Dictionary(try YAML.parseDocuments(kubectlOutput, file: "kubectl").map { (key($0.value), $0.value) }) { a, _ in a }
+    let judge = Dictionary(try YAML.parseDocuments(kubectlOutput, file: "kubectl").map { (key($0.value), $0.value) }) {
+        a, _ in a
+    }
     let ours = Dictionary(plumb.map { (key($0), $0) }) { a, _ in a }
     guard judge.count == ours.count, judge.allSatisfy({ ours[$0.key] == $0.value }) else {
         let differing = Set(judge.keys).union(ours.keys).filter { judge[$0] != ours[$0] }.sorted().prefix(3)

@@ -51,7 +51,8 @@ final class KustomizeErrorTests: XCTestCase {
         XCTAssertTrue(message.hasPrefix("apps/web/kustomization.yaml:2:1: helmCharts: "), message)
         XCTAssertTrue(message.contains("renderer plugin"), message)
         XCTAssertTrue(
-            error(["apps/web/kustomization.yaml": .file("vars: []\n")]).hasPrefix("apps/web/kustomization.yaml:1:1: vars: "))
+            error(["apps/web/kustomization.yaml": .file("vars: []\n")]).hasPrefix(
+                "apps/web/kustomization.yaml:1:1: vars: "))
     }
 
     func testRemoteResourceIsAnErrorNamingTheURL() {
@@ -75,7 +76,8 @@ final class KustomizeErrorTests: XCTestCase {
                 "apps/web/kustomization.yaml": .file("configMapGenerator:\n- name: c\n  files:\n  - ../secret.txt\n"),
                 "apps/secret.txt": .file("x"),
             ]),
-            "apps/web/kustomization.yaml:3:3: configMapGenerator[0].files: \"../secret.txt\" is not in or below apps/web")
+            "apps/web/kustomization.yaml:3:3: configMapGenerator[0].files: \"../secret.txt\" is not in or below apps/web"
+        )
         XCTAssertEqual(
             error([
                 "apps/web/kustomization.yaml": .file("resources:\n- ../common/c.yaml\n"),
@@ -134,7 +136,8 @@ final class KustomizeErrorTests: XCTestCase {
             error([
                 "apps/web/kustomization.yaml": .file("resources: [../api]\n"),
                 "apps/api/kustomization.yaml": .file("resources: [../web]\n"),
-            ]).contains("cycle: apps/web/kustomization.yaml -> apps/api/kustomization.yaml -> apps/web/kustomization.yaml"))
+            ]).contains(
+                "cycle: apps/web/kustomization.yaml -> apps/api/kustomization.yaml -> apps/web/kustomization.yaml"))
         XCTAssertEqual(
             error([
                 "apps/web/kustomization.yaml": .file("resources: [../c]\n"),
@@ -157,7 +160,8 @@ final class KustomizeErrorTests: XCTestCase {
             error([
                 "apps/web/kustomization.yaml": .file("configMapGenerator:\n- name: c\n  behavior: upsert\n")
             ]),
-            "apps/web/kustomization.yaml:3:3: configMapGenerator[0].behavior: must be create, merge or replace, not \"upsert\"")
+            "apps/web/kustomization.yaml:3:3: configMapGenerator[0].behavior: must be create, merge or replace, not \"upsert\""
+        )
         XCTAssertEqual(
             error([
                 "apps/web/kustomization.yaml": .file("configMapGenerator:\n- name: c\n  literals: [novalue]\n")
@@ -165,27 +169,34 @@ final class KustomizeErrorTests: XCTestCase {
             "apps/web/kustomization.yaml:3:3: configMapGenerator[0].literals: \"novalue\" is not key=value")
         XCTAssertEqual(
             error([
-                "apps/web/kustomization.yaml": .file("configMapGenerator:\n- name: c\n  behavior: merge\n  literals: [a=b]\n")
+                "apps/web/kustomization.yaml": .file(
+                    "configMapGenerator:\n- name: c\n  behavior: merge\n  literals: [a=b]\n")
             ]),
-            "apps/web/kustomization.yaml:2:3: configMapGenerator[0]: v1 ConfigMap c does not exist, so it cannot be merged")
+            "apps/web/kustomization.yaml:2:3: configMapGenerator[0]: v1 ConfigMap c does not exist, so it cannot be merged"
+        )
     }
 
     func testTypesAreCheckedAsKustomizeDoes() {
         let deploy: [String: InMemorySnapshot.Item] = ["apps/web/deploy.yaml": .file(deployment)]
         // kustomize reads a kustomization into Go types: an unquoted number or boolean is not a string.
         XCTAssertEqual(
-            error(deploy.merging(["apps/web/kustomization.yaml": .file("resources: [deploy.yaml]\ncommonLabels:\n  enabled: true\n")]) { $1 }),
+            error(
+                deploy.merging([
+                    "apps/web/kustomization.yaml": .file("resources: [deploy.yaml]\ncommonLabels:\n  enabled: true\n")
+                ]) { $1 }),
             "apps/web/kustomization.yaml:3:3: commonLabels.enabled: must be a string, not boolean")
         XCTAssertEqual(
             error(
                 deploy.merging([
-                    "apps/web/kustomization.yaml": .file("resources: [deploy.yaml]\nimages:\n- name: nginx\n  newTag: 1.20\n")
+                    "apps/web/kustomization.yaml": .file(
+                        "resources: [deploy.yaml]\nimages:\n- name: nginx\n  newTag: 1.20\n")
                 ]) { $1 }),
             "apps/web/kustomization.yaml:4:3: images[0].newTag: must be a string, not number")
         XCTAssertEqual(
             error(
                 deploy.merging([
-                    "apps/web/kustomization.yaml": .file("resources: [deploy.yaml]\nreplicas:\n- name: api\n  count: 2\n")
+                    "apps/web/kustomization.yaml": .file(
+                        "resources: [deploy.yaml]\nreplicas:\n- name: api\n  count: 2\n")
                 ]) { $1 }),
             "apps/web/kustomization.yaml:3:3: replicas[0].name: no Deployment, ReplicationController, ReplicaSet or"
                 + " StatefulSet is named \"api\"")
@@ -194,8 +205,10 @@ final class KustomizeErrorTests: XCTestCase {
     func testInputsAreEveryFileRead() throws {
         let output = try render([
             "apps/web/kustomization.yaml": .file(
-                "resources: [../base]\nnamePrefix: w-\npatches:\n- path: p.yaml\nconfigMapGenerator:\n- name: c\n  envs: [c.env]\n"),
-            "apps/web/p.yaml": .file("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n"),
+                "resources: [../base]\nnamePrefix: w-\npatches:\n- path: p.yaml\nconfigMapGenerator:\n- name: c\n  envs: [c.env]\n"
+            ),
+            "apps/web/p.yaml": .file(
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n"),
             "apps/web/c.env": .file("A=1\n"),
             "apps/web/unused.yaml": .file("not read"),
             "apps/base/kustomization.yml": .file("resources: [deploy.yaml]\n"),
@@ -217,7 +230,10 @@ final class KustomizeErrorTests: XCTestCase {
         let output = try render(
             ["kustomization.yaml": .file("resources: [apps/deploy.yaml]\n"), "apps/deploy.yaml": .file(deployment)], "")
         XCTAssertEqual(output.documents.count, 1)
-        XCTAssertEqual(try Kustomize.kustomizationFile(in: "", snapshot: InMemorySnapshot(["kustomization.yaml": .file("")])), "kustomization.yaml")
-        XCTAssertNil(try Kustomize.kustomizationFile(in: "apps", snapshot: InMemorySnapshot(["apps/x.yaml": .file("")])))
+        XCTAssertEqual(
+            try Kustomize.kustomizationFile(in: "", snapshot: InMemorySnapshot(["kustomization.yaml": .file("")])),
+            "kustomization.yaml")
+        XCTAssertNil(
+            try Kustomize.kustomizationFile(in: "apps", snapshot: InMemorySnapshot(["apps/x.yaml": .file("")])))
     }
 }

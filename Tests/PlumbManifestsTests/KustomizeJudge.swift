@@ -55,13 +55,16 @@ enum KustomizeJudge {
     /// The judge's objects for the kustomization in `dir`, keyed by apiVersion/kind/namespace/name.
     static func judge(_ dir: String) throws -> [String: Value] {
         guard let kubectl else { throw TestFailure("kubectl is not on PATH") }
-        let env = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
+        let env = [
+            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": NSTemporaryDirectory(),
+        ]
         let result = try runTool(kubectl, ["kustomize", dir], env: env)
         let documents = try YAML.parseDocuments(result.stdout, file: "kubectl-kustomize")
         return try keyed(documents.map(\.value))
     }
 
-    static func plumb(_ directory: String, _ snapshot: some SnapshotReader) throws -> ([String: Value], KustomizeOutput) {
+    static func plumb(_ directory: String, _ snapshot: some SnapshotReader) throws -> ([String: Value], KustomizeOutput)
+    {
         let output = try Kustomize.render(directory: directory, snapshot: snapshot, read: { try snapshot.read($0) })
         return (try keyed(output.documents.map(\.0)), output)
     }

@@ -9,7 +9,9 @@ import XCTest
 final class KustomizeRealWorldTests: XCTestCase {
     func judgeReal(_ name: String, expectedRoots: Int, file: StaticString = #filePath, line: UInt = #line) throws {
         let source = KustomizeJudge.repositoryRoot + "/fixtures/real/" + name
-        XCTAssert(FileManager.default.fileExists(atPath: source + "/LICENSE"), "\(name) keeps its licence", file: file, line: line)
+        XCTAssert(
+            FileManager.default.fileExists(atPath: source + "/LICENSE"), "\(name) keeps its licence", file: file,
+            line: line)
         let dir = try TempDir("kustomize-real")
         let (work, snapshot) = try KustomizeJudge.repository(copying: source, into: dir)
         let roots = try KustomizeJudge.kustomizationRoots(in: work)

@@ -112,11 +112,13 @@ struct Kustomization {
             throw ManifestError(error.located)
         }
         guard documents.count <= 1 else {
-            throw ManifestError(file: path, message: "a kustomization file holds one YAML document, this one has \(documents.count)")
+            throw ManifestError(
+                file: path, message: "a kustomization file holds one YAML document, this one has \(documents.count)")
         }
         let root = documents.first?.value ?? .object(ValueObject())
         guard case .object(let object) = root else {
-            throw ManifestError(file: path, line: 1, column: 1, message: "a kustomization is a mapping, not \(root.typeName)")
+            throw ManifestError(
+                file: path, line: 1, column: 1, message: "a kustomization is a mapping, not \(root.typeName)")
         }
         var k = Kustomization(
             path: path, directory: KustomizePath.parent(path), text: text,
@@ -158,8 +160,11 @@ struct Kustomization {
         k.commonLabels = try p.stringMap(object["commonLabels"], "commonLabels")
         k.commonAnnotations = try p.stringMap(object["commonAnnotations"], "commonAnnotations")
         for (i, item) in try p.list(object["labels"], "labels").enumerated() {
-            let o = try p.object(item, "labels", i, allowed: ["pairs", "includeSelectors", "includeTemplates", "fields"])
-            if o["fields"] != nil { throw text.error("labels", index: i, sub: "fields", "custom label field specs are not supported") }
+            let o = try p.object(
+                item, "labels", i, allowed: ["pairs", "includeSelectors", "includeTemplates", "fields"])
+            if o["fields"] != nil {
+                throw text.error("labels", index: i, sub: "fields", "custom label field specs are not supported")
+            }
             k.labels.append(
                 LabelSet(
                     pairs: try p.stringMap(o["pairs"], "labels", i, "pairs"),
@@ -180,8 +185,12 @@ struct Kustomization {
         }
         for (i, item) in try p.list(object["replicas"], "replicas").enumerated() {
             let o = try p.object(item, "replicas", i, allowed: ["name", "count"])
-            guard let name = o["name"]?.stringValue else { throw text.error("replicas", index: i, sub: "name", "is required") }
-            guard let count = o["count"]?.intValue else { throw text.error("replicas", index: i, sub: "count", "must be an integer") }
+            guard let name = o["name"]?.stringValue else {
+                throw text.error("replicas", index: i, sub: "name", "is required")
+            }
+            guard let count = o["count"]?.intValue else {
+                throw text.error("replicas", index: i, sub: "count", "must be an integer")
+            }
             k.replicas.append((name, count, i))
         }
         if let g = object["generatorOptions"], !g.isNull {
@@ -192,21 +201,28 @@ struct Kustomization {
                 let allowed: Set<String> = [
                     "name", "namespace", "behavior", "files", "literals", "envs", "env", "options", "type",
                 ]
-                let o = try p.object(item, field, i, allowed: field == "secretGenerator" ? allowed : allowed.subtracting(["type"]))
+                let o = try p.object(
+                    item, field, i, allowed: field == "secretGenerator" ? allowed : allowed.subtracting(["type"]))
                 guard let name = o["name"]?.stringValue, !name.isEmpty else {
                     throw text.error(field, index: i, sub: "name", "is required")
                 }
                 let behavior = try p.scalarString(o["behavior"], field, i, "behavior") ?? "create"
                 guard ["create", "merge", "replace"].contains(behavior) else {
-                    throw text.error(field, index: i, sub: "behavior", "must be create, merge or replace, not \"\(behavior)\"")
+                    throw text.error(
+                        field, index: i, sub: "behavior", "must be create, merge or replace, not \"\(behavior)\"")
                 }
-                var envs = try p.list(o["envs"], field, i, "envs").map { v throws(ManifestError) in try p.string(v, field, i, "envs") }
+                var envs = try p.list(o["envs"], field, i, "envs").map { v throws(ManifestError) in
+                    try p.string(v, field, i, "envs")
+                }
                 if let env = try p.scalarString(o["env"], field, i, "env"), !env.isEmpty { envs.insert(env, at: 0) }
                 k.generators.append(
                     Generator(
-                        index: i, field: field, name: name, namespace: try p.scalarString(o["namespace"], field, i, "namespace"),
+                        index: i, field: field, name: name,
+                        namespace: try p.scalarString(o["namespace"], field, i, "namespace"),
                         behavior: behavior,
-                        files: try p.list(o["files"], field, i, "files").map { v throws(ManifestError) in try p.string(v, field, i, "files") },
+                        files: try p.list(o["files"], field, i, "files").map { v throws(ManifestError) in
+                            try p.string(v, field, i, "files")
+                        },
                         literals: try p.list(o["literals"], field, i, "literals").map { v throws(ManifestError) in
                             try p.string(v, field, i, "literals")
                         },
@@ -241,7 +257,9 @@ struct Kustomization {
                 if let t = o["target"], !t.isNull {
                     let to = try p.object(
                         t, field, i,
-                        allowed: ["group", "version", "kind", "name", "namespace", "labelSelector", "annotationSelector"],
+                        allowed: [
+                            "group", "version", "kind", "name", "namespace", "labelSelector", "annotationSelector",
+                        ],
                         prefix: "target")
                     func s(_ key: String) throws(ManifestError) -> String? {
                         try p.scalarString(to[key], field, i, "target.\(key)")
@@ -254,7 +272,8 @@ struct Kustomization {
                     throw p.fail(field, i, "target", "is required")
                 }
                 let patch = Patch(
-                    index: i, field: field, path: path, inline: inline, target: target, forceJSON: field == "patchesJson6902")
+                    index: i, field: field, path: path, inline: inline, target: target,
+                    forceJSON: field == "patchesJson6902")
                 if field == "patches" { k.patches.append(patch) } else { k.patchesJson6902.append(patch) }
             }
         }
@@ -270,7 +289,8 @@ struct FieldReader {
         text.error(field, index: index, sub: sub, message)
     }
 
-    func list(_ v: Value?, _ field: String, _ index: Int? = nil, _ sub: String? = nil) throws(ManifestError) -> [Value] {
+    func list(_ v: Value?, _ field: String, _ index: Int? = nil, _ sub: String? = nil) throws(ManifestError) -> [Value]
+    {
         guard let v, !v.isNull else { return [] }
         guard let a = v.arrayValue else { throw fail(field, index, sub, "must be a list, not \(v.typeName)") }
         return a
@@ -309,13 +329,16 @@ struct FieldReader {
         return o
     }
 
-    func stringMap(_ v: Value?, _ field: String, _ index: Int? = nil, _ sub: String? = nil) throws(ManifestError) -> [(String, String)] {
+    func stringMap(_ v: Value?, _ field: String, _ index: Int? = nil, _ sub: String? = nil) throws(ManifestError) -> [(
+        String, String
+    )] {
         guard let v, !v.isNull else { return [] }
         guard case .object(let o) = v else { throw fail(field, index, sub, "must be a mapping, not \(v.typeName)") }
         var out: [(String, String)] = []
         for e in o {
             guard let s = Self.scalar(e.value) else {
-                throw fail(field, index, sub.map { "\($0).\(e.key)" } ?? e.key, "must be a string, not \(e.value.typeName)")
+                throw fail(
+                    field, index, sub.map { "\($0).\(e.key)" } ?? e.key, "must be a string, not \(e.value.typeName)")
             }
             out.append((e.key, s))
         }
@@ -323,7 +346,9 @@ struct FieldReader {
     }
 
     func options(_ v: Value, _ field: String, _ index: Int?) throws(ManifestError) -> Kustomization.Options {
-        guard case .object(let o) = v else { throw fail(field, index, index == nil ? nil : "options", "must be a mapping") }
+        guard case .object(let o) = v else {
+            throw fail(field, index, index == nil ? nil : "options", "must be a mapping")
+        }
         let sub = index == nil ? "" : "options."
         for key in o.keys where !["labels", "annotations", "disableNameSuffixHash", "immutable"].contains(key) {
             throw fail(field, index, sub + key, "unknown field")

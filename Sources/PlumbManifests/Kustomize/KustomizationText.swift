@@ -46,7 +46,9 @@ struct KustomizationText {
         var line = top
         var column = 1
         var end = lines.count
-        if let next = lines[(top + 1)...].firstIndex(where: { !$0.isEmpty && !$0.hasPrefix(" ") && !$0.hasPrefix("-") && !$0.hasPrefix("#") }) {
+        if let next = lines[(top + 1)...].firstIndex(where: {
+            !$0.isEmpty && !$0.hasPrefix(" ") && !$0.hasPrefix("-") && !$0.hasPrefix("#")
+        }) {
             end = next
         }
         if let index {
@@ -67,11 +69,15 @@ struct KustomizationText {
                     if let n = lines[(i + 1)..<end].firstIndex(where: { l in
                         let ind = l.prefix { $0 == " " }.count
                         return ind == indent && l.dropFirst(ind).hasPrefix("-")
-                    }) { itemEnd = n }
+                    }) {
+                        itemEnd = n
+                    }
                     if let sub {
                         for j in i..<itemEnd {
                             var t = lines[j]
-                            if j == i { t = Substring(String(repeating: " ", count: indent + 2) + t.dropFirst(indent + 2)) }
+                            if j == i {
+                                t = Substring(String(repeating: " ", count: indent + 2) + t.dropFirst(indent + 2))
+                            }
                             let ind = t.prefix { $0 == " " }.count
                             if Self.isKey(t.dropFirst(ind), sub, indent: 0) {
                                 line = j

@@ -55,7 +55,9 @@ struct KustomizeBuilder<Snapshot: SnapshotReader> {
             guard entry.kind == .symlink else { return (current, entry.kind) }
             let target: [UInt8]
             do { target = try snapshot.read(current) } catch { throw ManifestError(file: current, message: "\(error)") }
-            guard let next = KustomizePath.resolve(KustomizePath.parent(current), String(decoding: target, as: UTF8.self)) else {
+            guard
+                let next = KustomizePath.resolve(KustomizePath.parent(current), String(decoding: target, as: UTF8.self))
+            else {
                 throw ManifestError(file: current, message: "symbolic link points outside the repository")
             }
             current = next
@@ -68,12 +70,15 @@ struct KustomizeBuilder<Snapshot: SnapshotReader> {
         file: String, stack: [String], component: [KustomizeResource]?
     ) throws(ManifestError) -> [KustomizeResource] {
         if stack.contains(file) {
-            throw ManifestError(file: file, message: "kustomizations include each other in a cycle: \((stack + [file]).joined(separator: " -> "))")
+            throw ManifestError(
+                file: file,
+                message: "kustomizations include each other in a cycle: \((stack + [file]).joined(separator: " -> "))")
         }
         let stack = stack + [file]
         let k = try Kustomization.parse(path: file, bytes: try readFile(file, for: stack.first ?? file))
         if component != nil, !k.isComponent {
-            throw ManifestError(file: file, message: "a folder in components must hold a kustomization of kind Component")
+            throw ManifestError(
+                file: file, message: "a folder in components must hold a kustomization of kind Component")
         }
         if component == nil, k.isComponent {
             throw ManifestError(file: file, message: "a Component may only be used in components, not in resources")
@@ -83,7 +88,9 @@ struct KustomizeBuilder<Snapshot: SnapshotReader> {
         for r in list { seen[r.idKey] = r.location }
         for (entry, index, field) in k.resources {
             if KustomizePath.isRemote(entry) {
-                throw k.text.error(field, index: index, "remote resource \"\(entry)\" is not supported: Plumb renders only what is in the repository")
+                throw k.text.error(
+                    field, index: index,
+                    "remote resource \"\(entry)\" is not supported: Plumb renders only what is in the repository")
             }
             guard let path = KustomizePath.resolve(k.directory, entry) else {
                 throw k.text.error(field, index: index, "\"\(entry)\" is outside the repository")
@@ -104,7 +111,8 @@ struct KustomizeBuilder<Snapshot: SnapshotReader> {
                 guard Self.isBelow(real, k.directory) else {
                     throw k.text.error(
                         field, index: index,
-                        "file \"\(entry)\" is not in or below \(k.directory.isEmpty ? "the repository root" : k.directory) (use a kustomization folder)")
+                        "file \"\(entry)\" is not in or below \(k.directory.isEmpty ? "the repository root" : k.directory) (use a kustomization folder)"
+                    )
                 }
                 loaded = try loadObjects(real, for: file)
             case .symlink, .submodule:
@@ -113,7 +121,8 @@ struct KustomizeBuilder<Snapshot: SnapshotReader> {
             for r in loaded {
                 let key = r.idKey
                 if let first = seen[key] {
-                    throw k.text.error(field, index: index, "\(r.label) is defined twice: first at \(first), again at \(r.location)")
+                    throw k.text.error(
+                        field, index: index, "\(r.label) is defined twice: first at \(first), again at \(r.location)")
                 }
                 seen[key] = r.location
                 list.append(r)
@@ -126,7 +135,9 @@ struct KustomizeBuilder<Snapshot: SnapshotReader> {
             guard let path = KustomizePath.resolve(k.directory, entry), let (real, kind) = try entryKind(path),
                 kind == .directory, let sub = try kustomizationFile(real)
             else {
-                throw k.text.error("components", index: index, "\"\(entry)\" is not a folder of this repository holding a kustomization")
+                throw k.text.error(
+                    "components", index: index,
+                    "\"\(entry)\" is not a folder of this repository holding a kustomization")
             }
             list = try accumulate(file: sub, stack: stack, component: list)
         }
@@ -148,11 +159,13 @@ struct KustomizeBuilder<Snapshot: SnapshotReader> {
                         message: "a resource is a mapping, not \(item.typeName)")
                 }
                 guard item["kind"]?.stringValue?.isEmpty == false else {
-                    throw ManifestError(file: location.file, line: location.line, column: location.column, message: "missing kind")
+                    throw ManifestError(
+                        file: location.file, line: location.line, column: location.column, message: "missing kind")
                 }
                 guard item["metadata"]?["name"]?.stringValue?.isEmpty == false else {
                     throw ManifestError(
-                        file: location.file, line: location.line, column: location.column, message: "missing metadata.name")
+                        file: location.file, line: location.line, column: location.column,
+                        message: "missing metadata.name")
                 }
                 out.append(KustomizeResource(value: item, location: location))
             }

@@ -48,7 +48,8 @@ struct KustomizeFieldSpec: Sendable {
     /// Calls `body` on every value at the path (a null when missing and `create`).
     func visit(_ value: inout Value, _ body: (inout Value) throws(ManifestError) -> Void) throws(ManifestError) {
         var at: [String] = []
-        try Self.visit(&value, path[...], create: create, at: &at) { (v: inout Value, _: [String]) throws(ManifestError) in
+        try Self.visit(&value, path[...], create: create, at: &at) {
+            (v: inout Value, _: [String]) throws(ManifestError) in
             try body(&v)
         }
     }
@@ -117,7 +118,9 @@ struct KustomizeFieldSpec: Sendable {
 /// without selectors still changes a selector a base's `commonLabels` wrote). `links` keeps
 /// those groups so the renderer gives the same objects.
 enum KustomizeMapSetter {
-    static func apply(_ pairs: [(String, String)], specs: [KustomizeFieldSpec], to r: inout KustomizeResource) throws(ManifestError) {
+    static func apply(_ pairs: [(String, String)], specs: [KustomizeFieldSpec], to r: inout KustomizeResource)
+        throws(ManifestError)
+    {
         guard !pairs.isEmpty else { return }
         let label = r.label
         for (key, value) in pairs {

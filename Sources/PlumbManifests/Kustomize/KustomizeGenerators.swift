@@ -11,7 +11,9 @@ extension KustomizeBuilder {
     }
 
     /// Builds the ConfigMap or Secret one generator entry describes.
-    private mutating func generate(_ g: Kustomization.Generator, _ k: Kustomization) throws(ManifestError) -> KustomizeResource {
+    private mutating func generate(_ g: Kustomization.Generator, _ k: Kustomization) throws(ManifestError)
+        -> KustomizeResource
+    {
         let isSecret = g.field == "secretGenerator"
         var pairs: [(String, [UInt8], Int)] = []  // key, value, line of the source
         for env in g.envs {
@@ -49,7 +51,8 @@ extension KustomizeBuilder {
         var binary = ValueObject()
         for (key, bytes, _) in pairs {
             guard !key.isEmpty, key.utf8.allSatisfy({ Self.isKeyByte($0) }) else {
-                throw k.text.error(g.field, index: g.index, "\"\(key)\" is not a valid key (letters, digits, '-', '_' and '.')")
+                throw k.text.error(
+                    g.field, index: g.index, "\"\(key)\" is not a valid key (letters, digits, '-', '_' and '.')")
             }
             if data[key] != nil || binary[key] != nil {
                 throw k.text.error(g.field, index: g.index, "key \"\(key)\" is given twice")
@@ -89,7 +92,9 @@ extension KustomizeBuilder {
         _ relative: String, _ g: Kustomization.Generator, _ k: Kustomization, _ sub: String
     ) throws(ManifestError) -> String {
         guard let path = KustomizePath.resolve(k.directory, relative), Self.isBelow(path, k.directory) else {
-            throw k.text.error(g.field, index: g.index, sub: sub, "\"\(relative)\" is not in or below \(k.directory.isEmpty ? "the repository root" : k.directory)")
+            throw k.text.error(
+                g.field, index: g.index, sub: sub,
+                "\"\(relative)\" is not in or below \(k.directory.isEmpty ? "the repository root" : k.directory)")
         }
         guard let (real, kind) = try entryKind(path), kind == .file || kind == .executable else {
             throw k.text.error(g.field, index: g.index, sub: sub, "\"\(relative)\" is not a file of the repository")
@@ -103,23 +108,30 @@ extension KustomizeBuilder {
 
     /// Adds a generated object to the list, or merges it into / replaces the object it names.
     private func absorb(
-        _ generated: KustomizeResource, _ g: Kustomization.Generator, _ k: Kustomization, _ list: inout [KustomizeResource]
+        _ generated: KustomizeResource, _ g: Kustomization.Generator, _ k: Kustomization,
+        _ list: inout [KustomizeResource]
     ) throws(ManifestError) {
         let matches = list.indices.filter { i in
             let r = list[i]
             guard r.kind == generated.kind, r.group == generated.group else { return false }
             let ids = r.previousIds + [(r.name, r.namespace)]
-            return ids.contains { $0.name == generated.name && KustomizeResource.sameNamespace($0.namespace, generated.namespace) }
+            return ids.contains {
+                $0.name == generated.name && KustomizeResource.sameNamespace($0.namespace, generated.namespace)
+            }
         }
         switch g.behavior {
         case "create":
             guard matches.isEmpty else {
-                throw k.text.error(g.field, index: g.index, "\(generated.label) already exists; use behavior merge or replace")
+                throw k.text.error(
+                    g.field, index: g.index, "\(generated.label) already exists; use behavior merge or replace")
             }
             list.append(generated)
         default:
             guard let index = matches.first else {
-                throw k.text.error(g.field, index: g.index, "\(generated.label) does not exist, so it cannot be \(g.behavior == "merge" ? "merged" : "replaced")")
+                throw k.text.error(
+                    g.field, index: g.index,
+                    "\(generated.label) does not exist, so it cannot be \(g.behavior == "merge" ? "merged" : "replaced")"
+                )
             }
             guard matches.count == 1 else {
                 throw k.text.error(g.field, index: g.index, "\(generated.label) matches \(matches.count) objects")
@@ -130,7 +142,11 @@ extension KustomizeBuilder {
             for field in ["labels", "annotations"] {
                 var map = old.value["metadata"]?[field]?.objectValue ?? ValueObject()
                 for e in generated.value["metadata"]?[field]?.objectValue ?? ValueObject() { map[e.key] = e.value }
-                if map.isEmpty { value.setPath(["metadata", field], .null) } else { value.setPath(["metadata", field], .object(map)) }
+                if map.isEmpty {
+                    value.setPath(["metadata", field], .null)
+                } else {
+                    value.setPath(["metadata", field], .object(map))
+                }
                 if map.isEmpty, case .object(var m)? = value["metadata"] {
                     _ = m.removeValue(forKey: field)
                     value["metadata"] = .object(m)
@@ -160,7 +176,9 @@ extension KustomizeBuilder {
     static func mergeOptions(local: Kustomization.Options?, global: Kustomization.Options?) -> Kustomization.Options {
         var out = local ?? Kustomization.Options()
         guard let global else { return out }
-        for (key, value) in global.labels where !out.labels.contains(where: { $0.0 == key }) { out.labels.append((key, value)) }
+        for (key, value) in global.labels where !out.labels.contains(where: { $0.0 == key }) {
+            out.labels.append((key, value))
+        }
         for (key, value) in global.annotations where !out.annotations.contains(where: { $0.0 == key }) {
             out.annotations.append((key, value))
         }
@@ -176,7 +194,8 @@ extension KustomizeBuilder {
     }
 
     static func isKeyByte(_ b: UInt8) -> Bool {
-        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2D || b == 0x5F || b == 0x2E
+        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2D || b == 0x5F
+            || b == 0x2E
     }
 }
 
@@ -206,7 +225,9 @@ enum KustomizeEnvFile {
             guard let first = key.utf8.first, !(first >= 0x30 && first <= 0x39),
                 key.utf8.allSatisfy({ KustomizeEnvFile.isEnvByte($0) })
             else {
-                throw ManifestError(file: file, line: number + 1, column: 1, message: "\"\(key)\" is not a valid environment variable name")
+                throw ManifestError(
+                    file: file, line: number + 1, column: 1,
+                    message: "\"\(key)\" is not a valid environment variable name")
             }
             out.append((String(key), String(value)))
         }
@@ -214,7 +235,8 @@ enum KustomizeEnvFile {
     }
 
     static func isEnvByte(_ b: UInt8) -> Bool {
-        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2D || b == 0x5F || b == 0x2E
+        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2D || b == 0x5F
+            || b == 0x2E
     }
 }
 
@@ -228,7 +250,10 @@ enum KustomizeBase64 {
         var i = 0
         while i + 2 < bytes.count {
             let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
-            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)], alphabet[Int(n & 63)]]
+            out += [
+                alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)],
+                alphabet[Int(n & 63)],
+            ]
             i += 3
         }
         let rest = bytes.count - i

@@ -67,7 +67,11 @@ enum GoJSON {
         case .bool(let b): out += Array((b ? "true" : "false").utf8)
         case .int(let i): out += Array(String(i).utf8)
         case .double(let d):
-            if d == d.rounded(), abs(d) < 1e21 { out += Array(String(Int64(d)).utf8) } else { out += Array("\(d)".utf8) }
+            if d == d.rounded(), abs(d) < 1e21 {
+                out += Array(String(Int64(d)).utf8)
+            } else {
+                out += Array("\(d)".utf8)
+            }
         case .string(let s): string(s, into: &out)
         case .array(let a):
             out.append(UInt8(ascii: "["))
@@ -103,10 +107,16 @@ enum GoJSON {
             case "\u{0C}": out += [92, UInt8(ascii: "f")]
             case "<", ">", "&", "\u{2028}", "\u{2029}":
                 let v = scalar.value
-                out += [92, UInt8(ascii: "u"), hex[Int(v >> 12 & 15)], hex[Int(v >> 8 & 15)], hex[Int(v >> 4 & 15)], hex[Int(v & 15)]]
+                out += [
+                    92, UInt8(ascii: "u"), hex[Int(v >> 12 & 15)], hex[Int(v >> 8 & 15)], hex[Int(v >> 4 & 15)],
+                    hex[Int(v & 15)],
+                ]
             default:
                 if scalar.value < 0x20 {
-                    out += [92, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(scalar.value >> 4)], hex[Int(scalar.value & 15)]]
+                    out += [
+                        92, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(scalar.value >> 4)],
+                        hex[Int(scalar.value & 15)],
+                    ]
                 } else {
                     out += Array(String(scalar).utf8)
                 }

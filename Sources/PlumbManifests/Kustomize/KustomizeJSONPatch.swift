@@ -11,26 +11,36 @@ enum KustomizeJSONPatch {
         var doc = document
         for (i, op) in ops.enumerated() {
             guard let name = op["op"]?.stringValue else { throw Failure(message: "operation \(i) has no op") }
-            guard let path = op["path"]?.stringValue else { throw Failure(message: "operation \(i) (\(name)) has no path") }
+            guard let path = op["path"]?.stringValue else {
+                throw Failure(message: "operation \(i) (\(name)) has no path")
+            }
             let tokens = try pointer(path)
             switch name {
             case "add":
-                guard let value = op["value"] else { throw Failure(message: "operation \(i) (add \(path)) has no value") }
+                guard let value = op["value"] else {
+                    throw Failure(message: "operation \(i) (add \(path)) has no value")
+                }
                 try add(&doc, tokens[...], value, path: path)
             case "remove":
                 _ = try remove(&doc, tokens[...], path: path)
             case "replace":
-                guard let value = op["value"] else { throw Failure(message: "operation \(i) (replace \(path)) has no value") }
+                guard let value = op["value"] else {
+                    throw Failure(message: "operation \(i) (replace \(path)) has no value")
+                }
                 _ = try remove(&doc, tokens[...], path: path)
                 try add(&doc, tokens[...], value, path: path, replacing: true)
             case "move", "copy":
-                guard let from = op["from"]?.stringValue else { throw Failure(message: "operation \(i) (\(name) \(path)) has no from") }
+                guard let from = op["from"]?.stringValue else {
+                    throw Failure(message: "operation \(i) (\(name) \(path)) has no from")
+                }
                 let fromTokens = try pointer(from)
                 let value: Value
                 if name == "move" {
                     value = try remove(&doc, fromTokens[...], path: from)
                 } else {
-                    guard let v = get(doc, fromTokens[...]) else { throw Failure(message: "\(name): \(from) does not exist") }
+                    guard let v = get(doc, fromTokens[...]) else {
+                        throw Failure(message: "\(name): \(from) does not exist")
+                    }
                     value = v
                 }
                 try add(&doc, tokens[...], value, path: path)
@@ -88,11 +98,15 @@ enum KustomizeJSONPatch {
                 if t == "-" {
                     a.append(value)
                 } else {
-                    guard let i = Int(t), i >= 0, i <= a.count else { throw Failure(message: "add: index \(t) of \(path) is out of range") }
+                    guard let i = Int(t), i >= 0, i <= a.count else {
+                        throw Failure(message: "add: index \(t) of \(path) is out of range")
+                    }
                     a.insert(value, at: i)
                 }
             } else {
-                guard let i = Int(t), i >= 0, i < a.count else { throw Failure(message: "add: index \(t) of \(path) is out of range") }
+                guard let i = Int(t), i >= 0, i < a.count else {
+                    throw Failure(message: "add: index \(t) of \(path) is out of range")
+                }
                 try add(&a[i], tokens.dropFirst(), value, path: path, replacing: replacing)
             }
             v = .array(a)

@@ -21,7 +21,8 @@ enum KustomizeNameReference {
     static func fix(_ resources: inout [KustomizeResource]) throws(ManifestError) {
         let targets = resources.map { r in
             Target(
-                kind: r.kind, group: r.group, name: r.name, namespace: r.namespace, originalNamespace: r.originalNamespace,
+                kind: r.kind, group: r.group, name: r.name, namespace: r.namespace,
+                originalNamespace: r.originalNamespace,
                 previousNames: Set(r.previousIds.map(\.name)), isClusterScoped: r.isClusterScoped, prefixes: r.prefixes,
                 suffixes: r.suffixes, label: r.label)
         }
@@ -82,7 +83,9 @@ enum KustomizeNameReference {
                 for j in items.indices {
                     switch items[j] {
                     case .string(let old):
-                        if let r = try select(old, candidates), targets[r].name != old { items[j] = .string(targets[r].name) }
+                        if let r = try select(old, candidates), targets[r].name != old {
+                            items[j] = .string(targets[r].name)
+                        }
                     case .object:
                         try setMapping(&items[j])
                     default: break
@@ -128,14 +131,17 @@ enum KustomizeNameReference {
             }
             if c.count == 1 { return c[0] }
             c = c.filter {
-                sameEnding(targets[$0].prefixes, referrer.prefixes) && sameEnding(targets[$0].suffixes, referrer.suffixes)
+                sameEnding(targets[$0].prefixes, referrer.prefixes)
+                    && sameEnding(targets[$0].suffixes, referrer.suffixes)
             }
             if c.count == 1 { return c[0] }
             guard let first = c.first else { return nil }
             if c.allSatisfy({ targets[$0].name == targets[first].name }) { return first }
             throw ManifestError(
                 file: location.file, line: location.line, column: location.column,
-                message: "\(referrer.label): the name \"\(old)\" could refer to any of \(c.map { targets[$0].label }.joined(separator: ", "))")
+                message:
+                    "\(referrer.label): the name \"\(old)\" could refer to any of \(c.map { targets[$0].label }.joined(separator: ", "))"
+            )
         }
 
         /// kustomize's `SameEndingSubSlice`: the shorter list is the end of the longer one.

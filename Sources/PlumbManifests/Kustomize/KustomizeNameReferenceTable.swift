@@ -34,10 +34,16 @@ enum KustomizeNameReferenceTable {
     }
 
     static let referrals: [Referral] = [
-        Referral(group: nil, kind: "Deployment", referrers: [F("spec/scaleTargetRef/name", kind: "HorizontalPodAutoscaler")]),
-        Referral(group: nil, kind: "ReplicationController", referrers: [F("spec/scaleTargetRef/name", kind: "HorizontalPodAutoscaler")]),
-        Referral(group: nil, kind: "ReplicaSet", referrers: [F("spec/scaleTargetRef/name", kind: "HorizontalPodAutoscaler")]),
-        Referral(group: nil, kind: "StatefulSet", referrers: [F("spec/scaleTargetRef/name", kind: "HorizontalPodAutoscaler")]),
+        Referral(
+            group: nil, kind: "Deployment", referrers: [F("spec/scaleTargetRef/name", kind: "HorizontalPodAutoscaler")]),
+        Referral(
+            group: nil, kind: "ReplicationController",
+            referrers: [F("spec/scaleTargetRef/name", kind: "HorizontalPodAutoscaler")]),
+        Referral(
+            group: nil, kind: "ReplicaSet", referrers: [F("spec/scaleTargetRef/name", kind: "HorizontalPodAutoscaler")]),
+        Referral(
+            group: nil, kind: "StatefulSet", referrers: [F("spec/scaleTargetRef/name", kind: "HorizontalPodAutoscaler")]
+        ),
         Referral(
             group: "", kind: "ConfigMap",
             referrers: inPods([
@@ -55,7 +61,8 @@ enum KustomizeNameReferenceTable {
             referrers: inPods([
                 "volumes/secret/secretName", "containers/env/valueFrom/secretKeyRef/name",
                 "initContainers/env/valueFrom/secretKeyRef/name", "containers/envFrom/secretRef/name",
-                "initContainers/envFrom/secretRef/name", "imagePullSecrets/name", "volumes/projected/sources/secret/name",
+                "initContainers/envFrom/secretRef/name", "imagePullSecrets/name",
+                "volumes/projected/sources/secret/name",
             ]) + [
                 F("spec/tls/secretName", kind: "Ingress"),
                 F("metadata/annotations/ingress.kubernetes.io\\/auth-secret", kind: "Ingress"),
@@ -68,7 +75,9 @@ enum KustomizeNameReferenceTable {
                 F("parameters/secretRef", kind: "StorageClass"),
                 F("rules/resourceNames", kind: "Role"),
                 F("rules/resourceNames", kind: "ClusterRole"),
-                F("spec/template/spec/containers/env/valueFrom/secretKeyRef/name", group: "serving.knative.dev", version: "v1", kind: "Service"),
+                F(
+                    "spec/template/spec/containers/env/valueFrom/secretKeyRef/name", group: "serving.knative.dev",
+                    version: "v1", kind: "Service"),
                 F("spec/azureFile/secretName", kind: "PersistentVolume"),
             ]),
         Referral(
@@ -80,8 +89,12 @@ enum KustomizeNameReferenceTable {
                 F("spec/rules/http/paths/backend/service/name", kind: "Ingress"),
                 F("spec/defaultBackend/service/name", kind: "Ingress"),
                 F("spec/service/name", group: "apiregistration.k8s.io", kind: "APIService"),
-                F("webhooks/clientConfig/service", group: "admissionregistration.k8s.io", kind: "ValidatingWebhookConfiguration"),
-                F("webhooks/clientConfig/service", group: "admissionregistration.k8s.io", kind: "MutatingWebhookConfiguration"),
+                F(
+                    "webhooks/clientConfig/service", group: "admissionregistration.k8s.io",
+                    kind: "ValidatingWebhookConfiguration"),
+                F(
+                    "webhooks/clientConfig/service", group: "admissionregistration.k8s.io",
+                    kind: "MutatingWebhookConfiguration"),
                 F("spec/rules/backendRefs/name", kind: "HTTPRoute"),
             ]),
         Referral(
@@ -99,10 +112,13 @@ enum KustomizeNameReferenceTable {
                 F("subjects", group: "rbac.authorization.k8s.io", kind: "RoleBinding"),
                 F("subjects", group: "rbac.authorization.k8s.io", kind: "ClusterRoleBinding"),
             ] + inWorkloads("serviceAccountName")),
-        Referral(group: "", kind: "PersistentVolumeClaim", referrers: inWorkloads("volumes/persistentVolumeClaim/claimName")),
+        Referral(
+            group: "", kind: "PersistentVolumeClaim", referrers: inWorkloads("volumes/persistentVolumeClaim/claimName")),
         Referral(
             group: "", kind: "PersistentVolume",
-            referrers: [F("spec/volumeName", kind: "PersistentVolumeClaim"), F("rules/resourceNames", kind: "ClusterRole")]),
+            referrers: [
+                F("spec/volumeName", kind: "PersistentVolumeClaim"), F("rules/resourceNames", kind: "ClusterRole"),
+            ]),
         Referral(
             group: "storage.k8s.io", kind: "StorageClass",
             referrers: [

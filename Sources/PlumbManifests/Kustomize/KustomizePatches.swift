@@ -4,7 +4,9 @@ import PlumbYAML
 /// patches, patchesStrategicMerge and patchesJson6902: a YAML/JSON list of operations is a
 /// JSON 6902 patch, anything else strategic merge patches (one per document).
 extension KustomizeBuilder {
-    mutating func applyPatch(_ p: Kustomization.Patch, _ k: Kustomization, _ list: inout [KustomizeResource]) throws(ManifestError) {
+    mutating func applyPatch(_ p: Kustomization.Patch, _ k: Kustomization, _ list: inout [KustomizeResource])
+        throws(ManifestError)
+    {
         func fail(_ message: String, sub: String? = nil) -> ManifestError {
             k.text.error(p.field, index: p.index, sub: sub, message)
         }
@@ -12,10 +14,14 @@ extension KustomizeBuilder {
         let bytes: [UInt8]
         if let path = p.path {
             guard let resolved = KustomizePath.resolve(k.directory, path), Self.isBelow(resolved, k.directory) else {
-                throw fail("\"\(path)\" is not in or below \(k.directory.isEmpty ? "the repository root" : k.directory)", sub: p.field == "patchesStrategicMerge" ? nil : "path")
+                throw fail(
+                    "\"\(path)\" is not in or below \(k.directory.isEmpty ? "the repository root" : k.directory)",
+                    sub: p.field == "patchesStrategicMerge" ? nil : "path")
             }
             guard let (real, kind) = try entryKind(resolved), kind == .file || kind == .executable else {
-                throw fail("\"\(path)\" is not a file of the repository", sub: p.field == "patchesStrategicMerge" ? nil : "path")
+                throw fail(
+                    "\"\(path)\" is not a file of the repository",
+                    sub: p.field == "patchesStrategicMerge" ? nil : "path")
             }
             file = real
             bytes = try readFile(real, for: k.path)
@@ -74,17 +80,22 @@ extension KustomizeBuilder {
                     let r = list[i]
                     guard r.kind == kind, apiVersion.isEmpty || r.apiVersion == apiVersion else { return false }
                     let ids = r.previousIds + [(r.name, r.namespace)]
-                    return ids.contains { id in id.name == name && (ns == nil || KustomizeResource.sameNamespace(id.namespace, ns!)) }
+                    return ids.contains { id in
+                        id.name == name && (ns == nil || KustomizeResource.sameNamespace(id.namespace, ns!))
+                    }
                 }
                 guard !targets.isEmpty else {
                     throw ManifestError(
                         file: location.file, line: location.line, column: location.column,
-                        message: "no object matches this patch (\(apiVersion) \(kind) \(ns.map { $0 + "/" } ?? "")\(name))")
+                        message:
+                            "no object matches this patch (\(apiVersion) \(kind) \(ns.map { $0 + "/" } ?? "")\(name))")
                 }
                 guard targets.count == 1 else {
                     throw ManifestError(
                         file: location.file, line: location.line, column: location.column,
-                        message: "this patch matches \(targets.count) objects: \(targets.map { list[$0].label }.joined(separator: ", "))")
+                        message:
+                            "this patch matches \(targets.count) objects: \(targets.map { list[$0].label }.joined(separator: ", "))"
+                    )
                 }
             }
             var deleted: Set<Int> = []

@@ -119,14 +119,20 @@ struct KustomizeSelector {
             if p.hasPrefix("!") {
                 out.append(.doesNotExist(String(p.dropFirst()).trimmingSpaces))
             } else if let r = p.firstRange(of: "!=") {
-                out.append(.notEquals(String(p[..<r.lowerBound]).trimmingSpaces, String(p[r.upperBound...]).trimmingSpaces))
+                out.append(
+                    .notEquals(String(p[..<r.lowerBound]).trimmingSpaces, String(p[r.upperBound...]).trimmingSpaces))
             } else if let r = p.firstRange(of: "==") {
-                out.append(.equals(String(p[..<r.lowerBound]).trimmingSpaces, String(p[r.upperBound...]).trimmingSpaces))
+                out.append(
+                    .equals(String(p[..<r.lowerBound]).trimmingSpaces, String(p[r.upperBound...]).trimmingSpaces))
             } else if let r = p.firstRange(of: "=") {
-                out.append(.equals(String(p[..<r.lowerBound]).trimmingSpaces, String(p[r.upperBound...]).trimmingSpaces))
+                out.append(
+                    .equals(String(p[..<r.lowerBound]).trimmingSpaces, String(p[r.upperBound...]).trimmingSpaces))
             } else if let open = p.firstIndex(of: "("), p.hasSuffix(")") {
                 let head = p[..<open].split(separator: " ", omittingEmptySubsequences: true)
-                let values = Set(p[p.index(after: open)..<p.index(before: p.endIndex)].split(separator: ",").map { String($0).trimmingSpaces })
+                let values = Set(
+                    p[p.index(after: open)..<p.index(before: p.endIndex)].split(separator: ",").map {
+                        String($0).trimmingSpaces
+                    })
                 guard head.count == 2 else { throw Invalid(message: "target.\(field): cannot read \"\(p)\"") }
                 switch head[1] {
                 case "in": out.append(.isIn(String(head[0]), values))

@@ -72,7 +72,9 @@ enum KustomizeStrategicMerge {
         var out: [Value] = []
         var used = Set<Int>()
         for entry in patch {
-            if entry["$patch"]?.stringValue == "replace" { return patch.filter { $0["$patch"] == nil }.map { strip($0) } }
+            if entry["$patch"]?.stringValue == "replace" {
+                return patch.filter { $0["$patch"] == nil }.map { strip($0) }
+            }
             let index = existing.indices.first { !used.contains($0) && matches(existing[$0], entry) }
             if let index { used.insert(index) }
             if entry["$patch"]?.stringValue == "delete" { continue }

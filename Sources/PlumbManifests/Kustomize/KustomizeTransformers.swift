@@ -23,7 +23,8 @@ extension KustomizeBuilder {
                     }
                     try KustomizeMapSetter.apply(set.pairs, specs: specs, to: &list[i])
                 }
-                try KustomizeMapSetter.apply(k.commonAnnotations, specs: KustomizeFieldSpecs.commonAnnotations, to: &list[i])
+                try KustomizeMapSetter.apply(
+                    k.commonAnnotations, specs: KustomizeFieldSpecs.commonAnnotations, to: &list[i])
             } catch {
                 throw ManifestError(file: k.path, message: "\(error.file): \(error.message)")
             }
@@ -70,7 +71,8 @@ enum KustomizeTransform {
                 list[i].value["subjects"] = .array(subjects)
             }
             let specs = [
-                KustomizeFieldSpec("spec/service/namespace", group: "apiregistration.k8s.io", kind: "APIService", create: true),
+                KustomizeFieldSpec(
+                    "spec/service/namespace", group: "apiregistration.k8s.io", kind: "APIService", create: true),
                 KustomizeFieldSpec(
                     "spec/conversion/webhook/clientConfig/service/namespace", group: "apiextensions.k8s.io",
                     kind: "CustomResourceDefinition"),
@@ -161,7 +163,9 @@ enum KustomizeImages {
     static func matches(_ image: String, _ name: String) -> Bool {
         let special: Set<Character> = ["\\", "^", "$", "|", "?", "*", "+", "(", ")", "[", "]", "{", "}"]
         guard name.contains(where: { special.contains($0) }) else { return matchesPlain(image, name) }
-        guard let re = try? Regex("^" + name + "(:[a-zA-Z0-9_.{}-]*)?(@sha256:[a-zA-Z0-9_.{}-]*)?$") else { return false }
+        guard let re = try? Regex("^" + name + "(:[a-zA-Z0-9_.{}-]*)?(@sha256:[a-zA-Z0-9_.{}-]*)?$") else {
+            return false
+        }
         return (try? re.wholeMatch(in: image)) != nil
     }
 
@@ -174,7 +178,8 @@ enum KustomizeImages {
             i = scalars.index(after: i)
         }
         func isTagScalar(_ s: Unicode.Scalar) -> Bool {
-            (s >= "a" && s <= "z") || (s >= "A" && s <= "Z") || (s >= "0" && s <= "9") || "_.{}-".unicodeScalars.contains(s)
+            (s >= "a" && s <= "z") || (s >= "A" && s <= "Z") || (s >= "0" && s <= "9")
+                || "_.{}-".unicodeScalars.contains(s)
         }
         if i < scalars.endIndex, scalars[i] == ":" {
             i = scalars.index(after: i)
