@@ -20,12 +20,13 @@ extension ApplicationController {
             var news = false
             for push in matching where await reconciler.git.announce(url: url, commit: push.commit) { news = true }
             keys.append(app.key)
-            await queue.add(app.key)
             if news, let task = running.withLock({ $0[app.key] }) {
-                // The reconcile running now may be for an older commit; the key is marked
-                // for another run, which reads the newest.
+                // The reconcile running now may be for an older commit; the add below marks
+                // the key for another run, which reads the newest. (Cancelled before the add,
+                // so that it is never the run the add starts.)
                 task.cancel()
             }
+            await queue.add(app.key)
         }
         return keys.sorted()
     }
