@@ -23,11 +23,7 @@ struct ChangeOptions: ParsableArguments {
     @Option(help: "Sync only while these sync windows allow a manual sync (a YAML list of {kind, schedule, duration, timeZone, manualSync}).")
     var syncWindows: String?
 
-    @Option(help: "POST each completed audit record to this URL, through the audit database's outbox (repeatable).")
-    var auditSink: [String] = []
-
-    @Option(help: "A file holding the HMAC-SHA256 key that signs audit sink deliveries.")
-    var auditSinkSecretFile: String?
+    @OptionGroup var sinks: AuditSinkOptions
 
     @Option(help: "How long the command keeps delivering to audit sinks after the sync; what is left stays queued for the next run.")
     var auditSinkTimeout: String = "30s"
@@ -36,7 +32,7 @@ struct ChangeOptions: ParsableArguments {
         for (flag, text) in [("--approval-timeout", approvalTimeout), ("--approval-poll-interval", approvalPollInterval), ("--audit-sink-timeout", auditSinkTimeout)] {
             guard SyncFlags.duration(text) != nil else { throw ValidationError("\(flag) \(text): expected a duration such as 90s, 5m or 1h") }
         }
-        for url in auditSink + (approvalURL.map { [$0] } ?? []) {
+        for url in approvalURL.map({ [$0] }) ?? [] {
             guard let scheme = URLComponents(string: url)?.scheme, scheme == "http" || scheme == "https" else {
                 throw ValidationError("\(WebhookClient.safe(url)): expected an http:// or https:// URL")
             }
@@ -86,7 +82,7 @@ struct ChangeOptions: ParsableArguments {
     /// Runs `body` (a sync) with the audit sinks registered first, so its record is queued for
     /// them when it completes, then delivers what is queued, whether `body` threw or not.
     func withAuditSinks(auditPath: String, _ body: () async throws -> Void) async throws {
-        guard !auditSink.isEmpty else { return try await body() }
+        guard !sinks.auditSink.isEmpty else { return try await body() }
         let delivery: AuditSinkDelivery?
         do {
             delivery = try self.delivery(try SQLiteAuditStore(path: auditPath))
@@ -104,14 +100,7 @@ struct ChangeOptions: ParsableArguments {
 
     /// The audit sink delivery of `--audit-sink`, registered with the store's outbox, or nil.
     func delivery(_ store: SQLiteAuditStore) throws -> AuditSinkDelivery? {
-        guard !auditSink.isEmpty else { return nil }
-        let key = try auditSinkSecretFile.map { file in
-            do { return try WebhookClient.key(file: file) } catch { throw CLIError("--audit-sink-secret-file \(error)") }
-        }
-        return try AuditSinkDelivery(
-            store: store, sinks: auditSink.map(AuditSink.init(url:)), key: key, initialBackoff: .milliseconds(500),
-            maxBackoff: .seconds(10), requestTimeout: .seconds(10),
-            log: { Terminal.writeErr("warning: \($0)\n") })
+        try sinks.delivery(store, initialBackoff: .milliseconds(500), maxBackoff: .seconds(10)) { Terminal.writeErr("warning: \($0)\n") }
     }
 
     /// Delivers what is queued, for at most `--audit-sink-timeout`; says how many stay queued.

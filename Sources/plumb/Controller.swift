@@ -32,6 +32,7 @@ struct Controller: AsyncParsableCommand {
 
     @OptionGroup var trust: TrustOptions
     @OptionGroup var checks: PolicyOptions
+    @OptionGroup(title: "Audit sinks") var sinks: AuditSinkOptions
 
     @Option(help: "Tenancy allowances (YAML, kind Tenancy): per Application namespace, the destination namespaces and cluster-scoped kinds its Applications may manage.")
     var tenancy: String?
@@ -123,6 +124,9 @@ struct Controller: AsyncParsableCommand {
             client: client, reconciler: reconciler, namespace: kube.namespace, concurrency: concurrency, logger: logger, metrics: metrics)
         holder.controller = controller
         var services: [any Service] = [controller]
+        if let delivery = try sinks.delivery(store, initialBackoff: .seconds(1), maxBackoff: .seconds(300), log: { [logger] in logger.warning("\($0)") }) {
+            services.append(AuditSinkService(delivery: delivery))
+        }
         if metricsAddress != "off", let address = ProbeServer.Address(metricsAddress) {
             let webhooks = webhookSecrets(client: client).map { secrets in
                 logger.info("webhook receivers on /hooks/{github,gitlab,gitea,bitbucket,generic}", metadata: ["secret": "\(secrets.description)"])

@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import PlumbAudit
+import PlumbController
+
+/// `--audit-sink URL` (repeatable) and its HMAC key: where completed audit records are
+/// delivered (docs/governance.md, "Audit sinks"). Shared by `sync`, `rollback` and `controller`.
+struct AuditSinkOptions: ParsableArguments {
+    @Option(help: "POST each completed audit record to this URL, through the audit database's outbox (repeatable).")
+    var auditSink: [String] = []
+
+    @Option(help: "A file holding the HMAC-SHA256 key that signs audit sink deliveries (X-Plumb-Signature-256).")
+    var auditSinkSecretFile: String?
+
+    func validate() throws {
+        for url in auditSink {
+            guard let scheme = URLComponents(string: url)?.scheme, scheme == "http" || scheme == "https" else {
+                throw ValidationError("--audit-sink \(WebhookClient.safe(url)): expected an http:// or https:// URL")
+            }
+        }
+    }
+
+    /// The delivery of `--audit-sink`, registered with the store's outbox, or nil.
+    func delivery(
+        _ store: SQLiteAuditStore, initialBackoff: Duration, maxBackoff: Duration, log: @escaping @Sendable (String) -> Void
+    ) throws -> AuditSinkDelivery? {
+        guard !auditSink.isEmpty else { return nil }
+        let key = try auditSinkSecretFile.map { file in
+            do { return try WebhookClient.key(file: file) } catch { throw CLIError("--audit-sink-secret-file \(error)") }
+        }
+        do {
+            return try AuditSinkDelivery(
+                store: store, sinks: auditSink.map(AuditSink.init(url:)), key: key, initialBackoff: initialBackoff,
+                maxBackoff: maxBackoff, requestTimeout: .seconds(10), log: log)
+        } catch let error as AuditError {
+            throw CLIError(error.description)
+        }
+    }
+}
