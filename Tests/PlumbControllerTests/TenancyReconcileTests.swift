@@ -54,6 +54,10 @@ final class TenancyReconcileTests: ControllerTestCase {
         let denied = await reconciler.reconcile(try await application("web"))
         let ready = try XCTUnwrap(denied.status.condition("Ready"))
         XCTAssertEqual(ready.status, .false)
+        XCTAssertEqual(ready.reason, "DryRunFailed", ready.message)
+        XCTAssertEqual(
+            ready.message,
+            #"2 of 2 objects failed validation, nothing was applied: v1 ConfigMap team-a/web-extra: dry-run failed: configmaps "web-extra" is forbidden: User "system:serviceaccount:team-a:deployer" cannot patch resource "configmaps" in API group "" in the namespace "team-a" (and 1 more)"#)
         XCTAssertTrue(
             ready.message.contains(
                 #"is forbidden: User "system:serviceaccount:team-a:deployer" cannot patch resource "configmaps" in API group "" in the namespace "team-a""#),
