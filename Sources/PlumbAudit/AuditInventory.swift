@@ -20,7 +20,8 @@ public struct AuditInventory: Sendable {
             AuditChain.canonicalJSON([
                 "record": .int(record.id), "app": .string(record.app), "revision": .string(record.revision),
                 "target": .string(record.target), "apiVersion": .string(o.ref.apiVersion), "kind": .string(o.ref.kind),
-                "namespace": .string(o.ref.namespace), "name": .string(o.ref.name), "action": .string(o.action.rawValue),
+                "namespace": .string(o.ref.namespace), "name": .string(o.ref.name),
+                "action": .string(o.action.rawValue),
                 "images": .array(o.images.map(Value.string)),
             ])
         }
@@ -43,7 +44,9 @@ public struct AuditInventory: Sendable {
                 Self.property("plumb:k8s:apiVersion", o.ref.apiVersion), Self.property("plumb:k8s:kind", o.ref.kind),
                 Self.property("plumb:action", o.action.rawValue),
             ]
-            if !o.ref.namespace.isEmpty { properties.insert(Self.property("plumb:k8s:namespace", o.ref.namespace), at: 2) }
+            if !o.ref.namespace.isEmpty {
+                properties.insert(Self.property("plumb:k8s:namespace", o.ref.namespace), at: 2)
+            }
             var component: [String: Value] = [
                 "type": "data", "bom-ref": .string(ref), "name": .string(o.ref.name),
                 "group": .string(o.ref.namespace.isEmpty ? o.ref.kind : "\(o.ref.namespace)/\(o.ref.kind)"),
@@ -52,7 +55,12 @@ public struct AuditInventory: Sendable {
                 "properties": .array(properties),
             ]
             if record.result == .dryRun { component["scope"] = "excluded" }
-            components.append(.object(ValueObject(uniqueEntries: component.sorted { $0.key < $1.key }.map { ValueObject.Entry(key: $0.key, value: $0.value) })))
+            components.append(
+                .object(
+                    ValueObject(
+                        uniqueEntries: component.sorted { $0.key < $1.key }.map {
+                            ValueObject.Entry(key: $0.key, value: $0.value)
+                        })))
             var dependsOn: [Value] = []
             for image in o.images {
                 let parsed = ImageReference(image)
@@ -66,16 +74,27 @@ public struct AuditInventory: Sendable {
             if !dependsOn.isEmpty { dependencies.append(["ref": .string(ref), "dependsOn": .array(dependsOn)]) }
         }
         let appRef = "app:\(record.app)"
-        dependencies.insert(["ref": .string(appRef), "dependsOn": .array(deployed.map { .string("k8s:\($0.ref.apiVersion)/\($0.ref.kind)/\($0.ref.namespace)/\($0.ref.name)") })], at: 0)
+        dependencies.insert(
+            [
+                "ref": .string(appRef),
+                "dependsOn": .array(
+                    deployed.map {
+                        .string("k8s:\($0.ref.apiVersion)/\($0.ref.kind)/\($0.ref.namespace)/\($0.ref.name)")
+                    }),
+            ], at: 0)
         return [
             "bomFormat": "CycloneDX", "specVersion": "1.5", "serialNumber": .string(serialNumber), "version": 1,
             "metadata": [
                 "timestamp": .string((record.endedAt ?? record.startedAt).iso8601),
-                "tools": ["components": [["type": "application", "name": .string(tool), "version": .string(toolVersion)]]],
+                "tools": [
+                    "components": [["type": "application", "name": .string(tool), "version": .string(toolVersion)]]
+                ],
                 "component": [
-                    "type": "application", "bom-ref": .string(appRef), "name": .string(record.app), "version": .string(record.revision),
+                    "type": "application", "bom-ref": .string(appRef), "name": .string(record.app),
+                    "version": .string(record.revision),
                     "properties": [
-                        Self.property("plumb:audit:record", String(record.id)), Self.property("plumb:audit:hash", record.hash),
+                        Self.property("plumb:audit:record", String(record.id)),
+                        Self.property("plumb:audit:hash", record.hash),
                         Self.property("plumb:result", record.result.rawValue), Self.property("plumb:repo", record.repo),
                         Self.property("plumb:target", record.target), Self.property("plumb:author", record.author),
                     ],
@@ -138,10 +157,16 @@ struct ImageReference {
             o["hashes"] = [["alg": "SHA-256", "content": .string(hex)]]
             // purl-spec's oci type: the last path segment as name, the digest as version.
             let name = repository.split(separator: "/").last.map { $0.lowercased() } ?? repository
-            var qualifiers: [String] = ["repository_url=" + ((registry ?? "docker.io") + "/" + (registry == nil && !repository.contains("/") ? "library/" : "") + repository).lowercased()]
+            var qualifiers: [String] = [
+                "repository_url="
+                    + ((registry ?? "docker.io") + "/"
+                    + (registry == nil && !repository.contains("/") ? "library/" : "") + repository).lowercased()
+            ]
             if let tag { qualifiers.append("tag=" + tag) }
             o["purl"] = .string("pkg:oci/\(name)@sha256%3A\(hex)?\(qualifiers.joined(separator: "&"))")
         }
-        return .object(ValueObject(uniqueEntries: o.sorted { $0.key < $1.key }.map { ValueObject.Entry(key: $0.key, value: $0.value) }))
+        return .object(
+            ValueObject(
+                uniqueEntries: o.sorted { $0.key < $1.key }.map { ValueObject.Entry(key: $0.key, value: $0.value) }))
     }
 }

@@ -61,7 +61,8 @@ public struct AuditOutbox: Sendable {
                 arguments: StatementArguments(sinks))
             for sink in sinks {
                 try db.execute(
-                    sql: "INSERT OR IGNORE INTO audit_sink (id, registered_at) VALUES (?, ?)", arguments: [sink, now.milliseconds])
+                    sql: "INSERT OR IGNORE INTO audit_sink (id, registered_at) VALUES (?, ?)",
+                    arguments: [sink, now.milliseconds])
             }
         }
     }
@@ -79,7 +80,8 @@ public struct AuditOutbox: Sendable {
     public func count(sink: String? = nil) throws -> Int {
         try store.reading { db in
             if let sink {
-                return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_outbox WHERE sink = ?", arguments: [sink]) ?? 0
+                return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_outbox WHERE sink = ?", arguments: [sink])
+                    ?? 0
             }
             return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_outbox") ?? 0
         }
@@ -87,7 +89,8 @@ public struct AuditOutbox: Sendable {
 
     /// Removes a delivered entry.
     public func delivered(_ entry: Entry) throws {
-        try store.writing { db in try db.execute(sql: "DELETE FROM audit_outbox WHERE seq = ?", arguments: [entry.seq]) }
+        try store.writing { db in try db.execute(sql: "DELETE FROM audit_outbox WHERE seq = ?", arguments: [entry.seq])
+        }
     }
 
     /// Counts a failed attempt and holds the entry back until `notBefore`; `error` is one line
@@ -101,6 +104,8 @@ public struct AuditOutbox: Sendable {
     }
 
     static func entry(_ row: Row) -> Entry {
-        Entry(seq: row["seq"], sink: row["sink"], recordID: row["record_id"], attempts: row["attempts"], notBefore: row["not_before"])
+        Entry(
+            seq: row["seq"], sink: row["sink"], recordID: row["record_id"], attempts: row["attempts"],
+            notBefore: row["not_before"])
     }
 }

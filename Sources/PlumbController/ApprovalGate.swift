@@ -59,7 +59,9 @@ public struct ApprovalGate: Sendable {
 
     /// The plan summary the service receives: app, revision, commit author and message, counts
     /// and every object with its action and the paths of the fields that change (never values).
-    public static func summary(_ plan: Plan, source: LoadedSource, app: String, target: String, repo: String, initiator: String) -> Value {
+    public static func summary(
+        _ plan: Plan, source: LoadedSource, app: String, target: String, repo: String, initiator: String
+    ) -> Value {
         let changes = plan.changeSet
         var counts = ValueObject()
         for action in ["created", "configured", "pruned", "unchanged"] { counts[action] = .int(0) }
@@ -67,7 +69,8 @@ public struct ApprovalGate: Sendable {
         for o in changes.objects {
             counts[o.action.rawValue] = .int((counts[o.action.rawValue]?.intValue ?? 0) + 1)
             objects.append([
-                "apiVersion": .string(o.ref.apiVersion), "kind": .string(o.ref.kind), "namespace": .string(o.ref.namespace),
+                "apiVersion": .string(o.ref.apiVersion), "kind": .string(o.ref.kind),
+                "namespace": .string(o.ref.namespace),
                 "name": .string(o.ref.name), "action": .string(o.action.rawValue),
                 "changedPaths": .array(AuditedSync.auditPaths(o.changes.map(\.path)).map(Value.string)),
             ])
@@ -99,7 +102,9 @@ public struct ApprovalGate: Sendable {
     /// target, so the service can tell a retry from a new request.
     static func headers(_ summary: Value) -> [HTTPHeader] {
         let id = AuditChain.sha256(
-            .string("\(summary["app"]?.stringValue ?? "")\n\(summary["revision"]?.stringValue ?? "")\n\(summary["target"]?.stringValue ?? "")"))
+            .string(
+                "\(summary["app"]?.stringValue ?? "")\n\(summary["revision"]?.stringValue ?? "")\n\(summary["target"]?.stringValue ?? "")"
+            ))
         return [HTTPHeader("X-Plumb-Approval-Id", String(id.prefix(32))), HTTPHeader("X-Plumb-Event", "approval")]
     }
 
@@ -111,14 +116,17 @@ public struct ApprovalGate: Sendable {
                 if let pollURL {
                     try await client.send("GET", pollURL, body: nil, headers: headers)
                 } else {
-                    try await client.send("POST", settings.url, body: Array(AuditChain.canonicalJSON(summary).utf8), headers: headers)
+                    try await client.send(
+                        "POST", settings.url, body: Array(AuditChain.canonicalJSON(summary).utf8), headers: headers)
                 }
             switch Self.read(response) {
             case .answer(let decision, let reason, let next):
                 switch decision {
                 case "approved": return .approved(reason: reason)
                 case "rejected": return .rejected(reason: reason)
-                default: return .pending(reason: reason, pollURL: next.map { Self.resolve($0, against: settings.url) } ?? pollURL)
+                default:
+                    return .pending(
+                        reason: reason, pollURL: next.map { Self.resolve($0, against: settings.url) } ?? pollURL)
                 }
             case .transient(let why):
                 return .unavailable("\(WebhookClient.safe(pollURL ?? settings.url)): \(why)")
@@ -133,7 +141,9 @@ public struct ApprovalGate: Sendable {
     /// Asks for a decision on `summary` and waits for it: while pending (or the service is
     /// unavailable) asks again every `pollInterval` until the timeout. `onPending` is called
     /// once when the service first says pending. Cancellation ends the wait as a failure.
-    public func decide(_ summary: Value, onPending: @Sendable (String?) async -> Void = { _ in }) async -> ApprovalDecision {
+    public func decide(_ summary: Value, onPending: @Sendable (String?) async -> Void = { _ in }) async
+        -> ApprovalDecision
+    {
         let clock = ContinuousClock()
         let deadline = clock.now + settings.timeout
         var pollURL: String?
@@ -157,7 +167,9 @@ public struct ApprovalGate: Sendable {
             if Task.isCancelled { return .failed("cancelled while waiting for approval") }
             let now = clock.now
             guard now < deadline else {
-                if let lastProblem { return .failed("\(lastProblem) (until the \(SyncWindows.text(settings.timeout)) timeout)") }
+                if let lastProblem {
+                    return .failed("\(lastProblem) (until the \(SyncWindows.text(settings.timeout)) timeout)")
+                }
                 return .timedOut(after: settings.timeout)
             }
             do {
@@ -178,14 +190,17 @@ public struct ApprovalGate: Sendable {
     static func read(_ response: KubeResponse) -> Reading {
         guard (200..<300).contains(response.status) else {
             let why = "answered HTTP \(response.status)"
-            return response.status >= 500 || response.status == 429 || response.status == 408 ? .transient(why) : .terminal(why)
+            return response.status >= 500 || response.status == 429 || response.status == 408
+                ? .transient(why) : .terminal(why)
         }
         guard let value = try? JSONReader().parse(String(decoding: response.body, as: UTF8.self)),
             let decision = value["decision"]?.stringValue, ["approved", "rejected", "pending"].contains(decision)
         else {
             return .terminal("answer is not {\"decision\": \"approved\"|\"rejected\"|\"pending\"}")
         }
-        let reason = value["reason"]?.stringValue.map { String($0.prefix(500)).replacingOccurrences(of: "\n", with: " ") }
+        let reason = value["reason"]?.stringValue.map {
+            String($0.prefix(500)).replacingOccurrences(of: "\n", with: " ")
+        }
         return .answer(decision: decision, reason: reason, pollURL: value["pollURL"]?.stringValue)
     }
 

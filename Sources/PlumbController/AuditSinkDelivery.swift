@@ -101,8 +101,12 @@ public final class AuditSinkDelivery: Sendable {
             } catch {
                 let backoff = backoff(attempts: entry.attempts)
                 let message = "\(error)"
-                log("audit sink \(WebhookClient.safe(sink.url)): record \(entry.recordID): \(message); retrying in \(SyncWindows.text(backoff))")
-                let notBefore = AuditTimestamp(milliseconds: now + Int64(backoff.components.seconds) * 1000 + backoff.components.attoseconds / 1_000_000_000_000_000)
+                log(
+                    "audit sink \(WebhookClient.safe(sink.url)): record \(entry.recordID): \(message); retrying in \(SyncWindows.text(backoff))"
+                )
+                let notBefore = AuditTimestamp(
+                    milliseconds: now + Int64(backoff.components.seconds) * 1000 + backoff.components.attoseconds
+                        / 1_000_000_000_000_000)
                 try? outbox.failed(entry, notBefore: notBefore, error: message)
                 return backoff
             }
@@ -115,7 +119,9 @@ public final class AuditSinkDelivery: Sendable {
 
     func send(_ record: AuditRecord, to sink: AuditSink) async throws {
         let body = Array(AuditChain.canonicalJSON(record.exportValue).utf8)
-        let headers = [HTTPHeader("X-Plumb-Delivery", Self.deliveryID(record)), HTTPHeader("X-Plumb-Event", "audit-record")]
+        let headers = [
+            HTTPHeader("X-Plumb-Delivery", Self.deliveryID(record)), HTTPHeader("X-Plumb-Event", "audit-record"),
+        ]
         let response = try await client.send("POST", sink.url, body: body, headers: headers)
         guard (200..<300).contains(response.status) else {
             throw WebhookError(url: WebhookClient.safe(sink.url), message: "answered HTTP \(response.status)")

@@ -20,7 +20,8 @@ extension AuditedSync {
     public func requireApproval(
         _ plan: Plan, source: LoadedSource, gate: ApprovalGate, onPending: @Sendable (String?) async -> Void = { _ in }
     ) async throws(ApprovalRefusal) {
-        let summary = ApprovalGate.summary(plan, source: source, app: app, target: targetName, repo: repo, initiator: initiator)
+        let summary = ApprovalGate.summary(
+            plan, source: source, app: app, target: targetName, repo: repo, initiator: initiator)
         let decision = await gate.decide(summary, onPending: onPending)
         guard !decision.isApproved else { return }
         let id = try? recordRefusal(source, error: decision.message)
@@ -38,7 +39,8 @@ extension AuditedSync {
             kind: kind, app: app, target: targetName, repo: repo, revision: commit.id.hex,
             author: Self.person(commit.author.name, commit.author.email),
             committer: Self.person(commit.committer.name, commit.committer.email), message: commit.message,
-            signature: trust.map(AuditSignature.init) ?? (source.signed ? .present : .absent), previousRevision: previous,
+            signature: trust.map(AuditSignature.init) ?? (source.signed ? .present : .absent),
+            previousRevision: previous,
             initiator: initiator, options: options)
         let id = try store.begin(record)
         try store.complete(id, result: .rejected, endedAt: .now(), objects: [], error: error)

@@ -37,9 +37,13 @@ public struct CronSchedule: Sendable, Equatable, CustomStringConvertible {
         let expanded = macros[text.lowercased()] ?? text
         let fields = expanded.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         guard fields.count == 5 else {
-            throw ParseError(expression: expression, message: "expected 5 fields (minute hour day-of-month month day-of-week), found \(fields.count)")
+            throw ParseError(
+                expression: expression,
+                message: "expected 5 fields (minute hour day-of-month month day-of-week), found \(fields.count)")
         }
-        func field(_ i: Int, _ name: String, _ range: ClosedRange<Int>, names: [String] = [], nameBase: Int = 0) throws(ParseError) -> Set<Int> {
+        func field(_ i: Int, _ name: String, _ range: ClosedRange<Int>, names: [String] = [], nameBase: Int = 0)
+            throws(ParseError) -> Set<Int>
+        {
             do {
                 return try Self.parseField(fields[i], range: range, names: names, nameBase: nameBase)
             } catch {
@@ -60,10 +64,14 @@ public struct CronSchedule: Sendable, Equatable, CustomStringConvertible {
 
     struct FieldError: Error { var message: String }
 
-    static func parseField(_ text: String, range: ClosedRange<Int>, names: [String], nameBase: Int) throws(FieldError) -> Set<Int> {
+    static func parseField(_ text: String, range: ClosedRange<Int>, names: [String], nameBase: Int) throws(FieldError)
+        -> Set<Int>
+    {
         func value(_ s: Substring) throws(FieldError) -> Int {
             if let n = Int(s) {
-                guard range.contains(n) else { throw FieldError(message: "\(n) is outside \(range.lowerBound)-\(range.upperBound)") }
+                guard range.contains(n) else {
+                    throw FieldError(message: "\(n) is outside \(range.lowerBound)-\(range.upperBound)")
+                }
                 return n
             }
             if let i = names.firstIndex(of: s.lowercased()) { return i + nameBase }
@@ -76,7 +84,9 @@ public struct CronSchedule: Sendable, Equatable, CustomStringConvertible {
             guard pieces.count <= 2 else { throw FieldError(message: "more than one step in \"\(part)\"") }
             var step = 1
             if pieces.count == 2 {
-                guard let s = Int(pieces[1]), s > 0 else { throw FieldError(message: "step \"\(pieces[1])\" is not a positive number") }
+                guard let s = Int(pieces[1]), s > 0 else {
+                    throw FieldError(message: "step \"\(pieces[1])\" is not a positive number")
+                }
                 step = s
             }
             let base = pieces[0]
@@ -123,12 +133,16 @@ public struct CronSchedule: Sendable, Equatable, CustomStringConvertible {
             let c = calendar.dateComponents([.year, .minute, .hour, .day, .month, .weekday], from: t)
             if !months.contains(c.month!) {
                 // The first minute of the next month.
-                guard let start = calendar.date(from: DateComponents(year: c.year, month: c.month! + 1, day: 1)) else { return nil }
+                guard let start = calendar.date(from: DateComponents(year: c.year, month: c.month! + 1, day: 1)) else {
+                    return nil
+                }
                 t = start
                 continue
             }
             if !dayMatches(day: c.day!, weekday: c.weekday! - 1) {
-                guard let start = calendar.date(byAdding: .day, value: 1, to: calendar.startOfDay(for: t)) else { return nil }
+                guard let start = calendar.date(byAdding: .day, value: 1, to: calendar.startOfDay(for: t)) else {
+                    return nil
+                }
                 t = start
                 continue
             }

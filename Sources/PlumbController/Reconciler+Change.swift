@@ -45,7 +45,8 @@ extension Reconciler {
     /// Sync windows and approval, checked after planning and before anything is written. Nil
     /// when the sync may go on; else the outcome to return instead (nothing synced).
     func changeGate(
-        _ app: Application, spec: ApplicationSpec, plan: Plan, loaded: LoadedSource, status: ApplicationStatus, manual: Bool
+        _ app: Application, spec: ApplicationSpec, plan: Plan, loaded: LoadedSource, status: ApplicationStatus,
+        manual: Bool
     ) async throws -> Outcome? {
         var status = status
         let now = Date()
@@ -61,15 +62,23 @@ extension Reconciler {
             return Outcome(status: status, requeueAfter: requeue, events: events)
         }
         if case .closed(let why, let opensAt) = spec.windows.verdict(at: now, manual: manual) {
-            let when = opensAt.map { "; it opens at \(AuditTimestamp(milliseconds: Int64($0.timeIntervalSince1970 * 1000)).iso8601)" } ?? "; no window opens again"
-            let wait = opensAt.map { Duration.seconds(max(1, Int64($0.timeIntervalSince(now).rounded(.up)))) } ?? spec.interval
-            return await held(ConditionReason.syncWindowClosed, "Sync of \(name) waits: \(why)\(when)", requeue: min(wait, spec.interval), warning: false)
+            let when =
+                opensAt.map {
+                    "; it opens at \(AuditTimestamp(milliseconds: Int64($0.timeIntervalSince1970 * 1000)).iso8601)"
+                } ?? "; no window opens again"
+            let wait =
+                opensAt.map { Duration.seconds(max(1, Int64($0.timeIntervalSince(now).rounded(.up)))) } ?? spec.interval
+            return await held(
+                ConditionReason.syncWindowClosed, "Sync of \(name) waits: \(why)\(when)",
+                requeue: min(wait, spec.interval), warning: false)
         }
         guard let approval = spec.approval else { return nil }
         let revision = loaded.commit.id.hex
         var request = ApprovalRequests.shared.get(app.key, revision: revision)
         if let refused = request.refused {
-            return await held(ConditionReason.approvalRejected, Self.refusalMessage(name, refused), requeue: spec.interval, warning: false)
+            return await held(
+                ConditionReason.approvalRejected, Self.refusalMessage(name, refused), requeue: spec.interval,
+                warning: false)
         }
         let gate = ApprovalGate(settings: approval.settings, key: try await approvalKey(app, approval))
         let summary = ApprovalGate.summary(
@@ -94,16 +103,22 @@ extension Reconciler {
         if let decision {
             var audited = AuditedSync(
                 store: audit, app: app.key.description, targetName: settings.targetName, repo: spec.source.repoURL,
-                initiator: AuditInitiator.controller, auditOptions: ["path": .string(spec.source.path), "generation": .int(app.generation)])
+                initiator: AuditInitiator.controller,
+                auditOptions: ["path": .string(spec.source.path), "generation": .int(app.generation)])
             audited.kind = .sync
             let id = try? audited.recordRefusal(loaded, error: decision.message)
             request.refused = (decision.message, id)
             ApprovalRequests.shared.set(app.key, request)
-            return await held(ConditionReason.approvalRejected, Self.refusalMessage(name, (decision.message, id)), requeue: spec.interval, warning: true)
+            return await held(
+                ConditionReason.approvalRejected, Self.refusalMessage(name, (decision.message, id)),
+                requeue: spec.interval, warning: true)
         }
         ApprovalRequests.shared.set(app.key, request)
-        let message = "Waiting for approval of \(name) from \(WebhookClient.safe(approval.settings.url))" + (waiting.map { ": \($0)" } ?? "")
-        return await held(ConditionReason.awaitingApproval, message, requeue: approval.settings.pollInterval, warning: false)
+        let message =
+            "Waiting for approval of \(name) from \(WebhookClient.safe(approval.settings.url))"
+            + (waiting.map { ": \($0)" } ?? "")
+        return await held(
+            ConditionReason.awaitingApproval, message, requeue: approval.settings.pollInterval, warning: false)
     }
 
     static func refusalMessage(_ name: String, _ refused: (message: String, auditID: Int64?)) -> String {
@@ -116,12 +131,17 @@ extension Reconciler {
         let field = "spec.syncPolicy.approval.secretRef"
         let secret: Value
         do {
-            secret = try await client.get(ObjectRef(apiVersion: "v1", kind: "Secret", namespace: app.key.namespace, name: name))
+            secret = try await client.get(
+                ObjectRef(apiVersion: "v1", kind: "Secret", namespace: app.key.namespace, name: name))
         } catch {
             throw Failure(ConditionReason.approvalRejected, "\(field): Secret \(app.key.namespace)/\(name): \(error)")
         }
-        guard let text = secret["data"]?[approval.secretKey]?.stringValue, let bytes = Data(base64Encoded: text), !bytes.isEmpty else {
-            throw Failure(ConditionReason.approvalRejected, "\(field): Secret \(app.key.namespace)/\(name) has no data.\(approval.secretKey)")
+        guard let text = secret["data"]?[approval.secretKey]?.stringValue, let bytes = Data(base64Encoded: text),
+            !bytes.isEmpty
+        else {
+            throw Failure(
+                ConditionReason.approvalRejected,
+                "\(field): Secret \(app.key.namespace)/\(name) has no data.\(approval.secretKey)")
         }
         return Array(bytes)
     }

@@ -13,7 +13,10 @@ public struct SyncWindow: Sendable, Equatable {
     /// Whether a manual sync (`plumb app sync`) may run when this window blocks automated ones.
     public var manualSync: Bool
 
-    public init(kind: Kind, schedule: CronSchedule, duration: Duration, timeZone: TimeZone = TimeZone(identifier: "UTC")!, manualSync: Bool = false) {
+    public init(
+        kind: Kind, schedule: CronSchedule, duration: Duration, timeZone: TimeZone = TimeZone(identifier: "UTC")!,
+        manualSync: Bool = false
+    ) {
         self.kind = kind
         self.schedule = schedule
         self.duration = duration
@@ -28,7 +31,9 @@ public struct SyncWindow: Sendable, Equatable {
             throw SyncWindowError(field: field + ".kind", message: "must be allow or deny")
         }
         guard let scheduleText = value["schedule"]?.stringValue else {
-            throw SyncWindowError(field: field + ".schedule", message: "must be a cron expression (minute hour day-of-month month day-of-week)")
+            throw SyncWindowError(
+                field: field + ".schedule",
+                message: "must be a cron expression (minute hour day-of-month month day-of-week)")
         }
         let schedule: CronSchedule
         do {
@@ -36,19 +41,24 @@ public struct SyncWindow: Sendable, Equatable {
         } catch {
             throw SyncWindowError(field: field + ".schedule", message: error.description)
         }
-        guard let durationText = value["duration"]?.stringValue, let duration = Self.duration(durationText), duration > .zero else {
+        guard let durationText = value["duration"]?.stringValue, let duration = Self.duration(durationText),
+            duration > .zero
+        else {
             throw SyncWindowError(field: field + ".duration", message: "must be a duration such as 30m, 1h or 1h30m")
         }
         var zone = TimeZone(identifier: "UTC")!
         if let zoneValue = value["timeZone"], !zoneValue.isNull {
             guard let name = zoneValue.stringValue, let z = TimeZone(identifier: name) else {
-                throw SyncWindowError(field: field + ".timeZone", message: "must be an IANA time zone such as Europe/Berlin")
+                throw SyncWindowError(
+                    field: field + ".timeZone", message: "must be an IANA time zone such as Europe/Berlin")
             }
             zone = z
         }
         var manual = false
         if let m = value["manualSync"], !m.isNull {
-            guard let b = m.boolValue else { throw SyncWindowError(field: field + ".manualSync", message: "must be true or false") }
+            guard let b = m.boolValue else {
+                throw SyncWindowError(field: field + ".manualSync", message: "must be true or false")
+            }
             manual = b
         }
         self.init(kind: kind, schedule: schedule, duration: duration, timeZone: zone, manualSync: manual)
@@ -59,7 +69,10 @@ public struct SyncWindow: Sendable, Equatable {
         var total = 0
         var number = ""
         for c in text {
-            if c.isNumber { number.append(c); continue }
+            if c.isNumber {
+                number.append(c)
+                continue
+            }
             guard let n = Int(number) else { return nil }
             switch c {
             case "s": total += n
@@ -135,7 +148,9 @@ public struct SyncWindows: Sendable, Equatable {
         if !openDenies.isEmpty {
             if manual && openDenies.allSatisfy({ $0.0.manualSync }) { return .open }
             let w = openDenies[0].0
-            return .closed(reason: "deny window \"\(w.schedule)\" for \(Self.text(w.duration)) is open", opensAt: opensAt(after: date, manual: manual))
+            return .closed(
+                reason: "deny window \"\(w.schedule)\" for \(Self.text(w.duration)) is open",
+                opensAt: opensAt(after: date, manual: manual))
         }
         if !allows.isEmpty && !allows.contains(where: { $0.openUntil(date) != nil }) {
             if manual && allows.contains(where: \.manualSync) { return .open }
@@ -152,7 +167,9 @@ public struct SyncWindows: Sendable, Equatable {
             var candidates: [Date] = []
             for w in windows {
                 if w.kind == .deny, let end = w.openUntil(t) { candidates.append(end) }
-                if w.kind == .allow, let start = w.nextStart(atOrAfter: t.addingTimeInterval(1)) { candidates.append(start) }
+                if w.kind == .allow, let start = w.nextStart(atOrAfter: t.addingTimeInterval(1)) {
+                    candidates.append(start)
+                }
             }
             guard let next = candidates.filter({ $0 > t }).min() else { return nil }
             if verdict(at: next, manual: manual, searching: false) { return next }

@@ -38,8 +38,12 @@ public final class WebhookClient: Sendable {
 
     /// Sends `method` to an absolute `url` with `body` (JSON, signed) and returns the answer,
     /// whatever its status. A connection that fails throws `WebhookError`.
-    public func send(_ method: String, _ url: String, body: [UInt8]?, headers: [HTTPHeader] = []) async throws(WebhookError) -> KubeResponse {
-        guard let parts = URLComponents(string: url), let scheme = parts.scheme, scheme == "http" || scheme == "https", let host = parts.host else {
+    public func send(_ method: String, _ url: String, body: [UInt8]?, headers: [HTTPHeader] = [])
+        async throws(WebhookError) -> KubeResponse
+    {
+        guard let parts = URLComponents(string: url), let scheme = parts.scheme, scheme == "http" || scheme == "https",
+            let host = parts.host
+        else {
             throw WebhookError(url: Self.safe(url), message: "not an http(s) URL")
         }
         let origin = "\(scheme)://\(host.contains(":") ? "[\(host)]" : host)" + (parts.port.map { ":\($0)" } ?? "")

@@ -11,9 +11,13 @@ extension Resource {
                 for entry in o {
                     let key = entry.key
                     let child = entry.value
-                    if key == "containers" || key == "initContainers" || key == "ephemeralContainers", let items = child.arrayValue {
+                    if key == "containers" || key == "initContainers" || key == "ephemeralContainers",
+                        let items = child.arrayValue
+                    {
                         for item in items {
-                            if let image = item["image"]?.stringValue, !image.isEmpty, !images.contains(image) { images.append(image) }
+                            if let image = item["image"]?.stringValue, !image.isEmpty, !images.contains(image) {
+                                images.append(image)
+                            }
                         }
                     } else {
                         walk(child, depth: depth + 1)

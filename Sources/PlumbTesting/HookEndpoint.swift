@@ -84,7 +84,9 @@ public final class HookEndpoint {
     public var keyFile: String { dir.sub("key") }
 
     public func start() throws {
-        let python = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : "/usr/local/bin/python3"
+        let python =
+            FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")
+            ? "/usr/bin/python3" : "/usr/local/bin/python3"
         let s = try Server(python, [dir.sub("hook.py"), String(port), dir.path, key], log: dir.sub("hook.log"))
         try waitForPort(port, timeout: 10, server: s)
         server = s
@@ -96,7 +98,8 @@ public final class HookEndpoint {
     }
 
     public func decisions(_ lines: [String]) throws {
-        try (lines.joined(separator: "\n") + "\n").write(toFile: dir.sub("decisions"), atomically: true, encoding: .utf8)
+        try (lines.joined(separator: "\n") + "\n").write(
+            toFile: dir.sub("decisions"), atomically: true, encoding: .utf8)
     }
 
     public func flag(_ name: String, _ on: Bool) {

@@ -22,11 +22,14 @@ struct AuditSinkOptions: ParsableArguments {
 
     /// The delivery of `--audit-sink`, registered with the store's outbox, or nil.
     func delivery(
-        _ store: SQLiteAuditStore, initialBackoff: Duration, maxBackoff: Duration, log: @escaping @Sendable (String) -> Void
+        _ store: SQLiteAuditStore, initialBackoff: Duration, maxBackoff: Duration,
+        log: @escaping @Sendable (String) -> Void
     ) throws -> AuditSinkDelivery? {
         guard !auditSink.isEmpty else { return nil }
         let key = try auditSinkSecretFile.map { file in
-            do { return try WebhookClient.key(file: file) } catch { throw CLIError("--audit-sink-secret-file \(error)") }
+            do { return try WebhookClient.key(file: file) } catch {
+                throw CLIError("--audit-sink-secret-file \(error)")
+            }
         }
         do {
             return try AuditSinkDelivery(

@@ -8,7 +8,10 @@ import PlumbYAML
 /// The change-management hooks of `plumb sync` and `plumb rollback` (docs/governance.md,
 /// "Change management"): an approval endpoint, sync windows, audit sinks.
 struct ChangeOptions: ParsableArguments {
-    @Option(help: "POST the plan summary here before the first write and sync only when it answers approved (exit 2 otherwise).")
+    @Option(
+        help:
+            "POST the plan summary here before the first write and sync only when it answers approved (exit 2 otherwise)."
+    )
     var approvalURL: String?
 
     @Option(help: "How long a pending approval is waited for: 90s, 10m, 1h.")
@@ -20,17 +23,28 @@ struct ChangeOptions: ParsableArguments {
     @Option(help: "A file holding the HMAC-SHA256 key that signs the approval request (X-Plumb-Signature-256).")
     var approvalSecretFile: String?
 
-    @Option(help: "Sync only while these sync windows allow a manual sync (a YAML list of {kind, schedule, duration, timeZone, manualSync}).")
+    @Option(
+        help:
+            "Sync only while these sync windows allow a manual sync (a YAML list of {kind, schedule, duration, timeZone, manualSync})."
+    )
     var syncWindows: String?
 
     @OptionGroup var sinks: AuditSinkOptions
 
-    @Option(help: "How long the command keeps delivering to audit sinks after the sync; what is left stays queued for the next run.")
+    @Option(
+        help:
+            "How long the command keeps delivering to audit sinks after the sync; what is left stays queued for the next run."
+    )
     var auditSinkTimeout: String = "30s"
 
     func validate() throws {
-        for (flag, text) in [("--approval-timeout", approvalTimeout), ("--approval-poll-interval", approvalPollInterval), ("--audit-sink-timeout", auditSinkTimeout)] {
-            guard SyncFlags.duration(text) != nil else { throw ValidationError("\(flag) \(text): expected a duration such as 90s, 5m or 1h") }
+        for (flag, text) in [
+            ("--approval-timeout", approvalTimeout), ("--approval-poll-interval", approvalPollInterval),
+            ("--audit-sink-timeout", auditSinkTimeout),
+        ] {
+            guard SyncFlags.duration(text) != nil else {
+                throw ValidationError("\(flag) \(text): expected a duration such as 90s, 5m or 1h")
+            }
         }
         for url in approvalURL.map({ [$0] }) ?? [] {
             guard let scheme = URLComponents(string: url)?.scheme, scheme == "http" || scheme == "https" else {
@@ -74,7 +88,10 @@ struct ChangeOptions: ParsableArguments {
     func checkWindows() throws {
         guard let windows = try windows() else { return }
         if case .closed(let reason, let opensAt) = windows.verdict(at: Date(), manual: true) {
-            let when = opensAt.map { "; it opens at \(AuditTimestamp(milliseconds: Int64($0.timeIntervalSince1970 * 1000)).iso8601)" } ?? "; no window opens again"
+            let when =
+                opensAt.map {
+                    "; it opens at \(AuditTimestamp(milliseconds: Int64($0.timeIntervalSince1970 * 1000)).iso8601)"
+                } ?? "; no window opens again"
             throw CLIError("sync window closed: \(reason)\(when); nothing was synced")
         }
     }
@@ -100,7 +117,9 @@ struct ChangeOptions: ParsableArguments {
 
     /// The audit sink delivery of `--audit-sink`, registered with the store's outbox, or nil.
     func delivery(_ store: SQLiteAuditStore) throws -> AuditSinkDelivery? {
-        try sinks.delivery(store, initialBackoff: .milliseconds(500), maxBackoff: .seconds(10)) { Terminal.writeErr("warning: \($0)\n") }
+        try sinks.delivery(store, initialBackoff: .milliseconds(500), maxBackoff: .seconds(10)) {
+            Terminal.writeErr("warning: \($0)\n")
+        }
     }
 
     /// Delivers what is queued, for at most `--audit-sink-timeout`; says how many stay queued.
@@ -108,7 +127,8 @@ struct ChangeOptions: ParsableArguments {
         guard let delivery else { return }
         let left = await delivery.drain(timeout: SyncFlags.duration(auditSinkTimeout) ?? .seconds(30))
         if left > 0 {
-            Terminal.writeErr("warning: \(left) audit sink deliveries stay queued in the audit database for the next run\n")
+            Terminal.writeErr(
+                "warning: \(left) audit sink deliveries stay queued in the audit database for the next run\n")
         }
     }
 }

@@ -16,13 +16,17 @@ final class ChangeManagementEndToEndTests: SandboxTestCase {
         try repo.commit("first")
         let hook = try HookEndpoint()
         try hook.decisions(["rejected:change freeze"])
-        let approval = ["--approval-url", hook.url + "/approve", "--approval-secret-file", hook.keyFile, "--approval-poll-interval", "1s"]
+        let approval = [
+            "--approval-url", hook.url + "/approve", "--approval-secret-file", hook.keyFile, "--approval-poll-interval",
+            "1s",
+        ]
 
         var s = try sync(approval)
         XCTAssertEqual(s.status, 2, s.stdout + s.stderr)
         let errors = s.stderr.split(separator: "\n").filter { $0.hasPrefix("error:") }
         XCTAssertEqual(errors.count, 1, s.stderr)
-        XCTAssertTrue(errors[0].hasPrefix("error: approval rejected: change freeze; nothing was synced (audit #1)"), s.stderr)
+        XCTAssertTrue(
+            errors[0].hasPrefix("error: approval rejected: change freeze; nothing was synced (audit #1)"), s.stderr)
         XCTAssertNotEqual(try kubectl("get", "namespace", "web").status, 0, "nothing was written")
         let request = try XCTUnwrap(json(hook.lines("requests.jsonl")).first)
         XCTAssertEqual(request["signatureOK"], true)
@@ -56,21 +60,29 @@ final class ChangeManagementEndToEndTests: SandboxTestCase {
         try repo.commit("first")
         let closed = directory + "/closed.yaml"
         // A deny window that is always open, for manual syncs too.
-        try "windows:\n  - kind: deny\n  schedule: \"* * * * *\"\n  duration: 1h\n".replacingOccurrences(of: "\n  schedule", with: "\n    schedule")
-            .replacingOccurrences(of: "\n  duration", with: "\n    duration").write(toFile: closed, atomically: true, encoding: .utf8)
+        try "windows:\n  - kind: deny\n  schedule: \"* * * * *\"\n  duration: 1h\n".replacingOccurrences(
+            of: "\n  schedule", with: "\n    schedule"
+        )
+        .replacingOccurrences(of: "\n  duration", with: "\n    duration").write(
+            toFile: closed, atomically: true, encoding: .utf8)
         var s = try sync(["--sync-windows", closed])
         XCTAssertEqual(s.status, 2, s.stdout + s.stderr)
         // Opened every minute for an hour: it never closes.
-        XCTAssertEqual(s.stderr, "error: sync window closed: deny window \"* * * * *\" for 1h is open; no window opens again; nothing was synced\n")
+        XCTAssertEqual(
+            s.stderr,
+            "error: sync window closed: deny window \"* * * * *\" for 1h is open; no window opens again; nothing was synced\n"
+        )
         XCTAssertNotEqual(try kubectl("get", "namespace", "web").status, 0)
 
         let manual = directory + "/manual.yaml"
-        try "- kind: deny\n  schedule: \"* * * * *\"\n  duration: 1h\n  manualSync: true\n".write(toFile: manual, atomically: true, encoding: .utf8)
+        try "- kind: deny\n  schedule: \"* * * * *\"\n  duration: 1h\n  manualSync: true\n".write(
+            toFile: manual, atomically: true, encoding: .utf8)
         s = try sync(["--sync-windows", manual])
         XCTAssertEqual(s.status, 0, s.stdout + s.stderr)
 
         let bad = directory + "/bad.yaml"
-        try "- kind: deny\n  schedule: \"* * *\"\n  duration: 1h\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        try "- kind: deny\n  schedule: \"* * *\"\n  duration: 1h\n".write(
+            toFile: bad, atomically: true, encoding: .utf8)
         s = try sync(["--sync-windows", bad])
         XCTAssertEqual(s.status, 2, s.stderr)
         XCTAssertTrue(s.stderr.contains("\(bad): windows[0].schedule: cron \"* * *\": expected 5 fields"), s.stderr)
@@ -81,7 +93,9 @@ final class ChangeManagementEndToEndTests: SandboxTestCase {
         try writeApp(image: "registry.example.com:5000/acme/web:1.27@\(Self.digest)")
         try repo.commit("first")
         let hook = try HookEndpoint()
-        let sink = ["--audit-sink", hook.url + "/sink", "--audit-sink-secret-file", hook.keyFile, "--audit-sink-timeout", "20s"]
+        let sink = [
+            "--audit-sink", hook.url + "/sink", "--audit-sink-secret-file", hook.keyFile, "--audit-sink-timeout", "20s",
+        ]
         // The endpoint is down during the first sync: the record stays queued, the sync succeeds.
         hook.flag("down", true)
         var s = try sync(sink + ["--audit-sink-timeout", "1s"])
@@ -94,7 +108,8 @@ final class ChangeManagementEndToEndTests: SandboxTestCase {
         s = try sync(sink)
         XCTAssertEqual(s.status, 0, s.stdout + s.stderr)
         let received = json(hook.lines("received.jsonl"))
-        XCTAssertEqual(received.map { $0["body"]?["id"]?.intValue ?? 0 }, [1, 2], "the queued record first, then the new one")
+        XCTAssertEqual(
+            received.map { $0["body"]?["id"]?.intValue ?? 0 }, [1, 2], "the queued record first, then the new one")
         XCTAssertEqual(received.map { $0["signatureOK"] }, [true, true])
         XCTAssertEqual(received[1]["body"]?["message"], "scale\n")
 
@@ -107,22 +122,27 @@ final class ChangeManagementEndToEndTests: SandboxTestCase {
         XCTAssertEqual(bom["metadata"]?["component"]?["version"]?.stringValue, revision)
         let components = bom["components"]?.arrayValue ?? []
         let data = components.filter { $0["type"] == "data" }
-        XCTAssertEqual(Set(data.compactMap { $0["description"]?.stringValue }), ["v1 Namespace web", "apps/v1 Deployment web/web", "v1 ConfigMap web/settings"])
+        XCTAssertEqual(
+            Set(data.compactMap { $0["description"]?.stringValue }),
+            ["v1 Namespace web", "apps/v1 Deployment web/web", "v1 ConfigMap web/settings"])
         let containers = components.filter { $0["type"] == "container" }
         XCTAssertEqual(containers.count, 1)
         XCTAssertEqual(containers[0]["name"], "registry.example.com:5000/acme/web")
         XCTAssertEqual(containers[0]["version"], "1.27")
-        XCTAssertEqual(containers[0]["hashes"]?.arrayValue?.first?["content"]?.stringValue, String(repeating: "ab", count: 32))
+        XCTAssertEqual(
+            containers[0]["hashes"]?.arrayValue?.first?["content"]?.stringValue, String(repeating: "ab", count: 32))
         XCTAssertEqual(
             containers[0]["purl"]?.stringValue,
-            "pkg:oci/web@sha256%3A\(String(repeating: "ab", count: 32))?repository_url=registry.example.com:5000/acme/web&tag=1.27")
+            "pkg:oci/web@sha256%3A\(String(repeating: "ab", count: 32))?repository_url=registry.example.com:5000/acme/web&tag=1.27"
+        )
 
         let lines = try plumb(["audit", "export", "--format", "jsonl", "--record", "2"])
         XCTAssertEqual(lines.status, 0, lines.stderr)
         let objects = json(lines.stdout.split(separator: "\n").map(String.init))
         XCTAssertEqual(objects.count, 3)
         let deployment = try XCTUnwrap(objects.first { $0["kind"] == "Deployment" })
-        XCTAssertEqual(deployment["images"], .array([.string("registry.example.com:5000/acme/web:1.27@\(Self.digest)")]))
+        XCTAssertEqual(
+            deployment["images"], .array([.string("registry.example.com:5000/acme/web:1.27@\(Self.digest)")]))
         XCTAssertEqual(deployment["action"], "configured")
 
         let missing = try plumb(["audit", "export", "--format", "cyclonedx", "--revision", "0000000"])
@@ -141,23 +161,31 @@ final class ChangeManagementEndToEndTests: SandboxTestCase {
         XCTAssertGreaterThanOrEqual(bom["version"]?.intValue ?? 0, 1, file: file, line: line)
         XCTAssertNotNil(bom["metadata"]?["timestamp"]?.stringValue, file: file, line: line)
         let types: Set<String> = [
-            "application", "framework", "library", "container", "platform", "operating-system", "device", "device-driver",
+            "application", "framework", "library", "container", "platform", "operating-system", "device",
+            "device-driver",
             "firmware", "file", "machine-learning-model", "data",
         ]
         var refs = Set<String>()
         for c in (bom["components"]?.arrayValue ?? []) + [bom["metadata"]?["component"] ?? .null] {
-            XCTAssertTrue(types.contains(c["type"]?.stringValue ?? ""), "component type of \(c)", file: file, line: line)
+            XCTAssertTrue(
+                types.contains(c["type"]?.stringValue ?? ""), "component type of \(c)", file: file, line: line)
             XCTAssertFalse((c["name"]?.stringValue ?? "").isEmpty, "component name of \(c)", file: file, line: line)
             let ref = try XCTUnwrap(c["bom-ref"]?.stringValue, file: file, line: line)
             XCTAssertTrue(refs.insert(ref).inserted, "bom-ref \(ref) is unique", file: file, line: line)
             for d in c["data"]?.arrayValue ?? [] {
-                XCTAssertTrue(["source-code", "configuration", "dataset", "definition", "other"].contains(d["type"]?.stringValue ?? ""), file: file, line: line)
+                XCTAssertTrue(
+                    ["source-code", "configuration", "dataset", "definition", "other"].contains(
+                        d["type"]?.stringValue ?? ""), file: file, line: line)
             }
             for h in c["hashes"]?.arrayValue ?? [] {
                 XCTAssertEqual(h["alg"], "SHA-256", file: file, line: line)
-                XCTAssertNotNil(h["content"]?.stringValue?.range(of: "^[a-fA-F0-9]{64}$", options: .regularExpression), file: file, line: line)
+                XCTAssertNotNil(
+                    h["content"]?.stringValue?.range(of: "^[a-fA-F0-9]{64}$", options: .regularExpression), file: file,
+                    line: line)
             }
-            for p in c["properties"]?.arrayValue ?? [] { XCTAssertNotNil(p["name"]?.stringValue, file: file, line: line) }
+            for p in c["properties"]?.arrayValue ?? [] {
+                XCTAssertNotNil(p["name"]?.stringValue, file: file, line: line)
+            }
         }
         for d in bom["dependencies"]?.arrayValue ?? [] {
             XCTAssertTrue(refs.contains(d["ref"]?.stringValue ?? ""), "dependency ref \(d)", file: file, line: line)

@@ -9,8 +9,14 @@ import XCTest
 final class ApprovalGateTests: XCTestCase {
     let summary: Value = [
         "app": "web", "revision": "3f9c2ab5d1e0c0ffee00112233445566778899aa", "target": "sandbox",
-        "author": "Ada <ada@acme.dev>", "message": "Bump web to 1.26", "counts": ["created": 1, "configured": 0, "pruned": 0, "unchanged": 2],
-        "objects": [["apiVersion": "v1", "kind": "Secret", "namespace": "web", "name": "creds", "action": "created", "changedPaths": ["data.password"]]],
+        "author": "Ada <ada@acme.dev>", "message": "Bump web to 1.26",
+        "counts": ["created": 1, "configured": 0, "pruned": 0, "unchanged": 2],
+        "objects": [
+            [
+                "apiVersion": "v1", "kind": "Secret", "namespace": "web", "name": "creds", "action": "created",
+                "changedPaths": ["data.password"],
+            ]
+        ],
     ]
 
     func gate(_ hook: HookEndpoint, timeout: Duration = .seconds(10), key: Bool = true) -> ApprovalGate {

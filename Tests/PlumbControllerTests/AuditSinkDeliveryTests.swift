@@ -18,7 +18,8 @@ final class AuditSinkDeliveryTests: XCTestCase {
 
     func record(_ n: Int) -> AuditRecord {
         AuditRecord(
-            app: "web", target: "sandbox", repo: "https://git.example.com/deploy", revision: String(repeating: String(n % 10), count: 40),
+            app: "web", target: "sandbox", repo: "https://git.example.com/deploy",
+            revision: String(repeating: String(n % 10), count: 40),
             author: "Ada <ada@acme.dev>", committer: "Ada <ada@acme.dev>", message: "change \(n)", signature: .absent,
             previousRevision: nil, initiator: "ci@runner")
     }
@@ -29,7 +30,11 @@ final class AuditSinkDeliveryTests: XCTestCase {
         let id = try store.begin(record(n))
         try store.complete(
             id, result: .synced, endedAt: .now(),
-            objects: [AuditObjectEntry(ref: ObjectRef(apiVersion: "v1", kind: "ConfigMap", namespace: "web", name: "c\(n)"), action: .created)],
+            objects: [
+                AuditObjectEntry(
+                    ref: ObjectRef(apiVersion: "v1", kind: "ConfigMap", namespace: "web", name: "c\(n)"),
+                    action: .created)
+            ],
             error: nil)
         return id
     }
@@ -37,7 +42,8 @@ final class AuditSinkDeliveryTests: XCTestCase {
     func delivery(_ store: SQLiteAuditStore, _ hook: HookEndpoint) throws -> AuditSinkDelivery {
         try AuditSinkDelivery(
             store: store, sinks: [AuditSink(url: hook.url + "/sink")], key: Array(hook.key.utf8),
-            initialBackoff: .milliseconds(50), maxBackoff: .milliseconds(200), idlePoll: .milliseconds(50), requestTimeout: .seconds(5))
+            initialBackoff: .milliseconds(50), maxBackoff: .milliseconds(200), idlePoll: .milliseconds(50),
+            requestTimeout: .seconds(5))
     }
 
     /// The delivered record ids, duplicates dropped by delivery id, after checking that each
@@ -70,7 +76,8 @@ final class AuditSinkDeliveryTests: XCTestCase {
         // Completed out of id order: delivered in the order they were completed.
         let a = try store.begin(record(2))
         let b = try store.begin(record(3))
-        try store.complete(b, result: .failed, endedAt: .now(), objects: [], error: "apps/v1 Deployment web/web: degraded")
+        try store.complete(
+            b, result: .failed, endedAt: .now(), objects: [], error: "apps/v1 Deployment web/web: degraded")
         try store.complete(a, result: .synced, endedAt: .now(), objects: [], error: nil)
         let left = await d.drain(timeout: .seconds(10))
         XCTAssertEqual(left, 0)
@@ -85,7 +92,8 @@ final class AuditSinkDeliveryTests: XCTestCase {
         for r in received {
             let body = r["body"]!
             XCTAssertEqual(body, exported[body["id"]!.intValue!])
-            XCTAssertEqual(r["delivery"]?.stringValue, "\(body["id"]!.intValue!)-\(body["headerHash"]!.stringValue!.prefix(16))")
+            XCTAssertEqual(
+                r["delivery"]?.stringValue, "\(body["id"]!.intValue!)-\(body["headerHash"]!.stringValue!.prefix(16))")
         }
         XCTAssertEqual(received[1]["body"]?["result"], "failed")
         XCTAssertEqual(try AuditOutbox(store: store).count(), 0, "delivered rows leave the outbox")
@@ -129,14 +137,19 @@ final class AuditSinkDeliveryTests: XCTestCase {
         let d = try delivery(store, hook)
         let runner = Task { await d.run() }
         let deadline = Date().addingTimeInterval(15)
-        while try AuditOutbox(store: store).count() > 0 && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        while try AuditOutbox(store: store).count() > 0 && Date() < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
         ids.append(try sync(store, 6))
-        while try AuditOutbox(store: store).count() > 0 && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        while try AuditOutbox(store: store).count() > 0 && Date() < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
         runner.cancel()
         await runner.value
 
         let received = hook.received
-        XCTAssertEqual(deduplicated(received), ids, "every record once, in order, after dropping duplicates by delivery id")
+        XCTAssertEqual(
+            deduplicated(received), ids, "every record once, in order, after dropping duplicates by delivery id")
         XCTAssertEqual(received.count, ids.count + 1, "exactly one duplicate (the delivery stored before the 500)")
         // Nothing is out of order even with the duplicate: each delivery id's first arrival follows the previous id's.
         let ranks = received.compactMap { $0["body"]?["id"]?.intValue }.map { ids.firstIndex(of: $0) ?? -1 }
@@ -155,7 +168,9 @@ final class AuditSinkDeliveryTests: XCTestCase {
         // The database never holds the URL.
         let dump = try runTool("/usr/bin/sqlite3", [dbPath, ".dump audit_outbox", ".dump audit_sink"])
         XCTAssertFalse(dump.stdout.contains("cmdb.example.com"), dump.stdout)
-        guard case .intact(let count, _) = try store.verify() else { return XCTFail("the outbox must not touch the chain") }
+        guard case .intact(let count, _) = try store.verify() else {
+            return XCTFail("the outbox must not touch the chain")
+        }
         XCTAssertEqual(count, 2)
     }
 }

@@ -33,18 +33,24 @@ final class ChangeManagementReconcileTests: ControllerTestCase {
 
     func testAClosedWindowHoldsAutomatedSyncs() async throws {
         let reconciler = makeReconciler(holder: ControllerHolder())
-        try applyApplication("web", syncPolicy: "    windows:\n      - kind: deny\n        schedule: \"* * * * *\"\n        duration: 1h\n")
+        try applyApplication(
+            "web",
+            syncPolicy: "    windows:\n      - kind: deny\n        schedule: \"* * * * *\"\n        duration: 1h\n")
         let held = await reconciler.reconcile(try await application("web"))
         XCTAssertNil(held.sync)
         let ready = held.status.condition("Ready")
         XCTAssertEqual(ready?.reason, "SyncWindowClosed")
         XCTAssertEqual(ready?.status, .false)
-        XCTAssertTrue(ready?.message.contains("deny window \"* * * * *\" for 1h is open; no window opens again") ?? false, ready?.message ?? "")
+        XCTAssertTrue(
+            ready?.message.contains("deny window \"* * * * *\" for 1h is open; no window opens again") ?? false,
+            ready?.message ?? "")
         let configMap = await configMapData("web")
         XCTAssertNil(configMap, "nothing was written")
 
         // An allow window open now lets it through.
-        try applyApplication("web", syncPolicy: "    windows:\n      - kind: allow\n        schedule: \"* * * * *\"\n        duration: 1h\n")
+        try applyApplication(
+            "web",
+            syncPolicy: "    windows:\n      - kind: allow\n        schedule: \"* * * * *\"\n        duration: 1h\n")
         let synced = await reconciler.reconcile(try await application("web"))
         XCTAssertNotNil(synced.sync, "\(synced.status.conditions)")
         let data = await configMapData("web")
@@ -53,16 +59,24 @@ final class ChangeManagementReconcileTests: ControllerTestCase {
 
     func testBadWindowIsAnInvalidSpecNamingTheField() async throws {
         let reconciler = makeReconciler(holder: ControllerHolder())
-        try applyApplication("web", syncPolicy: "    windows:\n      - kind: deny\n        schedule: \"0 25 * * *\"\n        duration: 1h\n")
+        try applyApplication(
+            "web",
+            syncPolicy: "    windows:\n      - kind: deny\n        schedule: \"0 25 * * *\"\n        duration: 1h\n")
         let outcome = await reconciler.reconcile(try await application("web"))
-        let conditions = outcome.status.conditions.map { "\($0.type)=\($0.reason): \($0.message)" }.joined(separator: "\n")
-        XCTAssertTrue(conditions.contains("spec.syncPolicy.windows[0].schedule: cron \"0 25 * * *\": hour field \"25\": 25 is outside 0-23"), conditions)
+        let conditions = outcome.status.conditions.map { "\($0.type)=\($0.reason): \($0.message)" }.joined(
+            separator: "\n")
+        XCTAssertTrue(
+            conditions.contains(
+                "spec.syncPolicy.windows[0].schedule: cron \"0 25 * * *\": hour field \"25\": 25 is outside 0-23"),
+            conditions)
         XCTAssertNil(outcome.sync)
     }
 
     func testApprovalPendingThenApprovedThenANewRevisionRejected() async throws {
         let hook = try HookEndpoint()
-        try kubectlOK(["create", "secret", "generic", "approval-key", "-n", namespace, "--from-literal=secret=\(hook.key)"])
+        try kubectlOK([
+            "create", "secret", "generic", "approval-key", "-n", namespace, "--from-literal=secret=\(hook.key)",
+        ])
         let reconciler = makeReconciler(holder: ControllerHolder())
         try applyApplication(
             "web",
@@ -100,7 +114,9 @@ final class ChangeManagementReconcileTests: ControllerTestCase {
         XCTAssertNil(rejected.sync)
         let ready = rejected.status.condition("Ready")
         XCTAssertEqual(ready?.reason, "ApprovalRejected")
-        XCTAssertTrue(ready?.message.contains("sha1:\(revision) was not synced: approval rejected: change freeze, audit #") ?? false, ready?.message ?? "")
+        XCTAssertTrue(
+            ready?.message.contains("sha1:\(revision) was not synced: approval rejected: change freeze, audit #")
+                ?? false, ready?.message ?? "")
         XCTAssertTrue(rejected.events.contains { $0.reason == "ApprovalRejected" && $0.type == .warning })
         let unchanged = await configMapData("web")
         XCTAssertEqual(unchanged?["color"], "blue")

@@ -26,7 +26,9 @@ final class ControllerAuditSinkTests: ControllerTestCase {
         try applyApplication("web", interval: "1s")
         let first = try startBinary(hook, log: "controller1.log")
         try await eventually("the first sync recorded", timeout: 20) {
-            try SQLiteAuditStore(path: tmp.sub("audit.db")).history(app: "team-a/web", limit: 5).contains { $0.result == .synced }
+            try SQLiteAuditStore(path: tmp.sub("audit.db")).history(app: "team-a/web", limit: 5).contains {
+                $0.result == .synced
+            }
         }
         try await eventually("a delivery refused by the sink", timeout: 20) {
             first.output.contains("audit sink http://127.0.0.1:\(hook.port)/sink: record 1: ")
@@ -45,7 +47,8 @@ final class ControllerAuditSinkTests: ControllerTestCase {
         let bodies = hook.received.compactMap { $0["body"] }
         XCTAssertEqual(bodies.first?["result"], "synced")
         XCTAssertEqual(bodies.last?["revision"]?.stringValue, sha)
-        XCTAssertEqual(Set(hook.received.compactMap { $0["delivery"]?.stringValue }).count, bodies.count, "no duplicate")
+        XCTAssertEqual(
+            Set(hook.received.compactMap { $0["delivery"]?.stringValue }).count, bodies.count, "no duplicate")
         XCTAssertTrue(hook.received.allSatisfy { $0["signatureOK"] == true })
         let ids = bodies.compactMap { $0["id"]?.intValue }
         XCTAssertEqual(ids, ids.sorted(), "in order")

@@ -74,7 +74,9 @@ final class CronScheduleTests: XCTestCase {
             let s = try CronSchedule(expression)
             XCTAssertEqual(s.next(atOrAfter: date(from), in: utc), date(expected), "\(expression) from \(from)")
         }
-        XCTAssertNil(try CronSchedule("0 0 30 2 *").next(atOrAfter: date("2026-01-01 00:00"), in: utc), "February 30th never comes")
+        XCTAssertNil(
+            try CronSchedule("0 0 30 2 *").next(atOrAfter: date("2026-01-01 00:00"), in: utc),
+            "February 30th never comes")
     }
 
     func testTimeZonesAndDaylightSaving() throws {
@@ -85,7 +87,8 @@ final class CronScheduleTests: XCTestCase {
         XCTAssertEqual(s.next(atOrAfter: date("2026-07-07 00:00"), in: berlin), date("2026-07-07 07:00"))
         // 02:30 does not exist in Berlin on 2026-03-29 (clocks jump 02:00 → 03:00): the next day's.
         let skipped = try CronSchedule("30 2 * * *")
-        XCTAssertEqual(skipped.next(atOrAfter: date("2026-03-29 00:00", berlin), in: berlin), date("2026-03-30 02:30", berlin))
+        XCTAssertEqual(
+            skipped.next(atOrAfter: date("2026-03-29 00:00", berlin), in: berlin), date("2026-03-30 02:30", berlin))
         XCTAssertTrue(s.matches(date("2026-12-07 09:00", berlin), in: berlin))
         XCTAssertFalse(s.matches(date("2026-12-07 09:00", utc), in: berlin))
     }

@@ -40,7 +40,9 @@ final class SyncWindowTests: XCTestCase {
             w.verdict(at: date("2026-12-05 10:00")),  // Saturday
             .closed(reason: "no allow window is open", opensAt: date("2026-12-07 09:00")))
         XCTAssertEqual(w.verdict(at: date("2026-12-05 10:00"), manual: true), .open)
-        XCTAssertEqual(w.verdict(at: date("2026-12-07 17:00")), .closed(reason: "no allow window is open", opensAt: date("2026-12-08 09:00")))
+        XCTAssertEqual(
+            w.verdict(at: date("2026-12-07 17:00")),
+            .closed(reason: "no allow window is open", opensAt: date("2026-12-08 09:00")))
     }
 
     func testDenyWinsOverAllowAndOpeningSkipsOverlaps() throws {
@@ -51,25 +53,46 @@ final class SyncWindowTests: XCTestCase {
         ])
         XCTAssertEqual(w.verdict(at: date("2026-12-07 11:00")), .open)
         // 12:00-13:00 and 12:30-13:30 overlap: open again at 13:30, not 13:00.
-        guard case .closed(_, let opens) = w.verdict(at: date("2026-12-07 12:10")) else { return XCTFail("closed expected") }
+        guard case .closed(_, let opens) = w.verdict(at: date("2026-12-07 12:10")) else {
+            return XCTFail("closed expected")
+        }
         XCTAssertEqual(opens, date("2026-12-07 13:30"))
-        XCTAssertEqual(w.verdict(at: date("2026-12-07 12:10"), manual: true), .open, "the only open deny window allows manual syncs")
+        XCTAssertEqual(
+            w.verdict(at: date("2026-12-07 12:10"), manual: true), .open,
+            "the only open deny window allows manual syncs")
         XCTAssertFalse(w.verdict(at: date("2026-12-07 12:40"), manual: true).isOpen, "the second deny window does not")
     }
 
     func testTimeZoneOfAWindow() throws {
-        let w = try windows([["kind": "allow", "schedule": "0 9 * * *", "duration": "1h", "timeZone": "America/New_York"]])
+        let w = try windows([
+            ["kind": "allow", "schedule": "0 9 * * *", "duration": "1h", "timeZone": "America/New_York"]
+        ])
         XCTAssertEqual(w.verdict(at: date("2026-12-07 14:30")), .open)  // 09:30 in New York (UTC-5)
         XCTAssertFalse(w.verdict(at: date("2026-12-07 09:30")).isOpen)
     }
 
     func testBadWindowsNameTheField() {
         let table: [(Value, String)] = [
-            (["kind": "maybe", "schedule": "* * * * *", "duration": "1h"], "spec.syncPolicy.windows[0].kind: must be allow or deny"),
-            (["kind": "allow", "schedule": "* * *", "duration": "1h"], "spec.syncPolicy.windows[0].schedule: cron \"* * *\": expected 5 fields"),
-            (["kind": "allow", "schedule": "* * * * *", "duration": "soon"], "spec.syncPolicy.windows[0].duration: must be a duration"),
-            (["kind": "allow", "schedule": "* * * * *", "duration": "1h", "timeZone": "Mars/Olympus"], "spec.syncPolicy.windows[0].timeZone"),
-            (["kind": "allow", "schedule": "* * * * *", "duration": "1h", "manualSync": "yes"], "spec.syncPolicy.windows[0].manualSync"),
+            (
+                ["kind": "maybe", "schedule": "* * * * *", "duration": "1h"],
+                "spec.syncPolicy.windows[0].kind: must be allow or deny"
+            ),
+            (
+                ["kind": "allow", "schedule": "* * *", "duration": "1h"],
+                "spec.syncPolicy.windows[0].schedule: cron \"* * *\": expected 5 fields"
+            ),
+            (
+                ["kind": "allow", "schedule": "* * * * *", "duration": "soon"],
+                "spec.syncPolicy.windows[0].duration: must be a duration"
+            ),
+            (
+                ["kind": "allow", "schedule": "* * * * *", "duration": "1h", "timeZone": "Mars/Olympus"],
+                "spec.syncPolicy.windows[0].timeZone"
+            ),
+            (
+                ["kind": "allow", "schedule": "* * * * *", "duration": "1h", "manualSync": "yes"],
+                "spec.syncPolicy.windows[0].manualSync"
+            ),
         ]
         for (item, message) in table {
             XCTAssertThrowsError(try windows([item])) { error in
