@@ -73,23 +73,30 @@ enum RBACAuthorizer {
 
     static func allows(_ request: AuthorizationRequest, store: ClusterStore) async -> Bool {
         if request.user.isMaster { return true }
-        for (_, binding) in await store.list(GroupResource(group: group, resource: "clusterrolebindings"), namespace: nil) {
+        for (_, binding) in await store.list(
+            GroupResource(group: group, resource: "clusterrolebindings"), namespace: nil)
+        {
             guard binds(binding, request.user), let ref = roleRef(binding), ref.kind == "ClusterRole" else { continue }
-            if let role = await store.get(GroupResource(group: group, resource: "clusterroles"), namespace: "", name: ref.name),
+            if let role = await store.get(
+                GroupResource(group: group, resource: "clusterroles"), namespace: "", name: ref.name),
                 covers(role, request)
             {
                 return true
             }
         }
         guard !request.namespace.isEmpty else { return false }
-        for (_, binding) in await store.list(GroupResource(group: group, resource: "rolebindings"), namespace: request.namespace) {
+        for (_, binding) in await store.list(
+            GroupResource(group: group, resource: "rolebindings"), namespace: request.namespace)
+        {
             guard binds(binding, request.user), let ref = roleRef(binding) else { continue }
             let role: Value?
             switch ref.kind {
             case "ClusterRole":
-                role = await store.get(GroupResource(group: group, resource: "clusterroles"), namespace: "", name: ref.name)
+                role = await store.get(
+                    GroupResource(group: group, resource: "clusterroles"), namespace: "", name: ref.name)
             case "Role":
-                role = await store.get(GroupResource(group: group, resource: "roles"), namespace: request.namespace, name: ref.name)
+                role = await store.get(
+                    GroupResource(group: group, resource: "roles"), namespace: request.namespace, name: ref.name)
             default:
                 role = nil
             }
@@ -198,7 +205,8 @@ extension APIServer {
         }
         guard let name = impersonateUser, !name.isEmpty else {
             if !impersonateGroups.isEmpty {
-                return .failure(APIError.internalError("requested groups \(impersonateGroups) without impersonating a user"))
+                return .failure(
+                    APIError.internalError("requested groups \(impersonateGroups) without impersonating a user"))
             }
             return .success(requester)
         }
@@ -213,11 +221,13 @@ extension APIServer {
                     namespace: serviceAccount.namespace, name: serviceAccount.name))
         } else {
             checks.append(
-                AuthorizationRequest(user: requester, verb: "impersonate", group: "", resource: "users", namespace: "", name: name))
+                AuthorizationRequest(
+                    user: requester, verb: "impersonate", group: "", resource: "users", namespace: "", name: name))
         }
         for group in impersonateGroups {
             checks.append(
-                AuthorizationRequest(user: requester, verb: "impersonate", group: "", resource: "groups", namespace: "", name: group))
+                AuthorizationRequest(
+                    user: requester, verb: "impersonate", group: "", resource: "groups", namespace: "", name: group))
         }
         for check in checks where !(await RBACAuthorizer.allows(check, store: store)) {
             return .failure(check.forbidden)
@@ -226,7 +236,9 @@ extension APIServer {
         if let serviceAccount, groups.isEmpty {
             groups = ["system:serviceaccounts", "system:serviceaccounts:\(serviceAccount.namespace)"]
         }
-        if name != "system:anonymous", !groups.contains("system:authenticated") { groups.append("system:authenticated") }
+        if name != "system:anonymous", !groups.contains("system:authenticated") {
+            groups.append("system:authenticated")
+        }
         return .success(ClusterUser(name: name, groups: groups))
     }
 }

@@ -64,7 +64,9 @@ public struct Tenancy: Sendable {
     public func violations(_ refs: [ObjectRef], namespace: String) -> [String] {
         guard let allowance = allowance(for: namespace) else { return [] }
         return refs.compactMap { ref in
-            allowance.refusal(ref).map { "\(ref): not allowed: \($0) is not in the allowance of namespace \(namespace)" }
+            allowance.refusal(ref).map {
+                "\(ref): not allowed: \($0) is not in the allowance of namespace \(namespace)"
+            }
         }
     }
 
@@ -90,7 +92,9 @@ public struct Tenancy: Sendable {
         for key in top.keys where !["apiVersion", "kind", "namespaces"].contains(key) {
             throw TenancyError("\(file): \(key): unknown field (expected apiVersion, kind, namespaces)")
         }
-        if let kind = top["kind"], kind.stringValue != "Tenancy" { throw TenancyError("\(file): kind: expected Tenancy") }
+        if let kind = top["kind"], kind.stringValue != "Tenancy" {
+            throw TenancyError("\(file): kind: expected Tenancy")
+        }
         guard case .object(let entries)? = top["namespaces"] else {
             throw TenancyError("\(file): namespaces: expected a mapping of Application namespace to allowance")
         }

@@ -7,13 +7,21 @@ import PlumbManifests
 /// sync may go (docs/governance.md, "Tenancy"); an object outside it stops the sync before any
 /// write (exit 2).
 struct TenancyOptions: ParsableArguments {
-    @Option(help: "Tenancy allowances (YAML, kind Tenancy): the entry of the target namespace decides where objects may go.")
+    @Option(
+        help: "Tenancy allowances (YAML, kind Tenancy): the entry of the target namespace decides where objects may go."
+    )
     var tenancy: String?
 
-    @Option(help: "Namespaces (globs, comma-separated) namespaced objects may be in; objects elsewhere stop the sync (exit 2).")
+    @Option(
+        help:
+            "Namespaces (globs, comma-separated) namespaced objects may be in; objects elsewhere stop the sync (exit 2)."
+    )
     var allowNamespaces: String?
 
-    @Option(help: "Cluster-scoped kinds (Kind or group/Kind, comma-separated) the sync may manage; with --allow-namespaces and without, none.")
+    @Option(
+        help:
+            "Cluster-scoped kinds (Kind or group/Kind, comma-separated) the sync may manage; with --allow-namespaces and without, none."
+    )
     var allowClusterKinds: String?
 
     func validate() throws {

@@ -57,10 +57,12 @@ final class TenancyReconcileTests: ControllerTestCase {
         XCTAssertEqual(ready.reason, "DryRunFailed", ready.message)
         XCTAssertEqual(
             ready.message,
-            #"2 of 2 objects failed validation, nothing was applied: v1 ConfigMap team-a/web-extra: dry-run failed: configmaps "web-extra" is forbidden: User "system:serviceaccount:team-a:deployer" cannot patch resource "configmaps" in API group "" in the namespace "team-a" (and 1 more)"#)
+            #"2 of 2 objects failed validation, nothing was applied: v1 ConfigMap team-a/web-extra: dry-run failed: configmaps "web-extra" is forbidden: User "system:serviceaccount:team-a:deployer" cannot patch resource "configmaps" in API group "" in the namespace "team-a" (and 1 more)"#
+        )
         XCTAssertTrue(
             ready.message.contains(
-                #"is forbidden: User "system:serviceaccount:team-a:deployer" cannot patch resource "configmaps" in API group "" in the namespace "team-a""#),
+                #"is forbidden: User "system:serviceaccount:team-a:deployer" cannot patch resource "configmaps" in API group "" in the namespace "team-a""#
+            ),
             ready.message)
         for name in ["web", "web-extra"] {
             let live = await configMapData(name)
@@ -69,7 +71,9 @@ final class TenancyReconcileTests: ControllerTestCase {
 
         try kubectlOK(["apply", "-f", "-"], stdin: role(verbs: ["get", "list", "watch", "create", "patch", "delete"]))
         let synced = await reconciler.reconcile(try await application("web"))
-        XCTAssertEqual(synced.status.condition("Ready")?.reason, "Succeeded", "\(String(describing: synced.status.condition("Ready")))")
+        XCTAssertEqual(
+            synced.status.condition("Ready")?.reason, "Succeeded",
+            "\(String(describing: synced.status.condition("Ready")))")
         let web = await configMapData("web")
         let extra = await configMapData("web-extra")
         XCTAssertEqual(web, ["color": "blue"])
@@ -89,7 +93,8 @@ final class TenancyReconcileTests: ControllerTestCase {
             rules:
             - {apiGroups: ["*"], resources: ["*"], verbs: ["*"]}
             """
-        let other = configMap("elsewhere", ["a": "b"]).replacingOccurrences(of: "  name: elsewhere\n", with: "  name: elsewhere\n  namespace: team-b\n")
+        let other = configMap("elsewhere", ["a": "b"]).replacingOccurrences(
+            of: "  name: elsewhere\n", with: "  name: elsewhere\n  namespace: team-b\n")
         try commit(["apps/web/role.yaml": clusterRole, "apps/web/other.yaml": other])
         let reconciler = try reconciler(
             tenancy: """
@@ -109,7 +114,8 @@ final class TenancyReconcileTests: ControllerTestCase {
         XCTAssertEqual(
             ready.message,
             "v1 ConfigMap team-b/elsewhere: not allowed: namespace team-b is not in the allowance of namespace team-a; "
-                + "rbac.authorization.k8s.io/v1 ClusterRole admin-all: not allowed: cluster-scoped kind ClusterRole is not in the allowance of namespace team-a")
+                + "rbac.authorization.k8s.io/v1 ClusterRole admin-all: not allowed: cluster-scoped kind ClusterRole is not in the allowance of namespace team-a"
+        )
         let web = await configMapData("web")
         XCTAssertNil(web, "nothing was applied")
         XCTAssertEqual(try kubectl(["get", "clusterrole", "admin-all"]).status, 1)
@@ -117,13 +123,16 @@ final class TenancyReconcileTests: ControllerTestCase {
         // Allowed: the objects sync.
         try write(
             tmp.sub("tenancy.yaml"),
-            "kind: Tenancy\nnamespaces:\n  team-a:\n    destinationNamespaces: [team-*]\n    clusterKinds: [rbac.authorization.k8s.io/ClusterRole]\n")
+            "kind: Tenancy\nnamespaces:\n  team-a:\n    destinationNamespaces: [team-*]\n    clusterKinds: [rbac.authorization.k8s.io/ClusterRole]\n"
+        )
         let allowed = try Tenancy.load(tmp.sub("tenancy.yaml"))
         XCTAssertEqual(
             allowed.violations(
                 [ObjectRef(apiVersion: "v1", kind: "Namespace", namespace: "", name: "x")], namespace: "team-a"),
             ["v1 Namespace x: not allowed: cluster-scoped kind Namespace is not in the allowance of namespace team-a"])
-        XCTAssertEqual(allowed.violations([ObjectRef(apiVersion: "v1", kind: "Namespace", namespace: "", name: "x")], namespace: "team-z"), [])
+        XCTAssertEqual(
+            allowed.violations(
+                [ObjectRef(apiVersion: "v1", kind: "Namespace", namespace: "", name: "x")], namespace: "team-z"), [])
     }
 
     func testABadTenancyFileNamesTheField() throws {
@@ -131,7 +140,8 @@ final class TenancyReconcileTests: ControllerTestCase {
         XCTAssertThrowsError(try Tenancy.load(tmp.sub("bad.yaml"))) { error in
             XCTAssertEqual(
                 "\(error)",
-                "\(tmp.sub("bad.yaml")): namespaces.team-a.clusterKind: unknown field (expected destinationNamespaces, clusterKinds)")
+                "\(tmp.sub("bad.yaml")): namespaces.team-a.clusterKind: unknown field (expected destinationNamespaces, clusterKinds)"
+            )
         }
     }
 
@@ -165,7 +175,9 @@ final class TenancyReconcileTests: ControllerTestCase {
             var env = ProcessInfo.processInfo.environment
             env["HOME"] = tmp.path
             env["KUBECACHEDIR"] = tmp.sub("kubecache2")
-            return try runTool("/usr/bin/kubectl", ["--kubeconfig", config] + args, env: env, input: stdin.map { Array($0.utf8) }, check: false)
+            return try runTool(
+                "/usr/bin/kubectl", ["--kubeconfig", config] + args, env: env, input: stdin.map { Array($0.utf8) },
+                check: false)
         }
         try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/kubectl"), "kubectl is not installed")
         XCTAssertEqual(try kubectl(["create", "namespace", "team-a"]).status, 0)
@@ -175,12 +187,15 @@ final class TenancyReconcileTests: ControllerTestCase {
         let asController = ["--token=\(token)", "--as=\(Self.deployer)", "get", "configmaps", "-n", "team-a"]
         let before = try kubectl(asController)
         XCTAssertTrue(
-            before.stderr.contains(#"User "system:serviceaccount:plumb-system:plumb-controller" cannot impersonate resource "serviceaccounts""#),
+            before.stderr.contains(
+                #"User "system:serviceaccount:plumb-system:plumb-controller" cannot impersonate resource "serviceaccounts""#
+            ),
             before.stderr)
         let applied = try kubectl(["apply", "-f", "-"], stdin: InstallManifests.yaml())
         XCTAssertEqual(applied.status, 0, applied.stderr)
         let after = try kubectl(asController)
         XCTAssertTrue(
-            after.stderr.contains(#"User "system:serviceaccount:team-a:deployer" cannot list resource "configmaps""#), after.stderr)
+            after.stderr.contains(#"User "system:serviceaccount:team-a:deployer" cannot list resource "configmaps""#),
+            after.stderr)
     }
 }

@@ -24,9 +24,12 @@ final class ImpersonationTests: XCTestCase {
         let admin = try fixture.client()
         _ = try await admin.apply(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "team-a"]])
         let deployer = admin.impersonating(.serviceAccount("deployer", namespace: "team-a"))
-        XCTAssertEqual(deployer.options.headers, [HTTPHeader("Impersonate-User", "system:serviceaccount:team-a:deployer")])
+        XCTAssertEqual(
+            deployer.options.headers, [HTTPHeader("Impersonate-User", "system:serviceaccount:team-a:deployer")])
         let ref = ObjectRef(apiVersion: "v1", kind: "ConfigMap", namespace: "team-a", name: "web")
-        let object: Value = ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "web", "namespace": "team-a"]]
+        let object: Value = [
+            "apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "web", "namespace": "team-a"],
+        ]
         do {
             _ = try await deployer.apply(object, dryRun: true)
             XCTFail("the service account may not patch configmaps")
@@ -34,7 +37,8 @@ final class ImpersonationTests: XCTestCase {
             XCTAssertEqual(error.code, 403)
             XCTAssertEqual(
                 error.message,
-                #"configmaps "web" is forbidden: User "system:serviceaccount:team-a:deployer" cannot patch resource "configmaps" in API group "" in the namespace "team-a""#)
+                #"configmaps "web" is forbidden: User "system:serviceaccount:team-a:deployer" cannot patch resource "configmaps" in API group "" in the namespace "team-a""#
+            )
         }
         // The client it came from is still the admin.
         _ = try await admin.apply(object)

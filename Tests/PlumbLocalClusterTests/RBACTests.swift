@@ -54,18 +54,21 @@ final class RBACTests: ClusterTestCase {
 
     func testAServiceAccountWithoutARoleIsForbiddenWithKubeAPIServersWords() throws {
         try kubectlOK(["create", "namespace", "team-a"])
-        let as_ = "--as=\(Self.deployer)"
+        let asDeployer = "--as=\(Self.deployer)"
         XCTAssertEqual(
-            try forbidden([as_, "get", "deployments", "-n", "team-a"]),
-            #"Error from server (Forbidden): deployments.apps is forbidden: User "system:serviceaccount:team-a:deployer" cannot list resource "deployments" in API group "apps" in the namespace "team-a""#)
+            try forbidden([asDeployer, "get", "deployments", "-n", "team-a"]),
+            #"Error from server (Forbidden): deployments.apps is forbidden: User "system:serviceaccount:team-a:deployer" cannot list resource "deployments" in API group "apps" in the namespace "team-a""#
+        )
         XCTAssertEqual(
-            try forbidden([as_, "get", "namespaces"]),
-            #"Error from server (Forbidden): namespaces is forbidden: User "system:serviceaccount:team-a:deployer" cannot list resource "namespaces" in API group "" at the cluster scope"#)
+            try forbidden([asDeployer, "get", "namespaces"]),
+            #"Error from server (Forbidden): namespaces is forbidden: User "system:serviceaccount:team-a:deployer" cannot list resource "namespaces" in API group "" at the cluster scope"#
+        )
         XCTAssertEqual(
-            try forbidden([as_, "get", "configmap", "settings", "-n", "team-a"]),
-            #"Error from server (Forbidden): configmaps "settings" is forbidden: User "system:serviceaccount:team-a:deployer" cannot get resource "configmaps" in API group "" in the namespace "team-a""#)
+            try forbidden([asDeployer, "get", "configmap", "settings", "-n", "team-a"]),
+            #"Error from server (Forbidden): configmaps "settings" is forbidden: User "system:serviceaccount:team-a:deployer" cannot get resource "configmaps" in API group "" in the namespace "team-a""#
+        )
         // Discovery stays open to every authenticated user (system:discovery).
-        let resources = try kubectl([as_, "api-resources", "--api-group=apps"])
+        let resources = try kubectl([asDeployer, "api-resources", "--api-group=apps"])
         XCTAssertEqual(resources.status, 0, resources.stderr)
         XCTAssertTrue(resources.stdout.contains("deployments"), resources.stdout)
     }
@@ -74,28 +77,39 @@ final class RBACTests: ClusterTestCase {
         try kubectlOK(["create", "namespace", "team-a"])
         try kubectlOK(["create", "namespace", "team-b"])
         try apply(deployerRole)
-        let as_ = "--as=\(Self.deployer)"
-        XCTAssertEqual(try kubectlOK([as_, "get", "deployments", "-n", "team-a"]), "")
+        let asDeployer = "--as=\(Self.deployer)"
+        XCTAssertEqual(try kubectlOK([asDeployer, "get", "deployments", "-n", "team-a"]), "")
         let file = directory.appendingPathComponent("web.yaml").path
         try deploymentYAML.replacingOccurrences(of: "namespace: apps", with: "namespace: team-a").write(
             toFile: file, atomically: true, encoding: .utf8)
-        XCTAssertEqual(try kubectlOK([as_, "apply", "--server-side", "-f", file]), "deployment.apps/web serverside-applied\n")
-        XCTAssertEqual(try kubectlOK([as_, "scale", "deployment", "web", "-n", "team-a", "--replicas=3"]), "deployment.apps/web scaled\n")
-        XCTAssertEqual(try kubectlOK(["get", "deployment", "web", "-n", "team-a", "-o", "jsonpath={.spec.replicas}"]), "3")
         XCTAssertEqual(
-            try forbidden([as_, "delete", "deployment", "web", "-n", "team-a"]),
-            #"Error from server (Forbidden): deployments.apps "web" is forbidden: User "system:serviceaccount:team-a:deployer" cannot delete resource "deployments" in API group "apps" in the namespace "team-a""#)
+            try kubectlOK([asDeployer, "apply", "--server-side", "-f", file]),
+            "deployment.apps/web serverside-applied\n")
+        XCTAssertEqual(
+            try kubectlOK([asDeployer, "scale", "deployment", "web", "-n", "team-a", "--replicas=3"]),
+            "deployment.apps/web scaled\n")
+        XCTAssertEqual(
+            try kubectlOK(["get", "deployment", "web", "-n", "team-a", "-o", "jsonpath={.spec.replicas}"]), "3")
+        XCTAssertEqual(
+            try forbidden([asDeployer, "delete", "deployment", "web", "-n", "team-a"]),
+            #"Error from server (Forbidden): deployments.apps "web" is forbidden: User "system:serviceaccount:team-a:deployer" cannot delete resource "deployments" in API group "apps" in the namespace "team-a""#
+        )
         // kubectl patch reads the object first; the PATCH itself is RBACWireTests'.
         XCTAssertEqual(
-            try forbidden([as_, "patch", "deployment", "web", "-n", "team-b", "-p", #"{"spec":{"replicas":1}}"#]),
-            #"Error from server (Forbidden): deployments.apps "web" is forbidden: User "system:serviceaccount:team-a:deployer" cannot get resource "deployments" in API group "apps" in the namespace "team-b""#)
+            try forbidden([asDeployer, "patch", "deployment", "web", "-n", "team-b", "-p", #"{"spec":{"replicas":1}}"#]
+            ),
+            #"Error from server (Forbidden): deployments.apps "web" is forbidden: User "system:serviceaccount:team-a:deployer" cannot get resource "deployments" in API group "apps" in the namespace "team-b""#
+        )
         // resourceNames: the named ConfigMap only.
         try kubectlOK(["create", "configmap", "settings", "-n", "team-a", "--from-literal=a=b"])
         try kubectlOK(["create", "configmap", "other", "-n", "team-a", "--from-literal=a=b"])
-        XCTAssertEqual(try kubectlOK([as_, "get", "configmap", "settings", "-n", "team-a", "-o", "jsonpath={.data.a}"]), "b")
+        XCTAssertEqual(
+            try kubectlOK([asDeployer, "get", "configmap", "settings", "-n", "team-a", "-o", "jsonpath={.data.a}"]), "b"
+        )
         XCTAssertTrue(
-            try forbidden([as_, "get", "configmap", "other", "-n", "team-a"]).hasSuffix(
-                #"configmaps "other" is forbidden: User "system:serviceaccount:team-a:deployer" cannot get resource "configmaps" in API group "" in the namespace "team-a""#))
+            try forbidden([asDeployer, "get", "configmap", "other", "-n", "team-a"]).hasSuffix(
+                #"configmaps "other" is forbidden: User "system:serviceaccount:team-a:deployer" cannot get resource "configmaps" in API group "" in the namespace "team-a""#
+            ))
         // A ClusterRole bound to the service accounts' group, cluster-wide, with wildcards.
         try apply(
             """
@@ -112,8 +126,9 @@ final class RBACTests: ClusterTestCase {
             subjects:
             - {kind: Group, name: "system:serviceaccounts:team-a", apiGroup: rbac.authorization.k8s.io}
             """)
-        XCTAssertTrue(try kubectlOK([as_, "get", "namespaces", "-o", "name"]).contains("namespace/team-b"))
-        XCTAssertEqual(try kubectlOK([as_, "get", "configmap", "other", "-n", "team-a", "-o", "name"]), "configmap/other\n")
+        XCTAssertTrue(try kubectlOK([asDeployer, "get", "namespaces", "-o", "name"]).contains("namespace/team-b"))
+        XCTAssertEqual(
+            try kubectlOK([asDeployer, "get", "configmap", "other", "-n", "team-a", "-o", "name"]), "configmap/other\n")
     }
 
     func testImpersonatingNeedsTheImpersonateVerb() throws {
@@ -122,10 +137,12 @@ final class RBACTests: ClusterTestCase {
         let dev = "--token=\(Self.devToken)"
         XCTAssertEqual(
             try forbidden([dev, "--as=\(Self.deployer)", "get", "deployments", "-n", "team-a"]),
-            #"Error from server (Forbidden): serviceaccounts "deployer" is forbidden: User "dev" cannot impersonate resource "serviceaccounts" in API group "" in the namespace "team-a""#)
+            #"Error from server (Forbidden): serviceaccounts "deployer" is forbidden: User "dev" cannot impersonate resource "serviceaccounts" in API group "" in the namespace "team-a""#
+        )
         XCTAssertEqual(
             try forbidden([dev, "--as=alice", "get", "pods"]),
-            #"Error from server (Forbidden): users "alice" is forbidden: User "dev" cannot impersonate resource "users" in API group "" at the cluster scope"#)
+            #"Error from server (Forbidden): users "alice" is forbidden: User "dev" cannot impersonate resource "users" in API group "" at the cluster scope"#
+        )
         try apply(
             """
             apiVersion: rbac.authorization.k8s.io/v1
@@ -160,7 +177,8 @@ final class RBACWireTests: ClusterTestCase {
     func testForbiddenMatchesTheCapture() throws {
         try createNamespace("wire")
         let capture = try capture("forbidden")
-        let r = try RawHTTP(port: endpoint.port, token: "dev-token").request("GET", "/api/v1/namespaces/wire/configmaps")
+        let r = try RawHTTP(port: endpoint.port, token: "dev-token").request(
+            "GET", "/api/v1/namespaces/wire/configmaps")
         XCTAssertEqual(r.status, 403)
         XCTAssertEqual(r.json, capture[path: ["response", "body"]])
         XCTAssertEqual(r.headers["content-type"], "application/json")
@@ -175,7 +193,8 @@ final class RBACWireTests: ClusterTestCase {
         XCTAssertEqual(r.status, 403)
         let expected: Value = [
             "kind": "Status", "apiVersion": "v1", "metadata": .object(ValueObject()), "status": "Failure",
-            "message": #"deployments.apps "web" is forbidden: User "system:serviceaccount:team-a:deployer" cannot patch resource "deployments" in API group "apps" in the namespace "team-b""#,
+            "message":
+                #"deployments.apps "web" is forbidden: User "system:serviceaccount:team-a:deployer" cannot patch resource "deployments" in API group "apps" in the namespace "team-b""#,
             "reason": "Forbidden", "details": ["name": "web", "group": "apps", "kind": "deployments"], "code": 403,
         ]
         XCTAssertEqual(r.json, expected)
