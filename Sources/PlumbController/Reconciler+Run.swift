@@ -29,7 +29,7 @@ extension Reconciler {
         } catch {
             throw Failure(ConditionReason.syncFailed, "cannot read the API server's kinds: \(error)", revision: revision)
         }
-        try checkTenancy(app, desired: desired, revision: revision)
+        try checkTenancy(app, spec: spec, loaded: loaded, desired: desired)
         let policy = judgePolicy(app, desired: desired)
         let label = app.labelValue
         let planStart = ContinuousClock.now

@@ -1,3 +1,4 @@
+import PlumbAudit
 import PlumbCore
 import PlumbKube
 import PlumbManifests
@@ -17,10 +18,24 @@ extension Reconciler {
 
     /// Fails the reconcile with `NotPermitted`, before anything is observed or written, when an
     /// object of the revision is outside the tenancy allowance of the Application's namespace.
-    func checkTenancy(_ app: Application, desired: [Resource], revision: String) throws(Failure) {
+    /// The refusal is recorded once per revision and message: a `rejected` audit record with
+    /// no objects, its error the refused objects.
+    func checkTenancy(_ app: Application, spec: ApplicationSpec, loaded: LoadedSource, desired: [Resource])
+        throws(Failure)
+    {
         guard let tenancy = settings.tenancy else { return }
         let violations = tenancy.violations(desired.map(\.ref), namespace: app.key.namespace)
         guard !violations.isEmpty else { return }
-        throw Failure(ConditionReason.notPermitted, violations.joined(separator: "; "), revision: revision)
+        let message = violations.joined(separator: "; ")
+        let revision = loaded.commit.id.hex
+        let last = try? audit.history(app: app.key.description, limit: 1).first
+        if !(last?.revision == revision && last?.result == .rejected && last?.error == message) {
+            let audited = AuditedSync(
+                store: audit, app: app.key.description, targetName: settings.targetName, repo: spec.source.repoURL,
+                initiator: AuditInitiator.controller,
+                auditOptions: ["path": .string(spec.source.path), "generation": .int(app.generation)])
+            _ = try? audited.recordRefusal(loaded, error: message)
+        }
+        throw Failure(ConditionReason.notPermitted, message, revision: revision)
     }
 }

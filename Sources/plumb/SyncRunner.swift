@@ -126,7 +126,17 @@ struct SyncRunner {
             }
             let target = KubernetesTarget(client: client, ignoring: rules)
             let desired = try await target.resolvingNamespaces(loaded.desired)
-            try tenancy.check(desired, namespace: kube.namespace ?? client.defaultNamespace)
+            do {
+                try tenancy.check(desired, namespace: kube.namespace ?? client.defaultNamespace)
+            } catch let refusal as CLIError {
+                // Refused before the cluster is read for the plan: recorded, nothing written.
+                do {
+                    _ = try sync.recordRefusal(loaded, error: refusal.message)
+                } catch {
+                    Terminal.writeErr("warning: audit: \(error)\n")
+                }
+                throw refusal
+            }
             sync.policy = try policy?.judge(desired, app: appName, namespace: kube.namespace)
             var plan = try await SyncPlanning.plan(desired, app: appName, target: target, prune: flags.prune)
             if flags.serverSideDiff { plan = try await SyncPlanning.exact(plan, target: target) }

@@ -1,4 +1,5 @@
 import Foundation
+import PlumbAudit
 import XCTest
 
 /// `plumb sync --allow-namespaces/--allow-cluster-kinds` and `--tenancy FILE` against the
@@ -21,6 +22,12 @@ final class TenancyEndToEndTests: SandboxTestCase {
             r.stderr)
         let ns = try kubectl("get", "namespace", "web")
         XCTAssertNotEqual(ns.status, 0, "nothing was written")
+        let store = try SQLiteAuditStore(path: directory + "/audit.db")
+        let record = try XCTUnwrap(try store.history(app: "web", limit: 1).first)
+        XCTAssertEqual(record.result, .rejected)
+        XCTAssertEqual(record.objects.count, 0)
+        XCTAssertTrue(
+            record.error?.contains("v1 Namespace web: not allowed") == true, "\(String(describing: record.error))")
 
         let file = directory + "/tenancy.yaml"
         // The entry of the kubeconfig context's namespace (the sandbox's is "default").

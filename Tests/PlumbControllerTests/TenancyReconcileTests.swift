@@ -119,6 +119,12 @@ final class TenancyReconcileTests: ControllerTestCase {
         let web = await configMapData("web")
         XCTAssertNil(web, "nothing was applied")
         XCTAssertEqual(try kubectl(["get", "clusterrole", "admin-all"]).status, 1)
+        // One rejected record with no objects, not one per reconcile.
+        _ = await reconciler.reconcile(try await application("web"))
+        let records = try audit.history(app: "\(namespace)/web", limit: 10)
+        XCTAssertEqual(records.map(\.result), [.rejected])
+        XCTAssertEqual(records.first?.error, ready.message)
+        XCTAssertEqual(records.first?.objects.count, 0)
 
         // Allowed: the objects sync.
         try write(
