@@ -76,6 +76,8 @@ extension Executor {
                 return (last, SyncError(ref: ref, stage: .health, reason: down.description, unreachable: down))
             } catch where target.isTransient(error) {
                 // Checked again at the next poll.
+            } catch is CancellationError {
+                // The sync was interrupted during the read: said below, not as a failed check.
             } catch {
                 let reason = "health check failed: \(SyncError.reason(for: error, of: ref))"
                 return (last, SyncError(ref: ref, stage: .health, reason: reason))

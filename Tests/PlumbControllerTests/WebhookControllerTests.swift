@@ -11,67 +11,6 @@ import XCTest
 /// Applications a push enqueues, how soon its commit is synced with a 10-minute poll interval,
 /// and "latest commit wins" under bursts, retries and running syncs.
 final class WebhookControllerTests: ControllerTestCase {
-    let secret = "s3cr3t-for-tests"
-
-    func applyApp(_ name: String, repoURL: String, revision: String = "HEAD", interval: String = "10m", suspend: Bool = false, backoff: String = "100ms") throws {
-        let yaml = """
-            apiVersion: plumb.dev/v1alpha1
-            kind: Application
-            metadata:
-              name: \(name)
-              namespace: \(namespace)
-            spec:
-              source:
-                repoURL: \(repoURL)
-                revision: \(revision)
-                path: apps/web
-              destination:
-                namespace: \(namespace)
-              interval: \(interval)
-              syncPolicy:
-                automated: true
-                retry:
-                  limit: 5
-                  backoff: \(backoff)
-              suspend: \(suspend)
-            """
-        try kubectlOK(["apply", "--server-side", "--field-manager=test", "-f", "-"], stdin: yaml)
-    }
-
-    /// The probe server with the webhook receivers of `controller`; returns an HTTP client to it.
-    func serveWebhooks(_ controller: ApplicationController) async throws -> (CurlTransport, ServiceGroup) {
-        var quiet = Logger(label: "test.webhooks")
-        quiet.logLevel = .critical
-        let endpoint = WebhookEndpoint(secrets: WebhookSecrets(secret: secret), logger: quiet) { await controller.pushed($0) }
-        let server = ProbeServer(
-            address: ProbeServer.Address(host: "127.0.0.1", port: 0), metrics: ControllerMetrics(), logger: quiet, webhooks: endpoint,
-            readiness: { await controller.readiness() })
-        let group = ServiceGroup(configuration: .init(services: [server], gracefulShutdownSignals: [], logger: quiet))
-        Task { try await group.run() }
-        let bound = await server.boundPort()
-        let port = try XCTUnwrap(bound)
-        return (try CurlTransport(options: TransportOptions(server: "http://127.0.0.1:\(port)")), group)
-    }
-
-    /// A generic push of `commit` to main of the served repository, signed.
-    func notify(_ http: CurlTransport, commit: String?) async throws -> (Int, String) {
-        try await Self.notify(http, url: url, secret: secret, commit: commit)
-    }
-
-    static func notify(_ http: CurlTransport, url: String, secret: String, commit: String?) async throws -> (Int, String) {
-        var payload = #"{"repository": "\#(url)", "ref": "refs/heads/main""#
-        if let commit { payload += #", "commit": "\#(commit)""# }
-        let body = Array((payload + "}").utf8)
-        let response = try await http.send(
-            KubeRequest(
-                method: "POST", path: "/hooks/generic",
-                headers: [HTTPHeader("X-Plumb-Signature-256", WebhookReceiver.signature(body, secret: Array(secret.utf8)))], body: body))
-        return (response.status, String(decoding: response.body, as: UTF8.self))
-    }
-
-    func syncs(_ name: String) throws -> [AuditRecord] {
-        try audit.history(app: "\(namespace)/\(name)", limit: 100).filter { $0.result != .started }
-    }
 
     func testPushEnqueuesOnlyTheApplicationsOfThePushedRepositoryAndRef() async throws {
         // Suspended: enqueued but not fetched (these forges are not reachable from a test).
@@ -183,5 +122,70 @@ final class WebhookControllerTests: ControllerTestCase {
         }
         let failed = try syncs("web").filter { $0.revision == bad }
         XCTAssertEqual(failed.count, 1, "the failing commit was not retried after the newer one came")
+    }
+}
+
+/// Applications, the webhook receivers of a controller, and signed generic pushes, for tests.
+extension ControllerTestCase {
+    var secret: String { "s3cr3t-for-tests" }
+
+    func applyApp(_ name: String, repoURL: String, revision: String = "HEAD", interval: String = "10m", suspend: Bool = false, backoff: String = "100ms") throws {
+        let yaml = """
+            apiVersion: plumb.dev/v1alpha1
+            kind: Application
+            metadata:
+              name: \(name)
+              namespace: \(namespace)
+            spec:
+              source:
+                repoURL: \(repoURL)
+                revision: \(revision)
+                path: apps/web
+              destination:
+                namespace: \(namespace)
+              interval: \(interval)
+              syncPolicy:
+                automated: true
+                retry:
+                  limit: 5
+                  backoff: \(backoff)
+              suspend: \(suspend)
+            """
+        try kubectlOK(["apply", "--server-side", "--field-manager=test", "-f", "-"], stdin: yaml)
+    }
+
+    /// The probe server with the webhook receivers of `controller`; returns an HTTP client to it.
+    func serveWebhooks(_ controller: ApplicationController) async throws -> (CurlTransport, ServiceGroup) {
+        var quiet = Logger(label: "test.webhooks")
+        quiet.logLevel = .critical
+        let endpoint = WebhookEndpoint(secrets: WebhookSecrets(secret: secret), logger: quiet) { await controller.pushed($0) }
+        let server = ProbeServer(
+            address: ProbeServer.Address(host: "127.0.0.1", port: 0), metrics: ControllerMetrics(), logger: quiet, webhooks: endpoint,
+            readiness: { await controller.readiness() })
+        let group = ServiceGroup(configuration: .init(services: [server], gracefulShutdownSignals: [], logger: quiet))
+        Task { try await group.run() }
+        let bound = await server.boundPort()
+        let port = try XCTUnwrap(bound)
+        return (try CurlTransport(options: TransportOptions(server: "http://127.0.0.1:\(port)")), group)
+    }
+
+    /// A generic push of `commit` to main of the served repository, signed.
+    func notify(_ http: CurlTransport, commit: String?) async throws -> (Int, String) {
+        try await Self.notify(http, url: url, secret: secret, commit: commit)
+    }
+
+    static func notify(_ http: CurlTransport, url: String, secret: String, commit: String?) async throws -> (Int, String) {
+        var payload = #"{"repository": "\#(url)", "ref": "refs/heads/main""#
+        if let commit { payload += #", "commit": "\#(commit)""# }
+        let body = Array((payload + "}").utf8)
+        let response = try await http.send(
+            KubeRequest(
+                method: "POST", path: "/hooks/generic",
+                headers: [HTTPHeader("X-Plumb-Signature-256", WebhookReceiver.signature(body, secret: Array(secret.utf8)))], body: body))
+        return (response.status, String(decoding: response.body, as: UTF8.self))
+    }
+
+    func syncs(_ name: String) throws -> [AuditRecord] {
+        try audit.history(app: "\(namespace)/\(name)", limit: 100).filter { $0.result != .started }
     }
 }
