@@ -12,6 +12,29 @@ import XCTest
 /// and "latest commit wins" under bursts, retries and running syncs.
 final class WebhookControllerTests: ControllerTestCase {
 
+    func testSecretsComeFromAKubernetesSecretPerReceiverOrOneForAllAndFromAFile() async throws {
+        try kubectlOK(["create", "secret", "generic", "hooks", "-n", namespace, "--from-literal=github=gh-secret", "--from-literal=secret=shared"])
+        let secrets = WebhookSecrets(client: client, namespace: namespace, name: "hooks", refresh: .zero)
+        let github = await secrets.secret(for: .github)
+        let gitlab = await secrets.secret(for: .gitlab)
+        XCTAssertEqual(github, Array("gh-secret".utf8), "the receiver's own key")
+        XCTAssertEqual(gitlab, Array("shared".utf8), "the `secret` key for a receiver without its own")
+        XCTAssertFalse(secrets.description.contains("shared"))
+        // Rotated: read again.
+        try kubectlOK(["delete", "secret", "hooks", "-n", namespace])
+        try kubectlOK(["create", "secret", "generic", "hooks", "-n", namespace, "--from-literal=gitea=only-gitea"])
+        let rotated = await secrets.secret(for: .gitea)
+        let none = await secrets.secret(for: .bitbucket)
+        XCTAssertEqual(rotated, Array("only-gitea".utf8))
+        XCTAssertNil(none, "no key for bitbucket and no `secret` key: every bitbucket delivery is refused")
+        let missing = WebhookSecrets(client: client, namespace: namespace, name: "absent")
+        let absent = await missing.secret(for: .github)
+        XCTAssertNil(absent)
+        try write(tmp.sub("hook-secret"), "from-a-file\n")
+        let file = await WebhookSecrets(file: tmp.sub("hook-secret")).secret(for: .generic)
+        XCTAssertEqual(file, Array("from-a-file".utf8), "without the trailing newline")
+    }
+
     func testPushEnqueuesOnlyTheApplicationsOfThePushedRepositoryAndRef() async throws {
         // Suspended: enqueued but not fetched (these forges are not reachable from a test).
         try applyApp("https-main", repoURL: "https://GitHub.com/octo-org/hello-world", revision: "main", suspend: true)
