@@ -40,7 +40,7 @@ extension APIServer {
         case ("", "bindings"): return try await bind(request, t, podName: nil)
         default: break
         }
-        if !t.type.isStored { return try review(request, t) }
+        if !t.type.isStored { return try await review(request, t) }
         return nil
     }
 
@@ -109,7 +109,7 @@ extension APIServer {
     /// TokenReview, SubjectAccessReview and the other reviews: the object comes back with the
     /// status the authenticator or authorizer gives. The cluster's one token is a cluster admin,
     /// so every access review is allowed.
-    func review(_ request: APIRequest, _ t: Target) throws(APIError) -> APIResult {
+    func review(_ request: APIRequest, _ t: Target) async throws(APIError) -> APIResult {
         let body = try virtualBody(request, t)
         var meta = body["metadata"]?.objectValue ?? ValueObject()
         if t.type.namespaced {
@@ -119,13 +119,16 @@ extension APIServer {
             }
             meta["namespace"] = .string(t.namespace)
         }
-        let user: Value = ["username": .string(Self.userName), "groups": .array(Self.userGroups.map { .string($0) })]
+        func userInfo(_ u: ClusterUser) -> Value {
+            ["username": .string(u.name), "groups": .array(u.groups.map { .string($0) })]
+        }
         var status = ValueObject()
         switch t.type.kind {
         case "TokenReview":
-            if body[path: ["spec", "token"]]?.stringValue == token {
+            let presented = body[path: ["spec", "token"]]?.stringValue
+            if let presented, let known = presented == token ? ClusterUser.admin : users[presented] {
                 status["authenticated"] = true
-                status["user"] = user
+                status["user"] = userInfo(known)
                 let audiences = body[path: ["spec", "audiences"]]?.arrayValue ?? []
                 status["audiences"] =
                     audiences.isEmpty ? ["https://kubernetes.default.svc.cluster.local"] : .array(audiences)
@@ -134,13 +137,20 @@ extension APIServer {
                 status["error"] = "invalid bearer token"
             }
         case "SelfSubjectReview":
-            status["userInfo"] = user
+            status["userInfo"] = userInfo(request.user)
         case "SelfSubjectRulesReview":
             status["resourceRules"] = [["verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]]]
             status["nonResourceRules"] = [["verbs": ["*"], "nonResourceURLs": ["*"]]]
             status["incomplete"] = false
-        default:  // the access reviews
-            status["allowed"] = true
+        default:  // the access reviews: RBAC for the requester (Self) or for spec.user/groups
+            var subject = request.user
+            if t.type.kind != "SelfSubjectAccessReview" {
+                subject = ClusterUser(
+                    name: body[path: ["spec", "user"]]?.stringValue ?? "",
+                    groups: (body[path: ["spec", "groups"]]?.arrayValue ?? []).compactMap(\.stringValue))
+            }
+            let attributes = body[path: ["spec", "resourceAttributes"]]
+            status["allowed"] = .bool(await Self.allows(subject, attributes, store: store))
         }
         var out = ValueObject()
         out["kind"] = .string(t.type.kind)
@@ -149,6 +159,20 @@ extension APIServer {
         out["spec"] = body["spec"] ?? .object(ValueObject())
         out["status"] = .object(status)
         return .created(.object(out))
+    }
+
+    /// An access review's `resourceAttributes` decided by RBAC; non-resource requests (the
+    /// discovery and health paths) are open to every user, as the local cluster serves them.
+    static func allows(_ user: ClusterUser, _ attributes: Value?, store: ClusterStore) async -> Bool {
+        guard let attributes, attributes.objectValue != nil else { return true }
+        func field(_ name: String) -> String { attributes[path: [name]]?.stringValue ?? "" }
+        let subresource = field("subresource")
+        let name = field("name")
+        let request = AuthorizationRequest(
+            user: user, verb: field("verb"), group: field("group"), resource: field("resource"),
+            subresource: subresource.isEmpty ? nil : subresource, namespace: field("namespace"),
+            name: name.isEmpty ? nil : name)
+        return await RBACAuthorizer.allows(request, store: store)
     }
 
     /// `componentstatuses`: the control plane's parts, all healthy.

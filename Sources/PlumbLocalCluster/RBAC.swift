@@ -11,7 +11,7 @@ public struct ClusterUser: Sendable, Equatable {
     }
 
     /// The holder of the cluster's token: a member of `system:masters`, allowed everything.
-    public static let admin = ClusterUser(name: "admin", groups: ["system:masters", "system:authenticated"])
+    public static let admin = ClusterUser(name: APIServer.userName, groups: APIServer.userGroups)
 
     /// `system:masters` bypasses authorization, as in kube-apiserver.
     var isMaster: Bool { groups.contains("system:masters") }
@@ -170,6 +170,8 @@ extension APIServer {
     /// Authorizes a resource request for its user; throws kube-apiserver's 403 when RBAC denies it.
     func authorize(_ request: APIRequest, _ target: Target) async throws(APIError) {
         guard !request.user.isMaster else { return }
+        // system:basic-user: every authenticated user may ask what it may do.
+        if request.method == "POST", Self.selfReviews.contains(target.type.resource) { return }
         let verb: String
         switch (request.method, target.name) {
         case ("GET", nil), ("HEAD", nil): verb = request.flag("watch") ? "watch" : "list"
@@ -186,6 +188,8 @@ extension APIServer {
             subresource: target.subresource, namespace: target.namespace, name: target.name)
         guard await RBACAuthorizer.allows(attributes, store: store) else { throw attributes.forbidden }
     }
+
+    static let selfReviews: Set<String> = ["selfsubjectaccessreviews", "selfsubjectrulesreviews", "selfsubjectreviews"]
 
     /// The user a request acts as: its bearer token's user, or the user it impersonates
     /// (`Impersonate-User`, `Impersonate-Group`) when that user may `impersonate` them, as

@@ -216,7 +216,7 @@ final class KindsTests: ClusterTestCase {
             ])
         XCTAssertEqual(r.status, 201)
         XCTAssertEqual(r.json[path: ["metadata", "namespace"]], "default")
-        XCTAssertEqual(r.json[path: ["status", "allowed"]], true)
+        XCTAssertEqual(r.json[path: ["status", "allowed"]], false, "RBAC binds nothing to someone")
         r = try http.request(
             "POST", "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews", body: ["spec": ["namespace": "default"]])
         XCTAssertEqual(r.json[path: ["status", "resourceRules"]]?.arrayValue?.first?["verbs"], ["*"])

@@ -131,6 +131,25 @@ final class RBACTests: ClusterTestCase {
             try kubectlOK([asDeployer, "get", "configmap", "other", "-n", "team-a", "-o", "name"]), "configmap/other\n")
     }
 
+    func testAuthCanIAndWhoAmIAnswerForTheImpersonatedUser() throws {
+        try kubectlOK(["create", "namespace", "team-a"])
+        try apply(deployerRole)
+        let asDeployer = "--as=\(Self.deployer)"
+        func canI(_ args: [String]) throws -> String {
+            let r = try kubectl(["auth", "can-i"] + args + ["-n", "team-a"])
+            XCTAssertEqual(r.status, r.stdout == "yes\n" ? 0 : 1, r.stderr)
+            return r.stdout
+        }
+        XCTAssertEqual(try canI([asDeployer, "list", "deployments.apps"]), "yes\n")
+        XCTAssertEqual(try canI([asDeployer, "delete", "deployments.apps"]), "no\n")
+        XCTAssertEqual(try canI([asDeployer, "patch", "deployments.apps", "--subresource=scale"]), "yes\n")
+        XCTAssertEqual(try canI([asDeployer, "get", "configmaps/settings"]), "yes\n")
+        XCTAssertEqual(try canI([asDeployer, "get", "configmaps/other"]), "no\n")
+        XCTAssertEqual(try canI(["delete", "deployments.apps"]), "yes\n", "the cluster's token is system:masters")
+        XCTAssertEqual(
+            try kubectlOK([asDeployer, "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"]), Self.deployer)
+    }
+
     func testImpersonatingNeedsTheImpersonateVerb() throws {
         try kubectlOK(["create", "namespace", "team-a"])
         try apply(deployerRole)
