@@ -20,8 +20,7 @@ public struct ManifestLoader: Sendable {
             throw ManifestErrors([ManifestError(file: options.path, message: "\(error)")])
         }
 
-        var resources: [Resource] = []
-        var firstDefinition: [ObjectIdentity: SourceLocation] = [:]
+        var documents: [(Value, SourceLocation)] = []
         for file in files {
             let bytes: [UInt8]
             do {
@@ -30,39 +29,17 @@ public struct ManifestLoader: Sendable {
                 errors.append(ManifestError(file: file.path, message: "cannot read: \(error)"))
                 continue
             }
-            let documents: [(Value, SourceLocation)]
             do {
-                documents = try ManifestLoader.parse(bytes, file: file.path)
+                documents += try ManifestLoader.parse(bytes, file: file.path)
             } catch {
                 errors.append(error)
-                continue
             }
-            for (value, location) in documents {
-                for item in ManifestLoader.expandLists(value) {
-                    let resource: Resource
-                    do {
-                        resource = try Resource(item, source: location)
-                    } catch {
-                        errors.append(
-                            ManifestError(
-                                file: location.file, line: location.line, column: location.column,
-                                message: error.message))
-                        continue
-                    }
-                    if !resource.name.isEmpty {
-                        let id = resource.ref.identity
-                        if let first = firstDefinition[id] {
-                            errors.append(
-                                ManifestError(
-                                    file: location.file, line: location.line, column: location.column,
-                                    message: "\(resource.ref) is defined twice: first at \(first), again here"))
-                            continue
-                        }
-                        firstDefinition[id] = location
-                    }
-                    resources.append(resource)
-                }
-            }
+        }
+        var resources: [Resource] = []
+        do {
+            resources = try ObjectBuilder.resources(documents)
+        } catch {
+            errors += error.errors
         }
         if !errors.isEmpty { throw ManifestErrors(errors) }
         return DesiredSet(resources: resources, files: files.map(\.path))
