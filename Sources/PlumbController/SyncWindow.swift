@@ -65,26 +65,7 @@ public struct SyncWindow: Sendable, Equatable {
     }
 
     /// `30m`, `1h`, `1h30m`, `90s`, `2d`.
-    static func duration(_ text: String) -> Duration? {
-        var total = 0
-        var number = ""
-        for c in text {
-            if c.isNumber {
-                number.append(c)
-                continue
-            }
-            guard let n = Int(number) else { return nil }
-            switch c {
-            case "s": total += n
-            case "m": total += n * 60
-            case "h": total += n * 3600
-            case "d": total += n * 86400
-            default: return nil
-            }
-            number = ""
-        }
-        return number.isEmpty && !text.isEmpty ? .seconds(total) : nil
-    }
+    static func duration(_ text: String) -> Duration? { DurationText.parse(text) }
 
     var seconds: TimeInterval { TimeInterval(duration.components.seconds) }
 

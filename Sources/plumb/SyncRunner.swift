@@ -56,23 +56,7 @@ struct SyncFlags: ParsableArguments {
     }
 
     /// `90s`, `5m`, `1h`, `1m30s` or plain seconds.
-    static func duration(_ text: String) -> Duration? {
-        if let seconds = Int(text), seconds >= 0 { return .seconds(seconds) }
-        var total = 0
-        var number = ""
-        for c in text {
-            if c.isNumber { number.append(c); continue }
-            guard let n = Int(number) else { return nil }
-            switch c {
-            case "s": total += n
-            case "m": total += n * 60
-            case "h": total += n * 3600
-            default: return nil
-            }
-            number = ""
-        }
-        return number.isEmpty && !text.isEmpty ? .seconds(total) : nil
-    }
+    static func duration(_ text: String) -> Duration? { DurationText.parse(text) }
 }
 
 /// One sync of a loaded commit: plan, audit record, execution, report. Shared by `sync` and `rollback`.
