@@ -41,7 +41,7 @@ public final class WebhookSecrets: Sendable {
         switch source {
         case .fixed: "a fixed secret"
         case .file(let path): "file \(path)"
-        case .secret(_, let ref): "Secret \(ref.namespace ?? "")/\(ref.name)"
+        case .secret(_, let ref): "Secret \(ref.namespace)/\(ref.name)"
         }
     }
 
