@@ -8,6 +8,6 @@ public struct AuditSinkService: Service {
     public init(delivery: AuditSinkDelivery) { self.delivery = delivery }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown { await delivery.run() }
+        await cancelWhenGracefulShutdown { await delivery.run() }
     }
 }
