@@ -16,8 +16,18 @@ extension KubernetesTarget {
             // A conflict, an invalid object, an outage: the sync's validation says why.
             return nil
         }
-        let exact = ApplyDiff.exact(ref: desired.ref, live: live, result: result, ignoring: ignoring)
-        confirmed.remember(exact, desired: desired, live: live)
+        // A dry-run answers with the stored object's resourceVersion. Another version means the
+        // object moved since it was observed (a controller annotated it, scaled it): compare
+        // with the object as it is now, or its writer's change would read as Plumb's.
+        var current = live
+        let rv = { (v: Value) in v[path: ["metadata", "resourceVersion"]]?.stringValue }
+        if let answered = rv(result), answered != rv(live), let fresh = try? await client.get(desired.ref),
+            rv(fresh) == answered
+        {
+            current = fresh
+        }
+        let exact = ApplyDiff.exact(ref: desired.ref, live: current, result: result, ignoring: ignoring)
+        confirmed.remember(exact, desired: desired, live: current)
         return exact
     }
 }
