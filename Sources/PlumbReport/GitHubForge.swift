@@ -67,24 +67,10 @@ public struct GitHubForge: Forge {
         var path = "\(repo)/pulls?state=open&per_page=100"
         if let base { path += "&base=\(percentEncoded(base))" }
         let items = try await http.all(path, pagination: .linkHeader)
-        return try items.compactMap { item in
-            guard let number = item["number"]?.intValue, let sha = item[path: ["head", "sha"]]?.stringValue else {
-                throw ForgeError(
-                    kind: .unexpectedAnswer, forge: "github", method: "GET", path: path,
-                    message: "a pull request without number and head.sha")
-            }
-            let pr = PullRequest(
-                number: Int(number), headSHA: sha, headBranch: item[path: ["head", "ref"]]?.stringValue ?? "",
-                baseBranch: item[path: ["base", "ref"]]?.stringValue ?? "")
-            return base == nil || pr.baseBranch == base ? pr : nil
-        }
+        return try GitHubShapedAnswers.pullRequests(items, base: base, forge: "github", path: path)
     }
 
     private func comment(_ item: Value, _ method: String, _ path: String) throws -> ForgeComment {
-        guard let id = item["id"]?.intValue else {
-            throw ForgeError(
-                kind: .unexpectedAnswer, forge: "github", method: method, path: path, message: "a comment without id")
-        }
-        return ForgeComment(id: String(id), body: item["body"]?.stringValue ?? "")
+        try GitHubShapedAnswers.comment(item, forge: "github", method: method, path: path)
     }
 }
