@@ -95,6 +95,8 @@ public final class KubeClient: Sendable {
         var reauthenticated = false
         // Whether an earlier attempt of this request may have reached the server.
         var sent = false
+        // Whether this request already lost one connection while the server kept answering.
+        var droppedOnce = false
         while true {
             try Task.checkCancellation()
             try await reachability.waitUntilReachable(sent: sent)
@@ -107,7 +109,9 @@ public final class KubeClient: Sendable {
                 if answered.load(ordering: .relaxed), Self.isOutage(error) {
                     // One event for the whole client: wait for the server with every other
                     // request, then send this one again if that is safe.
-                    await reachability.markDown(probe: { await self.probe() })
+                    if await reachability.markDown(confirm: !droppedOnce, probe: { await self.probe() }) {
+                        droppedOnce = true
+                    }
                     if error.kind != .connect {
                         guard request.isResendable else { throw error }
                         sent = true

@@ -29,6 +29,8 @@ public enum ReachabilityEvent: Sendable, Equatable {
 actor Reachability {
     private enum State {
         case reachable
+        /// One request's connection failed; asking the server once before calling it an outage.
+        case checking
         case down(since: Duration, text: String)
         case gaveUp(TargetUnreachable)
     }
@@ -55,7 +57,7 @@ actor Reachability {
         case .gaveUp(var error):
             error.requestSent = sent
             throw error
-        case .down:
+        case .down, .checking:
             do {
                 try await withCheckedThrowingContinuation { waiters.append($0) }
             } catch var error as TargetUnreachable {
@@ -67,13 +69,26 @@ actor Reachability {
 
     /// The server did not answer a request: marks it down and starts the prober, unless an
     /// outage is already under way. `probe` asks the server directly, bypassing this gate.
-    func markDown(probe: @escaping @Sendable () async -> Bool) {
-        guard case .reachable = state else { return }
+    /// With `confirm`, the server is asked once first: one dropped connection (a keep-alive
+    /// connection the server closed as it was reused) is not an outage, and when the server
+    /// answers at once no event is raised. Returns whether the server answered that question.
+    @discardableResult
+    func markDown(confirm: Bool = false, probe: @escaping @Sendable () async -> Bool) async -> Bool {
+        guard case .reachable = state else { return false }
         let since = clock.now()
         let text = Self.timeText(Date())
+        if confirm {
+            state = .checking
+            if await probe() {
+                state = .reachable
+                resume(throwing: nil)
+                return true
+            }
+        }
         state = .down(since: since, text: text)
         onEvent?(.unreachable(since: text, bound: bound))
         Task { await self.probeUntilBack(since: since, text: text, probe: probe) }
+        return false
     }
 
     /// After an outage that was given up: the next request tries the server again (a

@@ -63,6 +63,26 @@ final class OutageTests: XCTestCase {
         XCTAssertEqual(list.items.filter { $0[path: ["metadata", "name"]]?.stringValue?.hasPrefix("cm-") ?? false }.count, 300)
     }
 
+    /// A keep-alive connection the server closed as the client reused it fails one request
+    /// while the server answers: no outage is announced, and the request goes on. The same
+    /// request failing again is an outage.
+    func testOneDroppedConnectionWhileTheServerAnswersIsNotAnOutage() async throws {
+        let events = Events()
+        let gate = Reachability(bound: .seconds(5), clock: SystemClock(), onEvent: { event in events.list.withLock { $0.append(event) } })
+        let answered = await gate.markDown(confirm: true, probe: { true })
+        XCTAssertTrue(answered)
+        XCTAssertEqual(events.all, [])
+        try await gate.waitUntilReachable(sent: false)
+
+        let probes = Mutex(0)
+        let again = await gate.markDown(confirm: false, probe: { probes.withLock { $0 += 1 }; return probes.withLock { $0 } > 1 })
+        XCTAssertFalse(again)
+        try await gate.waitUntilReachable(sent: false)
+        guard case .unreachable? = events.all.first, case .reachable? = events.all.last, events.all.count == 2 else {
+            return XCTFail("expected one outage and its end: \(events.all)")
+        }
+    }
+
     func testAnOutageLongerThanTheBoundStopsTheSyncWithEveryObjectAccountedFor() async throws {
         let events = Events()
         let client = try client(bound: .seconds(2), events: events)
