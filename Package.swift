@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // C system libraries: one Swift importer each.
@@ -65,6 +67,7 @@ let package = Package(
             dependencies: [
                 "PlumbCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .target(name: "PlumbEngine", dependencies: ["PlumbCore"]),
@@ -86,12 +89,29 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
 
+        // Progressive delivery inside the sync: canary and blue/green steps, traffic routers,
+        // metric analysis, automatic rollback.
+        .target(
+            name: "PlumbRollout",
+            dependencies: ["PlumbCore", "PlumbYAML", "PlumbEngine", "PlumbKube", "PlumbAudit"]),
+        // Node state: files, sysctls, packages and units of hosts, as the engine's second Target.
+        .target(name: "PlumbNode", dependencies: ["PlumbCore", "PlumbYAML", "PlumbEngine", "PlumbAudit"]),
+        // The web dashboard, served by `plumb ui` and on the controller's port (`--ui`).
+        .target(
+            name: "PlumbUI",
+            dependencies: [
+                "PlumbCore", "PlumbEngine", "PlumbKube", "PlumbAudit", "PlumbController",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ]),
+
         // The in-cluster agent: Applications, the reconcile loop, its work queue and watches,
         // status, events, metrics and probes.
         .target(
             name: "PlumbController",
             dependencies: [
                 "PlumbCore", "PlumbYAML", "PlumbGit", "PlumbManifests", "PlumbEngine", "PlumbKube", "PlumbAudit", "PlumbReport",
+                "PlumbRollout", "PlumbNode",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -104,14 +124,15 @@ let package = Package(
             name: "plumb",
             dependencies: [
                 "PlumbCore", "PlumbYAML", "PlumbGit", "PlumbManifests", "PlumbAudit", "PlumbLocalCluster",
-                "PlumbEngine", "PlumbKube", "PlumbController", "PlumbReport",
+                "PlumbEngine", "PlumbKube", "PlumbController", "PlumbReport", "PlumbRollout", "PlumbNode", "PlumbUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
             name: "Benchmarks",
             dependencies: [
                 "PlumbCore", "PlumbYAML", "PlumbGit", "PlumbManifests", "PlumbLocalCluster", "PlumbEngine", "PlumbKube", "CYAML",
-                "PlumbController", "PlumbAudit", .product(name: "Logging", package: "swift-log"),
+                "PlumbController", "PlumbAudit", "PlumbRollout", "PlumbNode", "PlumbUI",
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks"),
 
@@ -147,6 +168,21 @@ let package = Package(
             dependencies: [
                 "PlumbCore", "PlumbYAML", "PlumbGit", "PlumbManifests", "PlumbEngine", "PlumbKube", "PlumbAudit",
                 "PlumbLocalCluster", "PlumbController", "PlumbReport", "PlumbTesting",
+            ]),
+        .testTarget(
+            name: "PlumbRolloutTests",
+            dependencies: [
+                "PlumbCore", "PlumbYAML", "PlumbEngine", "PlumbKube", "PlumbAudit", "PlumbLocalCluster", "PlumbRollout",
+                "PlumbTesting",
+            ]),
+        .testTarget(
+            name: "PlumbNodeTests",
+            dependencies: ["PlumbCore", "PlumbYAML", "PlumbEngine", "PlumbAudit", "PlumbNode", "PlumbTesting"]),
+        .testTarget(
+            name: "PlumbUITests",
+            dependencies: [
+                "PlumbCore", "PlumbEngine", "PlumbKube", "PlumbAudit", "PlumbLocalCluster", "PlumbController", "PlumbUI",
+                "PlumbTesting",
             ]),
         .testTarget(
             name: "PlumbCLITests",
