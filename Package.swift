@@ -95,7 +95,11 @@ let package = Package(
             name: "PlumbRollout",
             dependencies: ["PlumbCore", "PlumbYAML", "PlumbEngine", "PlumbKube", "PlumbAudit"]),
         // Node state: files, sysctls, packages and units of hosts, as the engine's second Target.
-        .target(name: "PlumbNode", dependencies: ["PlumbCore", "PlumbYAML", "PlumbEngine", "PlumbAudit"]),
+        .target(
+            name: "PlumbNode",
+            dependencies: [
+                "PlumbCore", "PlumbYAML", "PlumbEngine", "PlumbAudit", .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         // The web dashboard, served by `plumb ui` and on the controller's port (`--ui`).
         .target(
             name: "PlumbUI",
