@@ -42,6 +42,14 @@ public protocol TrafficRouter: Sendable {
     func setWeight(_ weight: Int, for target: RouteTarget) async throws
     /// The canary's share as the cluster has it now (nil: the router's objects are missing).
     func currentWeight(for target: RouteTarget) async throws -> Int?
+    /// Ends a rollout (promoted or aborted): all traffic on stable, and whatever the router
+    /// added for the canary removed (the NGINX canary Ingress, a canary backendRef it added).
+    func reset(for target: RouteTarget) async throws
+}
+
+extension TrafficRouter {
+    /// Routers with nothing to remove: weight 0.
+    public func reset(for target: RouteTarget) async throws { try await setWeight(0, for: target) }
 }
 
 /// One measurement's verdict, Argo Rollouts' and Flagger's vocabulary.
@@ -63,17 +71,35 @@ public struct Measurement: Sendable, Codable, Equatable {
     /// Why, in words: `success-rate 0.82 is below the minimum 0.95`.
     public var message: String
     public var at: Date
+    /// The condition the value was judged by, as declared (`min 0.95`, `result[0] >= 0.95`).
+    public var threshold: String?
+    /// The values as the provider returned them (a Prometheus vector's samples, a web
+    /// provider's JSON field), for the evaluator to judge; nil when there were none.
+    public var result: [Value]?
 
-    public init(metric: String, phase: MeasurementPhase, value: String?, message: String, at: Date) {
+    public init(
+        metric: String, phase: MeasurementPhase, value: String?, message: String, at: Date, threshold: String? = nil,
+        result: [Value]? = nil
+    ) {
         self.metric = metric
         self.phase = phase
         self.value = value
         self.message = message
         self.at = at
+        self.threshold = threshold
+        self.result = result
+    }
+
+    // `result` is working data for the evaluator, not part of the recorded measurement.
+    enum CodingKeys: String, CodingKey {
+        case metric, phase, value, message, at, threshold
     }
 }
 
-/// Asks a metrics source one metric's question. `spec` is the metric's provider block as
+/// Asks a metrics source one metric's question. A provider that returns values (Prometheus,
+/// web) answers `.successful` with `result` set, `.inconclusive` for no values, `.error` when it
+/// could not ask; `AnalysisRun` then judges `result` by the metric's `thresholdRange` or
+/// conditions. A provider that judges by itself (job) answers `.successful` or `.failed`. `spec` is the metric's provider block as
 /// declared (`prometheus: {address, query}`, `web: {url, jsonPath}`, `job: {spec}`), and
 /// `args` the values substituted into it (`{{ args.canary-name }}`, ...).
 public protocol AnalysisProvider: Sendable {
