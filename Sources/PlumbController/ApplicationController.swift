@@ -26,13 +26,18 @@ public final class ApplicationController: Service, Sendable {
     private let labels = Mutex<[String: AppKey]>([:])
     let running = Mutex<[AppKey: Task<Outcome, Never>]>([:])
     private let stopping = Atomic<Bool>(false)
+    /// Which Applications this replica may reconcile (leader election, sharding); nil: all.
+    let gate: (any WorkGate)?
+    /// Applications handed out while the gate did not admit them, queued again when it does.
+    let parked = Mutex<Set<AppKey>>([])
     /// Reconciles finished so far (for tests and benchmarks).
     private let finished = Atomic<Int>(0)
 
     public init(
         client: KubeClient, reconciler: Reconciler, namespace: String? = nil, concurrency: Int = 4,
-        logger: Logger = Logger(label: "plumb.controller"), metrics: ControllerMetrics? = nil
+        logger: Logger = Logger(label: "plumb.controller"), metrics: ControllerMetrics? = nil, gate: (any WorkGate)? = nil
     ) {
+        self.gate = gate
         self.client = client
         self.reconciler = reconciler
         self.concurrency = max(1, concurrency)
@@ -59,6 +64,7 @@ public final class ApplicationController: Service, Sendable {
                 }
                 if changed { Task { await queue.add(app.key) } }
             })
+        gate?.onChange { [weak self] in await self?.gateChanged() }
     }
 
     /// Whether the Application cache has synced (for `/readyz`).
@@ -114,7 +120,8 @@ public final class ApplicationController: Service, Sendable {
 
     private func worker() async {
         while let key = await queue.get() {
-            await process(key)
+            // Writes made for `key` pass the gate (`FencedTransport`).
+            await WorkFence.$key.withValue(key) { await process(key) }
             await queue.done(key)
         }
     }
@@ -129,6 +136,7 @@ public final class ApplicationController: Service, Sendable {
             return
         }
         labels.withLock { $0[app.labelValue] = key }
+        guard admitted(key) else { return }
         let reconciler = self.reconciler
         let task = Task { await reconciler.reconcile(app) }
         running.withLock { $0[key] = task }

@@ -20,6 +20,8 @@ struct Controller: AsyncParsableCommand {
             Examples:
               plumb controller --kubeconfig .plumb/sandbox.kubeconfig --log-format text
               plumb controller --namespace team-a --concurrency 8 --audit-db /data/audit.db
+              plumb controller --leader-elect            # one of several replicas, one active
+              plumb controller --shards 3                # one of 3 active replicas, each with a share
             """)
 
     @OptionGroup var kube: KubeOptions
@@ -56,6 +58,8 @@ struct Controller: AsyncParsableCommand {
     var serviceAccountDir: String = InCluster.defaultRoot
 
     @OptionGroup(title: "Rendering") var rendering: RendererFlags
+
+    @OptionGroup(title: "High availability") var ha: HAOptions
 
     func validate() throws {
         guard (1...256).contains(concurrency) else { throw ValidationError("--concurrency \(concurrency): expected 1 to 256") }
@@ -103,6 +107,12 @@ struct Controller: AsyncParsableCommand {
         } catch {
             throw CLIError("audit: \(error)")
         }
+        // Leader election or sharding: leases through the client as given, everything else
+        // through one whose writes for an Application pass the gate.
+        let gate = try ha.gate(
+            client: client, namespace: kube.namespace, serviceAccountDir: serviceAccountDir, environment: ProcessInfo.processInfo.environment,
+            logger: logger)
+        let client = gate.map { client.fenced(by: $0) } ?? client
         let gitOptions = GitSourceOptions(cacheDirectory: cacheDir.map { $0 })
         let scratch = NSTemporaryDirectory() + "/plumb-controller-\(getpid())"
         try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -121,9 +131,11 @@ struct Controller: AsyncParsableCommand {
         settings.sopsKeys = try rendering.sopsKeys()
         let reconciler = Reconciler(client: client, git: git, objects: objects, audit: store, settings: settings)
         let controller = ApplicationController(
-            client: client, reconciler: reconciler, namespace: kube.namespace, concurrency: concurrency, logger: logger, metrics: metrics)
+            client: client, reconciler: reconciler, namespace: kube.namespace, concurrency: concurrency, logger: logger, metrics: metrics, gate: gate)
         holder.controller = controller
-        var services: [any Service] = [controller]
+        // The lease service first: the group stops services in reverse, so the lease is
+        // released after the controller stopped.
+        var services: [any Service] = (gate.map { [$0] } ?? []) + [controller]
         if let delivery = try sinks.delivery(store, initialBackoff: .seconds(1), maxBackoff: .seconds(300), log: { [logger] in logger.warning("\($0)") }) {
             services.append(AuditSinkService(delivery: delivery))
         }
