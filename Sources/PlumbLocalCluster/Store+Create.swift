@@ -45,6 +45,7 @@ extension ClusterStore {
         }
         prepareCreate(&object, type: type, name: name)
         Defaults.apply(&object, type: type)
+        defaultCustomResource(&object, type: type)
         if type.group.isEmpty && type.resource == "services" {
             try allocateClusterIP(&object, dryRun: options.dryRun)
         }

@@ -50,6 +50,7 @@ extension ClusterStore {
         let resetsOwnership = object[path: ["metadata", "managedFields"]] == .array([])
         try validate(object, type: type, name: name)
         Defaults.apply(&object, type: type)
+        defaultCustomResource(&object, type: type)
         if type.group.isEmpty && type.resource == "services" {
             // clusterIP is immutable once allocated.
             if let ip = existing[path: ["spec", "clusterIP"]] {
