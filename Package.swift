@@ -93,7 +93,7 @@ let package = Package(
         // metric analysis, automatic rollback.
         .target(
             name: "PlumbRollout",
-            dependencies: ["PlumbCore", "PlumbYAML", "PlumbEngine", "PlumbKube", "PlumbAudit"]),
+            dependencies: ["PlumbCore", "PlumbYAML", "PlumbGit", "PlumbManifests", "PlumbEngine", "PlumbKube", "PlumbAudit"]),
         // Node state: files, sysctls, packages and units of hosts, as the engine's second Target.
         .target(
             name: "PlumbNode",
@@ -176,8 +176,8 @@ let package = Package(
         .testTarget(
             name: "PlumbRolloutTests",
             dependencies: [
-                "PlumbCore", "PlumbYAML", "PlumbEngine", "PlumbKube", "PlumbAudit", "PlumbLocalCluster", "PlumbRollout",
-                "PlumbTesting",
+                "PlumbCore", "PlumbYAML", "PlumbGit", "PlumbManifests", "PlumbEngine", "PlumbKube", "PlumbAudit", "PlumbLocalCluster",
+                "PlumbRollout", "PlumbController", "PlumbTesting",
             ]),
         .testTarget(
             name: "PlumbNodeTests",

@@ -3,6 +3,7 @@ import PlumbAudit
 import PlumbCore
 import PlumbEngine
 import PlumbManifests
+import PlumbRollout
 
 /// The one path from a plan to an audit record, shared by `plumb sync`, `plumb rollback` and
 /// the controller: begin the record before the first write, run the `Executor`, complete the
@@ -32,6 +33,9 @@ public struct AuditedSync: Sendable {
     /// The trust policy's verdict on the revision, when a policy judged it (else the record
     /// says only whether the commit is signed).
     public var trust: TrustVerdict?
+    /// Runs the progressive rollouts of the plan's RolloutStrategy objects (nil: a Deployment's
+    /// new pod template is applied directly, as before).
+    public var rollouts: RolloutRunner?
 
     public init(
         store: any AuditStore, app: String, targetName: String, repo: String, kind: AuditKind = .sync,
@@ -57,6 +61,8 @@ public struct AuditedSync: Sendable {
         public var duration: Duration
         /// Whether the task was cancelled while the sync ran (the record says `interrupted`).
         public var interrupted: Bool
+        /// Rollouts the sync left running (paused, or out of time): one line each.
+        public var rolloutsWaiting: [String] = []
     }
 
     /// The record could not be begun; nothing was written.
@@ -88,8 +94,10 @@ public struct AuditedSync: Sendable {
             throw BeginError(description: "\(error)")
         }
         var result = ChangeSet()
+        var stepEntries: [AuditObjectEntry] = []
         var finished = false
         var interrupted = false
+        var waiting: [String] = []
         defer {
             // The one place the record is completed; a crash before it leaves `started`,
             // which `markInterrupted` turns into `interrupted` at the next start.
@@ -100,7 +108,7 @@ public struct AuditedSync: Sendable {
                 : interrupted ? result.interruption ?? "the sync was interrupted (shutdown) before it finished"
                 : result.interruption ?? result.failures.first?.error
             do {
-                try store.complete(id, result: outcome, endedAt: .now(), objects: entries(result, images: Self.images(plan)), error: error)
+                try store.complete(id, result: outcome, endedAt: .now(), objects: entries(result, images: Self.images(plan)) + stepEntries, error: error)
             } catch {
                 onCompleteError(id, error)
             }
@@ -109,6 +117,17 @@ public struct AuditedSync: Sendable {
         // Decrypted SOPS values never reach the record, the printers or a status: masked here.
         if let policy, policy.blocks {
             result = Self.blocked(plan, by: policy)  // nothing written, as after a failed dry-run
+        } else if let prepared = await prepareRollouts(plan, revision: commit.id.hex, target: target, options: options) {
+            if !prepared.problems.isEmpty {
+                result = Self.invalidDeclarations(plan, problems: prepared.problems)  // nothing written
+            } else {
+                result = SensitiveValues(source.secrets).masked(
+                    await Executor(target: target, observer: observer).run(prepared.plan, options: options))
+                let rolled = await runRollouts(prepared, after: result, target: target, options: options)
+                result = rolled.result
+                stepEntries = rolled.entries
+                waiting = rolled.waiting
+            }
         } else {
             result = SensitiveValues(source.secrets).masked(await Executor(target: target, observer: observer).run(plan, options: options))
         }
@@ -117,7 +136,9 @@ public struct AuditedSync: Sendable {
         // so a cancelled sync that skipped anything is interrupted, not synced.
         interrupted = Task.isCancelled && (!result.succeeded || result.objects.contains { $0.action == .skipped })
         finished = true
-        return Outcome(result: result, auditID: id, duration: duration, interrupted: interrupted)
+        var outcome = Outcome(result: result, auditID: id, duration: duration, interrupted: interrupted)
+        outcome.rolloutsWaiting = waiting
+        return outcome
     }
 
     func entries(_ result: ChangeSet, images: [ObjectRef: [String]] = [:]) -> [AuditObjectEntry] {

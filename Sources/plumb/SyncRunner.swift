@@ -99,6 +99,7 @@ struct SyncRunner {
                 auditOptions: flags.auditOptions, warnings: ServerWarningPrinter.shared.warnings(for:),
                 onCompleteError: { id, error in Terminal.writeErr("warning: audit #\(id): \(error)\n") })
             sync.trust = trust
+            sync.rollouts = RolloutWiring.runner(client: client, holdPauses: flags.wait, say: say)
             if let trust, !trust.passed {
                 // Refused before the cluster is read: recorded, nothing written.
                 do {
@@ -146,6 +147,7 @@ struct SyncRunner {
             if let verdict = sync.policy, verdict.blocks {
                 throw PolicyOptions.refusal(verdict, objects: plan.objects.count, action: "nothing was applied, audit #\(outcome.auditID)")
             }
+            for line in outcome.rolloutsWaiting { say(line + "\n") }
             Self.report(
                 result, plan: plan, revision: "\(loaded.commit.id.short) (rendered by \(loaded.renderer))", duration: outcome.duration,
                 audit: outcome.auditID,

@@ -1,0 +1,185 @@
+import ArgumentParser
+import Foundation
+import PlumbCore
+import PlumbKube
+import PlumbRollout
+
+/// `plumb rollout`: the progressive rollouts of RolloutStrategy objects (docs/rollouts.md).
+struct RolloutCommandGroup: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rollout",
+        abstract: "Show and steer progressive rollouts (RolloutStrategy objects).",
+        discussion: """
+            A rollout runs inside `plumb sync --wait` and the controller; these commands read its state and ask the running sync (or the next one) to promote, abort or retry it.
+
+            Examples:
+              plumb rollout status web -n shop --watch
+              plumb rollout promote web -n shop
+              plumb rollout abort web -n shop
+              plumb rollout retry web -n shop
+            """,
+        subcommands: [RolloutStatus.self, RolloutPromote.self, RolloutAbort.self, RolloutRetry.self])
+}
+
+/// The name argument and cluster flags every `plumb rollout` command takes.
+struct RolloutTarget: ParsableArguments {
+    @Argument(help: "The RolloutStrategy's name.")
+    var name: String
+
+    @OptionGroup var kube: KubeOptions
+
+    func ref(_ client: KubeClient) -> ObjectRef {
+        RolloutControl.ref(name, namespace: kube.namespace ?? client.defaultNamespace)
+    }
+
+    /// Runs `body`; a missing object or an API error becomes one `error:` line.
+    func run<T>(_ body: (RolloutControl, ObjectRef) async throws -> T) async throws -> T {
+        try await kube.withClient { client, _ in
+            let ref = ref(client)
+            do {
+                return try await body(RolloutControl(client: client), ref)
+            } catch let error as StatusError where error.reason == .notFound {
+                throw CLIError("\(ref): not found")
+            } catch let error as RolloutError {
+                throw CLIError(error.description)
+            } catch let error as CLIError {
+                throw error
+            } catch {
+                throw CLIError("\(ref): \(error)")
+            }
+        }
+    }
+}
+
+struct RolloutStatus: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Print a rollout's phase, step, weights and analysis measurements.")
+
+    @OptionGroup var target: RolloutTarget
+
+    @Flag(help: "Print again whenever the state changes, until the rollout is Healthy or Degraded.")
+    var watch = false
+
+    @Option(name: [.short, .customLong("output")], help: "text or json.")
+    var output: AuditTextFormat = .text
+
+    func run() async throws {
+        let json = output == .json
+        try await target.run { control, ref in
+            var last = ""
+            while true {
+                let status = try await control.status(ref)
+                let text = json ? RolloutStatusFormat.json(status) : RolloutStatusFormat.text(status)
+                if text != last {
+                    Terminal.writeOut(text)
+                    last = text
+                }
+                let phase = status.state?.phase
+                guard watch, phase == .progressing || phase == .paused else { return }
+                try await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+}
+
+struct RolloutPromote: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "promote", abstract: "End the current pause (or an inconclusive analysis) and go on.")
+    @OptionGroup var target: RolloutTarget
+    func run() async throws {
+        try await target.run { control, ref in
+            try await control.send(.promote, to: ref)
+            Terminal.writeOut("\(ref): promote requested\n")
+        }
+    }
+}
+
+struct RolloutAbort: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "abort", abstract: "Roll back now: traffic to stable, canary removed, the revision marked Degraded.")
+    @OptionGroup var target: RolloutTarget
+    func run() async throws {
+        try await target.run { control, ref in
+            try await control.send(.abort, to: ref)
+            Terminal.writeOut("\(ref): abort requested\n")
+        }
+    }
+}
+
+struct RolloutRetry: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retry", abstract: "Try a rolled-back revision again at the next sync.")
+    @OptionGroup var target: RolloutTarget
+    func run() async throws {
+        try await target.run { control, ref in
+            try await control.send(.retry, to: ref)
+            Terminal.writeOut("\(ref): retry requested; the next sync starts the rollout again\n")
+        }
+    }
+}
+
+/// How `plumb rollout status` prints a status.
+enum RolloutStatusFormat {
+    static func text(_ s: RolloutControl.Status) -> String {
+        var out = "\(s.ref)"
+        if let d = s.declaration { out += "  →  Deployment \(d.target.qualifiedName) (\(strategyName(d)), router \(d.routing.kind))" }
+        out += "\n"
+        guard let state = s.state else { return out + "  never rolled out\n" }
+        func row(_ k: String, _ v: String) { out += "  " + k.padding(toLength: 10, withPad: " ", startingAt: 0) + v + "\n" }
+        row("phase", state.phase.rawValue + (state.phase == .degraded ? ", rolled back" : ""))
+        row("revision", state.shortRevision)
+        var step = state.stepText
+        if let d = s.declaration, state.step < d.steps.count, state.isActive { step += " (\(d.steps[state.step]))" }
+        if let failed = state.failedStep { step = "failed at step \(failed + 1) of \(state.steps)" }
+        row("step", step)
+        var weight = "\(state.weight)"
+        if let stable = s.stableReplicas, let d = s.declaration {
+            weight += " (\(d.target.name) \(stable)" + (s.canaryReplicas.map { ", \(d.canaryName) \($0)" } ?? "") + " replicas)"
+        }
+        row("weight", weight)
+        row("message", state.message)
+        if let command = s.command { row("requested", command.rawValue) }
+        if !state.measurements.isEmpty {
+            out += "  analysis\n"
+            for m in state.measurements {
+                out += "    \(m.metric)  \(m.phase.rawValue)  \(m.value ?? "-")  \(m.message)\n"
+            }
+        }
+        return out
+    }
+
+    static func strategyName(_ d: RolloutDeclaration) -> String {
+        if case .blueGreen = d.strategy { return "blueGreen" }
+        return "canary, \(d.steps.count) steps"
+    }
+
+    static func json(_ s: RolloutControl.Status) -> String {
+        var v: Value = ["name": .string(s.ref.name), "namespace": .string(s.ref.namespace)]
+        v["rollout"] = s.state?.value ?? .null
+        v["stableReplicas"] = s.stableReplicas.map { .int(Int64($0)) } ?? .null
+        v["canaryReplicas"] = s.canaryReplicas.map { .int(Int64($0)) } ?? .null
+        v["command"] = s.command.map { .string($0.rawValue) } ?? .null
+        return ((try? JSONWriter().bytes(v)).map { String(decoding: $0, as: UTF8.self) } ?? "{}") + "\n"
+    }
+}
+
+/// The rollout runner of `plumb sync` and `plumb rollback`.
+enum RolloutWiring {
+    /// Progress lines go where the sync's lines go; pauses without a duration are held only
+    /// with `--wait` (else the sync returns and says where the rollout waits).
+    static func runner(client: KubeClient, holdPauses: Bool, say: @escaping (String) -> Void) -> RolloutRunner {
+        var runner = RolloutRunner(client: client)
+        runner.holdPauses = holdPauses
+        let lines = LineSink(say)
+        runner.progress = { lines.write($0) }
+        return runner
+    }
+}
+
+/// Hands progress lines from the runner's task to the printer one at a time.
+final class LineSink: @unchecked Sendable {
+    private let lock = NSLock()
+    private let say: (String) -> Void
+    init(_ say: @escaping (String) -> Void) { self.say = say }
+    func write(_ line: String) { lock.withLock { say(line) } }
+}
