@@ -9,7 +9,7 @@ extension InstallManifests {
             "--concurrency=\(o.concurrency)",
             "--audit-db=\(dataDirectory)/audit.db",
             "--metrics-address=:\(httpPort)",
-        ]
+        ] + haArguments(o)
         if o.namespaced { args.append("--namespace=\(o.namespace)") }
         return args.map { .string($0) }
     }

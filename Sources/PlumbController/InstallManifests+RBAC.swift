@@ -39,6 +39,6 @@ extension InstallManifests {
             "roleRef": ["apiGroup": "rbac.authorization.k8s.io", "kind": .string(roleKind), "name": .string(name)],
             "subjects": [["kind": "ServiceAccount", "name": .string(name), "namespace": .string(o.namespace)]],
         ]
-        return [role, binding]
+        return [role, binding] + leaseRBAC(o)
     }
 }

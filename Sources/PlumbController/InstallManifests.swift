@@ -14,6 +14,10 @@ public enum InstallManifests {
         /// the controller then watches and manages that namespace only.
         public var namespaced = false
         public var replicas: Int64 = 1
+        /// `--leader-elect`: of the replicas, the holder of a Lease reconciles, the others stand by.
+        public var leaderElect = false
+        /// `--shards N`: N active replicas, each reconciling its share (set `replicas` to N).
+        public var shards: Int64?
         /// `json` or `text`.
         public var logFormat = "json"
         /// Reconciles at once.

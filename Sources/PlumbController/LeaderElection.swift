@@ -14,7 +14,10 @@ public struct LeaseTimings: Sendable, Equatable {
     /// How often the holder renews and the others look.
     public var retryPeriod: Duration
 
-    public init(leaseDuration: Duration = .seconds(15), renewDeadline: Duration = .seconds(10), retryPeriod: Duration = .seconds(2)) {
+    public init(
+        leaseDuration: Duration = .seconds(15), renewDeadline: Duration = .seconds(10),
+        retryPeriod: Duration = .seconds(2)
+    ) {
         self.leaseDuration = leaseDuration
         self.renewDeadline = renewDeadline
         self.retryPeriod = retryPeriod
@@ -24,7 +27,9 @@ public struct LeaseTimings: Sendable, Equatable {
     public var problem: String? {
         if leaseDuration < .seconds(1) { return "the lease duration must be at least 1s" }
         if leaseDuration <= renewDeadline { return "the lease duration must be longer than the renew deadline" }
-        if renewDeadline <= retryPeriod * 1.2 { return "the renew deadline must be longer than 1.2 times the retry period" }
+        if renewDeadline <= retryPeriod * 1.2 {
+            return "the renew deadline must be longer than 1.2 times the retry period"
+        }
         if retryPeriod <= .zero { return "the retry period must be positive" }
         return nil
     }
@@ -68,7 +73,10 @@ public final class LeaderElector: WorkGate, Service, Sendable {
     }
     private let state = Mutex(State())
 
-    public init(leases: LeaseClient, name: String, identity: String, timings: LeaseTimings = LeaseTimings(), logger: Logger = Logger(label: "plumb.controller")) {
+    public init(
+        leases: LeaseClient, name: String, identity: String, timings: LeaseTimings = LeaseTimings(),
+        logger: Logger = Logger(label: "plumb.controller")
+    ) {
         self.leases = leases
         self.name = name
         self.identity = identity
@@ -123,7 +131,10 @@ public final class LeaderElector: WorkGate, Service, Sendable {
             s.leading = false
             return true
         }
-        if lost { logger.error("leader election lost: lease \(leases.namespace)/\(name) not renewed within \(deadline); stopping work") }
+        if lost {
+            logger.error(
+                "leader election lost: lease \(leases.namespace)/\(name) not renewed within \(deadline); stopping work")
+        }
         let now = isLeader
         if now && !wasLeading {
             logger.info("leader election won: lease \(leases.namespace)/\(name)", metadata: ["identity": "\(identity)"])
@@ -138,7 +149,8 @@ public final class LeaderElector: WorkGate, Service, Sendable {
         let sent = ContinuousClock.now
         let now = Date()
         var record = LeaseRecord(
-            holderIdentity: identity, leaseDurationSeconds: timings.leaseDurationSeconds, acquireTime: now, renewTime: now,
+            holderIdentity: identity, leaseDurationSeconds: timings.leaseDurationSeconds, acquireTime: now,
+            renewTime: now,
             leaseTransitions: 0)
         let old: LeaseRecord?
         do {

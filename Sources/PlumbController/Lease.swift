@@ -16,7 +16,8 @@ public struct LeaseRecord: Sendable, Equatable {
     public var resourceVersion: String
 
     public init(
-        holderIdentity: String, leaseDurationSeconds: Int64, acquireTime: Date?, renewTime: Date?, leaseTransitions: Int64,
+        holderIdentity: String, leaseDurationSeconds: Int64, acquireTime: Date?, renewTime: Date?,
+        leaseTransitions: Int64,
         resourceVersion: String = ""
     ) {
         self.holderIdentity = holderIdentity
@@ -40,7 +41,9 @@ public struct LeaseRecord: Sendable, Equatable {
 
     /// The `spec` of the Lease.
     var spec: Value {
-        var spec: Value = ["leaseDurationSeconds": .int(leaseDurationSeconds), "leaseTransitions": .int(leaseTransitions)]
+        var spec: Value = [
+            "leaseDurationSeconds": .int(leaseDurationSeconds), "leaseTransitions": .int(leaseTransitions),
+        ]
         // client-go writes an empty holder on release (omitempty drops it).
         if !holderIdentity.isEmpty { spec["holderIdentity"] = .string(holderIdentity) }
         if let acquireTime { spec["acquireTime"] = .string(MicroTime.format(acquireTime)) }
@@ -146,20 +149,26 @@ public struct LeaseClient: Sendable {
     }
 
     /// Creates the lease; throws `StatusError` `.alreadyExists` when another replica made it first.
-    public func create(_ name: String, _ record: LeaseRecord, labels: [String: String] = [:]) async throws -> LeaseRecord {
+    public func create(_ name: String, _ record: LeaseRecord, labels: [String: String] = [:]) async throws
+        -> LeaseRecord
+    {
         LeaseRecord(try await client.create(object(name, record, labels: labels)))
     }
 
     /// Replaces the lease's spec at `record.resourceVersion`; throws `StatusError` `.conflict`
     /// (409) when the lease changed since it was read.
-    public func update(_ name: String, _ record: LeaseRecord, labels: [String: String] = [:]) async throws -> LeaseRecord {
+    public func update(_ name: String, _ record: LeaseRecord, labels: [String: String] = [:]) async throws
+        -> LeaseRecord
+    {
         LeaseRecord(try await client.update(object(name, record, labels: labels)))
     }
 
     /// The leases carrying `selector`, by name.
     public func list(labelSelector selector: String) async throws -> [String: LeaseRecord] {
         var out: [String: LeaseRecord] = [:]
-        for item in try await client.list(apiVersion: "coordination.k8s.io/v1", kind: "Lease", namespace: namespace, labelSelector: selector).items {
+        for item in try await client.list(
+            apiVersion: "coordination.k8s.io/v1", kind: "Lease", namespace: namespace, labelSelector: selector
+        ).items {
             guard let name = item[path: ["metadata", "name"]]?.stringValue else { continue }
             out[name] = LeaseRecord(item)
         }

@@ -74,7 +74,9 @@ public final class ShardMembership: WorkGate, Service, Sendable {
     /// The lease name of `identity`: `<base>-shard-<identity>`, lowercased, other characters
     /// than letters, digits, `-` and `.` as `-`.
     public static func leaseName(base: String, identity: String) -> String {
-        let cleaned = identity.lowercased().map { c -> Character in c.isASCII && (c.isLetter || c.isNumber || c == "-" || c == ".") ? c : "-" }
+        let cleaned = identity.lowercased().map { c -> Character in
+            c.isASCII && (c.isLetter || c.isNumber || c == "-" || c == ".") ? c : "-"
+        }
         var name = "\(base)-shard-" + String(cleaned)
         if name.count > 253 { name = String(name.prefix(253)) }
         while name.hasSuffix("-") || name.hasSuffix(".") { name.removeLast() }
@@ -151,7 +153,8 @@ public final class ShardMembership: WorkGate, Service, Sendable {
 
     /// Whether two reads of a lease show no renewal between them.
     static func sameRenewal(_ a: LeaseRecord, _ b: LeaseRecord) -> Bool {
-        a.holderIdentity == b.holderIdentity && a.renewTime == b.renewTime && a.leaseDurationSeconds == b.leaseDurationSeconds
+        a.holderIdentity == b.holderIdentity && a.renewTime == b.renewTime
+            && a.leaseDurationSeconds == b.leaseDurationSeconds
             && a.resourceVersion == b.resourceVersion
     }
 
@@ -160,7 +163,8 @@ public final class ShardMembership: WorkGate, Service, Sendable {
         let date = Date()
         let (acquired, seen) = state.withLock { ($0.acquired, $0.seen[leaseName]) }
         var record = LeaseRecord(
-            holderIdentity: identity, leaseDurationSeconds: timings.leaseDurationSeconds, acquireTime: date, renewTime: date,
+            holderIdentity: identity, leaseDurationSeconds: timings.leaseDurationSeconds, acquireTime: date,
+            renewTime: date,
             leaseTransitions: 0)
         let labels = [Self.label: base]
         do {
@@ -169,7 +173,9 @@ public final class ShardMembership: WorkGate, Service, Sendable {
                 if current.holderIdentity != identity, !current.holderIdentity.isEmpty, let seen,
                     seen.observedAt + .seconds(current.leaseDurationSeconds) > ContinuousClock.now
                 {
-                    logger.error("shard lease \(leases.namespace)/\(leaseName) is held by \(current.holderIdentity); waiting for it to expire")
+                    logger.error(
+                        "shard lease \(leases.namespace)/\(leaseName) is held by \(current.holderIdentity); waiting for it to expire"
+                    )
                     return
                 }
                 if acquired && current.holderIdentity == identity {
@@ -226,7 +232,9 @@ public final class ShardMembership: WorkGate, Service, Sendable {
             let serving = serving(s, now: now)
             guard s.announced.0 != ring.members || s.announced.1 != serving else { return nil }
             s.announced = (ring.members, serving)
-            return (ring.members, serving, s.live.filter { !before.contains($0) }, before.filter { !s.live.contains($0) })
+            return (
+                ring.members, serving, s.live.filter { !before.contains($0) }, before.filter { !s.live.contains($0) }
+            )
         }
         guard let change else { return }
         logger.info(
@@ -243,12 +251,18 @@ public final class ShardMembership: WorkGate, Service, Sendable {
     private func collectGarbage() async {
         let now = ContinuousClock.now
         let stale = state.withLock { s in
-            s.seen.filter { $0.key != leaseName && $0.value.observedAt + .seconds(max(1, $0.value.record.leaseDurationSeconds)) + timings.leaseDuration * 2 <= now }
+            s.seen.filter {
+                $0.key != leaseName
+                    && $0.value.observedAt + .seconds(max(1, $0.value.record.leaseDurationSeconds)) + timings
+                        .leaseDuration * 2 <= now
+            }
         }
         for (name, seen) in stale {
             do {
                 try await leases.delete(name, resourceVersion: seen.record.resourceVersion)
-                logger.info("shard lease \(leases.namespace)/\(name) of a replica gone since \(seen.record.renewTime.map(MicroTime.format) ?? "?") deleted")
+                logger.info(
+                    "shard lease \(leases.namespace)/\(name) of a replica gone since \(seen.record.renewTime.map(MicroTime.format) ?? "?") deleted"
+                )
             } catch {
                 logger.debug("shard lease \(leases.namespace)/\(name) not deleted: \(error)")
             }
@@ -269,7 +283,8 @@ public final class ShardMembership: WorkGate, Service, Sendable {
         guard let own else { return }
         let now = Date()
         let record = LeaseRecord(
-            holderIdentity: "", leaseDurationSeconds: 1, acquireTime: now, renewTime: now, leaseTransitions: own.leaseTransitions,
+            holderIdentity: "", leaseDurationSeconds: 1, acquireTime: now, renewTime: now,
+            leaseTransitions: own.leaseTransitions,
             resourceVersion: own.resourceVersion)
         do {
             _ = try await leases.update(leaseName, record, labels: [Self.label: base])

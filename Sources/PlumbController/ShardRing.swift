@@ -51,5 +51,7 @@ public struct ShardRing: Sendable, Equatable {
         return value
     }
 
-    public static func == (a: ShardRing, b: ShardRing) -> Bool { a.members == b.members && a.points.count == b.points.count }
+    public static func == (a: ShardRing, b: ShardRing) -> Bool {
+        a.members == b.members && a.points.count == b.points.count
+    }
 }

@@ -25,8 +25,10 @@ final class HAProcessTests: ControllerTestCase {
         environment["HOME"] = tmp.path
         let args =
             [
-                "controller", "--kubeconfig", kubeconfig, "--audit-db", tmp.sub("audit.db"), "--cache-dir", tmp.sub("cache-\(identity)"),
-                "--metrics-address", "off", "--log-format", "text", "--identity", identity, "--lease-namespace", namespace,
+                "controller", "--kubeconfig", kubeconfig, "--audit-db", tmp.sub("audit.db"), "--cache-dir",
+                tmp.sub("cache-\(identity)"),
+                "--metrics-address", "off", "--log-format", "text", "--identity", identity, "--lease-namespace",
+                namespace,
             ] + mode + Self.leaseFlags
         return try Server(ControllerProcessTests.plumbPath, args, log: tmp.sub("\(identity).log"), env: environment)
     }
@@ -42,21 +44,25 @@ final class HAProcessTests: ControllerTestCase {
 
     /// No Application was synced by two processes at once: per Application, the records of
     /// different processes do not overlap (a record a killed process left open ends at its kill).
-    func assertNoOverlappingSyncs(killedAt: [Int32: AuditTimestamp], file: StaticString = #filePath, line: UInt = #line) throws {
+    func assertNoOverlappingSyncs(killedAt: [Int32: AuditTimestamp], file: StaticString = #filePath, line: UInt = #line)
+        throws
+    {
         let byApp = Dictionary(grouping: try records(), by: \.app)
         for (app, records) in byApp {
             let sorted = records.sorted { $0.startedAt < $1.startedAt }
             for (a, b) in zip(sorted, sorted.dropFirst()) where a.process.pid != b.process.pid {
                 let end = a.endedAt ?? killedAt[a.process.pid] ?? AuditTimestamp(milliseconds: .max)
                 XCTAssertLessThanOrEqual(
-                    end, b.startedAt, "\(app): sync #\(a.id) (pid \(a.process.pid)) still running when #\(b.id) (pid \(b.process.pid)) began",
+                    end, b.startedAt,
+                    "\(app): sync #\(a.id) (pid \(a.process.pid)) still running when #\(b.id) (pid \(b.process.pid)) began",
                     file: file, line: line)
             }
         }
     }
 
     func testAKilledLeaderIsReplacedWithinTheLeaseDurationAndItsInterruptedSyncFinished() async throws {
-        try commit(["apps/web/deploy.yaml": """
+        try commit([
+            "apps/web/deploy.yaml": """
             apiVersion: apps/v1
             kind: Deployment
             metadata:
@@ -73,12 +79,15 @@ final class HAProcessTests: ControllerTestCase {
                   - name: main
                     image: nginx:1.27
 
-            """])
+            """
+        ])
         try applyApplication("web", interval: "1s", wait: true)
         let a = try startReplica("replica-a", ["--leader-elect"])
         defer { a.stop() }
         // b starts once a leads, so the leader is known.
-        try await eventually("replica-a leads", timeout: 15) { try await lease("plumb-controller")?.holderIdentity == "replica-a" }
+        try await eventually("replica-a leads", timeout: 15) {
+            try await lease("plumb-controller")?.holderIdentity == "replica-a"
+        }
         let b = try startReplica("replica-b", ["--leader-elect"])
         defer { b.stop() }
         // a's sync is waiting for the Deployment's health: kill it there.
@@ -95,7 +104,9 @@ final class HAProcessTests: ControllerTestCase {
         a.stop()
         // A new commit while the leader is gone.
         let sha = try commit(["apps/web/cm.yaml": configMap("web", ["color": "green"])])
-        try await eventually("replica-b takes the lease", timeout: 15) { try await lease("plumb-controller")?.holderIdentity == "replica-b" }
+        try await eventually("replica-b takes the lease", timeout: 15) {
+            try await lease("plumb-controller")?.holderIdentity == "replica-b"
+        }
         let takeover = Date().timeIntervalSince(killed)
         XCTAssertLessThan(takeover, Self.takeoverBound, b.output)
         try await eventually("replica-b syncs the new commit", timeout: 20) {
@@ -123,7 +134,9 @@ final class HAProcessTests: ControllerTestCase {
         try applyApplication("web", interval: "1s")
         let a = try startReplica("replica-a", ["--leader-elect"])
         defer { a.stop() }
-        try await eventually("replica-a leads", timeout: 15) { try await lease("plumb-controller")?.holderIdentity == "replica-a" }
+        try await eventually("replica-a leads", timeout: 15) {
+            try await lease("plumb-controller")?.holderIdentity == "replica-a"
+        }
         let b = try startReplica("replica-b", ["--leader-elect"])
         defer { b.stop() }
         try await eventually("synced by the leader", timeout: 20) { await configMapData("web")?["color"] == "blue" }
@@ -135,11 +148,15 @@ final class HAProcessTests: ControllerTestCase {
         try await eventually("a exits", timeout: 10) { !a.isRunning }
         XCTAssertEqual((a.exitStatus ?? -1) >> 8 & 0xff, 0, a.output)
         XCTAssertTrue(a.output.contains("released"), a.output)
-        try await eventually("replica-b takes the released lease", timeout: 10) { try await lease("plumb-controller")?.holderIdentity == "replica-b" }
+        try await eventually("replica-b takes the released lease", timeout: 10) {
+            try await lease("plumb-controller")?.holderIdentity == "replica-b"
+        }
         // Released: b takes it at its next look, well before the 3 s lease would have expired.
         XCTAssertLessThan(Date().timeIntervalSince(signalled), 2.5, b.output)
         let sha = try commit(["apps/web/cm.yaml": configMap("web", ["color": "red"])])
-        try await eventually("the new leader syncs", timeout: 20) { try await application("web").status.lastSyncedRevision == sha }
+        try await eventually("the new leader syncs", timeout: 20) {
+            try await application("web").status.lastSyncedRevision == sha
+        }
     }
 
     func testAKilledShardsApplicationsMoveToTheOthersAndOnlyItsShareMovesBack() async throws {
@@ -159,7 +176,9 @@ final class HAProcessTests: ControllerTestCase {
         }
         let three = ShardRing(members: leaseNames)
         // The shard with most Applications is the one killed.
-        let victim = identities.max { a, b in names.filter { owner(three, $0) == a }.count < names.filter { owner(three, $0) == b }.count }!
+        let victim = identities.max { a, b in
+            names.filter { owner(three, $0) == a }.count < names.filter { owner(three, $0) == b }.count
+        }!
         let share = names.filter { owner(three, $0) == victim }
         XCTAssertGreaterThan(share.count, 0)
 
@@ -195,17 +214,24 @@ final class HAProcessTests: ControllerTestCase {
         let killed = Date()
         let victimPid = replicas[victim]!.pid
         replicas[victim]!.stop()
-        let two = ShardRing(members: leaseNames.filter { $0 != ShardMembership.leaseName(base: "plumb-controller", identity: victim) })
+        let two = ShardRing(
+            members: leaseNames.filter { $0 != ShardMembership.leaseName(base: "plumb-controller", identity: victim) })
         try await syncEverywhere("green", ring: two)
-        XCTAssertLessThan(Date().timeIntervalSince(killed), Self.takeoverBound + 5, "the dead shard's Applications moved within the lease duration and a sync")
+        XCTAssertLessThan(
+            Date().timeIntervalSince(killed), Self.takeoverBound + 5,
+            "the dead shard's Applications moved within the lease duration and a sync")
         // Those of the others stayed where they were.
         for name in names where !share.contains(name) { XCTAssertEqual(owner(two, name), owner(three, name)) }
 
         // The shard comes back with its identity: only its share moves back to it.
         replicas[victim] = try startReplica(victim, ["--shards", "3"])
-        try await eventually("\(victim) takes up its share", timeout: 15) { replicas[victim]!.output.contains("taking up") }
+        try await eventually("\(victim) takes up its share", timeout: 15) {
+            replicas[victim]!.output.contains("taking up")
+        }
         try await syncEverywhere("red", ring: three)
-        let back = try records().filter { $0.process.pid == replicas[victim]!.pid }.map { String($0.app.dropFirst(namespace.count + 1)) }
+        let back = try records().filter { $0.process.pid == replicas[victim]!.pid }.map {
+            String($0.app.dropFirst(namespace.count + 1))
+        }
         XCTAssertEqual(Set(back), Set(share), "exactly its share moved back")
         try assertNoOverlappingSyncs(killedAt: [victimPid: killedAt])
     }

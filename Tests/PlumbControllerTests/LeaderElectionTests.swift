@@ -15,7 +15,8 @@ final class LeaderElectionTests: XCTestCase {
     var client: KubeClient!
     var leases: LeaseClient!
     /// Short timings: a 2 s lease, renewed within 1.5 s, every 250 ms.
-    let timings = LeaseTimings(leaseDuration: .seconds(2), renewDeadline: .milliseconds(1500), retryPeriod: .milliseconds(250))
+    let timings = LeaseTimings(
+        leaseDuration: .seconds(2), renewDeadline: .milliseconds(1500), retryPeriod: .milliseconds(250))
 
     override func setUp() async throws {
         tmp = try TempDir("plumblease")
@@ -54,7 +55,8 @@ final class LeaderElectionTests: XCTestCase {
         let micro = try NSRegularExpression(pattern: #"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$"#)
         for field in ["acquireTime", "renewTime"] {
             let text = spec?[field]?.stringValue ?? ""
-            XCTAssertEqual(micro.numberOfMatches(in: text, range: NSRange(text.startIndex..., in: text)), 1, "\(field): \(text)")
+            XCTAssertEqual(
+                micro.numberOfMatches(in: text, range: NSRange(text.startIndex..., in: text)), 1, "\(field): \(text)")
         }
         // b sees a valid lease held by a.
         let taken = await b.tryAcquireOrRenew()
@@ -93,7 +95,9 @@ final class LeaderElectionTests: XCTestCase {
     func testAnUpdateAtAStaleResourceVersionIsAConflict() async throws {
         let now = Date()
         let first = try await leases.create(
-            "race", LeaseRecord(holderIdentity: "a", leaseDurationSeconds: 2, acquireTime: now, renewTime: now, leaseTransitions: 0))
+            "race",
+            LeaseRecord(
+                holderIdentity: "a", leaseDurationSeconds: 2, acquireTime: now, renewTime: now, leaseTransitions: 0))
         var mine = first
         mine.holderIdentity = "b"
         _ = try await leases.update("race", mine)
@@ -191,7 +195,10 @@ final class LeaderElectionTests: XCTestCase {
         let fenced = client.fenced(by: gate)
         let key = AppKey(namespace: "default", name: "web")
         func configMap(_ name: String) -> Value {
-            ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": .string(name), "namespace": "default"], "data": ["k": "v"]]
+            [
+                "apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": .string(name), "namespace": "default"],
+                "data": ["k": "v"],
+            ]
         }
         try await WorkFence.$key.withValue(key) {
             _ = try await fenced.create(configMap("one"))
@@ -206,7 +213,9 @@ final class LeaderElectionTests: XCTestCase {
             _ = try await fenced.get(ObjectRef(apiVersion: "v1", kind: "ConfigMap", namespace: "default", name: "one"))
         }
         _ = try await fenced.create(configMap("three"))
-        let names = try await client.list(apiVersion: "v1", kind: "ConfigMap", namespace: "default").items.compactMap { $0[path: ["metadata", "name"]]?.stringValue }
+        let names = try await client.list(apiVersion: "v1", kind: "ConfigMap", namespace: "default").items.compactMap {
+            $0[path: ["metadata", "name"]]?.stringValue
+        }
         XCTAssertTrue(names.contains("one"))
         XCTAssertFalse(names.contains("two"))
         XCTAssertTrue(names.contains("three"))

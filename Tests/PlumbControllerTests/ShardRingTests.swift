@@ -16,7 +16,9 @@ final class ShardRingTests: XCTestCase {
     func testOwnersAreStableAcrossProcesses() {
         let ring = ShardRing(members: ["gamma", "alpha", "beta"])
         XCTAssertEqual(ring.members, ["alpha", "beta", "gamma"])
-        let expected = ["team-a/web": "beta", "team-a/api": "alpha", "prod/db": "beta", "prod/cache": "alpha", "default/x": "alpha"]
+        let expected = [
+            "team-a/web": "beta", "team-a/api": "alpha", "prod/db": "beta", "prod/cache": "alpha", "default/x": "alpha",
+        ]
         for (key, owner) in expected { XCTAssertEqual(ring.owner(of: key), owner, key) }
         XCTAssertEqual(ring.owner(of: AppKey(namespace: "team-a", name: "web")), "beta")
         XCTAssertNil(ShardRing(members: []).owner(of: "team-a/web"))
@@ -24,7 +26,8 @@ final class ShardRingTests: XCTestCase {
     }
 
     func testSpreadOverThreeReplicas() {
-        let counts = Dictionary(grouping: owners(ShardRing(members: ["r1", "r2", "r3"])).values, by: { $0 }).mapValues(\.count)
+        let counts = Dictionary(grouping: owners(ShardRing(members: ["r1", "r2", "r3"])).values, by: { $0 }).mapValues(
+            \.count)
         XCTAssertEqual(counts.count, 3)
         for (member, n) in counts {
             // An even share is 1000 of 3000; 128 points per member keep each within 20%.
@@ -47,7 +50,8 @@ final class ShardRingTests: XCTestCase {
         }
         XCTAssertGreaterThan(moved, 800)
         // r2's Applications are shared by both, not all dumped on one.
-        let receivers = Dictionary(grouping: keys.filter { before[$0] == "r2" }.map { after[$0]! }, by: { $0 }).mapValues(\.count)
+        let receivers = Dictionary(grouping: keys.filter { before[$0] == "r2" }.map { after[$0]! }, by: { $0 })
+            .mapValues(\.count)
         XCTAssertEqual(Set(receivers.keys), ["r1", "r3"])
         XCTAssertGreaterThan(receivers.values.min() ?? 0, moved / 4, "\(receivers)")
     }
@@ -72,7 +76,11 @@ final class ShardRingTests: XCTestCase {
     }
 
     func testShardLeaseNames() {
-        XCTAssertEqual(ShardMembership.leaseName(base: "plumb-controller", identity: "web-7d9f_42"), "plumb-controller-shard-web-7d9f-42")
-        XCTAssertEqual(ShardMembership.leaseName(base: "plumb-controller", identity: "Node.Example_1"), "plumb-controller-shard-node.example-1")
+        XCTAssertEqual(
+            ShardMembership.leaseName(base: "plumb-controller", identity: "web-7d9f_42"),
+            "plumb-controller-shard-web-7d9f-42")
+        XCTAssertEqual(
+            ShardMembership.leaseName(base: "plumb-controller", identity: "Node.Example_1"),
+            "plumb-controller-shard-node.example-1")
     }
 }
