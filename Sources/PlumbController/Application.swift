@@ -1,3 +1,4 @@
+import PlumbAudit
 import PlumbCore
 import PlumbManifests
 
@@ -7,6 +8,13 @@ public struct Application: Sendable {
     public static let kind = "Application"
     /// The annotation whose every new value asks for an immediate reconcile (`flux reconcile`).
     public static let reconcileAtAnnotation = "plumb.dev/reconcile-at"
+    /// Who asked for a reconcile (the dashboard's user), as `<reconcile-at value> <user>`: the
+    /// initiator of the audit record when that reconcile syncs. It names the request it belongs
+    /// to, so a later request that does not set it (`plumb app sync`) is not credited to the user.
+    public static let reconcileByAnnotation = "plumb.dev/reconcile-by"
+
+    /// The value of `plumb.dev/reconcile-by` for a request at `at` by `user`.
+    public static func reconcileBy(at: String, user: String) -> String { "\(at) \(user)" }
 
     public var key: AppKey
     public var uid: String
@@ -31,6 +39,25 @@ public struct Application: Sendable {
 
     /// The `plumb.dev/reconcile-at` annotation, if set.
     public var reconcileAt: String? { object[path: ["metadata", "annotations", Self.reconcileAtAnnotation]]?.stringValue }
+
+    /// The user of `plumb.dev/reconcile-by` when it belongs to the current `plumb.dev/reconcile-at`.
+    public var reconcileBy: String? {
+        guard let at = reconcileAt, !at.isEmpty,
+            let value = object[path: ["metadata", "annotations", Self.reconcileByAnnotation]]?.stringValue,
+            value.hasPrefix(at + " ")
+        else { return nil }
+        let user = String(value.dropFirst(at.count + 1))
+        return user.isEmpty ? nil : user
+    }
+
+    /// Who a sync of this reconcile is recorded as started by: the user who asked for a
+    /// reconcile not yet handled (`plumb.dev/reconcile-by`), else the controller.
+    public var initiator: String {
+        guard let at = reconcileAt, at != status.lastHandledReconcileAt, let by = reconcileBy else {
+            return AuditInitiator.controller
+        }
+        return by
+    }
 
     /// The spec, or the first problem with it (naming the field).
     public func spec() -> Result<ApplicationSpec, SpecError> {

@@ -47,18 +47,26 @@ public struct ProbeServer: Service {
     let logger: Logger
     /// `POST /hooks/<kind>`, when set.
     let webhooks: WebhookEndpoint?
+    /// Further routes served on the same port (the web dashboard of `--ui`), added last.
+    let routes: Routes?
     private let bound = BoundPort()
+
+    /// Adds routes to the server's router; how another module (the dashboard) joins the port
+    /// without PlumbController knowing it.
+    public typealias Routes = @Sendable (Router<BasicRequestContext>) -> Void
 
     /// - Parameters:
     ///   - address: where to listen (`:8080` by default; port 0 picks a free one, see `boundPort()`).
     ///   - metrics: what `/metrics` serves.
     ///   - readiness: asked on each `/readyz`.
     ///   - webhooks: the webhook receivers served beside the probes (none by default).
+    ///   - routes: further routes on the same port (none by default).
     public init(
         address: Address = Address(), metrics: ControllerMetrics, logger: Logger = Logger(label: "plumb.probes"),
-        webhooks: WebhookEndpoint? = nil, readiness: @escaping @Sendable () async -> Readiness
+        webhooks: WebhookEndpoint? = nil, routes: Routes? = nil, readiness: @escaping @Sendable () async -> Readiness
     ) {
         self.webhooks = webhooks
+        self.routes = routes
         self.address = address
         self.metrics = metrics
         self.readiness = readiness
@@ -85,6 +93,7 @@ public struct ProbeServer: Service {
                 body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.exposition())))
         }
         webhooks?.register(on: router)
+        routes?(router)
         var quiet = logger
         quiet.logLevel = max(logger.logLevel, .warning)
         let bound = self.bound

@@ -24,7 +24,7 @@ extension Reconciler {
         ]
         var audited = AuditedSync(
             store: audit, app: app.key.description, targetName: settings.targetName, repo: spec.source.repoURL,
-            initiator: AuditInitiator.controller, auditOptions: auditOptions)
+            initiator: app.initiator, auditOptions: auditOptions)
         audited.trust = trust
         audited.policy = policy
         let options = SyncOptions(dryRun: false, force: true, prune: spec.prune, wait: spec.wait, timeout: spec.timeout)

@@ -4,11 +4,7 @@ import PlumbCore
 /// How `plumb app` prints Applications: the list table and one Application's details.
 enum AppFormat {
     /// The first 7 characters of a commit SHA; other revisions as they are.
-    static func short(_ revision: String?) -> String {
-        guard let revision, !revision.isEmpty else { return "-" }
-        let isSHA = revision.count >= 40 && revision.allSatisfy(\.isHexDigit)
-        return isSHA ? String(revision.prefix(7)) : revision
-    }
+    static func short(_ revision: String?) -> String { Application.shortRevision(revision) }
 
     static func text(_ value: Value?, _ path: [String]) -> String? {
         value?[path: path]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
@@ -16,15 +12,7 @@ enum AppFormat {
 
     /// `manual`, `auto`, `auto+prune+heal`; `suspended` wins; `invalid` for a spec the
     /// controller refuses (its Stalled condition says why).
-    static func policy(_ app: Application) -> String {
-        guard case .success(let spec) = app.spec() else { return "invalid" }
-        if spec.suspend { return "suspended" }
-        guard spec.automated else { return "manual" }
-        var text = "auto"
-        if spec.prune { text += "+prune" }
-        if spec.selfHeal { text += "+heal" }
-        return text
-    }
+    static func policy(_ app: Application) -> String { app.policySummary }
 
     /// `NAMESPACE  NAME  REVISION  SYNC  HEALTH  READY  POLICY  REPO  PATH`.
     static func table(_ apps: [Application], showNamespace: Bool) -> String {

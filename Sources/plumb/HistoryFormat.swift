@@ -52,18 +52,7 @@ enum HistoryFormat {
 
     /// `+2 ~2 -1`: objects created, configured and pruned; `6 failed` and `1 unknown` for objects
     /// that failed or whose write went unanswered; `(health)` when one ended unhealthy.
-    static func changes(_ r: AuditRecord) -> String {
-        func count(_ action: AuditAction) -> Int { r.objects.filter { $0.action == action }.count }
-        var parts: [String] = []
-        if count(.created) > 0 { parts.append("+\(count(.created))") }
-        if count(.configured) > 0 { parts.append("~\(count(.configured))") }
-        if count(.pruned) > 0 { parts.append("-\(count(.pruned))") }
-        if count(.failed) > 0 { parts.append("\(count(.failed)) failed") }
-        if count(.unknown) > 0 { parts.append("\(count(.unknown)) unknown") }
-        if parts.isEmpty { parts.append(r.result == .started || r.result == .interrupted ? "?" : "0") }
-        if r.objects.contains(where: { $0.health?.isFailure == true }) { parts.append("(health)") }
-        return parts.joined(separator: " ")
-    }
+    static func changes(_ r: AuditRecord) -> String { r.changeSummary }
 
     /// Every field of one record, then its objects one per line.
     static func details(_ r: AuditRecord) -> String {
