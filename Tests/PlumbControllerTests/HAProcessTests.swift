@@ -159,6 +159,39 @@ final class HAProcessTests: ControllerTestCase {
         }
     }
 
+    /// A leader frozen (SIGSTOP) past its renew deadline and the lease duration: the standby
+    /// takes over; thawed, the old leader finds its deadline passed and writes nothing more.
+    func testAFrozenLeaderThatMissedItsRenewDeadlineWritesNothingWhenItWakes() async throws {
+        try applyApplication("web", interval: "1s")
+        let a = try startReplica("replica-a", ["--leader-elect"])
+        defer { a.stop() }
+        try await eventually("replica-a leads", timeout: 15) {
+            try await lease("plumb-controller")?.holderIdentity == "replica-a"
+        }
+        let b = try startReplica("replica-b", ["--leader-elect"])
+        defer { b.stop() }
+        try await eventually("synced by the leader", timeout: 20) { await configMapData("web")?["color"] == "blue" }
+        kill(a.pid, SIGSTOP)
+        try await eventually("replica-b takes the lease", timeout: 15) {
+            try await lease("plumb-controller")?.holderIdentity == "replica-b"
+        }
+        let sha = try commit(["apps/web/cm.yaml": configMap("web", ["color": "green"])])
+        try await eventually("the new leader syncs", timeout: 20) {
+            try await application("web").status.lastSyncedRevision == sha
+        }
+        let thawed = AuditTimestamp.now()
+        kill(a.pid, SIGCONT)
+        // Several of a's retry periods and of the Application's intervals.
+        try await Task.sleep(for: .seconds(3))
+        XCTAssertTrue(a.isRunning, a.output)
+        try await eventually("a says it lost the lease", timeout: 5) { a.output.contains("leader election lost") }
+        let late = try records().filter { $0.process.pid == a.pid && $0.startedAt >= thawed }
+        XCTAssertEqual(late.map(\.id), [], "the old leader synced after it woke")
+        let holder = try await lease("plumb-controller")?.holderIdentity
+        XCTAssertEqual(holder, "replica-b")
+        try assertNoOverlappingSyncs(killedAt: [:])
+    }
+
     func testAKilledShardsApplicationsMoveToTheOthersAndOnlyItsShareMovesBack() async throws {
         let names = (0..<12).map { "app\($0)" }
         var files: [String: String?] = [:]
