@@ -229,13 +229,16 @@ enum NodeApplyScript {
         return NodeScript.prelude + functions + """
             L="$LD/\(name)"; B="$BD/\(name)"
             [ -d "$B" ] || fail "no backup of NodeConfig \(name) on this host"
+            # Last touched first: a directory Plumb created is empty again when its turn comes.
             while IFS='\t' read -r st p meta; do
               case "$st" in
                 present) tmpname "$p"; cp -a "$B/files$p" "$T" && mv -Tf "$T" "$R$p" || fail "$p: cannot restore"; T=""; echo "restored $p";;
                 missing) if [ -L "$R$p" ] || [ -f "$R$p" ]; then rm -f "$R$p" && echo "removed $p"; elif [ -d "$R$p" ]; then rmdir "$R$p" 2>/dev/null && echo "removed $p"; fi;;
                 dir) if [ -d "$R$p" ]; then chmod "${meta%%:*}" "$R$p"; o=${meta#*:}; chown "${o%%:*}:${o#*:}" "$R$p"; fi;;
               esac
-            done < "$B/paths"
+            done <<PLUMB_PATHS_EOF
+            $(awk '{ line[NR] = $0 } END { for (i = NR; i > 0; i--) print line[i] }' "$B/paths")
+            PLUMB_PATHS_EOF
             while IFS='\t' read -r k v; do
               if [ -n "$v" ]; then set_sysctl "$k" "$v"; echo "restored sysctl $k"; fi
             done < "$B/sysctls"

@@ -18,8 +18,8 @@ enum NodeObserveScript {
               if [ -L "$p" ]; then t=symlink; m=$(stat --printf '%a\t%u\t%g' "$p"); x=$(readlink "$p")
               elif [ -d "$p" ]; then t=directory; m=$(stat --printf '%a\t%u\t%g' "$p"); x=
               elif [ -f "$p" ]; then t=file; m=$(stat --printf '%a\t%u\t%g' "$p"); x=$(sha256sum < "$p"); x=${x%% *}
-              elif [ -e "$p" ]; then t=other; m=$(printf '\t'); x=
-              else t=absent; m=$(printf '\t'); x=; fi
+              elif [ -e "$p" ]; then t=other; m=$(printf '\t\t'); x=
+              else t=absent; m=$(printf '\t\t'); x=; fi
               printf 'F\t%s\t%s\t%s\t%s\t\n' "$1" "$t" "$m" "$x"
               if [ "$t" = file ] && [ "$3" = 1 ] && [ "$x" != "$2" ] && [ "$(stat -c %s "$p")" -le \#(maxShownBytes) ]; then
                 printf 'C\t%s\t%s\n' "$1" "$(base64 -w0 < "$p")"

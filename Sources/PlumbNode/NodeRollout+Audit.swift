@@ -26,3 +26,29 @@ extension NodeRolloutResult {
         return dryRun ? .dryRun : .synced
     }
 }
+
+/// A rollout run under an audit record.
+public struct RecordedNodeRollout: Sendable {
+    public var result: NodeRolloutResult
+    public var auditID: Int64
+    /// Why the record could not be completed (it stays `started` and is found interrupted later).
+    public var auditError: String?
+}
+
+extension NodeRollout {
+    /// Runs the rollout under an audit record: `record` (kind, app, target, commit) is begun
+    /// before the first host is read and completed with every host's objects and result.
+    /// Throws only when the store cannot begin the record (nothing was written then).
+    public func run(recordingIn store: any AuditStore, record: AuditRecord) async throws -> RecordedNodeRollout {
+        let id = try store.begin(record)
+        let result = await run()
+        let error = result.hosts.first { $0.error != nil && $0.outcome != .notStarted }?.error
+        do {
+            try store.complete(
+                id, result: result.auditResult(dryRun: options.dryRun), endedAt: .now(), objects: result.auditEntries, error: error)
+        } catch {
+            return RecordedNodeRollout(result: result, auditID: id, auditError: "\(error)")
+        }
+        return RecordedNodeRollout(result: result, auditID: id)
+    }
+}

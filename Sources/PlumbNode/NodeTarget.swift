@@ -67,8 +67,9 @@ public struct NodeTarget: Target {
     func run(_ script: String, what: String) async throws -> String {
         let result = try await shell.run(script, input: nil)
         guard result.status == 0 else {
-            let last = result.stderr.split(separator: "\n").last.map(String.init) ?? "exit status \(result.status)"
-            throw NodeScriptError(sensitive.redact("\(what) failed on \(host): \(last)"))
+            // The executor names the object (and so the host) and the stage before this.
+            let last = result.stderr.split(separator: "\n").last.map(String.init) ?? "\(what) exited with status \(result.status)"
+            throw NodeScriptError(sensitive.redact(last))
         }
         return result.stdoutText
     }

@@ -108,7 +108,7 @@ enum NodeView {
             let want = s.value.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
             before["sysctls[\(s.key)]"] = have.map(Value.string) ?? .null
             after["sysctls[\(s.key)]"] = .string(want)
-            if have != want { changes.append(FieldChange(path: "sysctls[\(s.key)]", old: have.map(Value.string), new: .string(want))) }
+            if have != want { changes.append(FieldChange(path: "sysctls[\(s.key)]", old: have.map(sysctlValue), new: sysctlValue(want))) }
         }
         let livePackages = live?["packages"]?.objectValue ?? ValueObject()
         for p in config.packages {
@@ -144,7 +144,7 @@ enum NodeView {
         changes += removals(config, live: live, before: &before)
         changes.sort { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
         return ObjectDiff(
-            ref: ref, changes: changes.map(sensitive.masked), before: live == nil ? nil : sensitive.masked(.object(before)),
+            ref: ref, changes: changes.map(sensitive.masked), before: live.map { _ in sensitive.masked(.object(before)) },
             after: sensitive.masked(.object(after)))
     }
 
@@ -176,7 +176,7 @@ enum NodeView {
                 }
             case "sysctl" where !config.sysctls.contains(where: { $0.key == name }) && note != "-":
                 let have = live?["sysctls"]?[name]?.stringValue
-                if have != note { out.append(FieldChange(path: "sysctls[\(name)]", old: have.map(Value.string), new: .string(note))) }
+                if have != note { out.append(FieldChange(path: "sysctls[\(name)]", old: have.map(sysctlValue), new: sysctlValue(note))) }
             default: break
             }
         }
@@ -201,6 +201,9 @@ enum NodeView {
         return FieldChange(
             path: path, old: .string("(\(lineCount(live)) lines)"), new: .string("(changed, +\(added) −\(removed) lines)"))
     }
+
+    /// A sysctl value as shown: a number bare (`128 → 4096`), anything else as text.
+    static func sysctlValue(_ text: String) -> Value { Int64(text).map(Value.int) ?? .string(text) }
 
     static func lineCount(_ text: String) -> Int {
         text.isEmpty ? 0 : text.split(separator: "\n", omittingEmptySubsequences: false).count - (text.hasSuffix("\n") ? 1 : 0)
