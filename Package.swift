@@ -68,6 +68,7 @@ let package = Package(
                 "PlumbCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .target(name: "PlumbEngine", dependencies: ["PlumbCore"]),

@@ -139,9 +139,9 @@ struct AuditExport: ParsableCommand {
     }
 
     /// The record `--record` names, or the newest synced record of `--revision` (and `--app`).
-    func inventoryRecord(_ store: SQLiteAuditStore) throws -> AuditRecord {
+    func inventoryRecord(_ store: any AuditStore) throws -> AuditRecord {
         if let record {
-            guard let r = try store.record(record) else { throw CLIError("audit record \(record) not found in \(audit.auditDb)") }
+            guard let r = try store.record(record) else { throw CLIError("audit record \(record) not found in \(audit.display)") }
             return r
         }
         let prefix = (revision ?? "").lowercased()
@@ -155,7 +155,7 @@ struct AuditExport: ParsableCommand {
             guard records.count == limit else { break }
             limit *= 4
         }
-        throw CLIError("no synced record of revision \(prefix)\(app.map { " (app \($0))" } ?? "") in \(audit.auditDb)")
+        throw CLIError("no synced record of revision \(prefix)\(app.map { " (app \($0))" } ?? "") in \(audit.display)")
     }
 }
 

@@ -20,6 +20,10 @@ struct AuditSinkOptions: ParsableArguments {
         }
     }
 
+    /// The outbox the sinks are delivered from lives in a SQLite audit database.
+    static let needsSQLite = CLIError(
+        "--audit-sink: the delivery outbox is kept in a SQLite audit database; it is not available with a postgres:// --audit-db")
+
     /// The delivery of `--audit-sink`, registered with the store's outbox, or nil.
     func delivery(
         _ store: SQLiteAuditStore, initialBackoff: Duration, maxBackoff: Duration,

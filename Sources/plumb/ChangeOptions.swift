@@ -98,11 +98,12 @@ struct ChangeOptions: ParsableArguments {
 
     /// Runs `body` (a sync) with the audit sinks registered first, so its record is queued for
     /// them when it completes, then delivers what is queued, whether `body` threw or not.
-    func withAuditSinks(auditPath: String, _ body: () async throws -> Void) async throws {
+    func withAuditSinks(audit: AuditOptions, _ body: () async throws -> Void) async throws {
         guard !sinks.auditSink.isEmpty else { return try await body() }
         let delivery: AuditSinkDelivery?
         do {
-            delivery = try self.delivery(try SQLiteAuditStore(path: auditPath))
+            guard case .sqlite(let path) = try audit.database() else { throw AuditSinkOptions.needsSQLite }
+            delivery = try self.delivery(try SQLiteAuditStore(path: path))
         } catch let error as AuditError {
             throw CLIError(error.description)
         }

@@ -6,7 +6,6 @@ import PlumbController
 import PlumbGit
 import PlumbKube
 import PlumbReport
-import PlumbUI
 import ServiceLifecycle
 
 /// `plumb controller`: the in-cluster agent that keeps every Application synced with Git.
@@ -30,8 +29,14 @@ struct Controller: AsyncParsableCommand {
     @Option(help: "How many Applications are reconciled at once (1 to 256).")
     var concurrency: Int = 4
 
-    @Option(help: "The audit database (default .plumb/audit.db).")
+    @Option(
+        help: ArgumentHelp(
+            "The audit database: a SQLite file (default .plumb/audit.db) or postgres://USER@HOST[:PORT]/DATABASE?sslmode=MODE, shared by replicas.",
+            valueName: "path-or-url"))
     var auditDb: String = SQLiteAuditStore.defaultPath
+
+    @Option(help: "A file holding the password of a PostgreSQL --audit-db (else $PLUMB_AUDIT_DB_PASSWORD).")
+    var auditDbPasswordFile: String?
 
     @OptionGroup var trust: TrustOptions
     @OptionGroup var checks: PolicyOptions
@@ -55,9 +60,6 @@ struct Controller: AsyncParsableCommand {
     @Option(help: "A file holding the webhook secret of every receiver (instead of --webhook-secret).")
     var webhookSecretFile: String?
 
-    @Flag(help: "Serve the web dashboard on /ui/ of --metrics-address, behind a login with a Kubernetes bearer token (TokenReview; every page and action authorised with a SubjectAccessReview).")
-    var ui = false
-
     @Option(help: ArgumentHelp("The service-account directory of the in-cluster configuration.", visibility: .hidden))
     var serviceAccountDir: String = InCluster.defaultRoot
 
@@ -69,9 +71,6 @@ struct Controller: AsyncParsableCommand {
         guard (1...256).contains(concurrency) else { throw ValidationError("--concurrency \(concurrency): expected 1 to 256") }
         if webhookSecret != nil && webhookSecretFile != nil {
             throw ValidationError("--webhook-secret and --webhook-secret-file: give one")
-        }
-        if ui && metricsAddress == "off" {
-            throw ValidationError("--metrics-address off: the dashboard of --ui listens there; give an address")
         }
         if (webhookSecret != nil || webhookSecretFile != nil) && metricsAddress == "off" {
             throw ValidationError("--metrics-address off: the webhook receivers listen there; give an address")
@@ -106,11 +105,13 @@ struct Controller: AsyncParsableCommand {
     }
 
     private func serve(client: KubeClient, targetName: String, metrics: ControllerMetrics, logger: Logger) async throws {
-        let store: SQLiteAuditStore
+        let store: any AuditStore
+        let auditDatabase: AuditDatabase
         do {
-            let dir = (auditDb as NSString).deletingLastPathComponent
-            if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-            store = try SQLiteAuditStore(path: auditDb)
+            auditDatabase = try AuditDatabase(
+                auditDb, passwordFile: auditDbPasswordFile, environment: ProcessInfo.processInfo.environment)
+            if let warning = auditDatabase.warning { logger.warning("\(warning)") }
+            store = try auditDatabase.open(create: true)
         } catch {
             throw CLIError("audit: \(error)")
         }
@@ -143,7 +144,8 @@ struct Controller: AsyncParsableCommand {
         // The lease service first: the group stops services in reverse, so the lease is
         // released after the controller stopped.
         var services: [any Service] = (gate.map { [$0] } ?? []) + [controller]
-        if let delivery = try sinks.delivery(store, initialBackoff: .seconds(1), maxBackoff: .seconds(300), log: { [logger] in logger.warning("\($0)") }) {
+        if !sinks.auditSink.isEmpty && !(store is SQLiteAuditStore) { throw AuditSinkOptions.needsSQLite }
+        if let store = store as? SQLiteAuditStore, let delivery = try sinks.delivery(store, initialBackoff: .seconds(1), maxBackoff: .seconds(300), log: { [logger] in logger.warning("\($0)") }) {
             services.append(AuditSinkService(delivery: delivery))
         }
         if metricsAddress != "off", let address = ProbeServer.Address(metricsAddress) {
@@ -151,22 +153,11 @@ struct Controller: AsyncParsableCommand {
                 logger.info("webhook receivers on /hooks/{github,gitlab,gitea,bitbucket,generic}", metadata: ["secret": "\(secrets.description)"])
                 return WebhookEndpoint(secrets: secrets, onPush: { await controller.pushed($0) })
             }
-            let dashboard = ui ? Dashboard(
-                client: client, audit: store,
-                diff: ApplicationDiff(git: git, options: gitOptions, scratchDirectory: scratch, plugins: settings.plugins, sopsKeys: settings.sopsKeys),
-                access: .login, namespace: kube.namespace) : nil
-            var routes: ProbeServer.Routes?
-            if let dashboard {
-                logger.info("web dashboard on /ui/", metadata: ["address": "\(address)"])
-                routes = { router in dashboard.register(on: router) }
-            }
-            services.append(ProbeServer(
-                address: address, metrics: metrics, webhooks: webhooks, routes: routes,
-                readiness: { await controller.readiness() }))
+            services.append(ProbeServer(address: address, metrics: metrics, webhooks: webhooks, readiness: { await controller.readiness() }))
         }
         logger.info("controller started", metadata: [
             "target": "\(targetName)", "namespace": "\(kube.namespace ?? "all")", "concurrency": "\(concurrency)",
-            "auditDb": "\(auditDb)", "metrics": "\(metricsAddress)",
+            "auditDb": "\(auditDatabase.display)", "metrics": "\(metricsAddress)",
         ])
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(

@@ -84,7 +84,7 @@ struct HistoryShow: ParsableCommand {
     func run() throws {
         let store = try audit.open()
         guard let record = try audit.query({ try store.record(id) }) else {
-            throw CLIError("no audit record #\(id) in \(audit.auditDb)")
+            throw CLIError("no audit record #\(id) in \(audit.display)")
         }
         switch output {
         case .text: Terminal.writeOut(HistoryFormat.details(record))

@@ -34,9 +34,9 @@ struct Sync: AsyncParsableCommand {
     func run() async throws {
         let loaded = try source.loadSource(app: flags.app)
         let appName = try AppName.resolve(flags.app, path: source.path)
-        let verdict = try trust.check(loaded, source: source, since: TrustOptions.lastVerified(app: appName, auditPath: audit.auditDb))
-        try await change.withAuditSinks(auditPath: audit.auditDb) {
-            try await SyncRunner(source: source, kube: kube, flags: flags, auditPath: audit.auditDb, json: output == .json, trust: verdict,
+        let verdict = try trust.check(loaded, source: source, since: TrustOptions.lastVerified(app: appName, audit: audit))
+        try await change.withAuditSinks(audit: audit) {
+            try await SyncRunner(source: source, kube: kube, flags: flags, audit: audit, json: output == .json, trust: verdict,
                 policy: checks, change: change, tenancy: tenancy)
                 .run(loaded)
         }
@@ -79,7 +79,7 @@ struct Rollback: AsyncParsableCommand {
         if let id = Int64(to), to.count < 7 {
             let store = try audit.open()
             guard let record = try audit.query({ try store.record(id) }) else {
-                throw CLIError("audit record \(id) not found in \(audit.auditDb)")
+                throw CLIError("audit record \(id) not found in \(audit.display)")
             }
             revision = record.revision
             if flags.app == nil { flags.app = record.app }
@@ -87,9 +87,9 @@ struct Rollback: AsyncParsableCommand {
         let loaded = try source.loadSource(revision: revision, app: flags.app)
         // A rollback's revision is judged on its own (against its parent).
         let verdict = try trust.check(loaded, source: source, since: nil)
-        try await change.withAuditSinks(auditPath: audit.auditDb) {
+        try await change.withAuditSinks(audit: audit) {
             try await SyncRunner(
-                source: source, kube: kube, flags: flags, auditPath: audit.auditDb, kind: .rollback, json: output == .json, trust: verdict,
+                source: source, kube: kube, flags: flags, audit: audit, kind: .rollback, json: output == .json, trust: verdict,
                 policy: checks, change: change, tenancy: tenancy
             ).run(loaded)
         }

@@ -64,7 +64,7 @@ struct SyncRunner {
     var source: RepoOptions
     var kube: KubeOptions
     var flags: SyncFlags
-    var auditPath: String
+    var audit: AuditOptions
     var kind: AuditKind = .sync
     /// `-o json`: the result as one JSON document on stdout, every other line on stderr.
     var json = false
@@ -80,15 +80,7 @@ struct SyncRunner {
     func run(_ loaded: LoadedSource) async throws {
         let appName = try AppName.resolve(flags.app, path: source.path)
         try change.checkWindows()
-        let store: SQLiteAuditStore
-        do {
-            store = try SQLiteAuditStore(path: auditPath)
-            for record in try store.markInterrupted(now: .now()) {
-                Terminal.writeErr("warning: \(record.interruptionWarning)\n")
-            }
-        } catch let error as AuditError {
-            throw CLIError(error.description)
-        }
+        let store = try audit.open(create: true)
         let json = self.json
         let say: (String) -> Void = { json ? Terminal.writeErr($0) : Terminal.writeOut($0) }
         say(loaded.header(trust) + "\n")

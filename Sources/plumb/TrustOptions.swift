@@ -45,10 +45,10 @@ struct TrustOptions: ParsableArguments {
         return verdict
     }
 
-    /// The newest revision of `app` synced under a good verdict in the audit database at
-    /// `path`, if there is one.
-    static func lastVerified(app: String, auditPath: String) -> GitOID? {
-        guard let store = try? SQLiteAuditStore(path: auditPath, create: false) else { return nil }
+    /// The newest revision of `app` synced under a good verdict in the audit database, if
+    /// there is one.
+    static func lastVerified(app: String, audit: AuditOptions) -> GitOID? {
+        guard let store = try? audit.database().open(create: false) else { return nil }
         return AuditedSync.lastVerifiedRevision(store, app: app)
     }
 }
