@@ -6,6 +6,7 @@ import PlumbController
 import PlumbGit
 import PlumbKube
 import PlumbReport
+import PlumbUI
 import ServiceLifecycle
 
 /// `plumb controller`: the in-cluster agent that keeps every Application synced with Git.
@@ -60,6 +61,9 @@ struct Controller: AsyncParsableCommand {
     @Option(help: "A file holding the webhook secret of every receiver (instead of --webhook-secret).")
     var webhookSecretFile: String?
 
+    @Flag(help: "Serve the web dashboard on /ui/ of --metrics-address, behind a login with a Kubernetes bearer token (TokenReview; every page and action authorised with a SubjectAccessReview).")
+    var ui = false
+
     @Option(help: ArgumentHelp("The service-account directory of the in-cluster configuration.", visibility: .hidden))
     var serviceAccountDir: String = InCluster.defaultRoot
 
@@ -71,6 +75,9 @@ struct Controller: AsyncParsableCommand {
         guard (1...256).contains(concurrency) else { throw ValidationError("--concurrency \(concurrency): expected 1 to 256") }
         if webhookSecret != nil && webhookSecretFile != nil {
             throw ValidationError("--webhook-secret and --webhook-secret-file: give one")
+        }
+        if ui && metricsAddress == "off" {
+            throw ValidationError("--metrics-address off: the dashboard of --ui listens there; give an address")
         }
         if (webhookSecret != nil || webhookSecretFile != nil) && metricsAddress == "off" {
             throw ValidationError("--metrics-address off: the webhook receivers listen there; give an address")
@@ -153,7 +160,18 @@ struct Controller: AsyncParsableCommand {
                 logger.info("webhook receivers on /hooks/{github,gitlab,gitea,bitbucket,generic}", metadata: ["secret": "\(secrets.description)"])
                 return WebhookEndpoint(secrets: secrets, onPush: { await controller.pushed($0) })
             }
-            services.append(ProbeServer(address: address, metrics: metrics, webhooks: webhooks, readiness: { await controller.readiness() }))
+            let dashboard = ui ? Dashboard(
+                client: client, audit: store,
+                diff: ApplicationDiff(git: git, options: gitOptions, scratchDirectory: scratch, plugins: settings.plugins, sopsKeys: settings.sopsKeys),
+                access: .login, namespace: kube.namespace) : nil
+            var routes: ProbeServer.Routes?
+            if let dashboard {
+                logger.info("web dashboard on /ui/", metadata: ["address": "\(address)"])
+                routes = { router in dashboard.register(on: router) }
+            }
+            services.append(ProbeServer(
+                address: address, metrics: metrics, webhooks: webhooks, routes: routes,
+                readiness: { await controller.readiness() }))
         }
         logger.info("controller started", metadata: [
             "target": "\(targetName)", "namespace": "\(kube.namespace ?? "all")", "concurrency": "\(concurrency)",
