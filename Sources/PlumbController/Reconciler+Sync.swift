@@ -3,6 +3,7 @@ import PlumbCore
 import PlumbEngine
 import PlumbKube
 import PlumbManifests
+import PlumbRollout
 
 extension Reconciler {
     /// Syncs the plan as `plumb sync` does (validate-all, waves, prune when the spec prunes,
@@ -27,6 +28,7 @@ extension Reconciler {
             initiator: app.initiator, auditOptions: auditOptions)
         audited.trust = trust
         audited.policy = policy
+        audited.rollouts = rolloutRunner()
         let options = SyncOptions(dryRun: false, force: true, prune: spec.prune, wait: spec.wait, timeout: spec.timeout)
         let observer = HealthWaitObserver()
         await settings.reporting?.syncStarted(app, spec: spec, client: client, revision: revision, summary: Self.planSummary(plan, prune: spec.prune))
@@ -61,8 +63,15 @@ extension Reconciler {
         events.append(AppEvent(
             .normal, reason: "ReconciliationSucceeded", action: "Sync",
             message: "Synced \(name): \(result.summary) in \(DurationText.format(outcome.duration)), audit #\(outcome.auditID), next run in \(GoDuration.format(spec.interval))"))
+        var requeue = spec.interval
+        if !outcome.rolloutsWaiting.isEmpty {
+            // A rollout paused or out of time: Progressing, and back soon to carry it on.
+            status.health = .progressing
+            status.healthMessage = outcome.rolloutsWaiting.joined(separator: "; ")
+            requeue = min(spec.interval, Self.rolloutRequeue)
+        }
         events += healthEvents(app, status)
-        return Outcome(status: status, requeueAfter: spec.interval, events: events, sync: outcome)
+        return Outcome(status: status, requeueAfter: requeue, events: events, sync: outcome)
     }
 
     /// `2 to create, 1 to update, 1 to prune`.

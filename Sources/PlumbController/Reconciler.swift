@@ -5,6 +5,7 @@ import PlumbEngine
 import PlumbGit
 import PlumbKube
 import PlumbManifests
+import PlumbRollout
 import Synchronization
 
 /// What one reconcile decided: the status to write, when to come back, and the Events to
@@ -86,6 +87,8 @@ public final class Reconciler: Sendable {
         public var sopsKeys: SopsKeys = .none
         /// Commit statuses and pull-request previews for Applications with `spec.notify`.
         public var reporting: ForgeReporting?
+        /// Sees the rollouts of every sync (the `plumb_rollout_*` metrics).
+        public var rollouts: (any RolloutObserver)?
 
         public init(git: GitSourceOptions, scratchDirectory: String, targetName: String) {
             self.git = git

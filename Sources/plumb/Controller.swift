@@ -142,6 +142,7 @@ struct Controller: AsyncParsableCommand {
         settings.trustPolicy = try trust.policy()
         settings.policy = try checks.config()
         settings.tenancy = try TenancyOptions.load(tenancy)
+        settings.rollouts = RolloutMetrics(registry: metrics.registry)
         settings.plugins = try rendering.plugins()
         settings.sopsKeys = try rendering.sopsKeys()
         let reconciler = Reconciler(client: client, git: git, objects: objects, audit: store, settings: settings)
