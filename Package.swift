@@ -182,7 +182,10 @@ let package = Package(
             ]),
         .testTarget(
             name: "PlumbNodeTests",
-            dependencies: ["PlumbCore", "PlumbYAML", "PlumbEngine", "PlumbAudit", "PlumbNode", "PlumbTesting"]),
+            dependencies: [
+                "PlumbCore", "PlumbYAML", "PlumbEngine", "PlumbAudit", "PlumbNode", "PlumbKube", "PlumbLocalCluster",
+                "PlumbController", "PlumbTesting",
+            ]),
         .testTarget(
             name: "PlumbUITests",
             dependencies: [

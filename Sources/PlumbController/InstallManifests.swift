@@ -24,6 +24,10 @@ public enum InstallManifests {
         public var concurrency: Int64 = 4
         /// The size of the PVC holding the audit database and the Git cache.
         public var storageSize = "1Gi"
+        /// `plumb node-agent` as a DaemonSet on every node (with its ServiceAccount and ClusterRole).
+        public var nodeAgent = false
+        /// How often the node agent checks its node without a NodeConfig change.
+        public var nodeAgentInterval = "60s"
 
         public init() {}
     }
@@ -39,10 +43,11 @@ public enum InstallManifests {
     /// The install objects in apply order: CRD, Namespace, ServiceAccount, RBAC, PVC, Service,
     /// Deployment.
     public static func objects(_ options: Options = Options()) -> [Value] {
-        var objects = [applicationCRD, namespaceObject(options)]
+        var objects = [applicationCRD, nodeConfigCRD, namespaceObject(options)]
         objects.append(serviceAccount(options))
         objects += rbac(options)
         objects += [persistentVolumeClaim(options), service(options), deployment(options)]
+        objects += nodeAgentObjects(options)
         return objects
     }
 

@@ -41,6 +41,12 @@ struct Install: ParsableCommand {
     @Option(help: "Size of the volume holding the audit database and the Git cache.")
     var storageSize = "1Gi"
 
+    @Flag(help: "Add plumb node-agent: a DaemonSet applying the NodeConfigs that select each node (host root at /host; docs/nodes.md lists its privileges).")
+    var nodeAgent = false
+
+    @Option(help: "How often the node agent checks its node without a NodeConfig change.")
+    var nodeAgentInterval = "60s"
+
     func validate() throws {
         if !export {
             throw ValidationError("--export is required: 'plumb install --export | kubectl apply --server-side -f -'")
@@ -63,6 +69,8 @@ struct Install: ParsableCommand {
         options.logFormat = logFormat
         options.concurrency = concurrency
         options.storageSize = storageSize
+        options.nodeAgent = nodeAgent
+        options.nodeAgentInterval = nodeAgentInterval
         Terminal.writeOut(InstallManifests.yaml(options))
     }
 

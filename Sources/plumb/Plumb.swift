@@ -24,7 +24,7 @@ struct Plumb: AsyncParsableCommand {
             """,
         version: PlumbVersion.string,
         subcommands: [
-            Render.self, Diff.self, Sync.self, Rollback.self, Sandbox.self, History.self, Audit.self, Install.self, AppCommand.self, RolloutCommandGroup.self, Controller.self, UI.self, NodeCommand.self, Version.self,
+            Render.self, Diff.self, Sync.self, Rollback.self, Sandbox.self, History.self, Audit.self, Install.self, AppCommand.self, RolloutCommandGroup.self, Controller.self, UI.self, NodeCommand.self, NodeAgentCommand.self, Version.self,
         ])
 }
 

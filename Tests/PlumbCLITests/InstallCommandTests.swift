@@ -27,7 +27,8 @@ final class InstallCommandTests: SandboxTestCase {
         XCTAssertEqual(
             try objects(file),
             [
-                "customresourcedefinition.apiextensions.k8s.io/applications.plumb.dev", "namespace/plumb-system",
+                "customresourcedefinition.apiextensions.k8s.io/applications.plumb.dev",
+                "customresourcedefinition.apiextensions.k8s.io/nodeconfigs.plumb.dev", "namespace/plumb-system",
                 "serviceaccount/plumb-controller", "clusterrole.rbac.authorization.k8s.io/plumb-controller",
                 "clusterrolebinding.rbac.authorization.k8s.io/plumb-controller", "persistentvolumeclaim/plumb-data",
                 "service/plumb-controller", "deployment.apps/plumb-controller",
@@ -37,7 +38,7 @@ final class InstallCommandTests: SandboxTestCase {
         XCTAssertEqual(try kubectl("create", "namespace", "plumb-system").status, 0)
         let r = try kubectl("apply", "--server-side", "--dry-run=server", "-f", file)
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertEqual(r.stdout.components(separatedBy: "(server dry run)").count - 1, 8, r.stdout)
+        XCTAssertEqual(r.stdout.components(separatedBy: "(server dry run)").count - 1, 9, r.stdout)
         XCTAssertEqual(try kubectl("get", "crd", "applications.plumb.dev").status, 1, "a dry run creates nothing")
     }
 
