@@ -1,3 +1,4 @@
+import Foundation
 import PlumbCore
 
 /// A declaration the analysis cannot use: the field (a path from the metric list, as
@@ -213,10 +214,13 @@ public struct AnalysisMetric: Sendable, Equatable {
 /// Number and duration text shared by the analysis messages.
 enum AnalysisFormat {
     /// `0.95`, `100`, `NaN`: the shortest text that reads back as the same number.
+    /// Six significant digits: Prometheus' `0.7999999991899192` reads `0.8`.
     static func number(_ d: Double) -> String {
         if d.isNaN { return "NaN" }
+        if d.isInfinite { return d > 0 ? "+Inf" : "-Inf" }
         if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
-        return String(d)
+        let short = String(format: "%.6g", d)
+        return Double(short).map { $0 == $0.rounded() && abs($0) < 1e15 ? String(Int64($0)) : short } ?? short
     }
 
     /// Durations as declared: `30s`, `1m30s`, `500ms`, a plain number of seconds.

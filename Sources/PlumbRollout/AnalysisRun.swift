@@ -188,6 +188,10 @@ public struct AnalysisRun: Sendable {
                     )
                 }
                 if let planned = metric.plannedCount, taken >= planned {
+                    if conclusive == 0, errorsInARow > 0 {
+                        // Nothing but errors to the end: no verdict can be given (Argo's Error).
+                        return outcome(.failed, m, "\(m.message) (no conclusive measurement in \(plural(taken, "measurement")))")
+                    }
                     if conclusive < metric.minSamples {
                         return outcome(
                             .inconclusive, m,
