@@ -29,8 +29,14 @@ struct Install: ParsableCommand {
     @Flag(help: "A Role and RoleBinding in --namespace instead of a ClusterRole and ClusterRoleBinding.")
     var namespaced = false
 
-    @Option(help: "Replicas of the controller (more than 1 needs leader election, which is not there yet).")
+    @Option(help: "Replicas of the controller (more than 1 needs --leader-elect or --shards).")
     var replicas: Int64 = 1
+
+    @Flag(help: "The controller runs with --leader-elect: one replica reconciles, the others stand by (adds a Role on Leases).")
+    var leaderElect = false
+
+    @Option(help: "The controller runs with --shards N: N active replicas, each with its share (set --replicas to N; adds a Role on Leases).")
+    var shards: Int64?
 
     @Option(help: "Controller log format: json or text.")
     var logFormat = "json"
@@ -57,6 +63,8 @@ struct Install: ParsableCommand {
             throw ValidationError("--log-format \(logFormat): expected json or text")
         }
         if replicas < 0 { throw ValidationError("--replicas must be 0 or more") }
+        if leaderElect && shards != nil { throw ValidationError("--leader-elect and --shards: give one") }
+        if let shards, !(1...1000).contains(shards) { throw ValidationError("--shards \(shards): expected 1 to 1000") }
         if concurrency < 1 { throw ValidationError("--concurrency must be 1 or more") }
     }
 
@@ -66,6 +74,8 @@ struct Install: ParsableCommand {
         options.image = image
         options.namespaced = namespaced
         options.replicas = replicas
+        options.leaderElect = leaderElect
+        options.shards = shards
         options.logFormat = logFormat
         options.concurrency = concurrency
         options.storageSize = storageSize
