@@ -205,10 +205,11 @@ struct RolloutExecution {
 }
 
 extension RolloutRunner {
-    /// The declaration's router.
+    /// The declaration's router: one given to the runner for its kind, else the one the
+    /// declaration names (its HTTPRoute, Ingress or VirtualService).
     func router(for declaration: RolloutDeclaration) throws -> any TrafficRouter {
         let kind = declaration.routing.kind
-        guard let router = routers[kind] else {
+        guard let router = routers[kind] ?? declaration.routing.router(client: client) else {
             throw RolloutError("spec.strategy.canary.trafficRouting.\(kind): no \(kind) router in this build")
         }
         return router
