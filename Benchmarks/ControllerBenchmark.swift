@@ -103,7 +103,7 @@ private func application(_ i: Int, url: String) -> Value {
 }
 
 /// A free TCP port on 127.0.0.1 (bound to port 0, then released).
-private func freePort() throws -> Int {
+func freePort() throws -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw BenchmarkError("socket failed") }
     defer { close(fd) }

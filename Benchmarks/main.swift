@@ -8,6 +8,7 @@ let registered: [(name: String, run: () async throws -> Void)] = [
     ("sync", runSyncBenchmark),
     ("realworld", runRealWorldBenchmark),
     ("controller", runControllerBenchmark),
+    ("controller-scale", runControllerScaleBenchmark),
     ("kustomize", runKustomizeBenchmark),
 ]
 

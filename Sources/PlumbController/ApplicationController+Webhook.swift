@@ -26,6 +26,9 @@ extension ApplicationController {
                 // so that it is never the run the add starts.)
                 task.cancel()
             }
+            // A push alone may only move the revision (a commit elsewhere in a monorepo); an
+            // earlier cause that wants a full reconcile stays.
+            causes.withLock { if $0[app.key] == nil { $0[app.key] = .push } }
             await queue.add(app.key)
         }
         return keys.sorted()

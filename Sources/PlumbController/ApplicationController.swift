@@ -25,6 +25,8 @@ public final class ApplicationController: Service, Sendable {
     private let seen = Locked<[AppKey: (generation: Int64, reconcileAt: String?)]>([:])
     private let labels = Mutex<[String: AppKey]>([:])
     let running = Mutex<[AppKey: Task<Outcome, Never>]>([:])
+    /// Why each queued Application was queued, when only a push asked (see `ReconcileCause`).
+    let causes = Locked<[AppKey: ReconcileCause]>([:])
     private let stopping = Atomic<Bool>(false)
     /// Which Applications this replica may reconcile (leader election, sharding); nil: all.
     let gate: (any WorkGate)?
@@ -47,6 +49,7 @@ public final class ApplicationController: Service, Sendable {
         let queue = WorkQueue<AppKey>(onDepth: { metrics?.workqueueDepth($0) })
         self.queue = queue
         let seen = self.seen
+        let causes = self.causes
         self.apps = LiveCache(
             client: client, target: WatchTarget(apiVersion: Application.apiVersion, kind: Application.kind, namespace: namespace),
             onEvent: { event in
@@ -62,7 +65,10 @@ public final class ApplicationController: Service, Sendable {
                     all[app.key] = now
                     return before == nil || before!.generation != now.0 || before!.reconcileAt != now.1
                 }
-                if changed { Task { await queue.add(app.key) } }
+                if changed {
+                    causes.withLock { $0[app.key] = .resync }
+                    Task { await queue.add(app.key) }
+                }
             })
         gate?.onChange { [weak self] in await self?.gateChanged() }
     }
@@ -78,6 +84,7 @@ public final class ApplicationController: Service, Sendable {
     /// Enqueues the Application whose objects carry `plumb.dev/app=<label>`.
     public func managedObjectChanged(_ label: String) {
         guard let key = labels.withLock({ $0[label] }) else { return }
+        causes.withLock { $0[key] = .resync }
         Task { await queue.add(key) }
     }
 
@@ -114,6 +121,7 @@ public final class ApplicationController: Service, Sendable {
         for (_, object) in await apps.snapshot().objects {
             guard let app = Application(object) else { continue }
             seen.withLock { $0[app.key] = (app.generation, app.reconcileAt) }
+            causes.withLock { $0[app.key] = .resync }
             await queue.add(app.key)
         }
     }
@@ -132,13 +140,16 @@ public final class ApplicationController: Service, Sendable {
             object[path: ["metadata", "deletionTimestamp"]] == nil
         else {
             reconciler.forget(key)
+            causes.withLock { $0[key] = nil }
             metrics?.appRemoved(key)
             return
         }
         labels.withLock { $0[app.labelValue] = key }
         guard admitted(key) else { return }
         let reconciler = self.reconciler
-        let task = Task { await reconciler.reconcile(app) }
+        // An interval requeue records no cause: it is a resync.
+        let cause = causes.withLock { $0.removeValue(forKey: key) } ?? .resync
+        let task = Task { await reconciler.reconcile(app, cause: cause) }
         running.withLock { $0[key] = task }
         if stopping.load(ordering: .relaxed) { task.cancel() }
         let outcome = await task.value
@@ -146,9 +157,10 @@ public final class ApplicationController: Service, Sendable {
         await report(app, outcome)
         finished.add(1, ordering: .relaxed)
         if !stopping.load(ordering: .relaxed) {
-            // A requeue sooner than the interval is a backoff after a failure: rate-limited.
+            // A requeue sooner than the interval is a backoff after a failure: rate-limited
+            // (a status-only move keeps the resync an interval after the last comparison).
             let interval = (try? app.spec().get().interval) ?? outcome.requeueAfter
-            await queue.add(key, after: outcome.requeueAfter, rateLimited: outcome.requeueAfter < interval)
+            await queue.add(key, after: outcome.requeueAfter, rateLimited: outcome.requeueAfter < interval && !outcome.statusOnly)
         }
     }
 
@@ -183,6 +195,8 @@ public final class ApplicationController: Service, Sendable {
                 metrics.syncFinished(app.key, result: sync.interrupted ? .interrupted : sync.result.succeeded ? .succeeded : .failed)
             }
             for (phase, duration) in outcome.phases { metrics.reconciled(app.key, phase: phase, seconds: duration.seconds) }
+            if outcome.rendered { metrics.rendered(app.key) }
+            if outcome.statusOnly { metrics.revisionMoved(app.key) }
         }
     }
 }

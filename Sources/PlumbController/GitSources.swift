@@ -35,13 +35,18 @@ public actor GitSources {
     ) async throws -> Bool {
         // A fetch in progress serves every caller; a push announced meanwhile that it did not
         // bring gets one more fetch (after it), however many callers ask.
-        while let task = running[url] {
-            try await task.value
-            guard let wanted = pushed[url] else { return false }
-            if try await present(wanted, url: url) { pushed[url] = nil }
-            if pushed[url] == nil { return false }
+        while true {
+            while let task = running[url] {
+                try await task.value
+                guard let wanted = pushed[url] else { return false }
+                if try await present(wanted, url: url) { pushed[url] = nil }
+                if pushed[url] == nil { return false }
+            }
+            if let wanted = pushed[url], try await present(wanted, url: url) { pushed[url] = nil }
+            // Another caller may have started the fetch while this one looked at the clone
+            // (an actor is reentrant at each await): wait for that one instead.
+            if running[url] == nil { break }
         }
-        if let wanted = pushed[url], try await present(wanted, url: url) { pushed[url] = nil }
         if !force, pushed[url] == nil, let last = lastFetch[url], ContinuousClock.now - last < interval { return false }
         pushed[url] = nil
         let started = ContinuousClock.now

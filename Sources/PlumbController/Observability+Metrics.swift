@@ -7,6 +7,8 @@
 // | `plumb_sync_total` | counter | `namespace`, `name`, `result` (`succeeded`, `failed`, `interrupted`) | syncs the controller ran to their end: `succeeded` every object applied (and healthy when waited for), `failed` the sync stopped on an error (dry-run, apply, prune or health), `interrupted` the controller shut down or the API server stayed unreachable mid-sync (the audit record is marked interrupted) |
 // | `plumb_git_fetch_duration_seconds` | histogram | `url` (the repository URL without any password or token) | time of each fetch of a repository, one per URL however many Applications use it |
 // | `plumb_kube_requests_total` | counter | `verb` (kube-apiserver's request verbs: `get`, `list`, `watch`, `create`, `update`, `patch`, `delete`, `deletecollection`; a request that is not about a resource, such as `/version` or `/readyz`, keeps its HTTP method in lower case), `code` (the HTTP status, e.g. `200`, `404`, `409`, `429`) | every HTTP answer from the API server, retries included |
+// | `plumb_renders_total` | counter | `namespace`, `name` | renders of the Application's path (its renderer run on a new commit, a changed spec or a restart); a commit that touches none of its inputs reuses the last render and is not counted |
+// | `plumb_revision_moves_total` | counter | `namespace`, `name` | reconciles after a push that only moved `status.sync.revision` to a commit touching none of the Application's inputs: no render, no API request but the status write |
 // | `plumb_workqueue_depth` | gauge | — | Applications waiting in the work queue (each at most once) |
 //
 // Histogram buckets (seconds): reconcile phases 0.005 to 300, Git fetches 0.01 to 120; see
@@ -62,6 +64,8 @@ public final class ControllerMetrics: Sendable {
         var infoValues: [String] = []
         var durations: [ReconcilePhase: ValueHistogram] = [:]
         var syncs: [SyncResultLabel: Prometheus.Counter] = [:]
+        var renders: Prometheus.Counter?
+        var moves: Prometheus.Counter?
     }
 
     private let apps = Mutex<[AppKey: AppSeries]>([:])
@@ -88,6 +92,12 @@ public final class ControllerMetrics: Sendable {
     static let kubeRequests = Family(
         name: "plumb_kube_requests_total",
         help: "HTTP answers from the Kubernetes API server, by request verb and status code.")
+    static let rendersTotal = Family(
+        name: "plumb_renders_total",
+        help: "Renders of each Application's path; a commit touching none of its inputs is not rendered.")
+    static let revisionMovesTotal = Family(
+        name: "plumb_revision_moves_total",
+        help: "Pushed commits touching none of an Application's inputs: the status revision moved, nothing rendered or applied.")
     static let workqueueDepth = Family(name: "plumb_workqueue_depth", help: "Applications waiting in the work queue.")
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
@@ -136,6 +146,31 @@ public final class ControllerMetrics: Sendable {
         if let info = series.info { registry.unregisterGauge(info) }
         for histogram in series.durations.values { registry.unregisterValueHistogram(histogram) }
         for counter in series.syncs.values { registry.unregisterCounter(counter) }
+        for counter in [series.renders, series.moves].compactMap({ $0 }) { registry.unregisterCounter(counter) }
+    }
+
+    /// Counts a render of `app`'s path.
+    public func rendered(_ app: AppKey) {
+        apps.withLock { apps in
+            let counter =
+                apps[app, default: AppSeries()].renders
+                ?? registry.makeCounter(
+                    descriptor: Self.rendersTotal.descriptor, labels: [("namespace", app.namespace), ("name", app.name)])
+            apps[app, default: AppSeries()].renders = counter
+            counter.increment()
+        }
+    }
+
+    /// Counts a status-only revision move of `app`.
+    public func revisionMoved(_ app: AppKey) {
+        apps.withLock { apps in
+            let counter =
+                apps[app, default: AppSeries()].moves
+                ?? registry.makeCounter(
+                    descriptor: Self.revisionMovesTotal.descriptor, labels: [("namespace", app.namespace), ("name", app.name)])
+            apps[app, default: AppSeries()].moves = counter
+            counter.increment()
+        }
     }
 
     /// Counts a sync of `app` that ended with `result`.

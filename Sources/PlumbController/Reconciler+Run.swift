@@ -7,7 +7,9 @@ import PlumbManifests
 
 extension Reconciler {
     /// Fetch, render, plan and (when automated) sync. Throws `Failure` for a failed phase.
-    func run(_ app: Application, spec: ApplicationSpec, status: ApplicationStatus, forced: Bool, phases: PhaseTimes) async throws -> Outcome {
+    func run(
+        _ app: Application, spec: ApplicationSpec, status: ApplicationStatus, forced: Bool, cause: ReconcileCause, phases: PhaseTimes
+    ) async throws -> Outcome {
         var status = status
         let url = spec.source.repoURL
         do {
@@ -19,9 +21,15 @@ extension Reconciler {
         } catch {
             throw Failure(ConditionReason.gitFetchFailed, "\(error)")
         }
-        let loaded = try await phases.time(.render) { try await load(app, spec: spec) }
+        let (loaded, rendered) = try await phases.time(.render) { try await load(app, spec: spec) }
+        phases.rendered = rendered
         let revision = loaded.commit.id.hex
         let trust = try await verifyTrust(app, spec: spec, loaded: loaded)
+        if !rendered, cause == .push, !forced, var moved = movedRevision(app, spec: spec, status: status, loaded: loaded) {
+            counts.withLock { $0.statusOnly += 1 }
+            moved.statusOnly = true
+            return moved
+        }
         let target = target(for: app.key, rules: spec.ignoreDifferences + loaded.ignoreRules, client: syncClient(app, spec: spec))
         let desired: [Resource]
         do {
@@ -34,6 +42,10 @@ extension Reconciler {
         let label = app.labelValue
         let planStart = ContinuousClock.now
         let observation = try await observe(app, spec: spec, desired: desired, target: target, revision: revision)
+        memory.withLock { m in
+            m[app.key, default: Memory()].compared = planStart
+            m[app.key, default: Memory()].comparedRevision = revision
+        }
         var plan: Plan
         do {
             plan = try Planner(app: label).plan(
@@ -91,8 +103,9 @@ extension Reconciler {
         }
     }
 
-    /// The path of the revision, parsed again only when the commit (or the source) changed.
-    func load(_ app: Application, spec: ApplicationSpec) async throws -> LoadedSource {
+    /// The path of the revision, parsed again only when the commit (or the source) changed;
+    /// and whether it was rendered (false: the last render was reused).
+    func load(_ app: Application, spec: ApplicationSpec) async throws -> (LoadedSource, rendered: Bool) {
         let render = renderOptions(app, spec: spec)
         let key = [
             spec.source.repoURL, spec.source.path, spec.source.include.joined(separator: ","), spec.source.exclude.joined(separator: ","),
@@ -113,7 +126,9 @@ extension Reconciler {
             m[app.key, default: Memory()].loaded = loaded
             m[app.key, default: Memory()].sourceKey = key
         }
-        return loaded
+        let rendered = loaded.renderedFrom == loaded.commit.id && reuse?.commit.id != loaded.commit.id
+        if rendered { counts.withLock { $0.renders += 1 } }
+        return (loaded, rendered)
     }
 
     /// How an Application's path is rendered: its `spec.source.render` (else the path's

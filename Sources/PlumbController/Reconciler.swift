@@ -20,6 +20,11 @@ public struct Outcome: Sendable {
     public var sync: AuditedSync.Outcome?
     /// How long each phase took (fetch, render, plan, apply, health), for metrics.
     public var phases: [ReconcilePhase: Duration] = [:]
+    /// Whether the path was rendered (not reused from an earlier commit's render).
+    public var rendered = false
+    /// Whether this reconcile only moved the revision in the status (a pushed commit that
+    /// touches none of the Application's inputs): nothing observed, planned or applied.
+    public var statusOnly = false
 
     public init(status: ApplicationStatus, requeueAfter: Duration, events: [AppEvent], sync: AuditedSync.Outcome? = nil) {
         self.status = status
@@ -29,9 +34,16 @@ public struct Outcome: Sendable {
     }
 }
 
-/// The phases of one reconcile as they are timed.
+/// The phases of one reconcile as they are timed, and whether it rendered.
 final class PhaseTimes: Sendable {
     private let times = Locked<[ReconcilePhase: Duration]>([:])
+    private let renderedFlag = Locked(false)
+
+    /// Whether the reconcile rendered the path (set by its render phase).
+    var rendered: Bool {
+        get { renderedFlag.withLock { $0 } }
+        set { renderedFlag.withLock { $0 = newValue } }
+    }
 
     /// Runs `body`, adding its duration to `phase`.
     func time<T>(_ phase: ReconcilePhase, _ body: () async throws -> T) async rethrows -> T {
@@ -109,6 +121,10 @@ public final class Reconciler: Sendable {
         var failedRevision: String?
         /// Whether the app's prune candidates were looked for across every kind once.
         var discovered = false
+        /// When the live side was last compared with Git, and the revision it was compared
+        /// at (a status-only revision move carries it to the new commit).
+        var compared: ContinuousClock.Instant?
+        var comparedRevision: String?
     }
 
     public let client: KubeClient
@@ -117,6 +133,12 @@ public final class Reconciler: Sendable {
     public let audit: any AuditStore
     public let settings: Settings
     let memory = Mutex<[AppKey: Memory]>([:])
+    let counts = Mutex<(renders: Int, statusOnly: Int)>((0, 0))
+
+    /// Renders made so far (a commit touching none of an Application's inputs is not one).
+    public var renders: Int { counts.withLock { $0.renders } }
+    /// Reconciles so far that only moved the revision in the status.
+    public var statusOnlyMoves: Int { counts.withLock { $0.statusOnly } }
 
     public init(client: KubeClient, git: GitSources, objects: ManagedObjects, audit: any AuditStore, settings: Settings) {
         self.client = client
@@ -129,8 +151,9 @@ public final class Reconciler: Sendable {
     /// Forgets a deleted Application.
     public func forget(_ key: AppKey) { _ = memory.withLock { $0.removeValue(forKey: key) } }
 
-    /// Reconciles `app` once.
-    public func reconcile(_ app: Application) async -> Outcome {
+    /// Reconciles `app` once; `cause` says what asked for it (a push lets a commit that
+    /// touches none of the Application's inputs move the revision in the status alone).
+    public func reconcile(_ app: Application, cause: ReconcileCause = .resync) async -> Outcome {
         var status = app.status
         status.observedGeneration = app.generation
         let spec: ApplicationSpec
@@ -154,13 +177,14 @@ public final class Reconciler: Sendable {
         let phases = PhaseTimes()
         var outcome: Outcome
         do {
-            outcome = try await run(app, spec: spec, status: status, forced: forced, phases: phases)
+            outcome = try await run(app, spec: spec, status: status, forced: forced, cause: cause, phases: phases)
         } catch let failure as Failure {
             outcome = failed(app, spec: spec, status: status, failure)
         } catch {
             outcome = failed(app, spec: spec, status: status, Failure(ConditionReason.syncFailed, "\(error)"))
         }
         outcome.phases = phases.all
+        outcome.rendered = phases.rendered
         if let reporting = settings.reporting {
             await reporting.reconciled(app, spec: spec, client: client, outcome: outcome)
             reporting.startPreviews(app, spec: spec, reconciler: self)

@@ -16,10 +16,13 @@ public struct LoadedSource: Sendable {
     public var inputs: Set<String>
     /// Values decrypted from SOPS files: secrets wherever they could be printed.
     public var secrets: Set<String>
+    /// The commit the objects were rendered from: `commit` itself, or an older one whose
+    /// render was reused because the commits since touched none of its inputs.
+    public var renderedFrom: GitOID
 
     public init(
         commit: GitCommitInfo, desired: [Resource], signed: Bool, ignoreRules: [IgnoreRule], branch: String?,
-        renderer: String = "plain", inputs: Set<String> = [], secrets: Set<String> = []
+        renderer: String = "plain", inputs: Set<String> = [], secrets: Set<String> = [], renderedFrom: GitOID? = nil
     ) {
         self.commit = commit
         self.desired = desired
@@ -29,6 +32,7 @@ public struct LoadedSource: Sendable {
         self.renderer = renderer
         self.inputs = inputs
         self.secrets = secrets
+        self.renderedFrom = renderedFrom ?? commit.id
     }
 
     /// Loads `revision` of an opened repository with the renderer the path calls for (no

@@ -219,6 +219,8 @@ final class KustomizeErrorTests: XCTestCase {
             [
                 "apps/web/kustomization.yaml", "apps/web/p.yaml", "apps/web/c.env", "apps/base/kustomization.yml",
                 "apps/base/deploy.yaml",
+                // Looked for first: a kustomization.yaml added to the base would be read instead.
+                "apps/base/kustomization.yaml",
             ])
         XCTAssertEqual(output.documents.map { $0.0["metadata"]?["name"]?.stringValue }, ["w-web", "w-c-89g4tffbfk"])
         XCTAssertEqual(output.documents[0].1, SourceLocation(file: "apps/base/deploy.yaml", line: 1, column: 1))

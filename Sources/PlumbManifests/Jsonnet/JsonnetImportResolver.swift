@@ -24,7 +24,11 @@ final class JsonnetImportResolver {
             guard let path = RepoPath.normalize(candidate), !path.isEmpty else {
                 return .failure(JsonnetEvaluationError(message: "import \"\(rel)\" leaves the repository"))
             }
-            guard inputs.isFile(path) else { continue }
+            guard inputs.isFile(path) else {
+                // A file added here later would be imported instead: an input too.
+                inputs.record([path])
+                continue
+            }
             do {
                 let bytes = try inputs.read(path)
                 return .success((path, String(decoding: bytes, as: UTF8.self)))

@@ -4,7 +4,8 @@ import PlumbCore
 public struct KustomizeOutput: Sendable {
     /// The rendered objects, each with the repository file (and line and column) it came from.
     public var documents: [(Value, SourceLocation)]
-    /// Every repository path passed to `read` while rendering.
+    /// Every repository path the render depends on: the files passed to `read`, symbolic links
+    /// followed, and kustomization file names tried (a file added there changes the render).
     public var inputs: Set<String>
 
     public init(documents: [(Value, SourceLocation)], inputs: Set<String>) {

@@ -7,7 +7,17 @@ import PlumbYAML
 struct KustomizeBuilder<Snapshot: SnapshotReader> {
     let snapshot: Snapshot
     let read: (String) throws -> [UInt8]
-    private(set) var inputs: Set<String> = []
+    private var filesRead: Set<String> = []
+    /// Paths looked at without being read: symbolic links followed and kustomization file
+    /// names tried before the one found (a new file there changes the render). A class, as
+    /// the lookups are made from non-mutating methods.
+    private let looked = LookedUp()
+    /// Every repository path the render depends on: the files read and the paths looked at.
+    var inputs: Set<String> { filesRead.union(looked.paths) }
+
+    final class LookedUp {
+        var paths: Set<String> = []
+    }
 
     init(snapshot: Snapshot, read: @escaping (String) throws -> [UInt8]) {
         self.snapshot = snapshot
@@ -29,7 +39,7 @@ struct KustomizeBuilder<Snapshot: SnapshotReader> {
 
     /// Reads a repository file through the caller, recording it as an input.
     mutating func readFile(_ path: String, for source: String) throws(ManifestError) -> [UInt8] {
-        inputs.insert(path)
+        filesRead.insert(path)
         do {
             return try read(path)
         } catch {
@@ -39,7 +49,13 @@ struct KustomizeBuilder<Snapshot: SnapshotReader> {
 
     func kustomizationFile(_ directory: String) throws(ManifestError) -> String? {
         do {
-            return try Kustomize.kustomizationFile(in: directory, snapshot: snapshot)
+            let found = try Kustomize.kustomizationFile(in: directory, snapshot: snapshot)
+            for name in Kustomize.fileNames {
+                let path = KustomizePath.join(directory, name)
+                looked.paths.insert(path)
+                if path == found { break }
+            }
+            return found
         } catch {
             throw ManifestError(file: directory.isEmpty ? "." : directory, message: "cannot list: \(error)")
         }
@@ -53,6 +69,7 @@ struct KustomizeBuilder<Snapshot: SnapshotReader> {
             do { entry = try snapshot.entry(current) } catch { throw ManifestError(file: current, message: "\(error)") }
             guard let entry else { return nil }
             guard entry.kind == .symlink else { return (current, entry.kind) }
+            looked.paths.insert(current)
             let target: [UInt8]
             do { target = try snapshot.read(current) } catch { throw ManifestError(file: current, message: "\(error)") }
             guard
