@@ -109,7 +109,9 @@ public final class LeaderElector: WorkGate, Service, Sendable {
     /// Tries the lease every retry period until the task is cancelled, without releasing it.
     public func loop() async {
         while !Task.isCancelled {
-            let leadingBefore = isLeader
+            // The flag, not the deadline: a leader whose deadline passed while it waited still
+            // has work to stop.
+            let leadingBefore = state.withLock { $0.leading }
             let budget: Duration
             if let renewedAt = state.withLock({ $0.leading ? $0.renewedAt : nil }) {
                 budget = max(.milliseconds(1), renewedAt + timings.renewDeadline - ContinuousClock.now)
