@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 BUILD_FLAGS ?=
 # Debian packages the build, the tests and the demo need.
-DEB_PACKAGES := libgit2-dev libcurl4-openssl-dev libyaml-dev libsqlite3-dev sqlite3 pkg-config git openssh-server openssh-client openssl python3 prometheus libjsonnet-dev jsonnet age gnupg systemd iproute2 procps postgresql
+DEB_PACKAGES := libgit2-dev libcurl4-openssl-dev libyaml-dev libsqlite3-dev sqlite3 pkg-config git openssh-server openssh-client openssl python3 prometheus libjsonnet-dev jsonnet age gnupg systemd iproute2 procps postgresql chromium chromium-driver curl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps build test check-warnings demo bench clean

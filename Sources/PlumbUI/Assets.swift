@@ -84,7 +84,8 @@ enum Assets {
               set(s, "healthMessage", a.healthMessage);
             }
           }
-          if (!window.EventSource) return;
+          var page = document.body.getAttribute("data-page");
+          if (!window.EventSource || (page !== "apps" && page !== "app")) return;
           var source = new EventSource(base + "/events");
           source.onopen = function () { setLive(true); };
           source.onerror = function () { setLive(false); };

@@ -36,7 +36,8 @@ extension Dashboard {
             if let session = sessions.find(request.cookies[Sessions.cookie]?.value) {
                 return .success(Caller(viewer: session.viewer, csrf: session.csrf, session: session))
             }
-            if request.method == .post {
+            // Forms and the event stream get 401; only a page is sent to the login.
+            if request.method == .post || request.uri.path.hasSuffix("/events") {
                 return .failure(errorPage(.unauthorized, "not logged in (or the session expired)", caller: nil))
             }
             return .failure(Self.redirect(Self.base + "/login"))
@@ -90,8 +91,10 @@ extension Dashboard {
 
     func loginPage(_ request: Request, message: String?, status: HTTPResponse.Status = .ok) -> Response {
         guard case .login = access else { return Self.redirect(Self.base + "/") }
-        // The login form's CSRF token: a random value in a cookie and in the form (double submit).
-        let token = Sessions.random()
+        // The login form's CSRF token: a random value in a cookie and in the form (double
+        // submit); the cookie's value is kept while it lasts, so two tabs both work.
+        let existing = request.cookies[Self.loginCookie]?.value ?? ""
+        let token = existing.count == 43 ? existing : Sessions.random()
         var c = common(nil, title: "Log in", page: "login")
         c["csrf"] = token
         if let message { c["flash"] = message }

@@ -14,9 +14,12 @@ struct TreeNode: Sendable, Equatable {
     var children: [TreeNode] = []
 
     var context: [String: Any] {
+        // Every key is set (false when absent): a Mustache section looks a missing key up in
+        // the enclosing object, so a Pod would show its Deployment's sync status.
         var c: [String: Any] = [
-            "kind": kind, "name": namespace.isEmpty ? name : "\(namespace)/\(name)", "message": message,
-            "children": children.map(\.context), "hasChildren": !children.isEmpty,
+            "kind": kind, "name": namespace.isEmpty ? name : "\(namespace)/\(name)",
+            "message": message.isEmpty ? false : message, "children": children.map(\.context),
+            "hasChildren": !children.isEmpty, "sync": false, "health": false,
         ]
         if let sync {
             c["sync"] = sync

@@ -39,14 +39,14 @@ struct UI: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port \(port): expected 0 to 65535") }
-        guard let interval = DurationText.parse(poll), interval > .zero else {
+        guard let interval = GoDuration.parse(poll), interval > .zero else {
             throw ValidationError("--poll \(poll): expected a duration such as 1s or 500ms")
         }
     }
 
     func run() async throws {
         let audit = openAudit()
-        let interval = DurationText.parse(poll) ?? .seconds(1)
+        let interval = GoDuration.parse(poll) ?? .seconds(1)
         try await kube.withClient { client, _ in
             let viewer = await UI.whoAmI(client)
             let options = GitSourceOptions(cacheDirectory: cacheDir)
