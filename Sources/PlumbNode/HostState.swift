@@ -48,7 +48,8 @@ struct HostState: Sendable {
             let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             switch f[0] {
             case "F" where f.count >= 8:
-                var file = LiveFile(type: f[2], mode: f[3].isEmpty ? "" : String(repeating: "0", count: max(0, 4 - f[3].count)) + f[3])
+                var file = LiveFile(
+                    type: f[2], mode: f[3].isEmpty ? "" : String(repeating: "0", count: max(0, 4 - f[3].count)) + f[3])
                 file.uid = f[4]
                 file.gid = f[5]
                 if file.type == "symlink" { file.target = f[6] } else { file.sha256 = f[6] }
@@ -76,7 +77,8 @@ struct HostState: Sendable {
                 guard let bytes = NodeScript.decodeBase64(Substring(f[2])) else { continue }
                 state.ledgers[f[1]] = Ledger(parsing: String(decoding: bytes, as: UTF8.self))
             default:
-                throw NodeScriptError("unexpected line from the observation script: \(Value.string(String(line.prefix(80))).jsonString)")
+                throw NodeScriptError(
+                    "unexpected line from the observation script: \(Value.string(String(line.prefix(80))).jsonString)")
             }
         }
         return state

@@ -40,7 +40,9 @@ public struct Inventory: Sendable, Equatable {
         } catch {
             throw InventoryError(file: file, field: "", message: error.description)
         }
-        guard documents.count <= 1 else { throw InventoryError(file: file, field: "", message: "expected one YAML document") }
+        guard documents.count <= 1 else {
+            throw InventoryError(file: file, field: "", message: "expected one YAML document")
+        }
         guard let root = documents.first?.value.objectValue else {
             throw InventoryError(file: file, field: "", message: "expected a map with the group all")
         }
@@ -68,7 +70,9 @@ public struct Inventory: Sendable, Equatable {
             _ name: String, _ value: Value, field: String, inherited: [String: Value], parents: [String]
         ) throws(InventoryError) {
             guard !value.isNull else { return }
-            guard let body = value.objectValue else { throw fail(field, "a group must be a map of hosts, vars and children") }
+            guard let body = value.objectValue else {
+                throw fail(field, "a group must be a map of hosts, vars and children")
+            }
             for key in body.keys where !["hosts", "vars", "children"].contains(key) {
                 throw fail("\(field).\(key)", "unknown field (expected hosts, vars or children)")
             }
@@ -84,19 +88,24 @@ public struct Inventory: Sendable, Equatable {
             }
             if let c = body["children"], !c.isNull {
                 guard let o = c.objectValue else { throw fail("\(field).children", "must be a map of groups") }
-                for e in o { try group(e.key, e.value, field: "\(field).children.\(e.key)", inherited: vars, parents: groups) }
+                for e in o {
+                    try group(e.key, e.value, field: "\(field).children.\(e.key)", inherited: vars, parents: groups)
+                }
             }
         }
 
-        mutating func host(_ name: String, _ value: Value, field: String, vars: [String: Value], groups: [String]) throws(InventoryError) {
-            var keys = vars
+        mutating func host(_ name: String, _ value: Value, field: String, vars: [String: Value], groups: [String])
+            throws(InventoryError)
+        {
+            // The groups' vars first, then the host's own keys: the host's win, whatever alias names them.
+            var keys = vars.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) }
             if !value.isNull {
                 guard let o = value.objectValue else { throw fail(field, "a host must be a map") }
-                for e in o { keys[e.key] = e.value }
+                keys += o.entries.map { (key: $0.key, value: $0.value) }
             }
             var host = hosts[name] ?? InventoryHost(name: name)
             if hosts[name] == nil { order.append(name) }
-            for (key, v) in keys.sorted(by: { $0.key < $1.key }) {
+            for (key, v) in keys {
                 let text: String? =
                     switch v {
                     case .string(let s): s
@@ -124,12 +133,16 @@ public struct Inventory: Sendable, Equatable {
                     }
                     host.connection = c
                 case "root":
-                    guard let text, text.hasPrefix("/") else { throw fail("\(field).\(key)", "must be an absolute directory") }
+                    guard let text, text.hasPrefix("/") else {
+                        throw fail("\(field).\(key)", "must be an absolute directory")
+                    }
                     host.root = text
                 case "labels":
                     guard let o = v.objectValue else { throw fail("\(field).labels", "must be a map") }
                     for e in o {
-                        guard let s = e.value.stringValue ?? e.value.intValue.map(String.init) ?? e.value.boolValue.map(String.init)
+                        guard
+                            let s = e.value.stringValue ?? e.value.intValue.map(String.init)
+                                ?? e.value.boolValue.map(String.init)
                         else { throw fail("\(field).labels.\(e.key)", "must be a string") }
                         host.labels[e.key] = s
                     }

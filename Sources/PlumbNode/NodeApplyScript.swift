@@ -136,7 +136,8 @@ enum NodeApplyScript {
             }
         }
         for sysctl in config.sysctls {
-            let k = NodeScript.quote(sysctl.key), v = NodeScript.quote(sysctl.value)
+            let k = NodeScript.quote(sysctl.key)
+            let v = NodeScript.quote(sysctl.value)
             s += """
                 [ -e "$(sysctl_path \(k))" ] || fail "sysctls["\(k)"]: no such key on the host"
                 cur=$(tr '\\t\\n' '  ' < "$(sysctl_path \(k))" | sed 's/ *$//')
@@ -168,7 +169,8 @@ enum NodeApplyScript {
         }
         let unitFiles = config.units.filter { $0.content != nil }.compactMap { changedVars[$0.path] }
         if !unitFiles.isEmpty {
-            s += "if systemd_runs && [ $((\(unitFiles.map { "$" + $0 }.joined(separator: " + ")))) -gt 0 ]; then systemctl daemon-reload || fail 'systemctl daemon-reload failed'; fi\n"
+            s +=
+                "if systemd_runs && [ $((\(unitFiles.map { "$" + $0 }.joined(separator: " + ")))) -gt 0 ]; then systemctl daemon-reload || fail 'systemctl daemon-reload failed'; fi\n"
         }
         for u in config.units {
             let n = NodeScript.quote(u.name)
@@ -179,21 +181,28 @@ enum NodeApplyScript {
 
                 """
             if let enabled = u.enabled {
-                s += enabled
+                s +=
+                    enabled
                     ? "if [ \"$en\" != enabled ]; then sctl enable \(n) >/dev/null 2>&1 || fail \"units[\"\(n)\"]: systemctl enable failed\"; echo \"enabled \"\(n); fi\n"
                     : "if [ \"$en\" = enabled ]; then sctl disable \(n) >/dev/null 2>&1 || fail \"units[\"\(n)\"]: systemctl disable failed\"; echo \"disabled \"\(n); fi\n"
             }
-            let triggers = (u.restartOn.compactMap { changedVars[$0] } + (u.content != nil ? [changedVars[u.path]].compactMap { $0 } : []))
+            let triggers =
+                (u.restartOn.compactMap { changedVars[$0] }
+                    + (u.content != nil ? [changedVars[u.path]].compactMap { $0 } : []))
             let restart = triggers.isEmpty ? "0" : "$((\(triggers.map { "$" + $0 }.joined(separator: " + "))))"
             s += "if systemd_runs; then\n"
             switch u.running {
             case true?:
-                s += "  if [ \"$ac\" != active ]; then systemctl start \(n) || fail \"units[\"\(n)\"]: systemctl start failed\"; echo \"started \"\(n)\n"
-                s += "  elif [ \(restart) -gt 0 ]; then systemctl restart \(n) || fail \"units[\"\(n)\"]: systemctl restart failed\"; echo \"restarted \"\(n); fi\n"
+                s +=
+                    "  if [ \"$ac\" != active ]; then systemctl start \(n) || fail \"units[\"\(n)\"]: systemctl start failed\"; echo \"started \"\(n)\n"
+                s +=
+                    "  elif [ \(restart) -gt 0 ]; then systemctl restart \(n) || fail \"units[\"\(n)\"]: systemctl restart failed\"; echo \"restarted \"\(n); fi\n"
             case false?:
-                s += "  if [ \"$ac\" = active ]; then systemctl stop \(n) || fail \"units[\"\(n)\"]: systemctl stop failed\"; echo \"stopped \"\(n); fi\n"
+                s +=
+                    "  if [ \"$ac\" = active ]; then systemctl stop \(n) || fail \"units[\"\(n)\"]: systemctl stop failed\"; echo \"stopped \"\(n); fi\n"
             case nil:
-                s += "  if [ \"$ac\" = active ] && [ \(restart) -gt 0 ]; then systemctl restart \(n) || fail \"units[\"\(n)\"]: systemctl restart failed\"; echo \"restarted \"\(n); fi\n"
+                s +=
+                    "  if [ \"$ac\" = active ] && [ \(restart) -gt 0 ]; then systemctl restart \(n) || fail \"units[\"\(n)\"]: systemctl restart failed\"; echo \"restarted \"\(n); fi\n"
             }
             s += "fi\n"
         }

@@ -34,8 +34,12 @@ extension NodeConfig {
             throw p.error("apiVersion", "expected \(NodeConfig.apiVersion) \(NodeConfig.kind)")
         }
         guard let spec = resource.body["spec"], spec.objectValue != nil else { throw p.error("spec", "missing") }
-        try p.allow(spec, "spec", ["nodeSelector", "hosts", "groups", "files", "sysctls", "packages", "units", "healthChecks",
-            "rollout", "disruptive"])
+        try p.allow(
+            spec, "spec",
+            [
+                "nodeSelector", "hosts", "groups", "files", "sysctls", "packages", "units", "healthChecks",
+                "rollout", "disruptive",
+            ])
         let selector = HostSelector(
             nodeSelector: try p.stringMap(spec["nodeSelector"], "spec.nodeSelector"),
             hosts: try p.strings(spec["hosts"], "spec.hosts"), groups: try p.strings(spec["groups"], "spec.groups"))
@@ -51,10 +55,14 @@ extension NodeConfig {
         for f in files where !seen.insert(f.path).inserted { throw p.error("spec.files[\(f.path)]", "declared twice") }
         for (key, value) in try p.entries(spec["sysctls"], "spec.sysctls") {
             let field = "spec.sysctls[\(key)]"
-            guard !key.isEmpty, key.allSatisfy({ $0.isLetter || $0.isNumber || "._-/".contains($0) }), !key.contains("..") else {
+            guard !key.isEmpty, key.allSatisfy({ $0.isLetter || $0.isNumber || "._-/".contains($0) }),
+                !key.contains("..")
+            else {
                 throw p.error(field, "not a sysctl key")
             }
-            guard let text = p.scalarText(value), !text.contains("\n") else { throw p.error(field, "must be a single-line value") }
+            guard let text = p.scalarText(value), !text.contains("\n") else {
+                throw p.error(field, "must be a single-line value")
+            }
             sysctls.append(NodeSysctl(key: key, value: text))
         }
         for (i, item) in try p.list(spec["packages"], "spec.packages").enumerated() {
@@ -68,7 +76,9 @@ extension NodeConfig {
         }
         if let rollout = spec["rollout"] {
             try p.allow(rollout, "spec.rollout", ["maxUnavailable"])
-            if let m = rollout["maxUnavailable"] { maxUnavailable = try p.maxUnavailable(m, "spec.rollout.maxUnavailable") }
+            if let m = rollout["maxUnavailable"] {
+                maxUnavailable = try p.maxUnavailable(m, "spec.rollout.maxUnavailable")
+            }
         }
         if let d = spec["disruptive"] {
             guard let b = d.boolValue else { throw p.error("spec.disruptive", "must be true or false") }
@@ -146,7 +156,9 @@ struct FieldReader {
         return b
     }
 
-    func file(_ item: Value, _ field: String, readFile: ((String) throws -> [UInt8])?) throws(NodeConfigError) -> NodeFile {
+    func file(_ item: Value, _ field: String, readFile: ((String) throws -> [UInt8])?) throws(NodeConfigError)
+        -> NodeFile
+    {
         try allow(item, field, ["path", "content", "source", "mode", "owner", "group", "state", "target", "sensitive"])
         guard let path = try string(item, "path", field) else { throw error("\(field).path", "missing") }
         guard path.hasPrefix("/"), !path.split(separator: "/").contains(".."), path != "/", !path.hasSuffix("/"),
@@ -177,16 +189,20 @@ struct FieldReader {
             }
         case "directory": kind = .directory
         case "symlink":
-            guard let target = try string(item, "target", field) else { throw error("\(field).target", "missing for a symlink") }
+            guard let target = try string(item, "target", field) else {
+                throw error("\(field).target", "missing for a symlink")
+            }
             kind = .symlink(target)
         case "absent": kind = .absent
-        default: throw error("\(field).state", "\(Value.string(state).jsonString) is not file, directory, symlink or absent")
+        default:
+            throw error("\(field).state", "\(Value.string(state).jsonString) is not file, directory, symlink or absent")
         }
         let mode = try string(item, "mode", field)
         if let mode, !(3...4).contains(mode.count) || !mode.allSatisfy({ ("0"..."7").contains($0) }) {
             throw error("\(field).mode", "\(Value.string(mode).jsonString) is not an octal mode such as \"0644\"")
         }
-        let owner = try string(item, "owner", field), group = try string(item, "group", field)
+        let owner = try string(item, "owner", field)
+        let group = try string(item, "group", field)
         for (key, name) in [("owner", owner), ("group", group)] {
             if let name, !name.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }) {
                 throw error("\(field).\(key)", "\(Value.string(name).jsonString) is not a user or group name")
@@ -205,7 +221,9 @@ struct FieldReader {
             throw error("\(field).name", "\(Value.string(name).jsonString) is not a Debian package name")
         }
         let state = try string(item, "state", field) ?? "present"
-        guard state == "present" || state == "absent" else { throw error("\(field).state", "must be present or absent") }
+        guard state == "present" || state == "absent" else {
+            throw error("\(field).state", "must be present or absent")
+        }
         let version = try string(item, "version", field)
         if let version, version.contains(where: { $0 == " " || $0 == "'" || $0 == "\n" }) {
             throw error("\(field).version", "\(Value.string(version).jsonString) is not a package version")
@@ -222,7 +240,9 @@ struct FieldReader {
         let field = "spec.units[\(name)]"
         var running: Bool?
         if let state = try string(item, "state", field) {
-            guard state == "running" || state == "stopped" else { throw error("\(field).state", "must be running or stopped") }
+            guard state == "running" || state == "stopped" else {
+                throw error("\(field).state", "must be running or stopped")
+            }
             running = state == "running"
         }
         let restartOn = try strings(item["restartOn"], "\(field).restartOn")
@@ -235,7 +255,8 @@ struct FieldReader {
             content = text
         }
         return NodeUnit(
-            name: name, content: content, enabled: try bool(item, "enabled", field), running: running, restartOn: restartOn)
+            name: name, content: content, enabled: try bool(item, "enabled", field), running: running,
+            restartOn: restartOn)
     }
 
     func healthCheck(_ item: Value, _ field: String) throws(NodeConfigError) -> NodeHealthCheck {
@@ -260,7 +281,9 @@ struct FieldReader {
 
     func maxUnavailable(_ value: Value, _ field: String) throws(NodeConfigError) -> MaxUnavailable {
         if let n = value.intValue, n >= 1 { return .count(Int(n)) }
-        if let s = value.stringValue, s.hasSuffix("%"), let p = Int(s.dropLast()), (1...100).contains(p) { return .percent(p) }
+        if let s = value.stringValue, s.hasSuffix("%"), let p = Int(s.dropLast()), (1...100).contains(p) {
+            return .percent(p)
+        }
         if let s = value.stringValue, let n = Int(s), n >= 1 { return .count(n) }
         throw error(field, "\(FieldChange.display(value)) is not a count of at least 1 or a percent such as \"25%\"")
     }

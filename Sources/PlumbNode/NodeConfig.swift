@@ -97,7 +97,10 @@ public struct NodeFile: Sendable, Hashable {
     /// Whether the content is secret: masked in diffs, never read back from the host.
     public var sensitive = false
 
-    public init(path: String, kind: Kind, mode: String? = nil, owner: String? = nil, group: String? = nil, sensitive: Bool = false) {
+    public init(
+        path: String, kind: Kind, mode: String? = nil, owner: String? = nil, group: String? = nil,
+        sensitive: Bool = false
+    ) {
         self.path = path
         self.kind = kind
         self.mode = mode
@@ -161,7 +164,9 @@ public struct NodeUnit: Sendable, Hashable {
     /// Paths of files of the same NodeConfig whose change restarts the unit.
     public var restartOn: [String] = []
 
-    public init(name: String, content: String? = nil, enabled: Bool? = nil, running: Bool? = nil, restartOn: [String] = []) {
+    public init(
+        name: String, content: String? = nil, enabled: Bool? = nil, running: Bool? = nil, restartOn: [String] = []
+    ) {
         self.name = name
         self.content = content
         self.enabled = enabled

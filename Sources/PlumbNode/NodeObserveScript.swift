@@ -48,7 +48,9 @@ enum NodeObserveScript {
                     s += "f \(NodeScript.quote(f.path)) '' 0\n"
                 }
             }
-            for sysctl in config.sysctls { s += "s \(NodeScript.quote(sysctl.key)) \(NodeScript.quote(String(sysctl.procPath.dropFirst(10))))\n" }
+            for sysctl in config.sysctls {
+                s += "s \(NodeScript.quote(sysctl.key)) \(NodeScript.quote(String(sysctl.procPath.dropFirst(10))))\n"
+            }
             for unit in config.units { s += "u \(NodeScript.quote(unit.name))\n" }
             packages += config.packages.map(\.name)
             // What the ledger holds beyond the declaration: items that left Git.
@@ -78,16 +80,20 @@ struct ManagedFile: Sendable {
         var out = config.files.map { ManagedFile(file: $0, label: "files[\($0.path)]") }
         for unit in config.units {
             guard let content = unit.content else { continue }
-            out.append(ManagedFile(
-                file: NodeFile(path: unit.path, kind: .file(Array(content.utf8)), mode: "0644"), label: "units[\(unit.name)]",
-                unit: unit.name))
+            out.append(
+                ManagedFile(
+                    file: NodeFile(path: unit.path, kind: .file(Array(content.utf8)), mode: "0644"),
+                    label: "units[\(unit.name)]",
+                    unit: unit.name))
         }
         if !config.sysctls.isEmpty {
             var text = "# Written by Plumb for NodeConfig \(config.name); changes are overwritten.\n"
             for s in config.sysctls { text += "\(s.key) = \(s.value)\n" }
-            out.append(ManagedFile(
-                file: NodeFile(path: NodeScript.sysctlFile(config.name), kind: .file(Array(text.utf8)), mode: "0644"),
-                label: "sysctls.persisted"))
+            out.append(
+                ManagedFile(
+                    file: NodeFile(
+                        path: NodeScript.sysctlFile(config.name), kind: .file(Array(text.utf8)), mode: "0644"),
+                    label: "sysctls.persisted"))
         }
         return out
     }

@@ -9,7 +9,8 @@ extension NodeRolloutResult {
         hosts.flatMap { host in
             host.changes.objects.map { object in
                 var entry = AuditObjectEntry(
-                    ref: object.ref, action: object.action, changedPaths: object.changes.map(\.path), health: object.health?.state,
+                    ref: object.ref, action: object.action, changedPaths: object.changes.map(\.path),
+                    health: object.health?.state,
                     error: object.error)
                 if [.restored, .failed, .unreachable].contains(host.outcome) && object.action != .unchanged {
                     entry.action = .failed
@@ -45,7 +46,8 @@ extension NodeRollout {
         let error = result.hosts.first { $0.error != nil && $0.outcome != .notStarted }?.error
         do {
             try store.complete(
-                id, result: result.auditResult(dryRun: options.dryRun), endedAt: .now(), objects: result.auditEntries, error: error)
+                id, result: result.auditResult(dryRun: options.dryRun), endedAt: .now(), objects: result.auditEntries,
+                error: error)
         } catch {
             return RecordedNodeRollout(result: result, auditID: id, auditError: "\(error)")
         }

@@ -107,10 +107,12 @@ public struct NodeRollout: Sendable {
 
     /// Observes every host and plans it; a host that cannot be read is an unreachable or failed result.
     public func plan() async -> (plans: [String: Plan], failures: [NodeHostResult]) {
-        let app = self.app, prune = options.prune
+        let app = self.app
+        let prune = options.prune
         let planned = await boundedMap(hosts, limit: 16) { host -> (String, Result<Plan, any Error>) in
             do {
-                let plan = try await Planner(app: app).plan(desired: host.target.resources, target: host.target, pruneCandidates: prune)
+                let plan = try await Planner(app: app).plan(
+                    desired: host.target.resources, target: host.target, pruneCandidates: prune)
                 return (host.name, .success(plan))
             } catch {
                 return (host.name, .failure(error))
@@ -124,7 +126,8 @@ public struct NodeRollout: Sendable {
             case .failure(let error):
                 let host = hosts.first { $0.name == name }
                 let text = host?.target.sensitive.redact("\(error)") ?? "\(error)"
-                failures.append(NodeHostResult(host: name, outcome: error is HostUnreachable ? .unreachable : .failed, error: text))
+                failures.append(
+                    NodeHostResult(host: name, outcome: error is HostUnreachable ? .unreachable : .failed, error: text))
             }
         }
         return (plans, failures)
@@ -135,10 +138,13 @@ public struct NodeRollout: Sendable {
         let (plans, failures) = await plan()
         var results: [String: NodeHostResult] = [:]
         for f in failures { results[f.host] = f }
-        let changing = hosts.filter { plans[$0.name].map { $0.hasChanges && !$0.objects.isEmpty || options.prune && !$0.prune.isEmpty } ?? false }
+        let changing = hosts.filter {
+            plans[$0.name].map { $0.hasChanges && !$0.objects.isEmpty || options.prune && !$0.prune.isEmpty } ?? false
+        }
         for host in hosts where results[host.name] == nil && !changing.contains(where: { $0.name == host.name }) {
             let plan = plans[host.name]
-            results[host.name] = NodeHostResult(host: host.name, outcome: .unchanged, changes: plan.map { visible($0.changeSet) } ?? ChangeSet([]))
+            results[host.name] = NodeHostResult(
+                host: host.name, outcome: .unchanged, changes: plan.map { visible($0.changeSet) } ?? ChangeSet([]))
         }
         let stopped = !failures.isEmpty
         if options.dryRun || stopped {
@@ -150,7 +156,9 @@ public struct NodeRollout: Sendable {
                     error: stopped && !options.dryRun ? "not started: a host could not be read" : nil)
             }
         } else {
-            let configs = changing.flatMap { h in plans[h.name]!.objects.filter { $0.action != .unchanged }.compactMap { h.target.config(named: $0.ref) } }
+            let configs = changing.flatMap { h in
+                plans[h.name]!.objects.filter { $0.action != .unchanged }.compactMap { h.target.config(named: $0.ref) }
+            }
             let size = configs.map { $0.maxUnavailable.batchSize(of: hosts.count) }.min() ?? 1
             var index = 0
             var halted: String?
@@ -160,7 +168,8 @@ public struct NodeRollout: Sendable {
                 if let halted {
                     for host in batch {
                         results[host.name] = NodeHostResult(
-                            host: host.name, outcome: .notStarted, changes: skipped(plans[host.name]!, why: "the rollout stopped at \(halted)"),
+                            host: host.name, outcome: .notStarted,
+                            changes: skipped(plans[host.name]!, why: "the rollout stopped at \(halted)"),
                             error: "not started: the rollout stopped at \(halted)")
                     }
                     continue
@@ -184,7 +193,9 @@ public struct NodeRollout: Sendable {
     /// restores the NodeConfigs it wrote.
     func sync(_ host: NodeRolloutHost, plan: Plan) async -> NodeHostResult {
         let target = host.target
-        let disruptive = plan.objects.contains { $0.action != .unchanged && (target.config(named: $0.ref)?.disruptive ?? false) }
+        let disruptive = plan.objects.contains {
+            $0.action != .unchanged && (target.config(named: $0.ref)?.disruptive ?? false)
+        }
         var drained = false
         if disruptive, let drainer, let node = host.node {
             do {
@@ -206,7 +217,9 @@ public struct NodeRollout: Sendable {
                 do {
                     try await drainer.uncordon(node: node)
                 } catch {
-                    return NodeHostResult(host: host.name, outcome: .failed, changes: changes, error: "uncordon of node \(node) failed: \(error)")
+                    return NodeHostResult(
+                        host: host.name, outcome: .failed, changes: changes,
+                        error: "uncordon of node \(node) failed: \(error)")
                 }
             }
             return NodeHostResult(host: host.name, outcome: .synced, changes: changes)
@@ -232,7 +245,8 @@ public struct NodeRollout: Sendable {
             return NodeHostResult(host: host.name, outcome: .restored, changes: changes, error: reason + " (restored)")
         }
         return NodeHostResult(
-            host: host.name, outcome: .failed, changes: changes, error: reason + "; restore failed: " + restoreErrors.joined(separator: "; "))
+            host: host.name, outcome: .failed, changes: changes,
+            error: reason + "; restore failed: " + restoreErrors.joined(separator: "; "))
     }
 
     /// The changes with secret contents masked.

@@ -35,7 +35,9 @@ public struct NodeTarget: Target {
 
     /// The NodeConfig and host an object of this target names.
     public static func split(_ ref: ObjectRef) -> (config: String, host: String)? {
-        guard ref.group == "plumb.dev", ref.kind == NodeConfig.kind, let at = ref.name.range(of: " @ ") else { return nil }
+        guard ref.group == "plumb.dev", ref.kind == NodeConfig.kind, let at = ref.name.range(of: " @ ") else {
+            return nil
+        }
         return (String(ref.name[..<at.lowerBound]), String(ref.name[at.upperBound...]))
     }
 
@@ -68,7 +70,9 @@ public struct NodeTarget: Target {
         let result = try await shell.run(script, input: nil)
         guard result.status == 0 else {
             // The executor names the object (and so the host) and the stage before this.
-            let last = result.stderr.split(separator: "\n").last.map(String.init) ?? "\(what) exited with status \(result.status)"
+            let last =
+                result.stderr.split(separator: "\n").last.map(String.init)
+                ?? "\(what) exited with status \(result.status)"
             throw NodeScriptError(sensitive.redact(last))
         }
         return result.stdoutText
@@ -88,7 +92,8 @@ public struct NodeTarget: Target {
         }
         guard pruneCandidates else { return observation }
         let names = Set(wanted.map { NodeScript.fileName($0.name) })
-        for (name, ledger) in state.ledgers.sorted(by: { $0.key < $1.key }) where ledger.app == app && !names.contains(name) {
+        for (name, ledger) in state.ledgers.sorted(by: { $0.key < $1.key })
+        where ledger.app == app && !names.contains(name) {
             var resource = resource(for: NodeConfig(name: name, selector: HostSelector()))
             resource.setLabel(SyncLabels.app, app)
             observation.appObjects.append(resource)
@@ -115,7 +120,9 @@ public struct NodeTarget: Target {
     }
 
     public func delete(_ ref: ObjectRef) async throws {
-        guard let (name, _) = NodeTarget.split(ref) else { throw NodeScriptError("\(ref) is not a NodeConfig of a host") }
+        guard let (name, _) = NodeTarget.split(ref) else {
+            throw NodeScriptError("\(ref) is not a NodeConfig of a host")
+        }
         try await run(NodeApplyScript.delete(name), what: "pruning")
     }
 

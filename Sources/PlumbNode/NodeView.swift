@@ -35,11 +35,15 @@ enum NodeView {
             units[name] = u
         }
         let packageNames = config.packages.map(\.name) + ledger.entries.filter { $0.kind == "package" }.map(\.name)
-        for name in packageNames where packages[name] == nil { packages[name] = state.packages[name].map(Value.string) ?? .null }
+        for name in packageNames where packages[name] == nil {
+            packages[name] = state.packages[name].map(Value.string) ?? .null
+        }
         return [
-            "host": .string(host), "systemd": .bool(state.systemdRuns), "files": .object(files), "sysctls": .object(sysctls),
+            "host": .string(host), "systemd": .bool(state.systemdRuns), "files": .object(files),
+            "sysctls": .object(sysctls),
             "packages": .object(packages), "units": .object(units),
-            "ledger": .array(ledger.entries.map { ["kind": .string($0.kind), "name": .string($0.name), "note": .string($0.note)] }),
+            "ledger": .array(
+                ledger.entries.map { ["kind": .string($0.kind), "name": .string($0.name), "note": .string($0.note)] }),
         ]
     }
 
@@ -47,7 +51,8 @@ enum NodeView {
     /// as a unified diff shows them (secret contents masked).
     static func diff(_ config: NodeConfig, live: Value?, ref: ObjectRef, sensitive: SensitiveValues) -> ObjectDiff {
         var changes: [FieldChange] = []
-        var before = ValueObject(), after = ValueObject()
+        var before = ValueObject()
+        var after = ValueObject()
         let liveFiles = live?["files"]?.objectValue ?? ValueObject()
         for managed in ManagedFile.all(of: config) {
             let f = managed.file
@@ -83,7 +88,9 @@ enum NodeView {
                     } else {
                         changes.append(contentChange(label, live: l["content"]?.stringValue, desired: bytes))
                     }
-                    if l["content"] == nil { before[label]?["content"] = .string("(sha256 \(l["sha256"]?.stringValue ?? ""))") }
+                    if l["content"] == nil {
+                        before[label]?["content"] = .string("(sha256 \(l["sha256"]?.stringValue ?? ""))")
+                    }
                 } else if ltype == "file" {
                     before[label]?["content"] = desired["content"]
                 }
@@ -97,7 +104,8 @@ enum NodeView {
                 guard let want, ltype != "absent", ltype == f.typeName || ltype != "symlink" else { continue }
                 let have = l[key]?.stringValue
                 if ltype == "absent" || have != want {
-                    changes.append(FieldChange(path: "\(label).\(key)", old: have.map(Value.string), new: .string(want)))
+                    changes.append(
+                        FieldChange(path: "\(label).\(key)", old: have.map(Value.string), new: .string(want)))
                 }
             }
         }
@@ -108,7 +116,10 @@ enum NodeView {
             let want = s.value.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
             before["sysctls[\(s.key)]"] = have.map(Value.string) ?? .null
             after["sysctls[\(s.key)]"] = .string(want)
-            if have != want { changes.append(FieldChange(path: "sysctls[\(s.key)]", old: have.map(sysctlValue), new: sysctlValue(want))) }
+            if have != want {
+                changes.append(
+                    FieldChange(path: "sysctls[\(s.key)]", old: have.map(sysctlValue), new: sysctlValue(want)))
+            }
         }
         let livePackages = live?["packages"]?.objectValue ?? ValueObject()
         for p in config.packages {
@@ -116,7 +127,10 @@ enum NodeView {
             let want: String? = p.present ? (p.version ?? have ?? "present") : nil
             before["packages[\(p.name)]"] = have.map(Value.string) ?? .null
             after["packages[\(p.name)]"] = want.map(Value.string) ?? .null
-            if have != want { changes.append(FieldChange(path: "packages[\(p.name)]", old: have.map(Value.string), new: want.map(Value.string))) }
+            if have != want {
+                changes.append(
+                    FieldChange(path: "packages[\(p.name)]", old: have.map(Value.string), new: want.map(Value.string)))
+            }
         }
         let liveUnits = live?["units"]?.objectValue ?? ValueObject()
         let systemd = live?["systemd"]?.boolValue ?? false
@@ -129,7 +143,10 @@ enum NodeView {
                 let matches = enabled ? have == "enabled" : have != "enabled"
                 after["units[\(u.name)].enabled"] = .string(want)
                 before["units[\(u.name)].enabled"] = .string(have)
-                if !matches { changes.append(FieldChange(path: "units[\(u.name)].enabled", old: .string(have), new: .string(want))) }
+                if !matches {
+                    changes.append(
+                        FieldChange(path: "units[\(u.name)].enabled", old: .string(have), new: .string(want)))
+                }
             }
             if let running = u.running, systemd {
                 let have = l?["active"]?.stringValue ?? "unknown"
@@ -144,7 +161,8 @@ enum NodeView {
         changes += removals(config, live: live, before: &before)
         changes.sort { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
         return ObjectDiff(
-            ref: ref, changes: changes.map(sensitive.masked), before: live.map { _ in sensitive.masked(.object(before)) },
+            ref: ref, changes: changes.map(sensitive.masked),
+            before: live.map { _ in sensitive.masked(.object(before)) },
             after: sensitive.masked(.object(after)))
     }
 
@@ -155,7 +173,9 @@ enum NodeView {
         let declaredFiles = Set(ManagedFile.all(of: config).map(\.file.path))
         var out: [FieldChange] = []
         for e in ledger {
-            guard let kind = e["kind"]?.stringValue, let name = e["name"]?.stringValue, let note = e["note"]?.stringValue else {
+            guard let kind = e["kind"]?.stringValue, let name = e["name"]?.stringValue,
+                let note = e["note"]?.stringValue
+            else {
                 continue
             }
             switch kind {
@@ -168,7 +188,8 @@ enum NodeView {
             case "unit" where !config.units.contains(where: { $0.name == name }) && note == "created":
                 let enabled = live?["units"]?[name]?["enabled"]?.stringValue ?? "not-found"
                 if enabled == "enabled" {
-                    out.append(FieldChange(path: "units[\(name)].enabled", old: .string(enabled), new: .string("disabled")))
+                    out.append(
+                        FieldChange(path: "units[\(name)].enabled", old: .string(enabled), new: .string("disabled")))
                 }
             case "package" where !config.packages.contains(where: { $0.name == name }) && note == "created":
                 if let have = live?["packages"]?[name]?.stringValue {
@@ -176,7 +197,10 @@ enum NodeView {
                 }
             case "sysctl" where !config.sysctls.contains(where: { $0.key == name }) && note != "-":
                 let have = live?["sysctls"]?[name]?.stringValue
-                if have != note { out.append(FieldChange(path: "sysctls[\(name)]", old: have.map(sysctlValue), new: sysctlValue(note))) }
+                if have != note {
+                    out.append(
+                        FieldChange(path: "sysctls[\(name)]", old: have.map(sysctlValue), new: sysctlValue(note)))
+                }
             default: break
             }
         }
@@ -194,18 +218,21 @@ enum NodeView {
             return FieldChange(path: path, old: .string("(changed)"), new: .string("(\(lineCount(want)) lines)"))
         }
         let text = UnifiedDiff.diff(old: live, new: want, oldLabel: "live", newLabel: "git", context: 0)
-        var added = 0, removed = 0
+        var added = 0
+        var removed = 0
         for line in text.split(separator: "\n").dropFirst(2) {
             if line.hasPrefix("+") { added += 1 } else if line.hasPrefix("-") { removed += 1 }
         }
         return FieldChange(
-            path: path, old: .string("(\(lineCount(live)) lines)"), new: .string("(changed, +\(added) −\(removed) lines)"))
+            path: path, old: .string("(\(lineCount(live)) lines)"),
+            new: .string("(changed, +\(added) −\(removed) lines)"))
     }
 
     /// A sysctl value as shown: a number bare (`128 → 4096`), anything else as text.
     static func sysctlValue(_ text: String) -> Value { Int64(text).map(Value.int) ?? .string(text) }
 
     static func lineCount(_ text: String) -> Int {
-        text.isEmpty ? 0 : text.split(separator: "\n", omittingEmptySubsequences: false).count - (text.hasSuffix("\n") ? 1 : 0)
+        text.isEmpty
+            ? 0 : text.split(separator: "\n", omittingEmptySubsequences: false).count - (text.hasSuffix("\n") ? 1 : 0)
     }
 }

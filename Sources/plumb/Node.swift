@@ -57,19 +57,20 @@ struct NodeSourceOptions: ParsableArguments {
                 continue
             }
             do {
-                configs.append(try NodeConfig(resource) { name in
-                    // Relative to --path; a leading / starts at the repository's root.
-                    var parts: [Substring] = name.hasPrefix("/") ? [] : base.split(separator: "/")
-                    for part in name.split(separator: "/") where part != "." {
-                        if part == ".." {
-                            guard !parts.isEmpty else { throw CLIError("\(name) leaves the repository") }
-                            parts.removeLast()
-                        } else {
-                            parts.append(part)
+                configs.append(
+                    try NodeConfig(resource) { name in
+                        // Relative to --path; a leading / starts at the repository's root.
+                        var parts: [Substring] = name.hasPrefix("/") ? [] : base.split(separator: "/")
+                        for part in name.split(separator: "/") where part != "." {
+                            if part == ".." {
+                                guard !parts.isEmpty else { throw CLIError("\(name) leaves the repository") }
+                                parts.removeLast()
+                            } else {
+                                parts.append(part)
+                            }
                         }
-                    }
-                    return try snapshot.read(parts.joined(separator: "/"))
-                })
+                        return try snapshot.read(parts.joined(separator: "/"))
+                    })
             } catch {
                 throw CLIError(error.description)
             }
@@ -103,8 +104,10 @@ extension NodeSourceOptions {
     /// The shells `plumb node` uses: local hosts on their root; SSH hosts with the system's
     /// OpenSSH client and the key and known_hosts flags Git over SSH takes.
     var shells: HostShellFactory {
-        .ssh(SSHOptions(
-            identityFile: source.sshKey, knownHostsFile: source.sshKnownHosts, strictHostKeyChecking: !source.sshInsecureIgnoreHostKey))
+        .ssh(
+            SSHOptions(
+                identityFile: source.sshKey, knownHostsFile: source.sshKnownHosts,
+                strictHostKeyChecking: !source.sshInsecureIgnoreHostKey))
     }
 }
 
@@ -143,8 +146,10 @@ struct NodeDiff: AsyncParsableCommand {
             steps += plan.steps
             prune += plan.prune
         }
-        let combined = SensitiveValues(loaded.secrets).masked(Plan(app: appName, steps: steps, prune: nodes.prune ? prune : []))
-        let trailer = "revision \(loaded.commit.id.short)" + (loaded.branch.map { " (\($0))" } ?? "") + ", \(hosts.count) hosts"
+        let combined = SensitiveValues(loaded.secrets).masked(
+            Plan(app: appName, steps: steps, prune: nodes.prune ? prune : []))
+        let trailer =
+            "revision \(loaded.commit.id.short)" + (loaded.branch.map { " (\($0))" } ?? "") + ", \(hosts.count) hosts"
         let format: DiffPrinter.Format
         switch (output, diffFormat) {
         case (.json, _): format = .json
@@ -184,7 +189,9 @@ struct NodeSync: AsyncParsableCommand {
     var timeout: String = "5m"
 
     func validate() throws {
-        guard DurationText.parse(timeout) != nil else { throw ValidationError("--timeout \(timeout): expected a duration such as 90s or 5m") }
+        guard DurationText.parse(timeout) != nil else {
+            throw ValidationError("--timeout \(timeout): expected a duration such as 90s or 5m")
+        }
     }
 
     func run() async throws {
@@ -197,7 +204,8 @@ struct NodeSync: AsyncParsableCommand {
         options.retry.maxAttempts = 1
         let rollout = NodeRollout(app: appName, hosts: hosts, options: options) { event in
             switch event {
-            case .batchStarted(let index, let hosts): Terminal.writeOut("batch \(index + 1)  \(hosts.joined(separator: ", "))\n")
+            case .batchStarted(let index, let hosts):
+                Terminal.writeOut("batch \(index + 1)  \(hosts.joined(separator: ", "))\n")
             case .drained(let host): Terminal.writeOut("\(host)  cordoned and drained\n")
             case .hostDone(let result): Terminal.writeOut(NodeSync.line(result))
             }
@@ -206,10 +214,14 @@ struct NodeSync: AsyncParsableCommand {
         let commit = loaded.commit
         let record = AuditRecord(
             app: appName, target: "nodes:\(nodes.inventory)", repo: nodes.source.repo, revision: commit.id.hex,
-            author: "\(commit.author.name) <\(commit.author.email)>", committer: "\(commit.committer.name) <\(commit.committer.email)>",
+            author: "\(commit.author.name) <\(commit.author.email)>",
+            committer: "\(commit.committer.name) <\(commit.committer.email)>",
             message: commit.message, signature: loaded.signed ? .present : .absent,
             previousRevision: try? store.lastRevision(app: appName, result: .synced),
-            options: ["prune": .bool(nodes.prune), "dryRun": .bool(dryRun), "timeout": .string(timeout), "hosts": .int(Int64(hosts.count))])
+            options: [
+                "prune": .bool(nodes.prune), "dryRun": .bool(dryRun), "timeout": .string(timeout),
+                "hosts": .int(Int64(hosts.count)),
+            ])
         let recorded: RecordedNodeRollout
         do {
             recorded = try await rollout.run(recordingIn: store, record: record)
@@ -218,16 +230,21 @@ struct NodeSync: AsyncParsableCommand {
         }
         if let problem = recorded.auditError { Terminal.writeErr("warning: audit #\(recorded.auditID): \(problem)\n") }
         let result = recorded.result
-        for host in result.hosts where host.outcome != .synced && host.outcome != .unchanged && host.outcome != .planned {
+        for host in result.hosts where host.outcome != .synced && host.outcome != .unchanged && host.outcome != .planned
+        {
             if host.outcome == .notStarted { continue }
             Terminal.writeErr("error: \(host.error ?? "host \(host.host) failed")\n")
         }
         let count = { (o: NodeHostResult.Outcome) in result.hosts.filter { $0.outcome == o }.count }
         var parts = ["\(count(.synced)) synced", "\(count(.unchanged)) unchanged"]
         if count(.planned) > 0 { parts.append("\(count(.planned)) to change") }
-        for o in [NodeHostResult.Outcome.restored, .failed, .unreachable, .notStarted] where count(o) > 0 { parts.append("\(count(o)) \(o.rawValue)") }
+        for o in [NodeHostResult.Outcome.restored, .failed, .unreachable, .notStarted] where count(o) > 0 {
+            parts.append("\(count(o)) \(o.rawValue)")
+        }
         let verb = dryRun ? "dry run of" : result.failed ? "failed" : "synced"
-        Terminal.writeOut("\(verb) \(commit.id.short) on \(hosts.count) hosts: \(parts.joined(separator: ", "))   audit #\(recorded.auditID)\n")
+        Terminal.writeOut(
+            "\(verb) \(commit.id.short) on \(hosts.count) hosts: \(parts.joined(separator: ", "))   audit #\(recorded.auditID)\n"
+        )
         if result.failed { throw ExitCode(1) }
     }
 

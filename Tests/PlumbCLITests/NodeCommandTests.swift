@@ -23,7 +23,8 @@ final class NodeCommandTests: XCTestCase {
         var inventory = "all:\n  vars: {connection: local}\n  hosts:\n"
         for host in ["web-1", "web-2", "db-1"] {
             let root = dir.sub("roots/\(host)")
-            try FileManager.default.createDirectory(atPath: root + "/proc/sys/net/core", withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: root + "/proc/sys/net/core", withIntermediateDirectories: true)
             try FileManager.default.createDirectory(atPath: root + "/etc/sysctl.d", withIntermediateDirectories: true)
             try write(root + "/proc/sys/net/core/somaxconn", "128\n")
             try write(root + "/etc/passwd", "root:x:0:0::/root:/bin/sh\n")
@@ -45,14 +46,18 @@ final class NodeCommandTests: XCTestCase {
 
         let before = try CLI.plumb(["node", "diff"] + common)
         XCTAssertEqual(before.status, 1, before.stderr)
-        XCTAssertTrue(before.stdout.contains("plumb.dev/v1alpha1 NodeConfig web-tuning @ web-1  (create)\n"), before.stdout)
+        XCTAssertTrue(
+            before.stdout.contains("plumb.dev/v1alpha1 NodeConfig web-tuning @ web-1  (create)\n"), before.stdout)
         XCTAssertFalse(before.stdout.contains("db-1"), "db-1 is not in the group web")
 
         let sync = try CLI.plumb(["node", "sync", "--audit-db", dir.sub("audit.db")] + common)
         XCTAssertEqual(sync.status, 0, sync.stdout + sync.stderr)
-        XCTAssertTrue(sync.stdout.contains("batch 1  web-1\nweb-1  synced  web-tuning created\nbatch 2  web-2\n"), sync.stdout)
+        XCTAssertTrue(
+            sync.stdout.contains("batch 1  web-1\nweb-1  synced  web-tuning created\nbatch 2  web-2\n"), sync.stdout)
         XCTAssertTrue(sync.stdout.contains("on 3 hosts: 2 synced, 1 unchanged   audit #1"), sync.stdout)
-        XCTAssertEqual(try String(contentsOfFile: dir.sub("roots/web-2/etc/nginx/nginx.conf"), encoding: .utf8), "worker_processes 4;\nevents {}\n")
+        XCTAssertEqual(
+            try String(contentsOfFile: dir.sub("roots/web-2/etc/nginx/nginx.conf"), encoding: .utf8),
+            "worker_processes 4;\nevents {}\n")
 
         let clean = try CLI.plumb(["node", "diff"] + common)
         XCTAssertEqual(clean.status, 0, clean.stdout + clean.stderr)
@@ -62,7 +67,8 @@ final class NodeCommandTests: XCTestCase {
         XCTAssertEqual(drift.status, 1, drift.stderr)
         XCTAssertTrue(
             drift.stdout.hasPrefix(
-                "plumb.dev/v1alpha1 NodeConfig web-tuning @ web-2  (update)\n  sysctls[net.core.somaxconn]        128 → 4096\n"),
+                "plumb.dev/v1alpha1 NodeConfig web-tuning @ web-2  (update)\n  sysctls[net.core.somaxconn]        128 → 4096\n"
+            ),
             drift.stdout)
         XCTAssertFalse(drift.stdout.contains("@ web-1"), drift.stdout)
 
@@ -86,7 +92,9 @@ final class NodeCommandTests: XCTestCase {
         )
 
         try write(inventory, "all:\n  hosts:\n    web-1: {port: 99999}\n")
-        let bad = try CLI.plumb(["node", "diff", "--inventory", inventory, "--repo", repo.path, "--path", "nodes/config"])
+        let bad = try CLI.plumb([
+            "node", "diff", "--inventory", inventory, "--repo", repo.path, "--path", "nodes/config",
+        ])
         XCTAssertEqual(bad.status, 2)
         XCTAssertEqual(bad.stderr, "error: \(inventory): all.hosts.web-1.port: must be a port number\n")
     }

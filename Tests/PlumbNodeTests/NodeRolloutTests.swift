@@ -28,15 +28,21 @@ final class NodeRolloutTests: XCTestCase {
         let roots = try TestRoots(4)
         let log = EventLog()
         let events = EventLog()
-        var sync = rollout(try nodeConfigs(Self.app(version: "1")), roots: roots) { RecordingShell(roots.shell($0), log: log) }
+        var sync = rollout(try nodeConfigs(Self.app(version: "1")), roots: roots) {
+            RecordingShell(roots.shell($0), log: log)
+        }
         sync.progress = { event in
             if case .batchStarted(_, let hosts) = event { events.append(hosts.joined(separator: ",")) }
         }
         let result = await sync.run()
-        XCTAssertEqual(result.hosts.map(\.outcome), [.synced, .synced, .synced, .synced], "\(result.hosts.map(\.error))")
+        XCTAssertEqual(
+            result.hosts.map(\.outcome), [.synced, .synced, .synced, .synced], "\(result.hosts.map(\.error))")
         XCTAssertEqual(
             log.entries,
-            ["start host-1", "end host-1", "start host-2", "end host-2", "start host-3", "end host-3", "start host-4", "end host-4"])
+            [
+                "start host-1", "end host-1", "start host-2", "end host-2", "start host-3", "end host-3",
+                "start host-4", "end host-4",
+            ])
         XCTAssertEqual(events.entries, ["host-1", "host-2", "host-3", "host-4"])
         for host in roots.names { XCTAssertEqual(roots.read(host, "/etc/app.conf"), "version = 1\n") }
     }
@@ -85,7 +91,9 @@ final class NodeRolloutTests: XCTestCase {
         let entries = result.auditEntries
         XCTAssertEqual(entries.map(\.ref.name), ["app @ host-1", "app @ host-2", "app @ host-3", "app @ host-4"])
         XCTAssertEqual(entries.map(\.action), [.configured, .failed, .skipped, .skipped])
-        XCTAssertEqual(entries[0].changedPaths, ["files[/etc/app.conf].content", "sysctls.persisted.content", "sysctls[net.core.somaxconn]"])
+        XCTAssertEqual(
+            entries[0].changedPaths,
+            ["files[/etc/app.conf].content", "sysctls.persisted.content", "sysctls[net.core.somaxconn]"])
         XCTAssertTrue(entries[1].error?.contains("(restored)") ?? false, entries[1].error ?? "")
     }
 

@@ -41,10 +41,14 @@ final class NodeTargetTests: XCTestCase {
         XCTAssertEqual(object.ref.description, "plumb.dev/v1alpha1 NodeConfig web-tuning @ host-2")
         XCTAssertEqual(object.action, .configured)
         // The test's write made a new file: its mode and owners drifted too.
-        XCTAssertEqual(object.diff.changes.map(\.description), [
-            "files[/etc/nginx/nginx.conf].content (3 lines) → (changed, +1 −2 lines)", "files[/etc/nginx/nginx.conf].group root → adm",
-            #"files[/etc/nginx/nginx.conf].mode "0644" → "0640""#, "files[/etc/nginx/nginx.conf].owner root → www-data",
-        ])
+        XCTAssertEqual(
+            object.diff.changes.map(\.description),
+            [
+                "files[/etc/nginx/nginx.conf].content (3 lines) → (changed, +1 −2 lines)",
+                "files[/etc/nginx/nginx.conf].group root → adm",
+                #"files[/etc/nginx/nginx.conf].mode "0644" → "0640""#,
+                "files[/etc/nginx/nginx.conf].owner root → www-data",
+            ])
         let text = DiffPrinter().render(plan)
         XCTAssertTrue(text.hasPrefix("plumb.dev/v1alpha1 NodeConfig web-tuning @ host-2  (update)\n"), text)
         // The dry run wrote nothing.
@@ -66,13 +70,16 @@ final class NodeTargetTests: XCTestCase {
         let dir = try FileManager.default.attributesOfItem(atPath: roots.path("host-1", "/etc/nginx"))
         XCTAssertEqual((dir[.posixPermissions] as? NSNumber)?.intValue, 0o750)
         XCTAssertEqual(
-            try FileManager.default.destinationOfSymbolicLink(atPath: roots.path("host-1", "/etc/nginx/current")), "/etc/nginx/nginx.conf")
+            try FileManager.default.destinationOfSymbolicLink(atPath: roots.path("host-1", "/etc/nginx/current")),
+            "/etc/nginx/nginx.conf")
         XCTAssertEqual(roots.read("host-1", "/proc/sys/net/core/somaxconn"), "4096\n")
         XCTAssertEqual(
             roots.read("host-1", "/etc/sysctl.d/90-plumb-web-tuning.conf"),
             "# Written by Plumb for NodeConfig web-tuning; changes are overwritten.\nnet.core.somaxconn = 4096\n")
         // No temporary file is left next to the written ones.
-        let leftovers = try FileManager.default.contentsOfDirectory(atPath: roots.path("host-1", "/etc/nginx")).filter { $0.hasPrefix(".plumb") }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: roots.path("host-1", "/etc/nginx")).filter {
+            $0.hasPrefix(".plumb")
+        }
         XCTAssertEqual(leftovers, [])
 
         let second = await rollout(configs, roots: roots).run()
@@ -97,7 +104,9 @@ final class NodeTargetTests: XCTestCase {
         XCTAssertEqual(roots.read("host-1", "/proc/sys/vm/swappiness"), "10\n")
         try write(roots.path("host-1", "/proc/sys/net/core/somaxconn"), "128\n")
         let drift = await rollout(v1, roots: roots, dryRun: true).run()
-        XCTAssertEqual(drift.plans["host-1"]?.objects.first?.diff.changes.map(\.description), ["sysctls[net.core.somaxconn] 128 → 1024"])
+        XCTAssertEqual(
+            drift.plans["host-1"]?.objects.first?.diff.changes.map(\.description),
+            ["sysctls[net.core.somaxconn] 128 → 1024"])
 
         let v2 = try nodeConfigs(
             """
@@ -112,7 +121,8 @@ final class NodeTargetTests: XCTestCase {
         XCTAssertEqual(
             plan.plans["host-1"]?.objects.first?.diff.changes.map(\.description),
             [
-                "sysctls.persisted.content (3 lines) → (changed, +0 −1 lines)", "sysctls[net.core.somaxconn] 128 → 1024",
+                "sysctls.persisted.content (3 lines) → (changed, +0 −1 lines)",
+                "sysctls[net.core.somaxconn] 128 → 1024",
                 "sysctls[vm.swappiness] 10 → 60",
             ])
         let run2 = await rollout(v2, roots: roots).run()
@@ -163,7 +173,9 @@ final class NodeTargetTests: XCTestCase {
             """)
         let plan = await rollout(v2, roots: roots, prune: true, dryRun: true).run()
         let hostPlan = try XCTUnwrap(plan.plans["host-1"])
-        XCTAssertEqual(hostPlan.objects.first?.diff.changes.map(\.description), ["files[/etc/plumb-created.conf].state file → absent"])
+        XCTAssertEqual(
+            hostPlan.objects.first?.diff.changes.map(\.description),
+            ["files[/etc/plumb-created.conf].state file → absent"])
         XCTAssertEqual(hostPlan.prune.map(\.ref.name), ["extra @ host-1"])
 
         let result = await rollout(v2, roots: roots, prune: true).run()
@@ -237,12 +249,16 @@ final class NodeTargetTests: XCTestCase {
         let on = await rollout(try config(enabled: true), roots: roots).run()
         XCTAssertEqual(on.hosts.first?.outcome, .synced, "\(on.hosts.first?.error ?? "")")
         let wants = "/etc/systemd/system/multi-user.target.wants/demo-agent.service"
-        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: roots.path("host-1", wants)), "/etc/systemd/system/demo-agent.service")
+        XCTAssertEqual(
+            try FileManager.default.destinationOfSymbolicLink(atPath: roots.path("host-1", wants)),
+            "/etc/systemd/system/demo-agent.service")
         let run5 = await rollout(try config(enabled: true), roots: roots).run()
         XCTAssertEqual(run5.hosts.first?.outcome, .unchanged, "\(run5.hosts.map { $0.error ?? "" })")
 
         let plan = await rollout(try config(enabled: false), roots: roots, dryRun: true).run()
-        XCTAssertEqual(plan.plans["host-1"]?.objects.first?.diff.changes.map(\.description), ["units[demo-agent.service].enabled enabled → disabled"])
+        XCTAssertEqual(
+            plan.plans["host-1"]?.objects.first?.diff.changes.map(\.description),
+            ["units[demo-agent.service].enabled enabled → disabled"])
         let run6 = await rollout(try config(enabled: false), roots: roots).run()
         XCTAssertEqual(run6.hosts.first?.outcome, .synced, "\(run6.hosts.map { $0.error ?? "" })")
         XCTAssertFalse(roots.exists("host-1", wants))
@@ -277,12 +293,14 @@ final class NodeTargetTests: XCTestCase {
         let observation = try await target.observe(target.resources, app: "nodes")
         XCTAssertTrue(observation.live.isEmpty)
         let script = try await roots.shell("host-1").run(
-            "mkdir -p \"$PLUMB_ROOT/var/lib/plumb/ledger\" && printf 'app\\tnodes\\n' > \"$PLUMB_ROOT/var/lib/plumb/ledger/tools\"", input: nil)
+            "mkdir -p \"$PLUMB_ROOT/var/lib/plumb/ledger\" && printf 'app\\tnodes\\n' > \"$PLUMB_ROOT/var/lib/plumb/ledger/tools\"",
+            input: nil)
         XCTAssertEqual(script.status, 0)
         let live = try await target.observe(target.resources, app: "nodes").live.values.first
         XCTAssertEqual(live?["packages"], ["hello": "2.10-3", "jq": nil])
         let diff = try target.compare(target.resources[0], live: live)
-        XCTAssertEqual(diff.changes.map(\.description), ["packages[hello] 2.10-3 → 2.10-4", "packages[jq] (none) → present"])
+        XCTAssertEqual(
+            diff.changes.map(\.description), ["packages[hello] 2.10-3 → 2.10-4", "packages[jq] (none) → present"])
     }
 
     func testDryRunNamesWhatTheHostLacks() async throws {

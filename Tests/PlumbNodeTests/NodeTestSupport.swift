@@ -20,7 +20,9 @@ final class TestRoots {
             for sub in ["etc/systemd/system", "proc/sys/net/core", "proc/sys/vm", "etc/sysctl.d", "var/lib/dpkg"] {
                 try FileManager.default.createDirectory(atPath: "\(root)/\(sub)", withIntermediateDirectories: true)
             }
-            try write("\(root)/etc/passwd", "root:x:0:0:root:/root:/bin/sh\nwww-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\n")
+            try write(
+                "\(root)/etc/passwd",
+                "root:x:0:0:root:/root:/bin/sh\nwww-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\n")
             try write("\(root)/etc/group", "root:x:0:\nwww-data:x:33:\nadm:x:4:\n")
             try write("\(root)/proc/sys/net/core/somaxconn", "128\n")
             try write("\(root)/proc/sys/vm/swappiness", "60\n")
@@ -30,7 +32,9 @@ final class TestRoots {
 
     func root(_ host: String) -> String { dir.sub(host) }
     func path(_ host: String, _ path: String) -> String { root(host) + path }
-    func read(_ host: String, _ path: String) -> String? { try? String(contentsOfFile: self.path(host, path), encoding: .utf8) }
+    func read(_ host: String, _ path: String) -> String? {
+        try? String(contentsOfFile: self.path(host, path), encoding: .utf8)
+    }
     func exists(_ host: String, _ path: String) -> Bool {
         (try? FileManager.default.attributesOfItem(atPath: self.path(host, path))) != nil
     }
