@@ -136,7 +136,7 @@ let package = Package(
             name: "Benchmarks",
             dependencies: [
                 "PlumbCore", "PlumbYAML", "PlumbGit", "PlumbManifests", "PlumbLocalCluster", "PlumbEngine", "PlumbKube", "CYAML",
-                "PlumbController", "PlumbAudit", "PlumbRollout", "PlumbNode", "PlumbUI",
+                "PlumbController", "PlumbAudit", "PlumbRollout", "PlumbNode", "PlumbUI", "PlumbTesting",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks"),

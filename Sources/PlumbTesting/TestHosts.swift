@@ -168,6 +168,12 @@ public final class TestHosts: @unchecked Sendable {
             mounts +=
                 "mount -t overlay overlay -o lowerdir=/\(top),upperdir=\(dir)/upper/\(top),workdir=\(dir)/work/\(top) /\(top) || exit 1\n"
         }
+        // root's shell files as a fresh Debian host has them: this machine's own ~/.bashrc may
+        // do slow work (a version manager's init) on every SSH session.
+        for file in [".bashrc", ".profile"] where FileManager.default.fileExists(atPath: "/etc/skel/\(file)") {
+            try? FileManager.default.removeItem(atPath: "\(dir)/upper/root/\(file)")
+            try FileManager.default.copyItem(atPath: "/etc/skel/\(file)", toPath: "\(dir)/upper/root/\(file)")
+        }
         let boot = mounts + "hostname \(name)\nexec /usr/sbin/sshd -D -e -f \(dir)/sshd_config\n"
         let server = try Server(
             TestHosts.ipTool!,
