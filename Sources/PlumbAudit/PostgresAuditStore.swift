@@ -24,6 +24,11 @@ public final class PostgresAuditStore: AuditStore, @unchecked Sendable {
     private let logger = Logger(label: "plumb.audit.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
     /// How many records `verify` and `export` read at a time.
     static let pageSize = 500
+    /// Set on every connection: see `connected()`.
+    static let sessionSettings = [
+        "SET application_name = 'plumb'", "SET lock_timeout = '60s'",
+        "SET idle_in_transaction_session_timeout = '60s'",
+    ]
 
     /// The event loop the audit connections run on: one thread for the process, apart from
     /// every loop a caller's task could be running on while it waits for an answer.
@@ -81,6 +86,12 @@ public final class PostgresAuditStore: AuditStore, @unchecked Sendable {
             let opened = try PostgresConnection.connect(
                 on: PostgresAuditStore.eventLoops.next(), configuration: config, id: 1, logger: logger
             ).wait()
+            // Bounded waits: an append waits at most lock_timeout for the chain head, and a
+            // session that stalls inside a transaction (a frozen process) is ended by the server,
+            // which releases the chain head for the other writers.
+            for setting in PostgresAuditStore.sessionSettings {
+                _ = try opened.query(PostgresQuery(unsafeSQL: setting), logger: logger).wait()
+            }
             connection = opened
             return opened
         } catch let error as PSQLError where error.underlying == nil && [.clientClosedConnection, .serverClosedConnection].contains(error.code) {

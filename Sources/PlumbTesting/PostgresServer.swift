@@ -24,8 +24,10 @@ public final class PostgresServer {
     public let password: String?
     /// The server's directory (data, log), removed by `stop()`.
     public let directory: String
-    private let server: Server
+    private var server: Server
     private let bin: String
+    private let owner: (uid: uid_t, gid: gid_t)?
+    private let environment: [String: String]
 
     /// `postgres://plumb@127.0.0.1:PORT/DATABASE?sslmode=disable`, without the password.
     public func url(database: String = "postgres") -> String {
@@ -40,6 +42,7 @@ public final class PostgresServer {
         self.bin = bin
         self.password = password
         let owner = PostgresServer.unprivilegedUser()
+        self.owner = owner
         // As root the server's user must reach the directory: /tmp, not a TMPDIR under /root.
         var template = Array("\(owner == nil ? NSTemporaryDirectory() : "/tmp")/plumb-pg-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw TestFailure("mkdtemp failed") }
@@ -55,9 +58,17 @@ public final class PostgresServer {
         }
         if let owner { try PostgresServer.chown(directory, to: owner) }
         let environment = ["PATH": "\(bin):/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"]
+        self.environment = environment
         let (initdb, initdbArgs) = PostgresServer.command(bin + "/initdb", initArgs, as: owner)
         try runTool(initdb, initdbArgs, env: environment)
         port = try freePort()
+        server = try PostgresServer.start(bin: bin, data: data, port: port, owner: owner, log: directory + "/postgres.log", environment: environment)
+        try waitUntilReady(timeout: timeout)
+    }
+
+    private static func start(
+        bin: String, data: String, port: Int, owner: (uid: uid_t, gid: gid_t)?, log: String, environment: [String: String]
+    ) throws -> Server {
         let (postgres, postgresArgs) = PostgresServer.command(
             bin + "/postgres",
             [
@@ -65,13 +76,16 @@ public final class PostgresServer {
                 "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
                 "-c", "max_connections=50", "-c", "shared_buffers=16MB",
             ], as: owner)
-        server = try Server(postgres, postgresArgs, log: directory + "/postgres.log", env: environment)
+        return try Server(postgres, postgresArgs, log: log, env: environment)
+    }
+
+    private func waitUntilReady(timeout: TimeInterval) throws {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             // pg_isready: 0 accepting, 1 rejecting (starting up), 2 no answer.
             let ready = try runTool(
                 bin + "/pg_isready", ["-h", "127.0.0.1", "-p", "\(port)", "-t", "2"], env: environment, check: false)
-            if ready.status == 0 { break }
+            if ready.status == 0 { return }
             guard server.isRunning else { throw TestFailure("postgres exited: \(server.output)") }
             guard Date() < deadline else {
                 stop()
@@ -79,6 +93,15 @@ public final class PostgresServer {
             }
             usleep(100_000)
         }
+    }
+
+    /// Stops the server (ending every session) and starts it again on the same port and data.
+    public func restart(timeout: TimeInterval = 30) throws {
+        shutDown()
+        server = try PostgresServer.start(
+            bin: bin, data: directory + "/data", port: port, owner: owner, log: directory + "/postgres-restarted.log",
+            environment: environment)
+        try waitUntilReady(timeout: timeout)
     }
 
     /// Runs SQL with `psql` as the superuser (as someone with database access would);
@@ -100,12 +123,16 @@ public final class PostgresServer {
     /// Stops the server with a fast shutdown (SIGINT: open sessions are ended), bounded, and
     /// removes its directory.
     public func stop() {
+        shutDown()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    private func shutDown() {
         if server.isRunning {
             kill(server.pid, SIGINT)
             for _ in 0..<150 where server.isRunning { usleep(20_000) }
         }
         server.stop()
-        try? FileManager.default.removeItem(atPath: directory)
     }
 
     deinit { stop() }

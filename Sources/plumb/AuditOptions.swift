@@ -9,7 +9,7 @@ import PlumbAudit
 struct AuditOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
-            "The audit database: a SQLite file (default .plumb/audit.db) or postgres://USER@HOST[:PORT]/DATABASE?sslmode=MODE.",
+            "The audit database: a SQLite file (default .plumb/audit.db) or a PostgreSQL URL (postgres://USER@HOST:PORT/DB).",
             valueName: "path-or-url"))
     var auditDb: String = SQLiteAuditStore.defaultPath
 

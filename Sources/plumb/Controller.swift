@@ -32,7 +32,7 @@ struct Controller: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "The audit database: a SQLite file (default .plumb/audit.db) or postgres://USER@HOST[:PORT]/DATABASE?sslmode=MODE, shared by replicas.",
+            "The audit database: a SQLite file (default .plumb/audit.db) or a PostgreSQL URL (postgres://USER@HOST:PORT/DB) that replicas share.",
             valueName: "path-or-url"))
     var auditDb: String = SQLiteAuditStore.defaultPath
 

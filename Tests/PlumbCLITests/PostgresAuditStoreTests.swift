@@ -117,6 +117,46 @@ final class PostgresAuditStoreTests: XCTestCase {
         XCTAssertEqual(try server.psql("SELECT last_id FROM audit_chain"), "2")
     }
 
+    func testTheStoreConnectsAgainAfterTheServerRestarted() throws {
+        let s = try store()
+        try AuditFixture().addSyncs(1, to: s)
+        try server.restart()
+        // The connection the server ended is noticed (by the first call at the latest, which
+        // then fails with one line) and opened again: a controller survives a database restart.
+        do {
+            try AuditFixture().addSyncs(1, to: s)
+        } catch let error as AuditError {
+            XCTAssertTrue("\(error)".hasPrefix("audit database postgres://plumb@127.0.0.1:\(server.port)/"), "\(error)")
+            try AuditFixture().addSyncs(1, to: s)
+        }
+        XCTAssertEqual(try s.verify(), try store().verify())
+        guard case .intact(2, _) = try s.verify() else { return XCTFail("\(try s.verify())") }
+        XCTAssertEqual(try server.psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'plumb'"), "1")
+    }
+
+    func testAnAppendWaitsForAnotherSessionHoldingTheChainHead() throws {
+        let s = try store()
+        try AuditFixture().addSyncs(1, to: s)
+        // psql holds the chain head's row lock for 2 s, as a slow writer in another process would.
+        nonisolated(unsafe) let server = self.server!
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            _ = try? server.psql("BEGIN; SELECT last_id FROM audit_chain FOR UPDATE; SELECT pg_sleep(2); COMMIT;")
+            done.signal()
+        }.start()
+        defer { _ = done.wait(timeout: .now() + 10) }
+        let deadline = Date().addingTimeInterval(10)
+        while try server.psql("SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'audit_chain' AND l.mode = 'RowShareLock'") == "0",
+            Date() < deadline
+        {
+            usleep(20_000)
+        }
+        let started = Date()
+        try AuditFixture().addSyncs(1, to: s)
+        XCTAssertGreaterThan(Date().timeIntervalSince(started), 1.0, "the append waited for the lock")
+        guard case .intact(2, _) = try s.verify() else { return XCTFail("\(try s.verify())") }
+    }
+
     func testConcurrentAppendsFromSeveralConnectionsKeepOneChain() throws {
         let writers = 6
         let each = 20
