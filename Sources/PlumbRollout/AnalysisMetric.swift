@@ -223,6 +223,16 @@ enum AnalysisFormat {
         return Double(short).map { $0 == $0.rounded() && abs($0) < 1e15 ? String(Int64($0)) : short } ?? short
     }
 
+    /// `1s`, `1m30s`, `500ms`: a duration as it would be declared.
+    static func text(_ d: Duration) -> String {
+        let ms = Int64(d.components.seconds) * 1000 + d.components.attoseconds / 1_000_000_000_000_000
+        if ms % 1000 != 0 { return "\(ms)ms" }
+        let s = ms / 1000
+        if s < 60 { return "\(s)s" }
+        let m = s / 60
+        return s % 60 == 0 ? "\(m)m" : "\(m)m\(s % 60)s"
+    }
+
     /// Durations as declared: `30s`, `1m30s`, `500ms`, a plain number of seconds.
     static func duration(_ text: String) -> Duration? {
         if text.hasSuffix("ms"), let ms = Int(text.dropLast(2)), ms >= 0 { return .milliseconds(ms) }

@@ -92,7 +92,7 @@ public struct JobProvider: AnalysisProvider {
                 }
             }
             if clock.now >= deadline {
-                return measurement(.failed, "batch/v1 Job \(namespace)/\(name) did not finish within \(timeout)")
+                return measurement(.failed, "batch/v1 Job \(namespace)/\(name) did not finish within \(AnalysisFormat.text(timeout))")
             }
             try await Task.sleep(for: poll)
         }
