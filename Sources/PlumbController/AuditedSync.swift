@@ -36,6 +36,8 @@ public struct AuditedSync: Sendable {
     /// Runs the progressive rollouts of the plan's RolloutStrategy objects (nil: a Deployment's
     /// new pod template is applied directly, as before).
     public var rollouts: RolloutRunner?
+    /// Restores the previous synced revision when a sync fails after its first write (nil: off).
+    public var rollbackOnFailure: RollbackOnFailure?
 
     public init(
         store: any AuditStore, app: String, targetName: String, repo: String, kind: AuditKind = .sync,
@@ -63,6 +65,8 @@ public struct AuditedSync: Sendable {
         public var interrupted: Bool
         /// Rollouts the sync left running (paused, or out of time): one line each.
         public var rolloutsWaiting: [String] = []
+        /// The rollback that followed a failure (`rollbackOnFailure`), with its own record.
+        public var rollback: RollbackOutcome?
     }
 
     /// The record could not be begun; nothing was written.
@@ -70,10 +74,24 @@ public struct AuditedSync: Sendable {
         public var description: String
     }
 
-    /// Runs `plan` of `source` on `target` under a record of its own.
+    /// Runs `plan` of `source` on `target` under a record of its own; with `rollbackOnFailure`,
+    /// a sync that fails after its first write is followed by a rollback to the previous synced
+    /// revision under a record of kind `rollback` linked to the failed one.
     public func run(
         _ plan: Plan, source: LoadedSource, target: any Target, options: SyncOptions,
         observer: any SyncObserver = SilentObserver()
+    ) async throws(BeginError) -> Outcome {
+        let previous = try? store.lastRevision(app: app, result: .synced)
+        var outcome = try await runOnce(plan, source: source, target: target, options: options, observer: observer)
+        if let rollbackOnFailure {
+            outcome.rollback = await rollBack(after: outcome, to: previous, with: rollbackOnFailure, target: target, options: options, observer: observer)
+        }
+        return outcome
+    }
+
+    func runOnce(
+        _ plan: Plan, source: LoadedSource, target: any Target, options: SyncOptions,
+        observer: any SyncObserver
     ) async throws(BeginError) -> Outcome {
         let previous = try? store.lastRevision(app: app, result: .synced)
         let commit = source.commit

@@ -4,6 +4,7 @@ import PlumbCore
 import PlumbEngine
 import PlumbKube
 import PlumbManifests
+import PlumbRollout
 import PlumbReport
 import PlumbYAML
 
@@ -71,14 +72,16 @@ struct Diff: AsyncParsableCommand {
         let verdict = try trust.check(loaded, source: source, since: nil)
         if let verdict, !verdict.passed { throw verdict.refusal }
         let rules = try loaded.ignoreRules + ignore.map(PlumbSettings.ignoreRule(flag:))
-        let (unmasked, policy) = try await kube.withClient { client, _ in
+        let (unmasked, policy, rolloutNotes) = try await kube.withClient { client, _ in
             let target = KubernetesTarget(client: client, ignoring: rules)
             let desired = try await target.resolvingNamespaces(loaded.desired)
             let policy = try checks.judge(desired, app: appName, namespace: kube.namespace)
             var plan = try await SyncPlanning.plan(desired, app: appName, target: target, prune: prune)
             if serverSide { plan = try await SyncPlanning.exact(plan, target: target) }
             if !prune { plan.prune = [] }
-            return (plan, policy)
+            // A rollout under way is not drift: its Deployment is shown as rolling out.
+            let view = await RolloutRunner(client: client).diffView(plan, revision: loaded.commit.id.hex, target: target)
+            return (view.plan, policy, view.notes)
         }
         // What is shown (and reported on a pull request) has decrypted SOPS values masked.
         let plan = SensitiveValues(loaded.secrets).masked(unmasked)
@@ -89,6 +92,7 @@ struct Diff: AsyncParsableCommand {
         case (.text, .unified): format = .unified(yaml: { YAMLWriter().string($0) })
         case (.text, .fields): format = .fields
         }
+        for note in rolloutNotes { output == .json ? Terminal.writeErr(note + "\n") : Terminal.writeOut(note + "\n") }
         Terminal.writeOut(DiffPrinter(format: format, color: Terminal.colorOut).render(plan, trailer: trailer))
         if let policy, policy.blocks {
             // As a failed dry-run: the pull request's report says the plan failed, with every violation.

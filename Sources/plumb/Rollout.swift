@@ -1,7 +1,10 @@
 import ArgumentParser
 import Foundation
+import PlumbController
 import PlumbCore
 import PlumbKube
+import PlumbEngine
+import PlumbManifests
 import PlumbRollout
 
 /// `plumb rollout`: the progressive rollouts of RolloutStrategy objects (docs/rollouts.md).
@@ -182,4 +185,43 @@ final class LineSink: @unchecked Sendable {
     private let say: (String) -> Void
     init(_ say: @escaping (String) -> Void) { self.say = say }
     func write(_ line: String) { lock.withLock { say(line) } }
+}
+
+extension RolloutWiring {
+    /// `--rollback-on-failure`: the previous synced revision loaded from the same repository
+    /// and planned against the same target, as `plumb rollback --to` does.
+    static func rollbackOnFailure(source: RepoOptions, app: String?, appName: String, target: KubernetesTarget, prune: Bool)
+        -> RollbackOnFailure
+    {
+        let load = LockedLoader(source: source, app: app)
+        return RollbackOnFailure { revision in
+            let loaded = try load(revision)
+            let desired = try await target.resolvingNamespaces(loaded.desired)
+            let plan = try await Planner(app: appName).plan(desired: desired, target: target, pruneCandidates: prune)
+            return (plan, loaded)
+        }
+    }
+
+    /// `rolled back to 9d01e77: 1 configured   audit #43 (rollback of #42)`.
+    static func report(_ rollback: RollbackOutcome, say: (String) -> Void) {
+        let short = String(rollback.revision.prefix(7))
+        if let error = rollback.error {
+            Terminal.writeErr("error: rollback on failure\(short.isEmpty ? "" : " to \(short)"): \(error)\n")
+            return
+        }
+        guard let result = rollback.result, let id = rollback.auditID else { return }
+        if result.succeeded {
+            say("rolled back to \(short): \(result.summary)   audit #\(id)\n")
+        } else {
+            for failure in result.failures { Terminal.writeErr("error: rollback: \(failure.error ?? "\(failure.ref): failed")\n") }
+            say("rollback to \(short) failed: \(result.summary)   audit #\(id)\n")
+        }
+    }
+}
+
+/// The repository options, sendable into the rollback's loader (the command's values do not change).
+struct LockedLoader: @unchecked Sendable {
+    let source: RepoOptions
+    let app: String?
+    func callAsFunction(_ revision: String) throws -> LoadedSource { try source.loadSource(revision: revision, app: app) }
 }

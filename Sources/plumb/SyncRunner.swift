@@ -36,6 +36,9 @@ struct SyncFlags: ParsableArguments {
     @Option(help: "How many objects are dry-run, applied or deleted at once (1 to 256).")
     var concurrency: Int = SyncOptions.defaultConcurrency
 
+    @Flag(help: "When the sync fails after its first write, sync the previous synced revision again (a rollback record linked to the failed one).")
+    var rollbackOnFailure = false
+
     func validate() throws {
         guard (1...256).contains(concurrency) else { throw ValidationError("--concurrency \(concurrency): expected 1 to 256") }
         guard Self.duration(timeout) != nil else { throw ValidationError("--timeout \(timeout): expected a duration such as 90s, 5m or 1h") }
@@ -52,6 +55,7 @@ struct SyncFlags: ParsableArguments {
         [
             "prune": .bool(prune), "dryRun": .bool(dryRun), "wait": .bool(wait), "timeout": .string(timeout),
             "serverSideDiff": .bool(serverSideDiff), "forceConflicts": .bool(forceConflicts), "concurrency": .int(Int64(concurrency)),
+            "rollbackOnFailure": .bool(rollbackOnFailure),
         ]
     }
 
@@ -102,6 +106,9 @@ struct SyncRunner {
                 throw trust.refusal
             }
             let target = KubernetesTarget(client: client, ignoring: rules)
+            if flags.rollbackOnFailure && kind == .sync {
+                sync.rollbackOnFailure = RolloutWiring.rollbackOnFailure(source: source, app: flags.app, appName: appName, target: target, prune: flags.prune)
+            }
             let desired = try await target.resolvingNamespaces(loaded.desired)
             do {
                 try tenancy.check(desired, namespace: kube.namespace ?? client.defaultNamespace)
@@ -140,6 +147,7 @@ struct SyncRunner {
                 throw PolicyOptions.refusal(verdict, objects: plan.objects.count, action: "nothing was applied, audit #\(outcome.auditID)")
             }
             for line in outcome.rolloutsWaiting { say(line + "\n") }
+            if let rollback = outcome.rollback { RolloutWiring.report(rollback, say: say) }
             Self.report(
                 result, plan: plan, revision: "\(loaded.commit.id.short) (rendered by \(loaded.renderer))", duration: outcome.duration,
                 audit: outcome.auditID,

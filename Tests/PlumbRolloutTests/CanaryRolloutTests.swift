@@ -119,6 +119,12 @@ final class CanaryRolloutTests: RolloutTestCase {
         XCTAssertEqual(state?.step, 1)
         let canaryImage = try await image("web-canary")
         XCTAssertEqual(canaryImage, "nginx:1.26")
+        // `plumb diff` meanwhile: no drift, the Deployment is rolling out.
+        let view = try await diffView()
+        XCTAssertFalse(view.plan.hasChanges, "\(view.plan.changeSet.objects.filter { $0.action != .unchanged })")
+        XCTAssertEqual(
+            view.notes,
+            ["apps/v1 Deployment shop/web  rolling out to \(v2.prefix(7)), step 2 of 4 (Paused: paused until `plumb rollout promote web`)"])
         // Promote past the first pause: the next sync goes on to 100 and pauses again.
         try kubectlOK(["annotate", "-n", namespace, "rolloutstrategy/web", "plumb.dev/rollout-command=promote"])
         _ = try await sync(runner(holdPauses: false))

@@ -65,6 +65,11 @@ final class RolloutRollbackTests: RolloutTestCase {
         XCTAssertTrue(failedStep.error?.contains("success-rate") == true, "\(failedStep)")
         XCTAssertTrue(record.objects.contains { $0.changedPaths == ["spec.strategy.canary.steps[0].setWeight"] && $0.action == .configured })
 
+        // `plumb diff` says the revision is Degraded, rolled back (and Git still differs).
+        let view = try await diffView()
+        XCTAssertTrue(view.plan.hasChanges)
+        XCTAssertEqual(view.notes.count, 1)
+        XCTAssertTrue(view.notes[0].hasPrefix("apps/v1 Deployment shop/web  Degraded, rolled back: \(v2.prefix(7)) failed at step 2 of 3: "), "\(view.notes)")
         // The same revision again: no canary, the sync says why.
         try metrics.set(successRate: 0.99)
         let again = try await sync(runner())

@@ -167,6 +167,15 @@ class RolloutTestCase: XCTestCase {
 
     var syncer: Syncer { Syncer(client: client, audit: audit, work: work) }
 
+    /// What `plumb diff` shows of HEAD: the plan with rollouts under way left out, and the notes.
+    func diffView() async throws -> (plan: Plan, notes: [String]) {
+        let loaded = try LoadedSource.load(try GitRepository.open(path: work), revision: "HEAD", options: ManifestOptions(path: "app"))
+        let target = KubernetesTarget(client: client)
+        let desired = try await target.resolvingNamespaces(loaded.desired)
+        let plan = try await Planner(app: "shop").plan(desired: desired, target: target, pruneCandidates: false)
+        return await RolloutRunner(client: client).diffView(plan, revision: loaded.commit.id.hex, target: target)
+    }
+
     // MARK: Cluster
 
     func deploymentObject(_ name: String) async throws -> Value? {
@@ -220,14 +229,26 @@ struct Syncer: Sendable {
     let audit: SQLiteAuditStore
     let work: String
 
-    func run(_ rollouts: RolloutRunner?, timeout: Duration = .seconds(30)) async throws -> AuditedSync.Outcome {
-        let repository = try GitRepository.open(path: work)
-        let loaded = try LoadedSource.load(repository, revision: "HEAD", options: ManifestOptions(path: "app"))
-        let target = KubernetesTarget(client: client)
-        let desired = try await target.resolvingNamespaces(loaded.desired)
-        let plan = try await Planner(app: "shop").plan(desired: desired, target: target, pruneCandidates: false)
+    func run(_ rollouts: RolloutRunner?, timeout: Duration = .seconds(30), rollbackOnFailure: Bool = false) async throws
+        -> AuditedSync.Outcome
+    {
+        let (plan, loaded, target) = try await plan("HEAD")
         var sync = AuditedSync(store: audit, app: "shop", targetName: "kube:test", repo: work, auditOptions: [:])
         sync.rollouts = rollouts
+        if rollbackOnFailure {
+            sync.rollbackOnFailure = RollbackOnFailure { revision in
+                let (plan, loaded, _) = try await self.plan(revision)
+                return (plan, loaded)
+            }
+        }
         return try await sync.run(plan, source: loaded, target: target, options: SyncOptions(wait: true, timeout: timeout))
+    }
+
+    func plan(_ revision: String) async throws -> (Plan, LoadedSource, KubernetesTarget) {
+        let repository = try GitRepository.open(path: work)
+        let loaded = try LoadedSource.load(repository, revision: revision, options: ManifestOptions(path: "app"))
+        let target = KubernetesTarget(client: client)
+        let desired = try await target.resolvingNamespaces(loaded.desired)
+        return (try await Planner(app: "shop").plan(desired: desired, target: target, pruneCandidates: false), loaded, target)
     }
 }
