@@ -144,12 +144,16 @@ extension InstallManifests {
 
     /// What `plumb node-agent` does with the API: list and watch NodeConfigs (and get one to
     /// write its status at the resourceVersion read), replace their status subresource (its
-    /// own entry, `status.nodes.<node>`, which is also how nodes take turns), and read its
-    /// node's labels. Nothing else: no Secrets, no writes to nodes or pods.
+    /// own entry, `status.nodes.<node>`, which is also how nodes take turns), read its node's
+    /// labels; for a `disruptive` NodeConfig, cordon and uncordon its node (patch) and evict
+    /// the node's pods (list pods, create evictions, which PodDisruptionBudgets govern).
+    /// No Secrets, no pod deletes, no other writes.
     public static let nodeAgentRules: [Value] = [
         ["apiGroups": ["plumb.dev"], "resources": ["nodeconfigs"], "verbs": ["get", "list", "watch"]],
         ["apiGroups": ["plumb.dev"], "resources": ["nodeconfigs/status"], "verbs": ["get", "update"]],
-        ["apiGroups": [""], "resources": ["nodes"], "verbs": ["get"]],
+        ["apiGroups": [""], "resources": ["nodes"], "verbs": ["get", "patch"]],
+        ["apiGroups": [""], "resources": ["pods"], "verbs": ["list"]],
+        ["apiGroups": [""], "resources": ["pods/eviction"], "verbs": ["create"]],
     ]
 
     /// The capabilities the agent keeps (every other one is dropped); docs/nodes.md says why

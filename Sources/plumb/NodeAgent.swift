@@ -85,7 +85,7 @@ struct NodeAgentCommand: AsyncParsableCommand {
         options.turnTimeout = Double(turn.components.seconds)
         let agent = NodeAgent(
             node: nodeName, shell: LocalHostShell(host: nodeName, root: hostRoot), cluster: KubeNodeAgentCluster(client: client),
-            options: options, log: { logger.info("\($0)") })
+            drainer: KubeNodeDrainer(client: client), options: options, log: { logger.info("\($0)") })
         if once {
             let outcomes: [NodeAgent.Outcome]
             do {

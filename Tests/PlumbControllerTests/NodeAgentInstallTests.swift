@@ -53,7 +53,8 @@ final class NodeAgentInstallTests: XCTestCase {
         let hostPaths = pod["volumes"]?.arrayValue?.compactMap { $0[path: ["hostPath", "path"]]?.stringValue } ?? []
         XCTAssertEqual(hostPaths, ["/", "/run/systemd"])
 
-        // The agent may read NodeConfigs and nodes and write NodeConfig status; nothing else.
+        // The agent may read NodeConfigs and write their status, read and cordon nodes, list and
+        // evict pods (a drain); nothing else.
         let role = try XCTUnwrap(exported.first { $0["kind"]?.stringValue == "ClusterRole" })
         let grants = (role["rules"]?.arrayValue ?? []).flatMap { rule in
             (rule["resources"]?.arrayValue ?? []).flatMap { resource in
@@ -62,6 +63,9 @@ final class NodeAgentInstallTests: XCTestCase {
         }
         XCTAssertEqual(
             grants.sorted(),
-            ["nodeconfigs get", "nodeconfigs list", "nodeconfigs watch", "nodeconfigs/status get", "nodeconfigs/status update", "nodes get"])
+            [
+                "nodeconfigs get", "nodeconfigs list", "nodeconfigs watch", "nodeconfigs/status get", "nodeconfigs/status update",
+                "nodes get", "nodes patch", "pods list", "pods/eviction create",
+            ])
     }
 }

@@ -57,7 +57,7 @@ final class NodeAgentTests: XCTestCase {
         change(&options)
         return NodeAgent(
             node: node, shell: LocalHostShell(host: node, root: hostRoot(node)), cluster: KubeNodeAgentCluster(client: client),
-            options: options)
+            drainer: KubeNodeDrainer(client: client, timeout: .seconds(10), pollInterval: .milliseconds(200)), options: options)
     }
 
     func applyMotd(_ text: String, maxUnavailable: Int = 1) throws {
@@ -215,6 +215,45 @@ final class NodeAgentTests: XCTestCase {
         XCTAssertEqual(maxApplying, 1, "maxUnavailable 1: never two nodes applying at once")
         XCTAssertEqual(read("worker-1", "/etc/motd"), "together\n")
         XCTAssertEqual(read("worker-2", "/etc/motd"), "together\n")
+    }
+
+    func testADisruptiveChangeDrainsTheNodeAndUncordonsItWhenHealthy() async throws {
+        try kubectl(["create", "namespace", "apps"])
+        let pod = { (name: String, node: String, owner: String) in
+            """
+            apiVersion: v1
+            kind: Pod
+            metadata:
+              name: \(name)
+              namespace: apps
+            \(owner)
+            spec:
+              nodeName: \(node)
+              containers: [{name: app, image: nginx}]
+            """
+        }
+        // A static pod's mirror (the kubelet runs it from a file: evicting it would do nothing).
+        let mirror = "  annotations: {kubernetes.io/config.mirror: 3f2a9c}"
+        try kubectl(["apply", "-f", "-"], stdin: pod("web-on-1", "worker-1", ""))
+        try kubectl(["apply", "-f", "-"], stdin: pod("static-on-1", "worker-1", mirror))
+        try kubectl(["apply", "-f", "-"], stdin: pod("web-on-2", "worker-2", ""))
+        try kubectl(["apply", "-f", "-"], stdin: """
+            apiVersion: plumb.dev/v1alpha1
+            kind: NodeConfig
+            metadata: {name: motd}
+            spec:
+              nodeSelector: {role: web}
+              disruptive: true
+              files:
+                - {path: /etc/motd, content: "kernel tuning\\n"}
+            """)
+        let outcomes = try await agent("worker-1").reconcile()
+        XCTAssertEqual(outcomes.first?.status?.phase, .synced, outcomes.first?.status?.message ?? "")
+        XCTAssertEqual(read("worker-1", "/etc/motd"), "kernel tuning\n")
+        let left = try kubectl(["get", "pods", "-n", "apps", "-o", "jsonpath={.items[*].metadata.name}"])
+        XCTAssertEqual(left.split(separator: " ").sorted(), ["static-on-1", "web-on-2"], "the node's pods evicted, not a mirror pod or another node's")
+        let unschedulable = try kubectl(["get", "node", "worker-1", "-o", "jsonpath={.spec.unschedulable}"])
+        XCTAssertEqual(unschedulable, "", "uncordoned once healthy")
     }
 
     func testTheInstallManifestsCarryTheChartsNodeConfigCRD() throws {
