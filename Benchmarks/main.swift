@@ -11,6 +11,7 @@ let registered: [(name: String, run: () async throws -> Void)] = [
     ("controller-scale", runControllerScaleBenchmark),
     ("kustomize", runKustomizeBenchmark),
     ("node", runNodeBenchmark),
+    ("rollout", runRolloutBenchmark),
 ]
 
 let wanted = CommandLine.arguments.dropFirst().first ?? "all"
