@@ -130,7 +130,13 @@ struct RolloutExecution {
     mutating func steps() async -> Outcome {
         do {
             try await ensureCanary()
-            if state.weight > 0 || rollout.action == .resume {
+            if let blueGreen {
+                // The new template at full size behind the preview Service, before any step.
+                if let problem = try await waitHealthy(canaryRef) {
+                    return await rollBack("preview: \(declaration.canaryName) \(problem)")
+                }
+                try await preview(blueGreen, on: true)
+            } else if state.weight > 0 || rollout.action == .resume {
                 try await runner.router(for: declaration).setWeight(state.weight, for: route)
             }
             state.phase = .progressing
@@ -169,7 +175,8 @@ struct RolloutExecution {
         var match = selector["matchLabels"] ?? [:]
         match[RolloutRunner.roleLabel] = "canary"
         selector["matchLabels"] = match
-        let replicas = ReplicaRatioRouter.canaryReplicas(total: rollout.totalReplicas, weight: state.weight)
+        let replicas =
+            blueGreen != nil ? rollout.totalReplicas : ReplicaRatioRouter.canaryReplicas(total: rollout.totalReplicas, weight: state.weight)
         var canary: Value = [
             "apiVersion": "apps/v1", "kind": "Deployment",
             "metadata": [
@@ -195,8 +202,23 @@ struct RolloutExecution {
         runner.observer?.rolloutChanged(declaration.ref, state: state)
     }
 
+    /// The blue/green strategy, if it is one.
+    var blueGreen: RolloutDeclaration.BlueGreen? {
+        if case .blueGreen(let b) = declaration.strategy { return b }
+        return nil
+    }
+
+    /// Points the preview Service at the new pods (`on`) or back at the active ones.
+    func preview(_ blueGreen: RolloutDeclaration.BlueGreen, on: Bool) async throws {
+        guard let service = blueGreen.previewService else { return }
+        let ref = ObjectRef(apiVersion: "v1", kind: "Service", namespace: declaration.target.namespace, name: service)
+        let role: Value = on ? "canary" : .null
+        _ = try await client.patch(ref, .merge(["spec": ["selector": [RolloutRunner.roleLabel: role]]]))
+    }
+
     /// Canary removed and all traffic on stable.
     func cleanUp() async throws {
+        if let blueGreen { try await preview(blueGreen, on: false) }
         try await runner.router(for: declaration).reset(for: route)
         do {
             _ = try await client.delete(canaryRef)

@@ -20,7 +20,7 @@ extension RolloutExecution {
     mutating func record(_ detail: String, error: String? = nil) {
         entries.append(
             AuditObjectEntry(
-                ref: declaration.ref, action: error == nil ? .configured : .failed, changedPaths: [stepField + detail],
+                ref: declaration.ref, action: error == nil ? .configured : .failed, changedPaths: [stepField + (blueGreen == nil ? detail : "")],
                 health: error == nil ? .healthy : .degraded, error: error))
     }
 
@@ -163,6 +163,16 @@ extension RolloutExecution {
             return await rollBack(message)
         }
         if healthWait == .waiting { return .waiting("promoting: waiting for \(declaration.target.name) to be healthy") }
+        if let blueGreen {
+            // The old pods go after the delay (Argo Rollouts' scaleDownDelaySeconds); here the
+            // active Service already selects the promoted pods, the preview ones linger.
+            try await preview(blueGreen, on: false)
+            let end = ContinuousClock.now + .seconds(blueGreen.scaleDownDelaySeconds)
+            if blueGreen.scaleDownDelaySeconds > 0 {
+                runner.progress("rollout \(name): \(declaration.canaryName) scaled down in \(blueGreen.scaleDownDelaySeconds)s\n")
+            }
+            while ContinuousClock.now < min(end, limits.deadline) { try await Task.sleep(for: runner.pollInterval) }
+        }
         try await cleanUp()
         state.phase = .healthy
         state.step = declaration.steps.count
