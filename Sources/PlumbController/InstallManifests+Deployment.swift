@@ -11,6 +11,7 @@ extension InstallManifests {
             "--metrics-address=:\(httpPort)",
         ] + haArguments(o)
         if o.namespaced { args.append("--namespace=\(o.namespace)") }
+        if let secret = o.webhookSecret { args.append("--webhook-secret=\(secret)") }
         return args.map { .string($0) }
     }
 

@@ -28,6 +28,12 @@ public enum InstallManifests {
         public var nodeAgent = false
         /// How often the node agent checks its node without a NodeConfig change.
         public var nodeAgentInterval = "60s"
+        /// The Secret in `namespace` holding the webhook secrets (a key per receiver, or one
+        /// key `secret`): the controller serves /hooks and a Service `plumb-webhooks` leads
+        /// there. Nil: no webhook receivers.
+        public var webhookSecret: String?
+        /// An Ingress to the webhook Service (with `webhookSecret` only).
+        public var webhookIngress: WebhookIngress?
 
         public init() {}
     }
@@ -41,12 +47,15 @@ public enum InstallManifests {
     public static let httpPort: Int64 = 8080
 
     /// The install objects in apply order: CRD, Namespace, ServiceAccount, RBAC, PVC, Service,
-    /// Deployment.
+    /// the webhook Service and Ingress (with a webhook Secret), Deployment.
     public static func objects(_ options: Options = Options()) -> [Value] {
         var objects = [applicationCRD, nodeConfigCRD, namespaceObject(options)]
+        objects.insert(contentsOf: rolloutCRDs, at: 1)
         objects.append(serviceAccount(options))
         objects += rbac(options)
-        objects += [persistentVolumeClaim(options), service(options), deployment(options)]
+        objects += [persistentVolumeClaim(options), service(options)]
+        objects += webhookObjects(options)
+        objects.append(deployment(options))
         objects += nodeAgentObjects(options)
         return objects
     }

@@ -15,6 +15,7 @@ struct Install: ParsableCommand {
               plumb install --export | kubectl apply --server-side -f -
               plumb install --export --namespace gitops --image registry.acme.dev/plumb:0.1.0
               plumb install --export --namespaced --namespace team-a > plumb.yaml
+              plumb install --export --webhook-secret plumb-webhooks --webhook-host plumb.acme.dev --webhook-tls-secret plumb-tls
             """)
 
     @Flag(help: "Print the manifests (required: Plumb never installs itself).")
@@ -47,6 +48,18 @@ struct Install: ParsableCommand {
     @Option(help: "Size of the volume holding the audit database and the Git cache.")
     var storageSize = "1Gi"
 
+    @Option(help: "The Secret in --namespace holding the webhook secrets (a key per receiver: github, gitlab, gitea, bitbucket, generic; or one key \"secret\"): the controller serves /hooks/<receiver> and a Service plumb-webhooks leads there.")
+    var webhookSecret: String?
+
+    @Option(help: "An Ingress routing <host>/hooks to the webhook receivers (needs --webhook-secret).")
+    var webhookHost: String?
+
+    @Option(help: "The IngressClass of the webhook Ingress (default: the cluster's default class).")
+    var webhookIngressClass: String?
+
+    @Option(help: "The TLS Secret of --webhook-host for the webhook Ingress.")
+    var webhookTLSSecret: String?
+
     @Flag(help: "Add plumb node-agent: a DaemonSet applying the NodeConfigs that select each node (host root at /host; docs/nodes.md lists its privileges).")
     var nodeAgent = false
 
@@ -66,6 +79,15 @@ struct Install: ParsableCommand {
         if leaderElect && shards != nil { throw ValidationError("--leader-elect and --shards: give one") }
         if let shards, !(1...1000).contains(shards) { throw ValidationError("--shards \(shards): expected 1 to 1000") }
         if concurrency < 1 { throw ValidationError("--concurrency must be 1 or more") }
+        if let webhookSecret, !isDNSSubdomain(webhookSecret) {
+            throw ValidationError("--webhook-secret \(webhookSecret): not a valid Secret name")
+        }
+        if webhookSecret == nil, webhookHost != nil || webhookIngressClass != nil || webhookTLSSecret != nil {
+            throw ValidationError("--webhook-host, --webhook-ingress-class and --webhook-tls-secret need --webhook-secret")
+        }
+        if webhookHost == nil, webhookIngressClass != nil || webhookTLSSecret != nil {
+            throw ValidationError("--webhook-ingress-class and --webhook-tls-secret need --webhook-host (the Ingress)")
+        }
     }
 
     func run() {
@@ -79,9 +101,19 @@ struct Install: ParsableCommand {
         options.logFormat = logFormat
         options.concurrency = concurrency
         options.storageSize = storageSize
+        options.webhookSecret = webhookSecret
+        if let webhookHost {
+            options.webhookIngress = InstallManifests.WebhookIngress(
+                host: webhookHost, className: webhookIngressClass, tlsSecret: webhookTLSSecret)
+        }
         options.nodeAgent = nodeAgent
         options.nodeAgentInterval = nodeAgentInterval
         Terminal.writeOut(InstallManifests.yaml(options))
+    }
+
+    /// An RFC 1123 subdomain, as a Secret name must be.
+    private func isDNSSubdomain(_ s: String) -> Bool {
+        s.utf8.count <= 253 && s.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { isDNSLabel(String($0)) }
     }
 
     /// An RFC 1123 label, as a namespace name must be.

@@ -122,6 +122,74 @@ final class InstallChartTests: XCTestCase {
         assertSameObjects(chart: chart, export: InstallManifests.objects(options))
     }
 
+    func testWebhooksAreOffByDefault() throws {
+        let chart = try renderChart()
+        XCTAssertFalse(chart.contains { $0["kind"]?.stringValue == "Ingress" })
+        XCTAssertFalse(chart.contains { $0[path: ["metadata", "name"]]?.stringValue == InstallManifests.webhookServiceName })
+        let args = deploymentArgs(chart)
+        XCTAssertFalse(args.contains { $0.hasPrefix("--webhook-secret") }, "\(args)")
+    }
+
+    func testWebhookValuesRenderTheExportsServiceIngressAndSecretFlag() throws {
+        var options = InstallManifests.Options()
+        options.webhookSecret = "forge-hooks"
+        options.webhookIngress = InstallManifests.WebhookIngress(host: "plumb.acme.dev", className: "nginx", tlsSecret: "plumb-tls")
+        let chart = try renderChart(overrides: [
+            "webhooks": [
+                "enabled": true, "secretName": "forge-hooks",
+                "ingress": ["enabled": true, "host": "plumb.acme.dev", "className": "nginx", "tls": ["secretName": "plumb-tls"]],
+            ]
+        ])
+        assertSameObjects(chart: chart, export: InstallManifests.objects(options))
+
+        // The controller reads the Secret named by the value, and serves /hooks on its http port.
+        XCTAssertTrue(deploymentArgs(chart).contains("--webhook-secret=forge-hooks"), "\(deploymentArgs(chart))")
+        let service = try XCTUnwrap(chart.first { $0["kind"]?.stringValue == "Service" && $0[path: ["metadata", "name"]]?.stringValue == "plumb-webhooks" })
+        XCTAssertEqual(service[path: ["spec", "ports"]]?.arrayValue?.first?["targetPort"]?.stringValue, "http")
+        XCTAssertEqual(service[path: ["spec", "ports"]]?.arrayValue?.first?["port"]?.intValue, 80)
+        XCTAssertEqual(service[path: ["spec", "selector", "app.kubernetes.io/component"]]?.stringValue, "controller")
+        let deployment = try XCTUnwrap(chart.first { $0["kind"]?.stringValue == "Deployment" })
+        let ports = deployment[path: ["spec", "template", "spec", "containers"]]?.arrayValue?.first?["ports"]?.arrayValue ?? []
+        XCTAssertTrue(ports.contains { $0["name"]?.stringValue == "http" }, "the Service's targetPort is a port of the container")
+
+        // The Ingress routes only /hooks of the host, with TLS, to that Service.
+        let ingress = try XCTUnwrap(chart.first { $0["kind"]?.stringValue == "Ingress" })
+        XCTAssertEqual(ingress["apiVersion"]?.stringValue, "networking.k8s.io/v1")
+        XCTAssertEqual(ingress[path: ["spec", "ingressClassName"]]?.stringValue, "nginx")
+        XCTAssertEqual(ingress[path: ["spec", "tls"]]?.arrayValue?.first?["secretName"]?.stringValue, "plumb-tls")
+        XCTAssertEqual(ingress[path: ["spec", "tls"]]?.arrayValue?.first?["hosts"], ["plumb.acme.dev"])
+        let rules = ingress[path: ["spec", "rules"]]?.arrayValue ?? []
+        XCTAssertEqual(rules.count, 1)
+        XCTAssertEqual(rules.first?["host"]?.stringValue, "plumb.acme.dev")
+        let paths = rules.first?[path: ["http", "paths"]]?.arrayValue ?? []
+        XCTAssertEqual(paths.map { $0["path"]?.stringValue }, ["/hooks"], "nothing but the receivers is exposed")
+        XCTAssertEqual(paths.first?["pathType"]?.stringValue, "Prefix")
+        XCTAssertEqual(paths.first?[path: ["backend", "service", "name"]]?.stringValue, "plumb-webhooks")
+        XCTAssertEqual(paths.first?[path: ["backend", "service", "port", "name"]]?.stringValue, "http-webhooks")
+    }
+
+    func testWebhookIngressWithoutHostClassOrTLSLeavesThemOut() throws {
+        var options = InstallManifests.Options()
+        options.webhookSecret = "plumb-webhooks"
+        options.webhookIngress = InstallManifests.WebhookIngress()
+        let chart = try renderChart(overrides: ["webhooks": ["enabled": true, "ingress": ["enabled": true, "host": "", "className": "", "tls": ["secretName": ""]]]])
+        assertSameObjects(chart: chart, export: InstallManifests.objects(options))
+        let ingress = try XCTUnwrap(chart.first { $0["kind"]?.stringValue == "Ingress" })
+        XCTAssertNil(ingress[path: ["spec", "ingressClassName"]])
+        XCTAssertNil(ingress[path: ["spec", "tls"]])
+        XCTAssertNil(ingress[path: ["spec", "rules"]]?.arrayValue?.first?["host"])
+        // Without the Ingress, the Service is still there for a LoadBalancer or a port-forward.
+        options.webhookIngress = nil
+        let serviceOnly = try renderChart(overrides: ["webhooks": ["enabled": true]])
+        assertSameObjects(chart: serviceOnly, export: InstallManifests.objects(options))
+        XCTAssertFalse(serviceOnly.contains { $0["kind"]?.stringValue == "Ingress" })
+    }
+
+    private func deploymentArgs(_ objects: [Value]) -> [String] {
+        let deployment = objects.first { $0["kind"]?.stringValue == "Deployment" }
+        return (deployment?[path: ["spec", "template", "spec", "containers"]]?.arrayValue?.first?["args"]?.arrayValue ?? []).compactMap(\.stringValue)
+    }
+
     /// The CRD Swift embeds is byte for byte the chart's file; PLUMB_REGENERATE_CRD=1 rewrites it.
     func testEmbeddedCRDIsTheChartsFile() throws {
         let text = try read(Self.crdFile)
