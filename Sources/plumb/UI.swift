@@ -28,8 +28,14 @@ struct UI: AsyncParsableCommand {
     @Option(help: "The port on 127.0.0.1 (0 picks a free one).")
     var port: Int = 8090
 
-    @Option(help: "The audit database (SQLite) the history comes from: the controller's --audit-db.")
+    @Option(
+        help: ArgumentHelp(
+            "The audit database the history comes from: the controller's --audit-db (a SQLite file or a PostgreSQL URL).",
+            valueName: "path-or-url"))
     var auditDb: String = SQLiteAuditStore.defaultPath
+
+    @Option(help: "A file holding the password of a PostgreSQL --audit-db (else $PLUMB_AUDIT_DB_PASSWORD).")
+    var auditDbPasswordFile: String?
 
     @Option(help: "Where Git repositories are cloned for the diff (default $PLUMB_CACHE_DIR/git or ~/.cache/plumb/git).")
     var cacheDir: String?
@@ -75,14 +81,18 @@ struct UI: AsyncParsableCommand {
     /// The audit trail, when `--audit-db` names one that exists (it is only read); else none,
     /// and the pages say there is no history.
     func openAudit() -> (any AuditStore)? {
-        guard FileManager.default.fileExists(atPath: auditDb) else {
-            Terminal.writeErr("warning: no history: --audit-db \(auditDb) does not exist\n")
-            return nil
-        }
         do {
-            return try SQLiteAuditStore(path: auditDb)
+            let database = try AuditDatabase(
+                auditDb, passwordFile: auditDbPasswordFile, environment: ProcessInfo.processInfo.environment)
+            if let warning = database.warning { Terminal.writeErr("warning: \(warning)\n") }
+            if case .sqlite(let path) = database, !FileManager.default.fileExists(atPath: path) {
+                Terminal.writeErr("warning: no history: --audit-db \(path) does not exist\n")
+                return nil
+            }
+            return try database.open(create: false)
         } catch {
-            Terminal.writeErr("warning: no history: --audit-db \(auditDb): \(error)\n")
+            // The store's errors name the database, a PostgreSQL URL with its password masked.
+            Terminal.writeErr("warning: no history: \(error)\n")
             return nil
         }
     }
