@@ -32,20 +32,26 @@ private final class RolloutBench: @unchecked Sendable {
         _ = try await cluster.start()
         try await cluster.writeKubeconfig(to: dir + "/kubeconfig")
         client = try KubeClient(
-            config: ClientConfig.load(flags: KubeconfigFlags(kubeconfig: dir + "/kubeconfig"), environment: [:], home: dir))
+            config: ClientConfig.load(
+                flags: KubeconfigFlags(kubeconfig: dir + "/kubeconfig"), environment: [:], home: dir))
         audit = try SQLiteAuditStore(path: dir + "/audit.db")
         for file in [
             "charts/plumb/crds/rolloutstrategies.plumb.dev.yaml", "charts/plumb/crds/rolloutanalyses.plumb.dev.yaml",
             "fixtures/crds/gateway-api/httproutes.yaml",
         ] {
             let path = repositoryRoot.appendingPathComponent(file).path
-            for doc in try YAML.parseDocuments(try String(contentsOfFile: path, encoding: .utf8), file: path) where !doc.value.isNull {
+            for doc in try YAML.parseDocuments(try String(contentsOfFile: path, encoding: .utf8), file: path)
+            where !doc.value.isNull {
                 let crd = try await client.apply(doc.value)
                 let group = crd[path: ["spec", "group"]]?.stringValue ?? ""
                 let kind = crd[path: ["spec", "names", "kind"]]?.stringValue ?? ""
                 let version = crd[path: ["spec", "versions"]]?.arrayValue?.first?["name"]?.stringValue ?? ""
                 for _ in 0..<500 {
-                    if (try? await client.list(apiVersion: "\(group)/\(version)", kind: kind, namespace: "default")) != nil { break }
+                    if (try? await client.list(apiVersion: "\(group)/\(version)", kind: kind, namespace: "default"))
+                        != nil
+                    {
+                        break
+                    }
                     try await Task.sleep(for: .milliseconds(10))
                 }
             }
@@ -57,7 +63,8 @@ private final class RolloutBench: @unchecked Sendable {
     func commit(_ files: [String: String]) throws {
         for (path, text) in files { try text.write(toFile: work + "/" + path, atomically: true, encoding: .utf8) }
         try git(["add", "-A"], in: work)
-        try git(["-c", "user.name=Bench", "-c", "user.email=bench@example.com", "commit", "-q", "-m", "change"], in: work)
+        try git(
+            ["-c", "user.name=Bench", "-c", "user.email=bench@example.com", "commit", "-q", "-m", "change"], in: work)
     }
 
     func sync(_ rollouts: RolloutRunner?) async throws -> AuditedSync.Outcome {
@@ -153,7 +160,9 @@ private func accepts(_ port: Int) -> Bool {
     addr.sin_addr.s_addr = inet_addr("127.0.0.1")
     addr.sin_port = UInt16(port).bigEndian
     return withUnsafePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+        }
     }
 }
 
@@ -216,7 +225,8 @@ private func measureRollbackLatency() async throws {
         spec: {selector: {app: web}, ports: [{port: 80}]}
 
         """
-    let routing = "      stableService: web-stable\n      canaryService: web-canary\n      trafficRouting: {gatewayAPI: {httpRoute: web}}\n"
+    let routing =
+        "      stableService: web-stable\n      canaryService: web-canary\n      trafficRouting: {gatewayAPI: {httpRoute: web}}\n"
     let steps = ["setWeight: 20", "analysis: {templates: [{templateName: success-rate}]}", "setWeight: 100"]
     for _ in 0..<100 where !accepts(port) { try await Task.sleep(for: .milliseconds(50)) }
     try bench.commit([
@@ -225,9 +235,11 @@ private func measureRollbackLatency() async throws {
     ])
     _ = try await bench.sync(bench.runner())
 
-    let routeRef = ObjectRef(apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", namespace: "shop", name: "web")
+    let routeRef = ObjectRef(
+        apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", namespace: "shop", name: "web")
     let failedAt = FailTime()
-    let analyzer = TimedAnalyzer(inner: AnalysisRun.standard(client: bench.client, namespace: "shop"), failedAt: failedAt)
+    let analyzer = TimedAnalyzer(
+        inner: AnalysisRun.standard(client: bench.client, namespace: "shop"), failedAt: failedAt)
     try bench.commit(["app/web.yaml": deployment("nginx:1.26")])
     // Samples the canary's weight in the HTTPRoute until the sync returns.
     let client = bench.client
@@ -251,12 +263,15 @@ private func measureRollbackLatency() async throws {
     done.store(true, ordering: .relaxed)
     let seen = await watcher.value
     await bench.stop()
-    guard !outcome.result.succeeded, let failed = failedAt.at.withLock({ $0 }), seen.sawCanary, let stable = seen.stableAt else {
+    guard !outcome.result.succeeded, let failed = failedAt.at.withLock({ $0 }), seen.sawCanary,
+        let stable = seen.stableAt
+    else {
         throw BenchmarkError("the failing canary was not rolled back as expected (sawCanary \(seen.sawCanary))")
     }
     print(
         String(
-            format: "  rollback: failing measurement → HTTPRoute all on stable %.0f ms, → sync returned (canary removed) %.0f ms; target < interval %ds + 5 s (whole sync %.1f s)",
+            format:
+                "  rollback: failing measurement → HTTPRoute all on stable %.0f ms, → sync returned (canary removed) %.0f ms; target < interval %ds + 5 s (whole sync %.1f s)",
             seconds(stable - failed) * 1000, seconds(returned - failed) * 1000, interval, seconds(returned - start)))
     print("    error: \(outcome.result.failures.first?.error ?? "-")")
 }
@@ -273,7 +288,9 @@ private func measureCanaryOverhead() async throws {
         for i in 1...3 {
             try bench.commit(["app/web.yaml": deployment("nginx:1.\(i)")])
             let (outcome, t) = try await time { try await bench.sync(nil) }
-            guard outcome.result.succeeded else { throw BenchmarkError("plain sync failed: \(outcome.result.failures)") }
+            guard outcome.result.succeeded else {
+                throw BenchmarkError("plain sync failed: \(outcome.result.failures)")
+            }
             plain.append(t)
         }
         await bench.stop()
@@ -281,19 +298,24 @@ private func measureCanaryOverhead() async throws {
     var canary: [Double] = []
     do {
         let bench = try await RolloutBench()
-        let steps = ["setWeight: 20", "pause: {duration: 0s}", "setWeight: 50", "pause: {duration: 0s}", "setWeight: 100"]
+        let steps = [
+            "setWeight: 20", "pause: {duration: 0s}", "setWeight: 50", "pause: {duration: 0s}", "setWeight: 100",
+        ]
         try bench.commit(["app/web.yaml": deployment("nginx:1.0"), "app/rollout.yaml": strategy(steps)])
         _ = try await bench.sync(bench.runner())
         for i in 1...3 {
             try bench.commit(["app/web.yaml": deployment("nginx:1.\(i)")])
             let (outcome, t) = try await time { try await bench.sync(bench.runner()) }
-            guard outcome.result.succeeded else { throw BenchmarkError("canary sync failed: \(outcome.result.failures)") }
+            guard outcome.result.succeeded else {
+                throw BenchmarkError("canary sync failed: \(outcome.result.failures)")
+            }
             canary.append(t)
         }
         await bench.stop()
     }
     print(
         String(
-            format: "  overhead: plain sync of a template change %.2f s, canary (setWeight 20/50/100, two 0 s pauses) %.2f s: %.1fx, +%.2f s (median of 3; simulated workloads ready after 50 ms)",
+            format:
+                "  overhead: plain sync of a template change %.2f s, canary (setWeight 20/50/100, two 0 s pauses) %.2f s: %.1fx, +%.2f s (median of 3; simulated workloads ready after 50 ms)",
             median(plain), median(canary), median(canary) / median(plain), median(canary) - median(plain)))
 }

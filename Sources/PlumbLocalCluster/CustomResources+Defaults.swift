@@ -45,8 +45,12 @@ extension ClusterStore {
     /// CRDs without a schema are left alone.
     func defaultCustomResource(_ object: inout Value, type: ResourceType) {
         guard let crdName = type.definedBy,
-            let crd = get(GroupResource(group: "apiextensions.k8s.io", resource: "customresourcedefinitions"), namespace: "", name: crdName),
-            let version = crd[path: ["spec", "versions"]]?.arrayValue?.first(where: { $0["name"]?.stringValue == type.version }),
+            let crd = get(
+                GroupResource(group: "apiextensions.k8s.io", resource: "customresourcedefinitions"), namespace: "",
+                name: crdName),
+            let version = crd[path: ["spec", "versions"]]?.arrayValue?.first(where: {
+                $0["name"]?.stringValue == type.version
+            }),
             let schema = version[path: ["schema", "openAPIV3Schema"]]
         else { return }
         // metadata belongs to the server's ObjectMeta handling, not to the CRD's schema.

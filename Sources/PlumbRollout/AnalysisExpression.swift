@@ -62,7 +62,9 @@ public struct AnalysisExpression: Sendable, Equatable, CustomStringConvertible {
     }
 
     private enum Operand: Equatable {
-        case number(Double), string(String), bool(Bool)
+        case number(Double)
+        case string(String)
+        case bool(Bool)
     }
 
     private func evaluate(_ node: Node, _ result: [Value]) throws(EvaluationError) -> Operand {
@@ -92,7 +94,9 @@ public struct AnalysisExpression: Sendable, Equatable, CustomStringConvertible {
             }
             return .number(-d)
         case .not(let inner):
-            guard case .bool(let b) = try evaluate(inner, result) else { throw EvaluationError(message: "! needs true/false") }
+            guard case .bool(let b) = try evaluate(inner, result) else {
+                throw EvaluationError(message: "! needs true/false")
+            }
             return .bool(!b)
         case .binary(let op, let l, let r):
             if op == "&&" || op == "||" {
@@ -150,7 +154,9 @@ extension AnalysisExpression {
             guard pos < text.count else { throw error("empty expression") }
             let node = try parseOr()
             skipSpace()
-            guard pos == text.count else { throw error("unexpected \"\(String(String.UnicodeScalarView(text[pos...])))\"") }
+            guard pos == text.count else {
+                throw error("unexpected \"\(String(String.UnicodeScalarView(text[pos...])))\"")
+            }
             return node
         }
 
@@ -163,7 +169,9 @@ extension AnalysisExpression {
         mutating func take(_ token: String) -> Bool {
             skipSpace()
             let scalars = Array(token.unicodeScalars)
-            guard pos + scalars.count <= text.count, Array(text[pos..<pos + scalars.count]) == scalars else { return false }
+            guard pos + scalars.count <= text.count, Array(text[pos..<pos + scalars.count]) == scalars else {
+                return false
+            }
             pos += scalars.count
             return true
         }

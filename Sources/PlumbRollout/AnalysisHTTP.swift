@@ -37,7 +37,9 @@ final class AnalysisHTTP: Sendable {
         }
         do {
             let response = try await transport.send(
-                KubeRequest(method: "GET", path: path, headers: headers + [HTTPHeader("Accept", "application/json")], timeout: timeout))
+                KubeRequest(
+                    method: "GET", path: path, headers: headers + [HTTPHeader("Accept", "application/json")],
+                    timeout: timeout))
             return Answer(status: response.status, body: response.body)
         } catch let error as KubeTransportError {
             throw AnalysisHTTPError(message: "GET \(root)\(parts.percentEncodedPath): \(error.message)")
@@ -55,7 +57,9 @@ enum CredentialSource: Sendable {
     case secret(name: String, key: String)
     case file(String)
 
-    static func parse(_ v: Value, field: String, defaultKey: String) throws(AnalysisDeclarationError) -> CredentialSource {
+    static func parse(_ v: Value, field: String, defaultKey: String) throws(AnalysisDeclarationError)
+        -> CredentialSource
+    {
         if let ref = v["secretRef"] {
             guard let name = ref["name"]?.stringValue, !name.isEmpty else {
                 throw AnalysisDeclarationError(field: "\(field).secretRef.name", message: "required")
@@ -64,7 +68,8 @@ enum CredentialSource: Sendable {
         }
         if let path = v["file"]?.stringValue, !path.isEmpty { return .file(path) }
         throw AnalysisDeclarationError(
-            field: field, message: "needs secretRef: {name, key} or file: a path (credentials are never written inline)")
+            field: field, message: "needs secretRef: {name, key} or file: a path (credentials are never written inline)"
+        )
     }
 
     /// The credential's text (surrounding whitespace and a trailing newline dropped).
@@ -79,7 +84,8 @@ enum CredentialSource: Sendable {
             guard let client else {
                 throw AnalysisHTTPError(message: "v1 Secret \(namespace)/\(name): no cluster to read it from")
             }
-            let secret = try await client.get(ObjectRef(apiVersion: "v1", kind: "Secret", namespace: namespace, name: name))
+            let secret = try await client.get(
+                ObjectRef(apiVersion: "v1", kind: "Secret", namespace: namespace, name: name))
             if let encoded = secret[path: ["data", key]]?.stringValue, let data = Data(base64Encoded: encoded) {
                 return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             }

@@ -102,7 +102,9 @@ public struct AnalysisMetric: Sendable, Equatable {
 
     /// Reads one declared metric; `field` is where it sits (`spec.metrics[0]`) for errors.
     public static func parse(_ value: Value, field: String) throws(AnalysisDeclarationError) -> AnalysisMetric {
-        guard let o = value.objectValue else { throw AnalysisDeclarationError(field: field, message: "must be an object") }
+        guard let o = value.objectValue else {
+            throw AnalysisDeclarationError(field: field, message: "must be an object")
+        }
         func fail(_ key: String, _ message: String) -> AnalysisDeclarationError {
             AnalysisDeclarationError(field: "\(field).\(key)", message: message)
         }
@@ -138,7 +140,9 @@ public struct AnalysisMetric: Sendable, Equatable {
         var range: ThresholdRange?
         if let r = o["thresholdRange"] {
             guard let ro = r.objectValue else { throw fail("thresholdRange", "must be an object with min and/or max") }
-            for key in ro.keys where key != "min" && key != "max" { throw fail("thresholdRange.\(key)", "unknown field") }
+            for key in ro.keys where key != "min" && key != "max" {
+                throw fail("thresholdRange.\(key)", "unknown field")
+            }
             var t = ThresholdRange()
             for key in ["min", "max"] {
                 guard let v = ro[key] else { continue }
@@ -157,7 +161,8 @@ public struct AnalysisMetric: Sendable, Equatable {
             throw fail("thresholdRange", "give either thresholdRange or successCondition/failureCondition, not both")
         }
 
-        guard let providerBlock = o["provider"]?.objectValue, providerBlock.count == 1, let entry = providerBlock.entries.first
+        guard let providerBlock = o["provider"]?.objectValue, providerBlock.count == 1,
+            let entry = providerBlock.entries.first
         else {
             throw fail("provider", "needs exactly one of \(providers.joined(separator: ", "))")
         }
@@ -166,7 +171,8 @@ public struct AnalysisMetric: Sendable, Equatable {
         }
         try checkProvider(entry.key, entry.value, field: "\(field).provider.\(entry.key)")
         if entry.key != "job", range == nil, success == nil, failure == nil {
-            throw fail("thresholdRange", "a \(entry.key) metric needs thresholdRange, successCondition or failureCondition")
+            throw fail(
+                "thresholdRange", "a \(entry.key) metric needs thresholdRange, successCondition or failureCondition")
         }
 
         return AnalysisMetric(
@@ -181,12 +187,15 @@ public struct AnalysisMetric: Sendable, Equatable {
 
     /// Reads a list of metrics (`spec.metrics`); names must be unique.
     public static func parseList(_ value: Value, field: String) throws(AnalysisDeclarationError) -> [AnalysisMetric] {
-        guard let items = value.arrayValue else { throw AnalysisDeclarationError(field: field, message: "must be a list") }
+        guard let items = value.arrayValue else {
+            throw AnalysisDeclarationError(field: field, message: "must be a list")
+        }
         var metrics: [AnalysisMetric] = []
         for (i, item) in items.enumerated() {
             let m = try parse(item, field: "\(field)[\(i)]")
             if metrics.contains(where: { $0.name == m.name }) {
-                throw AnalysisDeclarationError(field: "\(field)[\(i)].name", message: "metric \"\(m.name)\" is declared twice")
+                throw AnalysisDeclarationError(
+                    field: "\(field)[\(i)].name", message: "metric \"\(m.name)\" is declared twice")
             }
             metrics.append(m)
         }
@@ -195,7 +204,9 @@ public struct AnalysisMetric: Sendable, Equatable {
 
     /// The required fields of each provider block.
     static func checkProvider(_ kind: String, _ spec: Value, field: String) throws(AnalysisDeclarationError) {
-        guard let o = spec.objectValue else { throw AnalysisDeclarationError(field: field, message: "must be an object") }
+        guard let o = spec.objectValue else {
+            throw AnalysisDeclarationError(field: field, message: "must be an object")
+        }
         let required: [String] =
             switch kind {
             case "prometheus": ["address", "query"]

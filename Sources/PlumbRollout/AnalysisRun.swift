@@ -190,7 +190,8 @@ public struct AnalysisRun: Sendable {
                 if let planned = metric.plannedCount, taken >= planned {
                     if conclusive == 0, errorsInARow > 0 {
                         // Nothing but errors to the end: no verdict can be given (Argo's Error).
-                        return outcome(.failed, m, "\(m.message) (no conclusive measurement in \(plural(taken, "measurement")))")
+                        return outcome(
+                            .failed, m, "\(m.message) (no conclusive measurement in \(plural(taken, "measurement")))")
                     }
                     if conclusive < metric.minSamples {
                         return outcome(
@@ -242,12 +243,14 @@ public struct AnalysisRun: Sendable {
                 }
                 if let lo = range.min, d < lo {
                     m.phase = .failed
-                    m.message = "\(metric.name) \(AnalysisFormat.number(d)) is below the minimum \(AnalysisFormat.number(lo))"
+                    m.message =
+                        "\(metric.name) \(AnalysisFormat.number(d)) is below the minimum \(AnalysisFormat.number(lo))"
                     return m
                 }
                 if let hi = range.max, d > hi {
                     m.phase = .failed
-                    m.message = "\(metric.name) \(AnalysisFormat.number(d)) is above the maximum \(AnalysisFormat.number(hi))"
+                    m.message =
+                        "\(metric.name) \(AnalysisFormat.number(d)) is above the maximum \(AnalysisFormat.number(hi))"
                     return m
                 }
             }

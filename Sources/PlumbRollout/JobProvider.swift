@@ -62,7 +62,9 @@ public struct JobProvider: AnalysisProvider {
                 return measurement(.error, "batch/v1 Job \(namespace)/\(name): \(error)")
             }
         }
-        guard created != nil else { return measurement(.error, "batch/v1 Job \(namespace)/\(prefix)-*: 50 Jobs of that name exist") }
+        guard created != nil else {
+            return measurement(.error, "batch/v1 Job \(namespace)/\(prefix)-*: 50 Jobs of that name exist")
+        }
         let ref = ObjectRef(apiVersion: "batch/v1", kind: "Job", namespace: namespace, name: name)
         defer {
             let client = self.client
@@ -86,13 +88,15 @@ public struct JobProvider: AnalysisProvider {
                 case "Complete":
                     return measurement(.successful, "batch/v1 Job \(namespace)/\(name) completed")
                 case "Failed":
-                    let why = [c["reason"]?.stringValue, c["message"]?.stringValue].compactMap { $0 }.joined(separator: ": ")
+                    let why = [c["reason"]?.stringValue, c["message"]?.stringValue].compactMap { $0 }.joined(
+                        separator: ": ")
                     return measurement(.failed, "batch/v1 Job \(namespace)/\(name) failed: \(why)")
                 default: continue
                 }
             }
             if clock.now >= deadline {
-                return measurement(.failed, "batch/v1 Job \(namespace)/\(name) did not finish within \(AnalysisFormat.text(timeout))")
+                return measurement(
+                    .failed, "batch/v1 Job \(namespace)/\(name) did not finish within \(AnalysisFormat.text(timeout))")
             }
             try await Task.sleep(for: poll)
         }

@@ -26,7 +26,9 @@ enum PrometheusAuthentication: Sendable {
         guard let o = v.objectValue, o.count == 1 else {
             throw AnalysisDeclarationError(field: field, message: "needs exactly one of bearer, basic")
         }
-        if let b = o["bearer"] { return .bearer(try CredentialSource.parse(b, field: "\(field).bearer", defaultKey: "token")) }
+        if let b = o["bearer"] {
+            return .bearer(try CredentialSource.parse(b, field: "\(field).bearer", defaultKey: "token"))
+        }
         if let b = o["basic"] {
             guard let user = b["username"]?.stringValue, !user.isEmpty else {
                 throw AnalysisDeclarationError(field: "\(field).basic.username", message: "required")
@@ -35,16 +37,20 @@ enum PrometheusAuthentication: Sendable {
                 throw AnalysisDeclarationError(field: "\(field).basic.password", message: "required")
             }
             return .basic(
-                username: user, password: try CredentialSource.parse(pw, field: "\(field).basic.password", defaultKey: "password"))
+                username: user,
+                password: try CredentialSource.parse(pw, field: "\(field).basic.password", defaultKey: "password"))
         }
-        throw AnalysisDeclarationError(field: "\(field).\(o.keys[0])", message: "unknown authentication (bearer, basic)")
+        throw AnalysisDeclarationError(
+            field: "\(field).\(o.keys[0])", message: "unknown authentication (bearer, basic)")
     }
 
     func headers(client: KubeClient?, namespace: String) async throws -> [HTTPHeader] {
         switch self {
         case .none: return []
         case .bearer(let source):
-            return [HTTPHeader("Authorization", "Bearer " + (try await source.read(client: client, namespace: namespace)))]
+            return [
+                HTTPHeader("Authorization", "Bearer " + (try await source.read(client: client, namespace: namespace)))
+            ]
         case .basic(let user, let source):
             let password = try await source.read(client: client, namespace: namespace)
             return [HTTPHeader("Authorization", "Basic " + Data("\(user):\(password)".utf8).base64EncodedString())]
@@ -86,7 +92,8 @@ public struct PrometheusProvider: AnalysisProvider {
         let address = spec["address"]?.stringValue ?? ""
         let query = spec["query"]?.stringValue ?? ""
         let timeout = spec["timeout"]?.stringValue.flatMap(AnalysisFormat.duration) ?? .seconds(10)
-        let auth = try PrometheusAuthentication.parse(spec["authentication"], field: "provider.prometheus.authentication")
+        let auth = try PrometheusAuthentication.parse(
+            spec["authentication"], field: "provider.prometheus.authentication")
         func measurement(_ phase: MeasurementPhase, _ message: String, _ result: [Value]? = nil) -> Measurement {
             Measurement(metric: metric, phase: phase, value: nil, message: message, at: Date(), result: result)
         }
@@ -98,7 +105,8 @@ public struct PrometheusProvider: AnalysisProvider {
         }
         if let min = spec["minRequests"] {
             guard let q = min["query"]?.stringValue, let count = min["count"].flatMap(AnalysisRun.number) else {
-                throw AnalysisDeclarationError(field: "provider.prometheus.minRequests", message: "needs query and count")
+                throw AnalysisDeclarationError(
+                    field: "provider.prometheus.minRequests", message: "needs query and count")
             }
             switch await instant(address, q, headers, timeout) {
             case .failure(let message): return measurement(.error, message)
@@ -115,12 +123,17 @@ public struct PrometheusProvider: AnalysisProvider {
         switch await instant(address, query, headers, timeout) {
         case .failure(let message): return measurement(.error, message)
         case .success(let values):
-            if values.isEmpty { return measurement(.inconclusive, "no values (the query returned an empty vector)", []) }
+            if values.isEmpty {
+                return measurement(.inconclusive, "no values (the query returned an empty vector)", [])
+            }
             return measurement(.successful, "", values)
         }
     }
 
-    enum Answer { case success([Value]), failure(String) }
+    enum Answer {
+        case success([Value])
+        case failure(String)
+    }
 
     /// One instant query: its sample values (as Prometheus prints them: strings such as "0.95").
     func instant(_ address: String, _ query: String, _ headers: [HTTPHeader], _ timeout: Duration) async -> Answer {
@@ -141,7 +154,9 @@ public struct PrometheusProvider: AnalysisProvider {
         }
         guard body["status"]?.stringValue == "success" else {
             let type = body["errorType"]?.stringValue ?? "error"
-            return .failure("prometheus \(base): \(type): \(body["error"]?.stringValue ?? "HTTP \(answer.status)") (query: \(query))")
+            return .failure(
+                "prometheus \(base): \(type): \(body["error"]?.stringValue ?? "HTTP \(answer.status)") (query: \(query))"
+            )
         }
         let data = body["data"]
         switch data?["resultType"]?.stringValue {
@@ -150,7 +165,9 @@ public struct PrometheusProvider: AnalysisProvider {
         case "scalar":
             return .success([data?["result"]?.arrayValue?.last].compactMap { $0 })
         case let other:
-            return .failure("prometheus \(base): result type \(other ?? "missing") is not supported (vector or scalar; query: \(query))")
+            return .failure(
+                "prometheus \(base): result type \(other ?? "missing") is not supported (vector or scalar; query: \(query))"
+            )
         }
     }
 }

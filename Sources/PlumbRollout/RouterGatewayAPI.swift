@@ -23,7 +23,8 @@ public struct GatewayAPIRouter: TrafficRouter {
     }
 
     func ref(_ name: String, _ target: RouteTarget) -> ObjectRef {
-        ObjectRef(apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", namespace: target.namespace, name: name)
+        ObjectRef(
+            apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", namespace: target.namespace, name: name)
     }
 
     static func isService(_ backend: Value, named name: String) -> Bool {

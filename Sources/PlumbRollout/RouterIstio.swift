@@ -95,7 +95,10 @@ public struct IstioRouter: TrafficRouter {
         }
         guard touched else {
             let what = destinationRule != nil ? "the \(stableSubset) subset" : "the stable Service \(stable)"
-            throw RouterError(message: "\(vsRef): no HTTP route\(routes.isEmpty ? "" : " named \(routes.joined(separator: ", "))") goes to \(what)")
+            throw RouterError(
+                message:
+                    "\(vsRef): no HTTP route\(routes.isEmpty ? "" : " named \(routes.joined(separator: ", "))") goes to \(what)"
+            )
         }
         var body = RouterSupport.skeleton(vsRef)
         body["spec"] = ["http": .array(http)]
@@ -111,10 +114,12 @@ public struct IstioRouter: TrafficRouter {
         var labels: [String: Value] = [:]
         for (role, service) in [(stableSubset, stable), (canarySubset, canary)] {
             let svcRef = ObjectRef(apiVersion: "v1", kind: "Service", namespace: target.namespace, name: service)
-            guard let svc = try await RouterSupport.read(client, svcRef), let selector = svc[path: ["spec", "selector"]],
+            guard let svc = try await RouterSupport.read(client, svcRef),
+                let selector = svc[path: ["spec", "selector"]],
                 selector.objectValue?.isEmpty == false
             else {
-                throw RouterError(message: "\(svcRef): not found or selects no pods (its selector names the \(role) pods)")
+                throw RouterError(
+                    message: "\(svcRef): not found or selects no pods (its selector names the \(role) pods)")
             }
             labels[role] = selector
         }

@@ -71,7 +71,9 @@ public struct NGINXRouter: TrafficRouter {
             annotations["kubernetes.io/ingress.class"] = cls
         }
         var body = RouterSupport.skeleton(ref(canaryIngress, target))
-        body["metadata"]?["labels"] = ["app.kubernetes.io/managed-by": "plumb", "plumb.dev/rollout-canary-of": .string(stableIngress)]
+        body["metadata"]?["labels"] = [
+            "app.kubernetes.io/managed-by": "plumb", "plumb.dev/rollout-canary-of": .string(stableIngress),
+        ]
         body["metadata"]?["annotations"] = annotations
         body["spec"] = spec
         try await RouterSupport.apply(client, body)

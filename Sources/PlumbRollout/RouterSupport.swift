@@ -24,8 +24,10 @@ enum RouterSupport {
 
     /// A body with only what an apply needs to name the object.
     static func skeleton(_ ref: ObjectRef) -> Value {
-        ["apiVersion": .string(ref.apiVersion), "kind": .string(ref.kind),
-         "metadata": ["name": .string(ref.name), "namespace": .string(ref.namespace)]]
+        [
+            "apiVersion": .string(ref.apiVersion), "kind": .string(ref.kind),
+            "metadata": ["name": .string(ref.name), "namespace": .string(ref.namespace)],
+        ]
     }
 
     /// The weight as a whole percent of the two, rounded; 0 when both are 0.

@@ -30,7 +30,8 @@ public struct WebProvider: AnalysisProvider {
         var headers: [HTTPHeader] = []
         for h in spec["headers"]?.arrayValue ?? [] {
             guard let k = h["key"]?.stringValue, let v = h["value"]?.stringValue else {
-                throw AnalysisDeclarationError(field: "provider.web.headers", message: "each header needs key and value")
+                throw AnalysisDeclarationError(
+                    field: "provider.web.headers", message: "each header needs key and value")
             }
             headers.append(HTTPHeader(k, v))
         }
@@ -44,7 +45,9 @@ public struct WebProvider: AnalysisProvider {
             return measurement(.error, "web: \(error)")
         }
         let shown = url.split(separator: "?").first.map(String.init) ?? url
-        guard (200..<300).contains(answer.status) else { return measurement(.error, "web \(shown): HTTP \(answer.status)") }
+        guard (200..<300).contains(answer.status) else {
+            return measurement(.error, "web \(shown): HTTP \(answer.status)")
+        }
         guard let body = try? JSONReader().parse(answer.body) else {
             return measurement(.error, "web \(shown): the answer is not JSON")
         }
@@ -64,7 +67,10 @@ public struct WebProvider: AnalysisProvider {
         return measurement(.successful, "", value.arrayValue ?? [value])
     }
 
-    enum Step: Equatable { case key(String), index(Int) }
+    enum Step: Equatable {
+        case key(String)
+        case index(Int)
+    }
 
     /// `{$.a.b[0]}`, `$.a.b[0]`, `.a.b[0]`, `a.b[0]`: keys and list indexes, nothing more.
     static func path(_ text: String) throws(AnalysisDeclarationError) -> [Step] {

@@ -51,7 +51,11 @@ public final class PrometheusServer {
     public static func bcrypt(_ password: String) throws -> String {
         let r = try runTool(
             "/usr/bin/python3",
-            ["-W", "ignore", "-c", "import crypt,sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16)))", password])
+            [
+                "-W", "ignore", "-c",
+                "import crypt,sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16)))",
+                password,
+            ])
         return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
@@ -72,7 +76,9 @@ public final class PrometheusServer {
     }
 
     /// Waits (bounded) until `promQL` has at least one value that is not NaN.
-    public func waitForValue(_ promQL: String, timeout: TimeInterval = 30, authorization: String? = nil) async throws -> [String] {
+    public func waitForValue(_ promQL: String, timeout: TimeInterval = 30, authorization: String? = nil) async throws
+        -> [String]
+    {
         let deadline = Date().addingTimeInterval(timeout)
         var last: [String] = []
         while Date() < deadline {
@@ -162,7 +168,8 @@ public final class MetricsExporter {
         dir = try TempDir("plumb-exporter")
         port = try freePort()
         try Self.script.write(toFile: dir.sub("exporter.py"), atomically: true, encoding: .utf8)
-        server = try Server("/usr/bin/python3", [dir.sub("exporter.py"), String(port), dir.path], log: dir.sub("exporter.log"))
+        server = try Server(
+            "/usr/bin/python3", [dir.sub("exporter.py"), String(port), dir.path], log: dir.sub("exporter.log"))
         try waitForPort(port, timeout: 10, server: server)
     }
 

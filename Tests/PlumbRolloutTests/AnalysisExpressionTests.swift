@@ -46,7 +46,8 @@ final class AnalysisExpressionTests: XCTestCase {
             }
         }
         XCTAssertEqual(error("result[0] >= "), "column 14: expression ends too early")
-        XCTAssertEqual(error("foo > 1"), "column 1: unknown name \"foo\" (only result, len(result), isNaN(x), true, false)")
+        XCTAssertEqual(
+            error("foo > 1"), "column 1: unknown name \"foo\" (only result, len(result), isNaN(x), true, false)")
         XCTAssertEqual(error("(result[0] > 1"), "column 15: missing )")
         XCTAssertEqual(error("result[0] > 1 1"), "column 15: unexpected \"1\"")
         XCTAssertEqual(error(""), "column 1: empty expression")

@@ -63,7 +63,8 @@ final class AnalysisPrometheusTests: XCTestCase {
 
     func run(_ metrics: [AnalysisMetric], _ app: String) async -> (AnalysisVerdict, [PlumbRollout.Measurement]) {
         let seen = Mutex<[PlumbRollout.Measurement]>([])
-        let verdict = await AnalysisRun.standard(client: nil, namespace: "shop").run(metrics: metrics, args: args(app)) { m in
+        let verdict = await AnalysisRun.standard(client: nil, namespace: "shop").run(metrics: metrics, args: args(app))
+        { m in
             seen.withLock { $0.append(m) }
         }
         return (verdict, seen.withLock { $0 })
@@ -92,7 +93,9 @@ final class AnalysisPrometheusTests: XCTestCase {
         let value = try XCTUnwrap(verdict.measurement?.value.flatMap(Double.init))
         XCTAssertEqual(value, 0.8, accuracy: 0.005)
         XCTAssertTrue(verdict.message.hasPrefix("success-rate: success-rate 0.8"), verdict.message)
-        XCTAssertTrue(verdict.message.contains("is below the minimum 0.95 (1 failed measurement, failureLimit 0)"), verdict.message)
+        XCTAssertTrue(
+            verdict.message.contains("is below the minimum 0.95 (1 failed measurement, failureLimit 0)"),
+            verdict.message)
         // Decided at the first measurement, not after all five.
         XCTAssertLessThan(ContinuousClock.now - start, .seconds(1))
     }
@@ -104,7 +107,9 @@ final class AnalysisPrometheusTests: XCTestCase {
         XCTAssertEqual(seen.first?.phase, .inconclusive)
         XCTAssertNil(seen.first?.value)
         XCTAssertEqual(
-            verdict.message, "success-rate: no values (the query returned an empty vector) (1 inconclusive measurement, inconclusiveLimit 0)")
+            verdict.message,
+            "success-rate: no values (the query returned an empty vector) (1 inconclusive measurement, inconclusiveLimit 0)"
+        )
     }
 
     func testTooFewRequestsIsInconclusive() async throws {
@@ -144,7 +149,8 @@ final class AnalysisPrometheusTests: XCTestCase {
     func testBasicAuthFromAFileAndErrorsWithoutTheSecret() async throws {
         let exporter = try XCTUnwrap(Self.exporter)
         let hash = try PrometheusServer.bcrypt("s3cret-pass")
-        let guarded = try PrometheusServer(targets: [exporter.target], webConfig: "basic_auth_users:\n  plumb: '\(hash)'\n")
+        let guarded = try PrometheusServer(
+            targets: [exporter.target], webConfig: "basic_auth_users:\n  plumb: '\(hash)'\n")
         let dir = try TempDir("plumb-prom-auth")
         try write(dir.sub("password"), "s3cret-pass\n")
         let auth = "Basic " + Data("plumb:s3cret-pass".utf8).base64EncodedString()
@@ -155,8 +161,11 @@ final class AnalysisPrometheusTests: XCTestCase {
                     "name": "requests", "successCondition": "result[0] > 0", "interval": "100ms", "count": 5,
                     "provider": [
                         "prometheus": [
-                            "address": .string(guarded.address), "query": #"sum(http_requests_total{app="{{ args.name }}"})"#,
-                            "authentication": ["basic": ["username": "plumb", "password": ["file": .string(password)]]],
+                            "address": .string(guarded.address),
+                            "query": #"sum(http_requests_total{app="{{ args.name }}"})"#,
+                            "authentication": [
+                                "basic": ["username": "plumb", "password": ["file": .string(password)]]
+                            ],
                         ]
                     ],
                 ], field: "metrics[0]")

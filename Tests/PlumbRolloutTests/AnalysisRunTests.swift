@@ -4,10 +4,14 @@ import XCTest
 
 @testable import PlumbRollout
 
-
 /// A provider that answers from a script: each call takes the next answer (the last repeats).
 final class ScriptedProvider: AnalysisProvider {
-    enum Answer { case values([Value]), empty, error(String), verdict(MeasurementPhase) }
+    enum Answer {
+        case values([Value])
+        case empty
+        case error(String)
+        case verdict(MeasurementPhase)
+    }
     let kind: String
     private let script: Mutex<[Answer]>
     private let calls = Atomic<Int>(0)
@@ -23,10 +27,17 @@ final class ScriptedProvider: AnalysisProvider {
         calls.add(1, ordering: .relaxed)
         let answer = script.withLock { s -> Answer in s.count > 1 ? s.removeFirst() : s[0] }
         switch answer {
-        case .values(let v): return PlumbRollout.Measurement(metric: metric, phase: .successful, value: nil, message: "", at: Date(), result: v)
-        case .empty: return PlumbRollout.Measurement(metric: metric, phase: .inconclusive, value: nil, message: "no values", at: Date(), result: [])
-        case .error(let m): return PlumbRollout.Measurement(metric: metric, phase: .error, value: nil, message: m, at: Date())
-        case .verdict(let p): return PlumbRollout.Measurement(metric: metric, phase: p, value: nil, message: "job \(p.rawValue)", at: Date())
+        case .values(let v):
+            return PlumbRollout.Measurement(
+                metric: metric, phase: .successful, value: nil, message: "", at: Date(), result: v)
+        case .empty:
+            return PlumbRollout.Measurement(
+                metric: metric, phase: .inconclusive, value: nil, message: "no values", at: Date(), result: [])
+        case .error(let m):
+            return PlumbRollout.Measurement(metric: metric, phase: .error, value: nil, message: m, at: Date())
+        case .verdict(let p):
+            return PlumbRollout.Measurement(
+                metric: metric, phase: p, value: nil, message: "job \(p.rawValue)", at: Date())
         }
     }
 }
@@ -63,7 +74,9 @@ final class AnalysisRunTests: XCTestCase {
         XCTAssertEqual(verdict.metric, "success-rate")
         XCTAssertEqual(verdict.measurement?.value, "0.82")
         XCTAssertEqual(verdict.threshold, "min 0.95")
-        XCTAssertEqual(verdict.message, "success-rate: success-rate 0.82 is below the minimum 0.95 (1 failed measurement, failureLimit 0)")
+        XCTAssertEqual(
+            verdict.message,
+            "success-rate: success-rate 0.82 is below the minimum 0.95 (1 failed measurement, failureLimit 0)")
         // Decided at the failing measurement: no third one.
         XCTAssertEqual(provider.count, 2)
     }
@@ -86,7 +99,9 @@ final class AnalysisRunTests: XCTestCase {
         let verdict = await AnalysisRun(providers: [provider]).run(metrics: [try successRate()], args: [:])
         XCTAssertEqual(verdict.phase, .inconclusive)
         XCTAssertEqual(verdict.measurement?.value, nil)
-        XCTAssertEqual(verdict.message, "success-rate: no values (no traffic to measure?) (1 inconclusive measurement, inconclusiveLimit 0)")
+        XCTAssertEqual(
+            verdict.message,
+            "success-rate: no values (no traffic to measure?) (1 inconclusive measurement, inconclusiveLimit 0)")
         // inconclusiveLimit 2 tolerates two; the third decides.
         let tolerant = ScriptedProvider([.empty, .empty, .values(["0.99"])])
         let ok = await AnalysisRun(providers: [tolerant]).run(
@@ -100,7 +115,8 @@ final class AnalysisRunTests: XCTestCase {
         let verdict = await AnalysisRun(providers: [provider]).run(metrics: [m], args: [:])
         XCTAssertEqual(verdict.phase, .inconclusive)
         XCTAssertEqual(
-            verdict.message, "success-rate: only 1 of the 2 conclusive measurements required (minSamples) in 3 measurements")
+            verdict.message,
+            "success-rate: only 1 of the 2 conclusive measurements required (minSamples) in 3 measurements")
     }
 
     func testErrorsInARowFailAfterTheLimit() async throws {
@@ -108,7 +124,8 @@ final class AnalysisRunTests: XCTestCase {
         let m = try successRate([("consecutiveErrorLimit", 1), ("count", 5)])
         let verdict = await AnalysisRun(providers: [provider]).run(metrics: [m], args: [:])
         XCTAssertEqual(verdict.phase, .failed)
-        XCTAssertEqual(verdict.message, "success-rate: prometheus unreachable (2 errors in a row, consecutiveErrorLimit 1)")
+        XCTAssertEqual(
+            verdict.message, "success-rate: prometheus unreachable (2 errors in a row, consecutiveErrorLimit 1)")
         // An error between successes resets the count.
         let flaky = ScriptedProvider([.values(["1"]), .error("x"), .values(["1"]), .error("x"), .values(["1"])])
         let ok = await AnalysisRun(providers: [flaky]).run(metrics: [m], args: [:])
@@ -119,14 +136,17 @@ final class AnalysisRunTests: XCTestCase {
         func judge(_ fields: [(String, Value)], _ result: [Value]) throws -> MeasurementPhase {
             var o: Value = ["name": "m", "provider": ["web": ["url": "http://x"]]]
             for (k, v) in fields { o[k] = v }
-            let raw = PlumbRollout.Measurement(metric: "m", phase: .successful, value: nil, message: "", at: Date(), result: result)
+            let raw = PlumbRollout.Measurement(
+                metric: "m", phase: .successful, value: nil, message: "", at: Date(), result: result)
             return AnalysisRun.judge(raw, by: try metric(o)).phase
         }
         XCTAssertEqual(try judge([("successCondition", "result[0] >= 0.95")], ["0.96"]), .successful)
         XCTAssertEqual(try judge([("successCondition", "result[0] >= 0.95")], ["0.9"]), .failed)
         XCTAssertEqual(try judge([("failureCondition", "result[0] < 0.5")], ["0.4"]), .failed)
         XCTAssertEqual(try judge([("failureCondition", "result[0] < 0.5")], ["0.6"]), .successful)
-        let both: [(String, Value)] = [("successCondition", "result[0] > 0.9"), ("failureCondition", "result[0] < 0.5")]
+        let both: [(String, Value)] = [
+            ("successCondition", "result[0] > 0.9"), ("failureCondition", "result[0] < 0.5"),
+        ]
         XCTAssertEqual(try judge(both, ["0.7"]), .inconclusive)
         XCTAssertEqual(try judge(both, ["0.4"]), .failed)
         XCTAssertEqual(try judge(both, ["0.95"]), .successful)
@@ -150,9 +170,13 @@ final class AnalysisRunTests: XCTestCase {
         XCTAssertEqual(
             error(["name": "m", "successCondition": "result[0] >=", "provider": prom]),
             "spec.metrics[1].successCondition: column 13: expression ends too early: result[0] >=")
-        XCTAssertEqual(error(["name": "m", "provider": prom]), "spec.metrics[1].thresholdRange: a prometheus metric needs thresholdRange, successCondition or failureCondition")
         XCTAssertEqual(
-            error(["name": "m", "thresholdRange": ["min": "x"], "provider": prom]), "spec.metrics[1].thresholdRange.min: must be a number")
+            error(["name": "m", "provider": prom]),
+            "spec.metrics[1].thresholdRange: a prometheus metric needs thresholdRange, successCondition or failureCondition"
+        )
+        XCTAssertEqual(
+            error(["name": "m", "thresholdRange": ["min": "x"], "provider": prom]),
+            "spec.metrics[1].thresholdRange.min: must be a number")
         XCTAssertEqual(
             error(["name": "m", "interval": "soon", "thresholdRange": ["min": 1], "provider": prom]),
             "spec.metrics[1].interval: not a duration (such as 30s, 1m, 500ms)")
@@ -165,10 +189,15 @@ final class AnalysisRunTests: XCTestCase {
         XCTAssertEqual(
             error([
                 "name": "m", "thresholdRange": ["min": 1],
-                "provider": ["prometheus": ["address": "http://p", "query": "q", "authentication": ["bearer": ["token": "abc"]]]],
+                "provider": [
+                    "prometheus": ["address": "http://p", "query": "q", "authentication": ["bearer": ["token": "abc"]]]
+                ],
             ]),
-            "spec.metrics[1].provider.prometheus.authentication.bearer: needs secretRef: {name, key} or file: a path (credentials are never written inline)")
-        XCTAssertEqual(error(["name": "m", "failureLimit": -1, "thresholdRange": ["min": 1], "provider": prom]), "spec.metrics[1].failureLimit: must be a whole number of at least 0")
+            "spec.metrics[1].provider.prometheus.authentication.bearer: needs secretRef: {name, key} or file: a path (credentials are never written inline)"
+        )
+        XCTAssertEqual(
+            error(["name": "m", "failureLimit": -1, "thresholdRange": ["min": 1], "provider": prom]),
+            "spec.metrics[1].failureLimit: must be a whole number of at least 0")
     }
 
     func testFirstFailureEndsTheRunAndCancelsTheOthers() async throws {
@@ -179,7 +208,8 @@ final class AnalysisRunTests: XCTestCase {
             "provider": ["web": ["url": "http://127.0.0.1:1"]],
         ])
         let start = ContinuousClock.now
-        let verdict = await AnalysisRun(providers: [slow, failing]).run(metrics: [forever, try successRate()], args: [:])
+        let verdict = await AnalysisRun(providers: [slow, failing]).run(
+            metrics: [forever, try successRate()], args: [:])
         XCTAssertEqual(verdict.phase, .failed)
         XCTAssertEqual(verdict.metric, "success-rate")
         XCTAssertLessThan(ContinuousClock.now - start, .seconds(2))

@@ -18,7 +18,12 @@ final class JobProviderTests: XCTestCase {
                     "template": [
                         "spec": [
                             "restartPolicy": "Never",
-                            "containers": [["name": "smoke", "image": "curlimages/curl:8.8.0", "args": ["http://{{ args.name }}/healthz"]]],
+                            "containers": [
+                                [
+                                    "name": "smoke", "image": "curlimages/curl:8.8.0",
+                                    "args": ["http://{{ args.name }}/healthz"],
+                                ]
+                            ],
                         ]
                     ],
                 ],
@@ -67,7 +72,8 @@ final class JobProviderTests: XCTestCase {
         let job = try c.kubectlJSON(["job", "web-canary-smoke-1", "-n", "shop"])
         XCTAssertEqual(job[path: ["metadata", "labels", "plumb.dev/analysis"]], "smoke")
         XCTAssertEqual(
-            job[path: ["spec", "template", "spec", "containers"]]?.arrayValue?.first?["args"], ["http://web-canary/healthz"])
+            job[path: ["spec", "template", "spec", "containers"]]?.arrayValue?.first?["args"],
+            ["http://web-canary/healthz"])
         let verdict = await task.value
         XCTAssertEqual(verdict.phase, .failed)
         XCTAssertTrue(verdict.message.contains("did not finish within 1s"), verdict.message)
@@ -91,7 +97,8 @@ final class JobProviderTests: XCTestCase {
                 "name": "requests", "successCondition": "result[0] > 0", "consecutiveErrorLimit": 0,
                 "provider": [
                     "prometheus": [
-                        "address": .string(exporter.address), "query": #"sum(http_requests_total{app="{{ args.name }}"})"#,
+                        "address": .string(exporter.address),
+                        "query": #"sum(http_requests_total{app="{{ args.name }}"})"#,
                         "authentication": ["bearer": ["secretRef": ["name": "prom", "key": "token"]]],
                     ]
                 ],

@@ -19,7 +19,10 @@ final class RouterGatewayAPITests: XCTestCase {
                 "rules": [
                     ["matches": [["path": ["type": "PathPrefix", "value": "/"]]], "backendRefs": .array(backends)],
                     // A rule to another Service is left alone.
-                    ["matches": [["path": ["type": "PathPrefix", "value": "/static"]]], "backendRefs": [["name": "assets", "port": 80]]],
+                    [
+                        "matches": [["path": ["type": "PathPrefix", "value": "/static"]]],
+                        "backendRefs": [["name": "assets", "port": 80]],
+                    ],
                 ],
             ],
         ]
@@ -50,26 +53,32 @@ final class RouterGatewayAPITests: XCTestCase {
 
         for w in [0, 20, 50, 100] {
             try await router.setWeight(w, for: target)
-            let expected: [String: Int64] = w == 0 ? ["web-stable": 100] : ["web-stable": Int64(100 - w), "web-canary": Int64(w)]
+            let expected: [String: Int64] =
+                w == 0 ? ["web-stable": 100] : ["web-stable": Int64(100 - w), "web-canary": Int64(w)]
             XCTAssertEqual(try weights(c), expected, "weight \(w)")
             let weight53 = try await router.currentWeight(for: target)
             XCTAssertEqual(weight53, w)
         }
         let route = try c.kubectlJSON(["httproute", "web", "-n", "shop"])
-        XCTAssertEqual(route[path: ["metadata", "annotations", "plumb.dev/rollout-canary-backend"]]?.stringValue, "added")
+        XCTAssertEqual(
+            route[path: ["metadata", "annotations", "plumb.dev/rollout-canary-backend"]]?.stringValue, "added")
         // The canary backendRef is a copy of the stable one: same port, kind Service.
         let canary = route[path: ["spec", "rules"]]?.arrayValue?.first?["backendRefs"]?.arrayValue?.last
         XCTAssertEqual(canary?["port"]?.intValue, 80)
         XCTAssertEqual(canary?["kind"]?.stringValue, "Service")
         // The rollout's writes are its own field manager's.
         let shown = try c.kubectlJSON(["httproute", "web", "-n", "shop", "--show-managed-fields"])
-        let managers = (shown[path: ["metadata", "managedFields"]]?.arrayValue ?? []).compactMap { $0["manager"]?.stringValue }
+        let managers = (shown[path: ["metadata", "managedFields"]]?.arrayValue ?? []).compactMap {
+            $0["manager"]?.stringValue
+        }
         XCTAssertTrue(managers.contains("plumb-rollout"), "\(managers)")
 
         // Idempotent: the same weight again writes nothing new.
         let before = route[path: ["metadata", "resourceVersion"]]?.stringValue
         try await router.setWeight(100, for: target)
-        XCTAssertEqual(try c.kubectlJSON(["httproute", "web", "-n", "shop"])[path: ["metadata", "resourceVersion"]]?.stringValue, before)
+        XCTAssertEqual(
+            try c.kubectlJSON(["httproute", "web", "-n", "shop"])[path: ["metadata", "resourceVersion"]]?.stringValue,
+            before)
 
         try await router.reset(for: target)
         XCTAssertEqual(try weights(c), ["web-stable": 100])
@@ -87,7 +96,9 @@ final class RouterGatewayAPITests: XCTestCase {
         try await c.installCRDs(["gateway-api/httproutes.yaml"])
         try await c.namespace("shop")
         try await c.apply(
-            route(backends: [["name": "web-stable", "port": 80, "weight": 100], ["name": "web-canary", "port": 80, "weight": 0]]))
+            route(backends: [
+                ["name": "web-stable", "port": 80, "weight": 100], ["name": "web-canary", "port": 80, "weight": 0],
+            ]))
         let router = GatewayAPIRouter(client: c.client, httpRoutes: ["web"])
         try await router.setWeight(20, for: target)
         XCTAssertEqual(try weights(c), ["web-stable": 80, "web-canary": 20])
@@ -105,7 +116,10 @@ final class RouterGatewayAPITests: XCTestCase {
             try await router.setWeight(20, for: target)
             XCTFail("set a weight on a missing route")
         } catch {
-            XCTAssertEqual("\(error)", "gateway.networking.k8s.io/v1 HTTPRoute shop/web: not found (the Gateway API router changes an existing HTTPRoute)")
+            XCTAssertEqual(
+                "\(error)",
+                "gateway.networking.k8s.io/v1 HTTPRoute shop/web: not found (the Gateway API router changes an existing HTTPRoute)"
+            )
         }
         let weight105 = try await router.currentWeight(for: target)
         XCTAssertNil(weight105)
@@ -114,7 +128,10 @@ final class RouterGatewayAPITests: XCTestCase {
             try await router.setWeight(20, for: target)
             XCTFail("set a weight without a stable backend")
         } catch {
-            XCTAssertEqual("\(error)", "gateway.networking.k8s.io/v1 HTTPRoute shop/web: no rule has a backendRef to the stable Service web-stable")
+            XCTAssertEqual(
+                "\(error)",
+                "gateway.networking.k8s.io/v1 HTTPRoute shop/web: no rule has a backendRef to the stable Service web-stable"
+            )
         }
         await c.stop()
     }

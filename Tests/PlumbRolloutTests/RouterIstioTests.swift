@@ -12,12 +12,16 @@ final class RouterIstioTests: XCTestCase {
 
     func virtualService(_ route: Value) -> Value {
         [
-            "apiVersion": "networking.istio.io/v1", "kind": "VirtualService", "metadata": ["name": "web", "namespace": "shop"],
+            "apiVersion": "networking.istio.io/v1", "kind": "VirtualService",
+            "metadata": ["name": "web", "namespace": "shop"],
             "spec": [
                 "hosts": ["web.shop.svc.cluster.local"],
                 "http": [
                     ["name": "primary", "route": route],
-                    ["name": "admin", "match": [["uri": ["prefix": "/admin"]]], "route": [["destination": ["host": "admin"]]]],
+                    [
+                        "name": "admin", "match": [["uri": ["prefix": "/admin"]]],
+                        "route": [["destination": ["host": "admin"]]],
+                    ],
                 ],
             ],
         ]
@@ -30,8 +34,10 @@ final class RouterIstioTests: XCTestCase {
         XCTAssertEqual(http.last?["route"], [["destination": ["host": "admin"]]])  // untouched
         var out: [String: Int64] = [:]
         for d in http.first?["route"]?.arrayValue ?? [] {
-            let key = [d[path: ["destination", "host"]]?.stringValue, d[path: ["destination", "subset"]]?.stringValue]
-                .compactMap { $0 }.joined(separator: "/")
+            let key = [
+                d[path: ["destination", "host"]]?.stringValue, d[path: ["destination", "subset"]]?.stringValue,
+            ]
+            .compactMap { $0 }.joined(separator: "/")
             out[key] = d["weight"]?.intValue ?? -1
         }
         return out
@@ -46,10 +52,14 @@ final class RouterIstioTests: XCTestCase {
             service("web-stable", "shop", selector: ["app": "web", "plumb.dev/track": "stable"]),
             service("web-canary", "shop", selector: ["app": "web", "plumb.dev/track": "canary"]),
             [
-                "apiVersion": "networking.istio.io/v1", "kind": "DestinationRule", "metadata": ["name": "web", "namespace": "shop"],
+                "apiVersion": "networking.istio.io/v1", "kind": "DestinationRule",
+                "metadata": ["name": "web", "namespace": "shop"],
                 "spec": [
-                    "host": "web.shop.svc.cluster.local", "trafficPolicy": ["loadBalancer": ["simple": "LEAST_REQUEST"]],
-                    "subsets": [["name": "stable", "labels": ["app": "web"]], ["name": "legacy", "labels": ["version": "v0"]]],
+                    "host": "web.shop.svc.cluster.local",
+                    "trafficPolicy": ["loadBalancer": ["simple": "LEAST_REQUEST"]],
+                    "subsets": [
+                        ["name": "stable", "labels": ["app": "web"]], ["name": "legacy", "labels": ["version": "v0"]],
+                    ],
                 ],
             ],
             virtualService([["destination": ["host": "web.shop.svc.cluster.local", "subset": "stable"]]]))
@@ -59,7 +69,8 @@ final class RouterIstioTests: XCTestCase {
         let host = "web.shop.svc.cluster.local"
         for w in [0, 20, 50, 100] {
             try await router.setWeight(w, for: target)
-            XCTAssertEqual(try weights(c), ["\(host)/stable": Int64(100 - w), "\(host)/canary": Int64(w)], "weight \(w)")
+            XCTAssertEqual(
+                try weights(c), ["\(host)/stable": Int64(100 - w), "\(host)/canary": Int64(w)], "weight \(w)")
             let weight61 = try await router.currentWeight(for: target)
             XCTAssertEqual(weight61, w)
         }
@@ -73,10 +84,14 @@ final class RouterIstioTests: XCTestCase {
             ])
         XCTAssertEqual(dr[path: ["spec", "trafficPolicy", "loadBalancer", "simple"]], "LEAST_REQUEST")
 
-        let rv = try c.kubectlJSON(["virtualservice.networking.istio.io", "web", "-n", "shop"])[path: ["metadata", "resourceVersion"]]
+        let rv = try c.kubectlJSON(["virtualservice.networking.istio.io", "web", "-n", "shop"])[path: [
+            "metadata", "resourceVersion",
+        ]]
         try await router.setWeight(100, for: target)
         XCTAssertEqual(
-            try c.kubectlJSON(["virtualservice.networking.istio.io", "web", "-n", "shop"])[path: ["metadata", "resourceVersion"]], rv)
+            try c.kubectlJSON(["virtualservice.networking.istio.io", "web", "-n", "shop"])[path: [
+                "metadata", "resourceVersion",
+            ]], rv)
 
         try await router.reset(for: target)
         XCTAssertEqual(try weights(c), ["\(host)/stable": 100, "\(host)/canary": 0])
@@ -98,7 +113,10 @@ final class RouterIstioTests: XCTestCase {
             XCTAssertEqual(weight93, w)
         }
         let vs = try c.kubectlJSON(["virtualservice.networking.istio.io", "web", "-n", "shop"])
-        XCTAssertEqual(vs[path: ["spec", "http"]]?.arrayValue?.first?["route"]?.arrayValue?.last?[path: ["destination", "port", "number"]], 80)
+        XCTAssertEqual(
+            vs[path: ["spec", "http"]]?.arrayValue?.first?["route"]?.arrayValue?.last?[path: [
+                "destination", "port", "number",
+            ]], 80)
         try await router.reset(for: target)
         XCTAssertEqual(try weights(c), ["web-stable": 100, "web-canary": 0])
         await c.stop()
@@ -113,7 +131,9 @@ final class RouterIstioTests: XCTestCase {
             try await IstioRouter(client: c.client, virtualService: "web").setWeight(20, for: target)
             XCTFail("no error")
         } catch {
-            XCTAssertEqual("\(error)", "networking.istio.io/v1 VirtualService shop/web: no HTTP route goes to the stable Service web-stable")
+            XCTAssertEqual(
+                "\(error)",
+                "networking.istio.io/v1 VirtualService shop/web: no HTTP route goes to the stable Service web-stable")
         }
         await c.stop()
     }

@@ -24,7 +24,10 @@ final class RouterNGINXTests: XCTestCase {
                     "host": "shop.example.com",
                     "http": [
                         "paths": [
-                            ["path": "/", "pathType": "Prefix", "backend": ["service": ["name": "web-stable", "port": ["number": 80]]]]
+                            [
+                                "path": "/", "pathType": "Prefix",
+                                "backend": ["service": ["name": "web-stable", "port": ["number": 80]]],
+                            ]
                         ]
                     ],
                 ]
@@ -49,7 +52,8 @@ final class RouterNGINXTests: XCTestCase {
             // Only the canary annotations: the stable Ingress' own ones are not copied.
             XCTAssertEqual(annotations?.objectValue?.count, 2, "\(annotations.map { "\($0)" } ?? "")")
             XCTAssertEqual(canary[path: ["spec", "ingressClassName"]], "nginx")
-            let backend = canary[path: ["spec", "rules"]]?.arrayValue?.first?[path: ["http", "paths"]]?.arrayValue?.first?["backend"]
+            let backend = canary[path: ["spec", "rules"]]?.arrayValue?.first?[path: ["http", "paths"]]?.arrayValue?
+                .first?["backend"]
             XCTAssertEqual(backend?[path: ["service", "name"]], "web-canary")
             XCTAssertEqual(backend?[path: ["service", "port", "number"]], 80)
             XCTAssertEqual(canary[path: ["spec", "rules"]]?.arrayValue?.first?["host"], "shop.example.com")
@@ -71,7 +75,8 @@ final class RouterNGINXTests: XCTestCase {
         // Idempotent.
         let rv = try c.kubectlJSON(["ingress", "web-canary", "-n", "shop"])[path: ["metadata", "resourceVersion"]]
         try await router.setWeight(100, for: target)
-        XCTAssertEqual(try c.kubectlJSON(["ingress", "web-canary", "-n", "shop"])[path: ["metadata", "resourceVersion"]], rv)
+        XCTAssertEqual(
+            try c.kubectlJSON(["ingress", "web-canary", "-n", "shop"])[path: ["metadata", "resourceVersion"]], rv)
 
         try await router.reset(for: target)
         let left = try c.kubectl(["get", "ingress", "-n", "shop", "-o", "name"])
@@ -88,14 +93,24 @@ final class RouterNGINXTests: XCTestCase {
         try await c.namespace("shop")
         var other = stableIngress
         other["spec"]?["rules"] = [
-            ["http": ["paths": [["path": "/", "pathType": "Prefix", "backend": ["service": ["name": "x", "port": ["number": 80]]]]]]]
+            [
+                "http": [
+                    "paths": [
+                        [
+                            "path": "/", "pathType": "Prefix",
+                            "backend": ["service": ["name": "x", "port": ["number": 80]]],
+                        ]
+                    ]
+                ]
+            ]
         ]
         try await c.apply(other)
         do {
             try await NGINXRouter(client: c.client, stableIngress: "web").setWeight(20, for: target)
             XCTFail("no error")
         } catch {
-            XCTAssertEqual("\(error)", "networking.k8s.io/v1 Ingress shop/web: no backend is the stable Service web-stable")
+            XCTAssertEqual(
+                "\(error)", "networking.k8s.io/v1 Ingress shop/web: no backend is the stable Service web-stable")
         }
         await c.stop()
     }

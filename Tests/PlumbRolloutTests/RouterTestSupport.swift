@@ -19,11 +19,13 @@ struct RouterCluster {
     static func start(simulateWorkloads: Bool = false) async throws -> RouterCluster {
         let dir = try TempDir("plumb-router")
         let cluster = LocalCluster(
-            options: LocalCluster.Options(port: 0, tls: true, simulateWorkloads: simulateWorkloads, workloadDelay: .milliseconds(50)))
+            options: LocalCluster.Options(
+                port: 0, tls: true, simulateWorkloads: simulateWorkloads, workloadDelay: .milliseconds(50)))
         _ = try await cluster.start()
         let kubeconfig = dir.sub("kubeconfig")
         try await cluster.writeKubeconfig(to: kubeconfig)
-        let config = try ClientConfig.load(flags: KubeconfigFlags(kubeconfig: kubeconfig), environment: [:], home: dir.path)
+        let config = try ClientConfig.load(
+            flags: KubeconfigFlags(kubeconfig: kubeconfig), environment: [:], home: dir.path)
         return RouterCluster(cluster: cluster, dir: dir, kubeconfig: kubeconfig, client: try KubeClient(config: config))
     }
 
@@ -40,7 +42,8 @@ struct RouterCluster {
                 let group = crd[path: ["spec", "group"]]?.stringValue ?? ""
                 let kind = crd[path: ["spec", "names", "kind"]]?.stringValue ?? ""
                 let version =
-                    (crd[path: ["spec", "versions"]]?.arrayValue ?? []).first { $0["storage"]?.boolValue == true }?["name"]?
+                    (crd[path: ["spec", "versions"]]?.arrayValue ?? []).first { $0["storage"]?.boolValue == true }?[
+                        "name"]?
                     .stringValue ?? ""
                 try await waitUntil("\(kind) served") {
                     (try? await client.list(apiVersion: "\(group)/\(version)", kind: kind, namespace: "default")) != nil
@@ -61,8 +64,10 @@ struct RouterCluster {
     /// `kubectl --kubeconfig ... <args>`; throws on a non-zero exit.
     @discardableResult
     func kubectl(_ args: [String]) throws -> String {
-        try runTool("/usr/bin/kubectl", ["--kubeconfig", kubeconfig] + args, env: ["HOME": dir.path, "PATH": "/usr/bin:/bin"])
-            .stdout
+        try runTool(
+            "/usr/bin/kubectl", ["--kubeconfig", kubeconfig] + args, env: ["HOME": dir.path, "PATH": "/usr/bin:/bin"]
+        )
+        .stdout
     }
 
     /// `kubectl get <what> -o json`, parsed.
@@ -70,7 +75,8 @@ struct RouterCluster {
         try JSONReader().parse(try kubectl(["get"] + args + ["-o", "json"]))
     }
 
-    func waitUntil(_ what: String, timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws {
+    func waitUntil(_ what: String, timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws
+    {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         while clock.now < deadline {

@@ -6,7 +6,8 @@ import XCTest
 
 /// The web provider against a real HTTP server on 127.0.0.1 (the test exporter's `/json`).
 final class WebProviderTests: XCTestCase {
-    func metric(_ exporter: MetricsExporter, _ fields: [(String, Value)], jsonPath: String = "{$.data.successRate}") throws
+    func metric(_ exporter: MetricsExporter, _ fields: [(String, Value)], jsonPath: String = "{$.data.successRate}")
+        throws
         -> AnalysisMetric
     {
         var o: Value = [
@@ -34,17 +35,20 @@ final class WebProviderTests: XCTestCase {
         XCTAssertTrue(exporter.requests.contains("/json/web-canary?ns=shop"), exporter.requests)
 
         let status = await run.run(
-            metrics: [try metric(exporter, [("successCondition", #"result == "ok""#)], jsonPath: "data.status")], args: args)
+            metrics: [try metric(exporter, [("successCondition", #"result == "ok""#)], jsonPath: "data.status")],
+            args: args)
         XCTAssertEqual(status.phase, .successful, status.message)
         let latencies = await run.run(
-            metrics: [try metric(exporter, [("failureCondition", "result[1] > 400")], jsonPath: "$.data.latencies")], args: args)
+            metrics: [try metric(exporter, [("failureCondition", "result[1] > 400")], jsonPath: "$.data.latencies")],
+            args: args)
         XCTAssertEqual(latencies.phase, .failed)
         XCTAssertEqual(latencies.measurement?.value, "[120, 480]")
 
         try exporter.setJSON(#"{"data": {"successRate": 0.5}}"#)
         let fail = await run.run(metrics: [try metric(exporter, [("thresholdRange", ["min": 0.95])])], args: args)
         XCTAssertEqual(fail.phase, .failed)
-        XCTAssertEqual(fail.message, "checks: checks 0.5 is below the minimum 0.95 (1 failed measurement, failureLimit 0)")
+        XCTAssertEqual(
+            fail.message, "checks: checks 0.5 is below the minimum 0.95 (1 failed measurement, failureLimit 0)")
     }
 
     func testBadAnswersAreErrorsAndNullIsInconclusive() async throws {
