@@ -10,6 +10,7 @@ let registered: [(name: String, run: () async throws -> Void)] = [
     ("controller", runControllerBenchmark),
     ("controller-scale", runControllerScaleBenchmark),
     ("kustomize", runKustomizeBenchmark),
+    ("ui", runUIBenchmark),
     ("node", runNodeBenchmark),
     ("rollout", runRolloutBenchmark),
 ]

@@ -9,16 +9,15 @@ actor AppFeed {
     let client: KubeClient
     let namespace: String?
     let interval: Duration
-    let audit: (any AuditStore)?
+    let subjects: CommitSubjects
     private var last: (at: ContinuousClock.Instant, views: [AppView], problem: String?)?
     private var running: Task<([AppView], String?), Never>?
-    private var subjects: [String: String] = [:]
 
-    init(client: KubeClient, namespace: String?, interval: Duration, audit: (any AuditStore)?) {
+    init(client: KubeClient, namespace: String?, interval: Duration, subjects: CommitSubjects) {
         self.client = client
         self.namespace = namespace
         self.interval = interval
-        self.audit = audit
+        self.subjects = subjects
     }
 
     /// The Applications at most one interval old, or the problem of the last list.
@@ -41,13 +40,7 @@ actor AppFeed {
         } catch {
             return (last?.views ?? [], "\(error)")
         }
-        func subjectKey(_ app: Application) -> String { app.key.description + "\u{0}" + (app.status.syncRevision ?? "") }
-        let missing = apps.filter { subjects[subjectKey($0)] == nil && !($0.status.syncRevision ?? "").isEmpty }
-        if !missing.isEmpty {
-            let found = CommitSubjects.of(missing, audit: audit)
-            for app in missing { subjects[subjectKey(app)] = found[app.key.description] ?? "" }
-            if subjects.count > 50_000 { subjects = [:] }
-        }
-        return (apps.map { AppView($0, subject: subjects[subjectKey($0)] ?? "") }, nil)
+        let found = await subjects.of(apps)
+        return (apps.map { AppView($0, subject: found[$0.key.description] ?? "") }, nil)
     }
 }

@@ -98,21 +98,58 @@ struct AppView: Sendable, Equatable {
     }
 }
 
-/// The commit subject of each Application's synced revision, from the audit trail's latest
-/// record of that revision.
-enum CommitSubjects {
-    static func of(_ apps: [Application], audit: (any AuditStore)?) -> [String: String] {
-        guard let audit, !apps.isEmpty else { return [:] }
-        var wanted: [String: String] = [:]
+/// The commit subject of each Application's synced revision, from the audit trail: the record
+/// of `status.lastAuditID` when it is of that revision, else the latest record of it. A
+/// revision's subject never changes, so each is read once; a revision without a record yet is
+/// looked for again after a while.
+actor CommitSubjects {
+    let audit: (any AuditStore)?
+    private var known: [String: String] = [:]
+    private var missing: [String: ContinuousClock.Instant] = [:]
+
+    init(audit: (any AuditStore)?) { self.audit = audit }
+
+    /// Subjects by Application key (`namespace/name`).
+    func of(_ apps: [PlumbApp]) -> [String: String] {
+        guard let audit else { return [:] }
+        let now = ContinuousClock.now
+        var out: [String: String] = [:]
+        var wanted: [(key: String, cacheKey: String, revision: String)] = []
         for app in apps {
-            if let rev = app.status.syncRevision, !rev.isEmpty { wanted[app.key.description] = rev }
+            guard let revision = app.status.syncRevision, !revision.isEmpty else { continue }
+            let key = app.key.description
+            let cacheKey = key + "\u{0}" + revision
+            if let subject = known[cacheKey] {
+                out[key] = subject
+                continue
+            }
+            if let since = missing[cacheKey], now - since < .seconds(30) { continue }
+            if let id = app.status.lastAuditID, let record = try? audit.record(id), record.app == key,
+                record.revision == revision
+            {
+                known[cacheKey] = record.subject
+                out[key] = record.subject
+                continue
+            }
+            wanted.append((key, cacheKey, revision))
         }
-        var found: [String: String] = [:]
-        guard let records = try? audit.history(app: nil, limit: max(200, apps.count * 3)) else { return [:] }
-        for record in records where found[record.app] == nil {
-            if let rev = wanted[record.app], rev == record.revision { found[record.app] = record.subject }
+        if !wanted.isEmpty, let records = try? audit.history(app: nil, limit: max(200, wanted.count * 3)) {
+            var latest: [String: String] = [:]
+            for record in records where latest[record.app + "\u{0}" + record.revision] == nil {
+                latest[record.app + "\u{0}" + record.revision] = record.subject
+            }
+            for w in wanted {
+                if let subject = latest[w.cacheKey] {
+                    known[w.cacheKey] = subject
+                    out[w.key] = subject
+                } else {
+                    missing[w.cacheKey] = now
+                }
+            }
         }
-        return found
+        if known.count > 100_000 { known = [:] }
+        if missing.count > 100_000 { missing = [:] }
+        return out
     }
 }
 

@@ -22,8 +22,8 @@ enum Assets {
         td.empty, p.empty { color: var(--muted); font-style: italic; }
         code { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; }
         .path { color: var(--muted); }
-        .repo span:first-child { word-break: break-all; }
-        .subject, .message { color: var(--muted); }
+        .repo { word-break: break-all; }
+        [data-field=subject], .message { color: var(--muted); }
         .tag { font-size: .8em; border: 1px solid var(--line); border-radius: 3px; padding: 0 .3em; color: var(--muted); }
         .status { white-space: nowrap; font-weight: 600; }
         .sync-synced, .health-healthy, .result-synced { color: var(--ok); }

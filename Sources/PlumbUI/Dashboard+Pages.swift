@@ -47,7 +47,7 @@ extension Dashboard {
         let ns = query.get("namespace") ?? ""
         let status = query.get("status") ?? ""
         let text = (query.get("q") ?? "").trimmingCharacters(in: .whitespaces)
-        let subjects = CommitSubjects.of(apps, audit: audit)
+        let subjects = await self.subjects.of(apps)
         let views = apps.map { AppView($0, subject: subjects[$0.key.description] ?? "") }
         let shown = views.filter { $0.matches(namespace: ns, status: status, query: text) }
         var c = common(caller, title: "Applications", page: "apps")

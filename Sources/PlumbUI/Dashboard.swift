@@ -36,6 +36,7 @@ public final class Dashboard: Sendable {
     let sessions = Sessions()
     let reviews: AccessReviews
     let feed: AppFeed
+    let subjects: CommitSubjects
     /// The CSRF token of `plumb ui`'s forms (one per process; a page of another origin cannot read it).
     let localCSRF = Sessions.random()
 
@@ -56,7 +57,8 @@ public final class Dashboard: Sendable {
         self.namespace = namespace
         self.logger = logger
         self.reviews = AccessReviews(client: client)
-        self.feed = AppFeed(client: client, namespace: namespace, interval: pollInterval, audit: audit)
+        self.subjects = CommitSubjects(audit: audit)
+        self.feed = AppFeed(client: client, namespace: namespace, interval: pollInterval, subjects: subjects)
     }
 
     /// Adds the dashboard's routes (`/`, `/ui/...`) to `router`.

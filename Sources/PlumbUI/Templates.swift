@@ -75,15 +75,7 @@ enum Templates {
         <thead><tr><th>Name</th><th>Namespace</th><th>Repository and path</th><th>Revision</th><th>Sync</th><th>Health</th><th>Last sync</th></tr></thead>
         <tbody>
         {{#apps}}
-        <tr data-key="{{key}}" data-namespace="{{namespace}}">
-        <td><a href="{{base}}/apps/{{namespace}}/{{name}}">{{name}}</a>{{#suspended}} <span class="tag">suspended</span>{{/suspended}}</td>
-        <td>{{namespace}}</td>
-        <td class="repo"><span>{{repo}}</span> <span class="path">{{path}}</span></td>
-        <td><code data-field="revision">{{revision}}</code> <span class="subject" data-field="subject">{{subject}}</span></td>
-        <td><span class="status sync-{{syncClass}}" data-field="sync">{{syncIcon}} {{sync}}</span></td>
-        <td><span class="status health-{{healthClass}}" data-field="health">{{healthIcon}} {{health}}</span></td>
-        <td data-field="lastSync">{{lastSync}}</td>
-        </tr>
+        <tr data-key="{{key}}"><td><a href="{{base}}/apps/{{namespace}}/{{name}}">{{name}}</a>{{#suspended}} <span class="tag">suspended</span>{{/suspended}}</td><td>{{namespace}}</td><td class="repo">{{repo}} <span class="path">{{path}}</span></td><td><code data-field="revision">{{revision}}</code> <span data-field="subject">{{subject}}</span></td><td class="status sync-{{syncClass}}" data-field="sync">{{syncIcon}} {{sync}}</td><td class="status health-{{healthClass}}" data-field="health">{{healthIcon}} {{health}}</td><td data-field="lastSync">{{lastSync}}</td></tr>
         {{/apps}}
         {{^apps}}<tr><td colspan="7" class="empty">No Applications match.</td></tr>{{/apps}}
         </tbody>

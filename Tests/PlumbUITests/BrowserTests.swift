@@ -182,6 +182,19 @@ final class BrowserTests: UITestCase {
         XCTAssertEqual(try b.count("#message img"), 0)
         try b.screenshot(Self.images + "/ui-record.png")
 
+        // The live updates come back after the server restarts, without a reload.
+        try b.open("http://127.0.0.1:\(uiPort)/ui/apps/team-a/web")
+        try b.wait("live") { try b.text("#live") == "● live" }
+        ui.stop()
+        try b.wait("reconnecting", timeout: 10) { try b.text("#live") == "○ reconnecting" }
+        let restarted = try plumb(
+            ["ui", "--kubeconfig", kubeconfig, "--audit-db", tmp.sub("audit.db"), "--port", String(uiPort), "--poll", "500ms"],
+            log: "ui-restarted.log")
+        try waitForPort(uiPort, server: restarted)
+        try b.wait("live again", timeout: 15) { try b.text("#live") == "● live" }
+        try kubectl(["scale", "deployment/web", "-n", namespace, "--replicas=4"])
+        try b.wait("OutOfSync after the restart", timeout: 30) { try b.text(".summary [data-field=sync]") == "≠ OutOfSync" }
+
         // The controller's dashboard: a login, then RBAC for that user.
         let base = "http://127.0.0.1:\(metricsPort)/ui"
         try b.open(base + "/")
@@ -232,6 +245,7 @@ final class BrowserTests: UITestCase {
         for token in Self.tokens.values {
             XCTAssertFalse(controller.output.contains(token), "a token in the controller's log")
             XCTAssertFalse(ui.output.contains(token))
+            XCTAssertFalse(restarted.output.contains(token))
         }
         XCTAssertTrue(controller.output.contains("web dashboard on /ui/"), controller.output)
     }
