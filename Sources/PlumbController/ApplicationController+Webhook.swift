@@ -2,35 +2,83 @@ import Logging
 import PlumbCore
 
 extension ApplicationController {
-    /// A verified push: enqueues, at once and outside the retry rate limit, every Application
+    /// A verified push: enqueues, within `pushQuiet` and outside the retry rate limit, every Application
     /// whose `repoURL` is the pushed repository and whose `revision` the pushed branch or tag
     /// (`HEAD`: the default branch), and makes their next reconcile fetch whatever the
     /// interval. Latest commit wins: an Application waiting for a retry of an older commit is
     /// reconciled now; one being reconciled is told to stop (a sync ends after its current
     /// wave, one not started yet does not start) and runs again for the newest commit when it
-    /// ends. Returns the Applications enqueued.
+    /// ends. A burst of pushes settles first (`pushQuiet`, at most `pushMaxWait`), so twenty
+    /// pushes in a second are one sync of the last. Returns the Applications enqueued.
     @discardableResult
     public func pushed(_ pushes: [WebhookPush]) async -> [AppKey] {
-        var keys: [AppKey] = []
+        var matched: [(Application, ApplicationSpec)] = []
+        var news: Set<AppKey> = []
+        // One look at the clone per repository and commit, however many Applications use it.
+        var announced: [String: Bool] = [:]
         for (_, object) in await apps.snapshot().objects {
             guard let app = Application(object), case .success(let spec) = app.spec() else { continue }
             let url = spec.source.repoURL
             let matching = pushes.filter { $0.matches(repoURL: url, revision: spec.source.revision) }
             guard !matching.isEmpty else { continue }
-            var news = false
-            for push in matching where await reconciler.git.announce(url: url, commit: push.commit) { news = true }
-            keys.append(app.key)
-            if news, let task = running.withLock({ $0[app.key] }) {
+            for push in matching {
+                let key = url + "\n" + (push.commit ?? "")
+                let new: Bool
+                if let known = announced[key] {
+                    new = known
+                } else {
+                    new = await reconciler.git.announce(url: url, commit: push.commit)
+                    announced[key] = new
+                }
+                if new { news.insert(app.key) }
+            }
+            matched.append((app, spec))
+        }
+        for (app, _) in matched where news.contains(app.key) {
+            if let task = running.withLock({ $0[app.key] }) {
                 // The reconcile running now may be for an older commit; the add below marks
                 // the key for another run, which reads the newest. (Cancelled before the add,
                 // so that it is never the run the add starts.)
                 task.cancel()
             }
-            // A push alone may only move the revision (a commit elsewhere in a monorepo); an
-            // earlier cause that wants a full reconcile stays.
-            causes.withLock { if $0[app.key] == nil { $0[app.key] = .push } }
-            await queue.add(app.key)
         }
-        return keys.sorted()
+        // The Applications the commit touches are queued first: a monorepo's others only
+        // move their revision, and wait behind them.
+        let (touched, untouched) = await reconciler.pushOrder(matched)
+        let ordered = touched + untouched
+        // A burst settles first: queued once no newer push came for `pushQuiet`, or
+        // `pushMaxWait` after the first push of the burst, whichever is sooner.
+        let stamp = ContinuousClock.now
+        let due = pendingPushes.withLock { pending -> ContinuousClock.Instant in
+            var due = stamp + Self.pushQuiet
+            for key in ordered {
+                let first = pending[key]?.first ?? stamp
+                pending[key] = (first, stamp)
+                due = min(due, first + Self.pushMaxWait)
+            }
+            return due
+        }
+        Task {
+            try? await Task.sleep(until: due, clock: .continuous)
+            for key in ordered {
+                let settled = pendingPushes.withLock { pending -> Bool in
+                    guard let p = pending[key], p.last == stamp || ContinuousClock.now >= p.first + Self.pushMaxWait else { return false }
+                    pending[key] = nil
+                    return true
+                }
+                // A newer push of the burst queues it.
+                guard settled else { continue }
+                // A push alone may only move the revision (a commit elsewhere in a monorepo);
+                // an earlier cause that wants a full reconcile stays.
+                causes.withLock { if $0[key] == nil { $0[key] = .push } }
+                await queue.add(key)
+            }
+        }
+        return matched.map { $0.0.key }.sorted()
     }
+
+    /// How long a push waits for a newer one before its Applications are queued.
+    public static let pushQuiet = Duration.milliseconds(250)
+    /// The longest a burst of pushes holds its Applications back, from its first push.
+    public static let pushMaxWait = Duration.seconds(1)
 }

@@ -27,6 +27,8 @@ public final class ApplicationController: Service, Sendable {
     let running = Mutex<[AppKey: Task<Outcome, Never>]>([:])
     /// Why each queued Application was queued, when only a push asked (see `ReconcileCause`).
     let causes = Locked<[AppKey: ReconcileCause]>([:])
+    /// Pushes not queued yet (a burst settling): the first and the last push of each.
+    let pendingPushes = Locked<[AppKey: (first: ContinuousClock.Instant, last: ContinuousClock.Instant)]>([:])
     private let stopping = Atomic<Bool>(false)
     /// Which Applications this replica may reconcile (leader election, sharding); nil: all.
     let gate: (any WorkGate)?

@@ -107,10 +107,7 @@ extension Reconciler {
     /// and whether it was rendered (false: the last render was reused).
     func load(_ app: Application, spec: ApplicationSpec) async throws -> (LoadedSource, rendered: Bool) {
         let render = renderOptions(app, spec: spec)
-        let key = [
-            spec.source.repoURL, spec.source.path, spec.source.include.joined(separator: ","), spec.source.exclude.joined(separator: ","),
-            spec.source.render.map { "\($0)" } ?? "",
-        ].joined(separator: "\n")
+        let key = Self.sourceKey(spec)
         let reuse = memory.withLock { m in m[app.key]?.sourceKey == key ? m[app.key]?.loaded : nil }
         let loaded: LoadedSource
         do {
@@ -129,6 +126,14 @@ extension Reconciler {
         let rendered = loaded.renderedFrom == loaded.commit.id && reuse?.commit.id != loaded.commit.id
         if rendered { counts.withLock { $0.renders += 1 } }
         return (loaded, rendered)
+    }
+
+    /// What a render depends on besides the commit: a change of it renders again.
+    static func sourceKey(_ spec: ApplicationSpec) -> String {
+        [
+            spec.source.repoURL, spec.source.path, spec.source.include.joined(separator: ","), spec.source.exclude.joined(separator: ","),
+            spec.source.render.map { "\($0)" } ?? "",
+        ].joined(separator: "\n")
     }
 
     /// How an Application's path is rendered: its `spec.source.render` (else the path's
