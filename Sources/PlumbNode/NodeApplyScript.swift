@@ -11,7 +11,11 @@ enum NodeApplyScript {
     static let functions = #"""
         LD="$R/var/lib/plumb/ledger"; BD="$R/var/lib/plumb/backup"
         T=""
+        # A script cut off (the SSH connection dropped, a signal) leaves no temporary file behind.
         trap 'if [ -n "$T" ]; then rm -rf "$T"; fi' EXIT
+        trap 'exit 129' HUP
+        trap 'exit 130' INT
+        trap 'exit 143' TERM
         sha() { if [ -f "$R$1" ] && [ ! -L "$R$1" ]; then x=$(sha256sum < "$R$1") && printf '%s' "${x%% *}"; fi; }
         exists() { [ -L "$R$1" ] || [ -e "$R$1" ]; }
         tmpname() { T="$(dirname "$R$1")/.plumb-tmp.$$.${1##*/}"; }

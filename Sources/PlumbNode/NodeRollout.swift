@@ -209,6 +209,8 @@ public struct NodeRollout: Sendable {
             }
         }
         var options = self.options
+        // One NodeConfig at a time on a host: two apt-get runs would fight over dpkg's lock.
+        options.concurrency = 1
         options.wait = plan.objects.contains { !(target.config(named: $0.ref)?.healthChecks.isEmpty ?? true) }
         let changes = visible(await Executor(target: target).run(plan, options: options))
         let failure = changes.objects.first { $0.action == .failed || $0.error != nil }

@@ -82,6 +82,7 @@ public struct NodeTarget: Target {
 
     public func observe(_ desired: [Resource], app: String, pruneCandidates: Bool) async throws -> Observation {
         let wanted = try desired.map { resource throws(NodeScriptError) in try config(resource.ref) }
+        try NodeTarget.checkOverlaps(wanted)
         let state = try HostState.parse(
             try await run(NodeObserveScript.script(for: wanted, sensitive: sensitive), what: "reading the host"))
         var observation = Observation()
@@ -139,6 +140,27 @@ public struct NodeTarget: Target {
     }
 
     public func isTransient(_ error: any Error) -> Bool { false }
+
+    /// Two NodeConfigs of one host may not manage the same path, sysctl, package or unit: each
+    /// would undo the other at every sync.
+    static func checkOverlaps(_ configs: [NodeConfig]) throws(NodeScriptError) {
+        var owners: [String: String] = [:]
+        var problems: [String] = []
+        for config in configs {
+            let items =
+                ManagedFile.all(of: config).map { "files[\($0.file.path)]" }
+                + config.sysctls.map { "sysctls[\($0.key)]" }
+                + config.packages.map { "packages[\($0.name)]" } + config.units.map { "units[\($0.name)]" }
+            for item in Set(items).sorted() {
+                if let other = owners[item] {
+                    problems.append("\(item) is declared by NodeConfigs \(other) and \(config.name)")
+                } else {
+                    owners[item] = config.name
+                }
+            }
+        }
+        guard problems.isEmpty else { throw NodeScriptError(problems.joined(separator: "; ")) }
+    }
 
     /// Puts back what the last apply of `config` changed on this host (compensation of a
     /// failed rollout).

@@ -322,6 +322,32 @@ final class NodeTargetTests: XCTestCase {
         XCTAssertTrue(error.contains("sysctls[net.ipv4.no_such_key]: no such key on the host"), error)
         XCTAssertFalse(roots.exists("host-1", "/opt/app/config.yaml"))
     }
+
+    func testTwoNodeConfigsMayNotManageTheSamePathOnAHost() async throws {
+        let roots = try TestRoots(2)
+        let configs = try nodeConfigs(
+            """
+            apiVersion: plumb.dev/v1alpha1
+            kind: NodeConfig
+            metadata: {name: a}
+            spec:
+              hosts: [host-1, host-2]
+              files: [{path: /etc/motd, content: "a\\n"}]
+            ---
+            apiVersion: plumb.dev/v1alpha1
+            kind: NodeConfig
+            metadata: {name: b}
+            spec:
+              hosts: [host-2]
+              files: [{path: /etc/motd, content: "b\\n"}]
+              sysctls: {vm.swappiness: 5}
+            """)
+        let result = await rollout(configs, roots: roots).run()
+        XCTAssertEqual(result.hosts.map(\.outcome), [.notStarted, .failed])
+        XCTAssertEqual(result.hosts[1].error, "files[/etc/motd] is declared by NodeConfigs a and b")
+        XCTAssertFalse(roots.exists("host-1", "/etc/motd"), "nothing changes while a host cannot be planned")
+    }
+
 }
 
 extension Value {
