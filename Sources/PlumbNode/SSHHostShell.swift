@@ -134,7 +134,12 @@ public struct SSHHostShell: HostShell {
     }
 
     func controlArguments() throws -> [String] {
-        let directory = try options.controlDirectory ?? SSHHostShell.defaultControlDirectory()
+        let directory: String
+        do {
+            directory = try options.controlDirectory ?? SSHHostShell.defaultControlDirectory()
+        } catch {
+            throw HostUnreachable(host: host, reason: "\(error)")
+        }
         return [
             "-o", "ControlMaster=auto",
             "-o", "ControlPath=\(directory)/%C",
@@ -144,17 +149,17 @@ public struct SSHHostShell: HostShell {
 
     /// `$XDG_RUNTIME_DIR/plumb-ssh` or `/tmp/plumb-ssh-<uid>`, made 0700 and refused if another
     /// user owns it (whoever can reach the control sockets can run commands on the hosts).
-    static func defaultControlDirectory() throws -> String {
+    static func defaultControlDirectory() throws(SSHProcess.SpawnFailed) -> String {
         let base = ProcessInfo.processInfo.environment["XDG_RUNTIME_DIR"].flatMap { $0.isEmpty ? nil : $0 }
         let directory = base.map { "\($0)/plumb-ssh" } ?? "/tmp/plumb-ssh-\(getuid())"
         if mkdir(directory, 0o700) != 0 && errno != EEXIST {
-            throw HostUnreachable(host: directory, reason: "cannot create \(directory): \(String(cString: strerror(errno)))")
+            throw SSHProcess.SpawnFailed(description: "cannot create \(directory): \(String(cString: strerror(errno)))")
         }
         var info = stat()
         guard lstat(directory, &info) == 0, info.st_mode & S_IFMT == S_IFDIR, info.st_uid == getuid(),
             info.st_mode & 0o077 == 0
         else {
-            throw HostUnreachable(host: directory, reason: "\(directory) must be a directory of this user with mode 0700")
+            throw SSHProcess.SpawnFailed(description: "\(directory) must be a directory of this user with mode 0700")
         }
         return directory
     }
