@@ -50,6 +50,7 @@ public enum InstallManifests {
     /// the webhook Service and Ingress (with a webhook Secret), Deployment.
     public static func objects(_ options: Options = Options()) -> [Value] {
         var objects = [applicationCRD, nodeConfigCRD, namespaceObject(options)]
+        objects.insert(contentsOf: rolloutCRDs, at: 1)
         objects.append(serviceAccount(options))
         objects += rbac(options)
         objects += [persistentVolumeClaim(options), service(options)]
