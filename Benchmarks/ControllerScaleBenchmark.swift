@@ -253,6 +253,13 @@ final class ControllerScaleSetup: @unchecked Sendable {
         print(String(
             format: "controller-scale  start: all %d Applications Synced in %.1fs (%d renders)", appCount, seconds(ContinuousClock.now - started),
             reconciler.renders))
+        // The watch events of the start's syncs are reconciled (compared again) before any push:
+        // a push to an Application with such a compare pending is a full reconcile, rightly.
+        var last = -1
+        while controller.reconciles != last {
+            last = controller.reconciles
+            try await Task.sleep(for: .seconds(2))
+        }
         return setup
     }
 
