@@ -7,7 +7,8 @@ import XCTest
 
 /// The dashboard in a real browser (headless Chromium through chromedriver) against the built
 /// `plumb ui` and `plumb controller --ui` on the local cluster, with a real `git daemon`.
-/// Screenshots of the main pages go to docs/images/.
+/// Screenshots of the main pages go to a temporary directory, or to docs/images/ with
+/// `PLUMB_SCREENSHOTS=1` (how the committed ones are made), so a test run leaves the tree clean.
 final class BrowserTests: UITestCase {
     var daemon: Server?
     var processes: [Server] = []
@@ -15,7 +16,14 @@ final class BrowserTests: UITestCase {
     var repoURL = ""
     var work: String { tmp.sub("work") }
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static var images: String { root.appendingPathComponent("docs/images").path }
+    var images: String {
+        if ProcessInfo.processInfo.environment["PLUMB_SCREENSHOTS"] != nil {
+            return Self.root.appendingPathComponent("docs/images").path
+        }
+        let dir = tmp.sub("screenshots")
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
 
     static var plumbPath: String {
         if let env = ProcessInfo.processInfo.environment["PLUMB_BIN"] { return env }
@@ -146,7 +154,7 @@ final class BrowserTests: UITestCase {
         let subject = try b.text("tr[data-key='team-a/web'] [data-field=subject]")
         XCTAssertEqual(subject, "Deploy web <img src=x onerror=alert(1)> with two replicas")
         XCTAssertEqual(try b.count("tr[data-key='team-a/web'] img"), 0, "the commit message's markup is text")
-        try b.screenshot(Self.images + "/ui-applications.png")
+        try b.screenshot(images + "/ui-applications.png")
 
         // One Application: the tree (Deployment → ReplicaSet → Pods) and the history.
         try b.click("tr[data-key='team-a/web'] a")
@@ -157,7 +165,7 @@ final class BrowserTests: UITestCase {
         XCTAssertTrue(history.contains("Deploy web <img src=x onerror=alert(1)> with two replicas"), history)
         XCTAssertTrue(history.contains("controller") && history.contains("synced"), history)
         XCTAssertEqual(try b.count("#history img, .summary img"), 0, "no element from a commit message")
-        try b.screenshot(Self.images + "/ui-application.png")
+        try b.screenshot(images + "/ui-application.png")
 
         // A kubectl edit shows as OutOfSync on the open page, without a reload.
         try kubectl(["scale", "deployment/web", "-n", namespace, "--replicas=3"])
@@ -167,7 +175,7 @@ final class BrowserTests: UITestCase {
         XCTAssertTrue(diff.contains("apps/v1 Deployment team-a/web  (update)"), diff)
         XCTAssertTrue(diff.contains("spec.replicas") && diff.contains("3 → 2"), diff)
         try b.run("document.getElementById('diff').scrollIntoView()")
-        try b.screenshot(Self.images + "/ui-diff.png")
+        try b.screenshot(images + "/ui-diff.png")
         // "Sync now" repairs it, and the record names who asked.
         try b.click("#action-sync")
         try b.wait("synced again", timeout: 30) { try b.text(".summary [data-field=sync]") == "✓ Synced" }
@@ -180,7 +188,7 @@ final class BrowserTests: UITestCase {
         try b.wait("the record page") { try b.count("#message") == 1 }
         XCTAssertEqual(try b.text("#message"), "Deploy web <img src=x onerror=alert(1)> with two replicas")
         XCTAssertEqual(try b.count("#message img"), 0)
-        try b.screenshot(Self.images + "/ui-record.png")
+        try b.screenshot(images + "/ui-record.png")
 
         // The live updates come back after the server restarts, without a reload.
         try b.open("http://127.0.0.1:\(uiPort)/ui/apps/team-a/web")
@@ -199,14 +207,14 @@ final class BrowserTests: UITestCase {
         let base = "http://127.0.0.1:\(metricsPort)/ui"
         try b.open(base + "/")
         try b.wait("the login page") { try b.url.hasSuffix("/ui/login") }
-        try b.screenshot(Self.images + "/ui-login.png")
+        try b.screenshot(images + "/ui-login.png")
         try b.type("#token", Self.tokens["eve"]!)
         try b.click("#login")
         try b.wait("eve's 403") { try b.count("#error") == 1 }
         let title = try b.text("h1")
         XCTAssertTrue(title.hasPrefix("403"), title)
         XCTAssertTrue(try b.text("#error").contains("eve may not list Applications"))
-        try b.screenshot(Self.images + "/ui-forbidden.png")
+        try b.screenshot(images + "/ui-forbidden.png")
         try b.click("header form button")  // log out
         try b.wait("logged out") { try b.url.hasSuffix("/ui/login") }
 
