@@ -28,6 +28,8 @@ final class InstallCommandTests: SandboxTestCase {
             try objects(file),
             [
                 "customresourcedefinition.apiextensions.k8s.io/applications.plumb.dev",
+                "customresourcedefinition.apiextensions.k8s.io/rolloutstrategies.plumb.dev",
+                "customresourcedefinition.apiextensions.k8s.io/rolloutanalyses.plumb.dev",
                 "customresourcedefinition.apiextensions.k8s.io/nodeconfigs.plumb.dev", "namespace/plumb-system",
                 "serviceaccount/plumb-controller", "clusterrole.rbac.authorization.k8s.io/plumb-controller",
                 "clusterrolebinding.rbac.authorization.k8s.io/plumb-controller", "persistentvolumeclaim/plumb-data",
@@ -38,7 +40,7 @@ final class InstallCommandTests: SandboxTestCase {
         XCTAssertEqual(try kubectl("create", "namespace", "plumb-system").status, 0)
         let r = try kubectl("apply", "--server-side", "--dry-run=server", "-f", file)
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertEqual(r.stdout.components(separatedBy: "(server dry run)").count - 1, 9, r.stdout)
+        XCTAssertEqual(r.stdout.components(separatedBy: "(server dry run)").count - 1, 11, r.stdout)
         XCTAssertEqual(try kubectl("get", "crd", "applications.plumb.dev").status, 1, "a dry run creates nothing")
     }
 
