@@ -109,7 +109,10 @@ public final class KubeClient: Sendable {
                 if answered.load(ordering: .relaxed), Self.isOutage(error) {
                     // One event for the whole client: wait for the server with every other
                     // request, then send this one again if that is safe.
-                    if await reachability.markDown(confirm: !droppedOnce, probe: { await self.probe() }) {
+                    // A refused connection means nothing listens: an outage. A connection lost
+                    // mid-request may be one keep-alive connection the server closed: ask first.
+                    let confirm = !droppedOnce && error.kind != .connect
+                    if await reachability.markDown(confirm: confirm, probe: { await self.probe() }) {
                         droppedOnce = true
                     }
                     if error.kind != .connect {
