@@ -11,6 +11,10 @@ public final class RenderInputs {
     let keys: SopsKeys
     /// The repository paths read so far (as asked for, and the files symlinks led to).
     public private(set) var files: Set<String> = []
+    /// Paths the render looked at without reading a file there (an import location tried, a
+    /// kustomization name tried, a symlink followed): a file added there changes the render, so
+    /// they are inputs, but not files the render was made from.
+    public private(set) var lookedAt: Set<String> = []
     /// Values decrypted from SOPS files so far.
     public private(set) var secrets: Set<String> = []
 
@@ -54,6 +58,11 @@ public final class RenderInputs {
     /// Adds files a renderer read some other way (a kustomization's directories listed).
     func record(_ paths: Set<String>) {
         files.formUnion(paths.compactMap { RepoPath.normalize($0) }.filter { !$0.isEmpty })
+    }
+
+    /// Adds paths looked at without being read (see `lookedAt`).
+    func lookedAt(_ paths: Set<String>) {
+        lookedAt.formUnion(paths.compactMap { RepoPath.normalize($0) }.filter { !$0.isEmpty })
     }
 
     /// Whether `path` is a file (or a link to one) inside the repository.

@@ -62,7 +62,7 @@ public struct SourceRenderer {
         let resources = try ObjectBuilder.resources(documents)
         return RenderResult(
             desired: DesiredSet(resources: resources, files: inputs.files.sorted()), renderer: renderer.name,
-            secrets: inputs.secrets)
+            secrets: inputs.secrets, lookedAt: inputs.lookedAt.subtracting(inputs.files))
     }
 
     /// The `render:` of the path's `.plumb.yaml`, read (and recorded) like any input.

@@ -33,14 +33,18 @@ public struct RenderResult: Sendable {
     /// Values decrypted from SOPS files: secrets wherever they appear afterwards.
     public var secrets: Set<String>
 
-    public init(desired: DesiredSet, renderer: String, secrets: Set<String> = []) {
+    /// Paths looked at without a file read there (see `RenderInputs.lookedAt`).
+    public var lookedAt: Set<String>
+
+    public init(desired: DesiredSet, renderer: String, secrets: Set<String> = [], lookedAt: Set<String> = []) {
         self.desired = desired
         self.renderer = renderer
         self.secrets = secrets
+        self.lookedAt = lookedAt
     }
 
-    /// The repository files the render read.
-    public var inputs: Set<String> { Set(desired.files) }
+    /// Every path the render depends on: the files it read and the paths it looked at.
+    public var inputs: Set<String> { Set(desired.files).union(lookedAt) }
 }
 
 /// Builds resources from rendered documents: `kind: List` expanded, each object checked, an

@@ -26,7 +26,7 @@ final class JsonnetImportResolver {
             }
             guard inputs.isFile(path) else {
                 // A file added here later would be imported instead: an input too.
-                inputs.record([path])
+                inputs.lookedAt([path])
                 continue
             }
             do {
