@@ -35,6 +35,14 @@ struct RolloutTarget: ParsableArguments {
         RolloutControl.ref(name, namespace: kube.namespace ?? client.defaultNamespace)
     }
 
+    /// Sends `command` to the runner and prints `<ref>: <said>`.
+    func send(_ command: RolloutCommand, saying said: String) async throws {
+        try await run { control, ref in
+            try await control.send(command, to: ref)
+            Terminal.writeOut("\(ref): \(said)\n")
+        }
+    }
+
     /// Runs `body`; a missing object or an API error becomes one `error:` line.
     func run<T>(_ body: (RolloutControl, ObjectRef) async throws -> T) async throws -> T {
         try await kube.withClient { client, _ in
@@ -89,36 +97,21 @@ struct RolloutPromote: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "promote", abstract: "End the current pause (or an inconclusive analysis) and go on.")
     @OptionGroup var target: RolloutTarget
-    func run() async throws {
-        try await target.run { control, ref in
-            try await control.send(.promote, to: ref)
-            Terminal.writeOut("\(ref): promote requested\n")
-        }
-    }
+    func run() async throws { try await target.send(.promote, saying: "promote requested") }
 }
 
 struct RolloutAbort: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "abort", abstract: "Roll back now: traffic to stable, canary removed, the revision marked Degraded.")
     @OptionGroup var target: RolloutTarget
-    func run() async throws {
-        try await target.run { control, ref in
-            try await control.send(.abort, to: ref)
-            Terminal.writeOut("\(ref): abort requested\n")
-        }
-    }
+    func run() async throws { try await target.send(.abort, saying: "abort requested") }
 }
 
 struct RolloutRetry: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "retry", abstract: "Try a rolled-back revision again at the next sync.")
     @OptionGroup var target: RolloutTarget
-    func run() async throws {
-        try await target.run { control, ref in
-            try await control.send(.retry, to: ref)
-            Terminal.writeOut("\(ref): retry requested; the next sync starts the rollout again\n")
-        }
-    }
+    func run() async throws { try await target.send(.retry, saying: "retry requested; the next sync starts the rollout again") }
 }
 
 /// How `plumb rollout status` prints a status.
