@@ -90,6 +90,9 @@ public actor LocalCluster {
     private var store: ClusterStore?
     private var simulation: Simulation?
     private var serverTask: Task<Void, any Error>?
+    /// A take-down under way (the listener's shutdown is awaited outside the actor's turn, so
+    /// `comeBack()` waits for it instead of finding the old listener still there).
+    private var shuttingDown: Task<Void, Never>?
     private var api: APIServer?
     private var certificates: ClusterCertificates?
     private var stopped = false
@@ -209,6 +212,7 @@ public actor LocalCluster {
     /// Listens again on the same port, with the same certificate, token and objects.
     public func comeBack() async throws {
         guard let api, let endpoint, !stopped else { throw ClusterError.notStarted }
+        if let shuttingDown { await shuttingDown.value }
         if serverTask == nil { _ = try await listen(on: endpoint.port) }
         api.outage.setDown(false)
     }
@@ -226,6 +230,8 @@ public actor LocalCluster {
     }
 
     private func outage(lasting: Duration?) async {
+        // Triggered from a request; a `comeBack()` that ran before this task did ends it.
+        guard api?.outage.isDown ?? false else { return }
         await takeDown()
         guard let lasting else { return }
         try? await Task.sleep(for: lasting)
@@ -233,11 +239,18 @@ public actor LocalCluster {
     }
 
     private func takeDown() async {
+        if let shuttingDown { return await shuttingDown.value }
         guard let serverTask else { return }
-        await store?.endAllWatches()
-        serverTask.cancel()
-        _ = await serverTask.result
         self.serverTask = nil
+        let store = self.store
+        let shutdown = Task {
+            await store?.endAllWatches()
+            serverTask.cancel()
+            _ = await serverTask.result
+        }
+        shuttingDown = shutdown
+        await shutdown.value
+        shuttingDown = nil
     }
 
     /// The endpoint of a started cluster.
