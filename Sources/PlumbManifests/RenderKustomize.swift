@@ -7,7 +7,8 @@ struct KustomizeRenderer: Renderer {
 
     func render(path: String, inputs: RenderInputs) throws(ManifestErrors) -> [(Value, SourceLocation)] {
         let output = try Kustomize.render(directory: path, snapshot: inputs.snapshot, read: { try inputs.read($0) })
-        inputs.record(output.inputs)
+        inputs.record(output.files)
+        inputs.lookedAt(output.lookedAt)
         return output.documents
     }
 }

@@ -222,6 +222,9 @@ final class KustomizeErrorTests: XCTestCase {
                 // Looked for first: a kustomization.yaml added to the base would be read instead.
                 "apps/base/kustomization.yaml",
             ])
+        // Only the name tried is looked at; the files are those read.
+        XCTAssertEqual(output.lookedAt, ["apps/base/kustomization.yaml"])
+        XCTAssertFalse(output.files.contains("apps/base/kustomization.yaml"))
         XCTAssertEqual(output.documents.map { $0.0["metadata"]?["name"]?.stringValue }, ["w-web", "w-c-89g4tffbfk"])
         XCTAssertEqual(output.documents[0].1, SourceLocation(file: "apps/base/deploy.yaml", line: 1, column: 1))
         XCTAssertEqual(output.documents[1].1.file, "apps/web/kustomization.yaml")

@@ -153,6 +153,19 @@ final class RendererSelectionTests: XCTestCase {
         XCTAssertFalse(result.inputs.contains("base/unused.yaml"))
     }
 
+    func testKustomizationNamesTriedAreInputsButNotFilesRead() throws {
+        let files = [
+            "base/kustomization.yml": "resources: [cm.yaml]\n", "base/cm.yaml": cm("web"),
+            "overlays/prod/kustomization.yaml": "resources: [../../base]\n",
+        ]
+        let result = try render(files, path: "overlays/prod")
+        // A kustomization.yaml added to the base would be read instead of the .yml: an input.
+        XCTAssertTrue(result.inputs.contains("base/kustomization.yaml"), "\(result.inputs)")
+        XCTAssertEqual(result.lookedAt, ["base/kustomization.yaml"])
+        XCTAssertEqual(
+            Set(result.desired.files), ["base/kustomization.yml", "base/cm.yaml", "overlays/prod/kustomization.yaml"])
+    }
+
     func testObjectsDefinedTwiceAcrossEntriesAreRefusedWithBothPlaces() {
         let text = failure([
             "app/a.jsonnet": "{apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'same'}}",

@@ -1,16 +1,21 @@
 import PlumbCore
 
-/// The objects a kustomization renders to, and every repository file the render read.
+/// The objects a kustomization renders to, and every repository path the render depends on.
 public struct KustomizeOutput: Sendable {
     /// The rendered objects, each with the repository file (and line and column) it came from.
     public var documents: [(Value, SourceLocation)]
-    /// Every repository path the render depends on: the files passed to `read`, symbolic links
-    /// followed, and kustomization file names tried (a file added there changes the render).
-    public var inputs: Set<String>
+    /// The repository files passed to `read`.
+    public var files: Set<String>
+    /// Paths looked at without a file read there: symbolic links followed, and kustomization
+    /// file names tried before the one found (a file added there changes the render).
+    public var lookedAt: Set<String>
+    /// Every repository path the render depends on.
+    public var inputs: Set<String> { files.union(lookedAt) }
 
-    public init(documents: [(Value, SourceLocation)], inputs: Set<String>) {
+    public init(documents: [(Value, SourceLocation)], files: Set<String>, lookedAt: Set<String>) {
         self.documents = documents
-        self.inputs = inputs
+        self.files = files
+        self.lookedAt = lookedAt.subtracting(files)
     }
 }
 
@@ -32,7 +37,7 @@ public enum Kustomize {
     }
 
     /// Renders the kustomization in `directory`. `read` returns a repository file's bytes (the caller
-    /// decrypts SOPS files in it); every path passed to `read` is added to `inputs`.
+    /// decrypts SOPS files in it); every path passed to `read` is added to `files`.
     public static func render(
         directory: String, snapshot: some SnapshotReader,
         read: (String) throws -> [UInt8]
@@ -42,7 +47,9 @@ public enum Kustomize {
             do throws(ManifestError) {
                 let resources = try builder.build(directory: KustomizePath.clean(directory))
                 return .success(
-                    KustomizeOutput(documents: resources.map { ($0.value, $0.location) }, inputs: builder.inputs))
+                    KustomizeOutput(
+                        documents: resources.map { ($0.value, $0.location) }, files: builder.filesRead,
+                        lookedAt: builder.lookedAt))
             } catch {
                 return .failure(error)
             }

@@ -7,13 +7,14 @@ import PlumbYAML
 struct KustomizeBuilder<Snapshot: SnapshotReader> {
     let snapshot: Snapshot
     let read: (String) throws -> [UInt8]
-    private var filesRead: Set<String> = []
+    /// The repository files read.
+    private(set) var filesRead: Set<String> = []
     /// Paths looked at without being read: symbolic links followed and kustomization file
     /// names tried before the one found (a new file there changes the render). A class, as
     /// the lookups are made from non-mutating methods.
     private let looked = LookedUp()
-    /// Every repository path the render depends on: the files read and the paths looked at.
-    var inputs: Set<String> { filesRead.union(looked.paths) }
+    /// The paths looked at where no file was read.
+    var lookedAt: Set<String> { looked.paths.subtracting(filesRead) }
 
     final class LookedUp {
         var paths: Set<String> = []
