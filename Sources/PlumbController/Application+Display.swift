@@ -9,7 +9,7 @@ extension Application {
         return isSHA ? String(revision.prefix(7)) : revision
     }
 
-    /// `manual`, `auto`, `auto+prune+heal`; `suspended` wins; `invalid` for a spec the
+    /// `manual`, `auto`, `auto+prune+heal+rollback`; `suspended` wins; `invalid` for a spec the
     /// controller refuses (its Stalled condition says why).
     public var policySummary: String {
         guard case .success(let spec) = spec() else { return "invalid" }
@@ -18,6 +18,7 @@ extension Application {
         var text = "auto"
         if spec.prune { text += "+prune" }
         if spec.selfHeal { text += "+heal" }
+        if spec.rollbackOnFailure { text += "+rollback" }
         return text
     }
 }

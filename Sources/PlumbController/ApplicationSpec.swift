@@ -68,6 +68,10 @@ public struct ApplicationSpec: Sendable, Equatable {
     public var approval: Approval? = nil
     /// `syncPolicy.windows`: when automated syncs may run.
     public var windows = SyncWindows([])
+    /// `syncPolicy.rollbackOnFailure`: a sync that fails after its first write (a failed wave)
+    /// is followed by a sync of the previous synced revision, and the failed revision is not
+    /// tried again until a newer commit or `plumb app sync`.
+    public var rollbackOnFailure = false
 
     public static let defaultInterval: Duration = .seconds(180)
     public static let defaultTimeout: Duration = .seconds(300)
@@ -114,6 +118,7 @@ public struct ApplicationSpec: Sendable, Equatable {
         automated = try Self.bool(policy, "automated", "spec.syncPolicy.automated")
         prune = try Self.bool(policy, "prune", "spec.syncPolicy.prune")
         selfHeal = try Self.bool(policy, "selfHeal", "spec.syncPolicy.selfHeal")
+        rollbackOnFailure = try Self.bool(policy, "rollbackOnFailure", "spec.syncPolicy.rollbackOnFailure")
         retry = Self.defaultRetry
         if let r = policy["retry"], !r.isNull {
             if let limit = r["limit"] {

@@ -40,6 +40,9 @@ public struct ApplicationStatus: Sendable, Equatable {
     public var resources: [ResourceStatus] = []
     /// The last `plumb.dev/reconcile-at` value handled (`lastHandledReconcileAt`, as Flux has it).
     public var lastHandledReconcileAt: String?
+    /// A revision whose sync failed and was rolled back (`syncPolicy.rollbackOnFailure`): it is
+    /// not synced again until a newer commit or a manual sync.
+    public var rolledBackRevision: String?
 
     public init() {}
 
@@ -54,6 +57,7 @@ public struct ApplicationStatus: Sendable, Equatable {
         lastAttemptedRevision = v["lastAttemptedRevision"]?.stringValue
         lastAuditID = v["lastAuditID"]?.intValue
         lastHandledReconcileAt = v["lastHandledReconcileAt"]?.stringValue
+        rolledBackRevision = v["rolledBackRevision"]?.stringValue
         conditions = (v["conditions"]?.arrayValue ?? []).compactMap(Condition.init)
         resources = (v["resources"]?.arrayValue ?? []).compactMap { r in
             guard let kind = r["kind"]?.stringValue, let name = r["name"]?.stringValue else { return nil }
@@ -97,6 +101,8 @@ public struct ApplicationStatus: Sendable, Equatable {
         if let lastAttemptedRevision { o["lastAttemptedRevision"] = .string(lastAttemptedRevision) }
         if let lastAuditID { o["lastAuditID"] = .int(lastAuditID) }
         if let lastHandledReconcileAt { o["lastHandledReconcileAt"] = .string(lastHandledReconcileAt) }
+        // null removes it in the status's merge patch once a newer revision synced.
+        o["rolledBackRevision"] = rolledBackRevision.map { .string($0) } ?? .null
         o["conditions"] = .array(conditions.map(\.value))
         o["resources"] = .array(resources.map { r in
             var v = ValueObject()

@@ -195,6 +195,13 @@ spec:
                       type: boolean
                       default: false
                       description: Revert a change made to a managed object in the cluster as soon as it is seen.
+                    rollbackOnFailure:
+                      type: boolean
+                      default: false
+                      description: >-
+                        When a sync fails after its first write (a failed wave), sync the previous synced revision
+                        again (a rollback record linked to the failed one); the failed revision is not retried until
+                        a newer commit or a manual sync.
                     retry:
                       type: object
                       description: How a failed sync is retried before the next interval.
@@ -380,6 +387,9 @@ spec:
                   description: >-
                     The value of the plumb.dev/reconcile-at annotation the last finished reconcile saw
                     (`plumb app sync --wait` waits for it, as `flux reconcile` waits for lastHandledReconcileAt).
+                rolledBackRevision:
+                  type: string
+                  description: A revision whose sync failed and was rolled back (syncPolicy.rollbackOnFailure); not synced again until a newer commit or a manual sync.
                 conditions:
                   type: array
                   description: Ready, Reconciling and Stalled, in the shape of metav1.Condition.

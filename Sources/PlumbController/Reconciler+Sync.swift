@@ -17,6 +17,9 @@ extension Reconciler {
         var status = status
         let revision = loaded.commit.id.hex
         let name = Self.name(loaded)
+        // A rolled-back revision waits for a newer commit; a manual sync (reconcile-at) tries it again.
+        let manual = app.reconcileAt != nil && app.reconcileAt != app.status.lastHandledReconcileAt
+        if !manual, let held = await holdRolledBack(app, spec: spec, status: status, plan: plan, revision: revision) { return held }
         var events = [AppEvent(.normal, reason: ConditionReason.progressing, action: "Sync", message: "Syncing \(name): \(Self.planSummary(plan, prune: spec.prune))")]
         let auditOptions: Value = [
             "prune": .bool(spec.prune), "wait": .bool(spec.wait), "timeout": .string(GoDuration.format(spec.timeout)),
@@ -29,6 +32,7 @@ extension Reconciler {
         audited.trust = trust
         audited.policy = policy
         audited.rollouts = rolloutRunner()
+        if spec.rollbackOnFailure { audited.rollbackOnFailure = rollbackOnFailure(app, spec: spec, target: target) }
         let options = SyncOptions(dryRun: false, force: true, prune: spec.prune, wait: spec.wait, timeout: spec.timeout)
         let observer = HealthWaitObserver()
         await settings.reporting?.syncStarted(app, spec: spec, client: client, revision: revision, summary: Self.planSummary(plan, prune: spec.prune))
@@ -51,6 +55,11 @@ extension Reconciler {
             status.syncStatus = .outOfSync
             let blocked = policy.flatMap { $0.blocks ? Self.policyFailure($0, plan: plan, revision: revision) : nil }
             let failure = blocked ?? Self.failure(result, plan: plan, revision: revision)
+            if let rollback = outcome.rollback, rollback.auditID != nil {
+                var out = rolledBack(app, spec: spec, status: status, failure: failure, sync: outcome, rollback: rollback)
+                out.events = events + out.events + healthEvents(app, out.status)
+                return out
+            }
             var out = failed(app, spec: spec, status: status, failure, sync: outcome)
             out.events = events + out.events + healthEvents(app, out.status)
             return out
@@ -58,6 +67,7 @@ extension Reconciler {
         memory.withLock { $0[app.key, default: Memory()].failures = 0 }
         status.syncStatus = .synced
         status.lastSyncedRevision = revision
+        status.rolledBackRevision = nil
         status.set(condition(.ready, .true, app, ConditionReason.succeeded, "Applied revision \(name)"))
         status.remove(Condition.reconciling)
         events.append(AppEvent(
