@@ -21,55 +21,35 @@ public struct GiteaForge: Forge {
     public static let contextLimit = 255
 
     public var commentLimit: Int { Self.commentLimit }
-    let http: ForgeHTTP
-    let repo: String
+    let api: GitHubShapedAPI
 
     public init(_ configuration: ForgeConfiguration) throws {
-        let (owner, name) = try configuration.ownerAndName()
-        repo = "/repos/\(percentEncoded(owner))/\(percentEncoded(name))"
-        http = try ForgeHTTP.make(
-            configuration, style: .giteaToken, headers: [HTTPHeader("Accept", "application/json")])
+        api = try GitHubShapedAPI(
+            configuration, forge: "gitea", style: .giteaToken, headers: [HTTPHeader("Accept", "application/json")],
+            descriptionLimit: Self.descriptionLimit, contextLimit: Self.contextLimit, commentListQuery: "")
     }
 
     /// Gitea has Plumb's four states (and `warning`, which Plumb does not use).
     public static func state(_ state: CommitState) -> String { state.rawValue }
 
     public func setStatus(_ status: CommitStatus) async throws {
-        var body: Value = [
-            "state": .string(Self.state(status.state)),
-            "description": .string(clipped(status.description, to: Self.descriptionLimit)),
-            "context": .string(clipped(status.context, to: Self.contextLimit)),
-        ]
-        if let url = status.targetURL { body["target_url"] = .string(url) }
-        _ = try await http.send(
-            ForgeRequest("POST", "\(repo)/statuses/\(percentEncoded(status.sha))", body: body, idempotent: true))
+        try await api.setStatus(status, state: Self.state(status.state))
     }
 
     public func comments(pullRequest: Int) async throws -> [ForgeComment] {
-        let path = "\(repo)/issues/\(pullRequest)/comments"
-        let items = try await http.all(path, pagination: .linkHeader)
-        return try items.map { try comment($0, "GET", path) }
+        try await api.comments(pullRequest: pullRequest)
     }
 
     public func createComment(pullRequest: Int, body: String) async throws -> ForgeComment {
-        let path = "\(repo)/issues/\(pullRequest)/comments"
-        let response = try await http.send(ForgeRequest("POST", path, body: ["body": .string(body)]))
-        return try comment(response.json, "POST", path)
+        try await api.createComment(pullRequest: pullRequest, body: body)
     }
 
     public func editComment(pullRequest: Int, id: String, body: String) async throws {
-        _ = try await http.send(
-            ForgeRequest("PATCH", "\(repo)/issues/comments/\(percentEncoded(id))", body: ["body": .string(body)]))
+        try await api.editComment(id: id, body: body)
     }
 
     public func openPullRequests(base: String?) async throws -> [PullRequest] {
         // Gitea's list has no base-branch filter: Plumb filters the answer.
-        let path = "\(repo)/pulls?state=open&limit=50"
-        let items = try await http.all(path, pagination: .linkHeader)
-        return try GitHubShapedAnswers.pullRequests(items, base: base, forge: "gitea", path: path)
-    }
-
-    private func comment(_ item: Value, _ method: String, _ path: String) throws -> ForgeComment {
-        try GitHubShapedAnswers.comment(item, forge: "gitea", method: method, path: path)
+        try await api.openPullRequests(query: "?state=open&limit=50", base: base)
     }
 }

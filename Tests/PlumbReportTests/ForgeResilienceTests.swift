@@ -277,18 +277,18 @@ final class ForgeResilienceTests: XCTestCase {
     func testRetryAfterInSecondsOrAsAnHTTPDate() throws {
         let forge = try XCTUnwrap(
             makeForge(configuration("http://127.0.0.1:1", log: ForgeLogLines())) as? GitHubForge)
-        XCTAssertEqual(forge.http.parseRetryAfter(" 7 "), .seconds(7))
+        XCTAssertEqual(forge.api.http.parseRetryAfter(" 7 "), .seconds(7))
         // RFC 9110's IMF-fixdate, 30 s after the forge's wall clock.
-        let wall = forge.http.wallClock()
+        let wall = forge.api.http.wallClock()
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
         let date = formatter.string(from: Date(timeIntervalSince1970: wall.rounded(.down) + 30))
-        let wait = try XCTUnwrap(forge.http.parseRetryAfter(date))
+        let wait = try XCTUnwrap(forge.api.http.parseRetryAfter(date))
         XCTAssertGreaterThan(wait, .seconds(28))
         XCTAssertLessThanOrEqual(wait, .seconds(30))
-        XCTAssertNil(forge.http.parseRetryAfter("soon"))
+        XCTAssertNil(forge.api.http.parseRetryAfter("soon"))
     }
 
     func testLinkHeaderParsing() {
