@@ -105,7 +105,7 @@ let package = Package(
         .target(
             name: "PlumbUI",
             dependencies: [
-                "PlumbCore", "PlumbEngine", "PlumbKube", "PlumbAudit", "PlumbController",
+                "PlumbCore", "PlumbEngine", "PlumbKube", "PlumbAudit", "PlumbController", "PlumbRollout", "PlumbNode",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ]),

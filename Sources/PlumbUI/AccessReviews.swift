@@ -38,14 +38,16 @@ final class AccessReviews: Sendable {
             name: name, uid: answer[path: ["status", "user", "uid"]]?.stringValue ?? "", groups: groups, extra: extra)
     }
 
-    /// Whether `viewer` may `verb` Applications in `namespace` (every namespace when empty),
-    /// or the one named `name`.
-    func allowed(_ viewer: Viewer, _ verb: String, namespace: String, name: String? = nil) async throws -> Bool {
-        let key = [viewer.name, viewer.groups.joined(separator: ","), verb, namespace, name ?? ""].joined(separator: "\u{0}")
+    /// Whether `viewer` may `verb` Applications (or another `plumb.dev` `resource`) in
+    /// `namespace` (every namespace, or a cluster-scoped resource, when empty), or the one named `name`.
+    func allowed(
+        _ viewer: Viewer, _ verb: String, namespace: String, name: String? = nil, resource: String = "applications"
+    ) async throws -> Bool {
+        let key = [viewer.name, viewer.groups.joined(separator: ","), verb, namespace, name ?? "", resource].joined(separator: "\u{0}")
         let now = ContinuousClock.now
         if let hit = cache.withLock({ $0[key] }), now - hit.at < ttl { return hit.allowed }
         var attributes: Value = [
-            "group": "plumb.dev", "resource": "applications", "verb": .string(verb), "namespace": .string(namespace),
+            "group": "plumb.dev", "resource": .string(resource), "verb": .string(verb), "namespace": .string(namespace),
         ]
         if let name { attributes["name"] = .string(name) }
         var spec: Value = [

@@ -50,6 +50,19 @@ enum Assets {
         .flash { background: #ddf4ff; border: 1px solid #54aeff; padding: .5em .8em; }
         .login textarea { width: 100%; max-width: 48em; display: block; margin: .4em 0 .8em; font: 12px ui-monospace, monospace; }
         .hint { color: var(--muted); max-width: 48em; }
+        header.top nav a { margin-right: .8em; }
+        .rollout { background: #fff; border: 1px solid var(--line); padding: .4em 1em .6em; margin: .8em 0; }
+        .rollout h3 { margin: .4em 0; font-size: 1.05em; }
+        .rollout h4 { margin: .8em 0 .3em; font-size: .95em; color: var(--muted); }
+        .rollout dl { border: none; padding: .2em 0; }
+        ol.steps { margin: .4em 0; padding-left: 1.6em; }
+        ol.steps .step-done { color: var(--ok); }
+        ol.steps .step-current { font-weight: 600; }
+        ol.steps .step-pending { color: var(--muted); }
+        ol.steps .step-failed { color: var(--bad); }
+        .phase-healthy, .verdict-pass, .pool-done, .state-done { color: var(--ok); }
+        .phase-progressing, .phase-paused, .verdict-inconclusive, .pool-inprogress, .state-inprogress { color: var(--warn); }
+        .phase-degraded, .verdict-fail, .verdict-error, .pool-degradedpool, .state-failed, .state-degradedpool { color: var(--bad); }
         """
 
     /// Live updates: an `EventSource` on `/events` (the browser reconnects after a restart on

@@ -44,14 +44,20 @@ extension Dashboard {
         }
     }
 
-    /// Nil when `caller` may `verb` the Applications of `namespace` (or the one named `name`),
-    /// else the 403 page. With `plumb ui` the API server decides on the request itself.
-    func authorize(_ caller: Caller, _ verb: String, namespace: String, name: String? = nil) async -> Response? {
+    /// Nil when `caller` may `verb` the Applications of `namespace` (or the one named `name`;
+    /// or another `plumb.dev` `resource`), else the 403 page. With `plumb ui` the API server
+    /// decides on the request itself.
+    func authorize(
+        _ caller: Caller, _ verb: String, namespace: String, name: String? = nil, resource: String = "applications"
+    ) async -> Response? {
         guard case .login = access else { return nil }
         do {
-            if try await reviews.allowed(caller.viewer, verb, namespace: namespace, name: name) { return nil }
+            if try await reviews.allowed(caller.viewer, verb, namespace: namespace, name: name, resource: resource) { return nil }
         } catch {
             return errorPage(.serviceUnavailable, "the API server did not answer the access review: \(Self.oneLine(error))", caller: caller)
+        }
+        guard resource == "applications" else {
+            return errorPage(.forbidden, "\(caller.viewer.name) may not \(verb) \(resource).plumb.dev", caller: caller)
         }
         let what = name.map { "Application \(namespace)/\($0)" } ?? (namespace.isEmpty ? "Applications in every namespace" : "Applications in namespace \(namespace)")
         return errorPage(.forbidden, "\(caller.viewer.name) may not \(verb) \(what)", caller: caller)

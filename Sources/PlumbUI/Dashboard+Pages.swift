@@ -100,6 +100,10 @@ extension Dashboard {
         c["conditions"] = app.status.conditions.map {
             ["type": $0.type, "status": $0.status.rawValue, "reason": $0.reason, "since": $0.lastTransitionTime, "message": $0.message]
         }
+        let rollouts = await rollouts(of: app)
+        c["rollouts"] = rollouts.views.map(\.context)
+        c["hasRollouts"] = !rollouts.views.isEmpty || rollouts.problem != nil
+        c["rolloutsError"] = rollouts.problem ?? false
         do {
             c["tree"] = try await ResourceTree.build(app, client: client).map(\.context)
         } catch {

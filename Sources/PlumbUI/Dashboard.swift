@@ -5,10 +5,11 @@ import PlumbAudit
 import PlumbController
 import PlumbCore
 import PlumbKube
+import PlumbRollout
 
-/// The web dashboard: the Applications, one Application (summary, resource tree, diff,
-/// history, Events), an audit record, the actions (sync now, suspend, resume) and a live
-/// event stream, as server-rendered HTML under `/ui`. One code base for two ways to open it:
+/// The web dashboard: the Applications, one Application (summary, rollouts, resource tree,
+/// diff, history, Events), an audit record, the rollouts, the NodeConfigs' nodes, the actions
+/// (sync now, suspend, resume; promote, abort, retry a rollout) and a live event stream, as server-rendered HTML under `/ui`. One code base for two ways to open it:
 /// - `plumb ui` (`Access.kubeconfig`): on 127.0.0.1 with the user's kubeconfig; every read and
 ///   write is the user's and the API server authorises it;
 /// - the controller's `--ui` (`Access.login`): behind a login with a bearer token checked by a
@@ -73,6 +74,15 @@ public final class Dashboard: Sendable {
         router.post("ui/login") { request, _ in await self.login(request) }
         router.post("ui/logout") { request, _ in await self.logout(request) }
         router.get("ui/events") { request, _ in await self.events(request) }
+        router.get("ui/rollouts") { request, _ in await self.rolloutsPage(request) }
+        router.get("ui/nodes") { request, _ in await self.nodesPage(request) }
+        router.post("ui/apps/{namespace}/{name}/rollouts/{rolloutNamespace}/{rollout}/{command}") { request, context in
+            await self.rolloutAct(
+                request, AppKey(namespace: context.parameters.get("namespace") ?? "", name: context.parameters.get("name") ?? ""),
+                rollout: RolloutControl.ref(
+                    context.parameters.get("rollout") ?? "", namespace: context.parameters.get("rolloutNamespace") ?? ""),
+                command: context.parameters.get("command") ?? "")
+        }
         router.get("ui/apps/{namespace}/{name}") { request, context in
             await self.applicationPage(
                 request, AppKey(namespace: context.parameters.get("namespace") ?? "", name: context.parameters.get("name") ?? ""))

@@ -24,7 +24,7 @@ enum Templates {
 
     static let sources: [String: String] = [
         "head": head, "foot": foot, "apps": apps, "app": app, "node": node, "record": record, "login": login,
-        "error": error,
+        "error": error, "rollout": rollout, "rollouts": rollouts, "nodes": nodes,
     ]
 
     static let head = """
@@ -40,7 +40,7 @@ enum Templates {
         <body data-base="{{base}}" data-page="{{page}}">
         <header class="top">
         <a class="brand" href="{{base}}/">Plumb</a>
-        <nav><a href="{{base}}/">Applications</a></nav>
+        <nav><a href="{{base}}/">Applications</a> <a href="{{base}}/rollouts">Rollouts</a> <a href="{{base}}/nodes">Nodes</a></nav>
         <span class="live" id="live" title="live updates">○ offline</span>
         {{#user}}<span class="user">{{name}}</span>
         {{#logout}}<form method="post" action="{{base}}/logout" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Log out</button></form>{{/logout}}
@@ -116,6 +116,13 @@ enum Templates {
         </tbody>
         </table>
         </section>
+        {{#hasRollouts}}
+        <section>
+        <h2>Rollouts</h2>
+        {{#rolloutsError}}<p class="error">{{.}}</p>{{/rolloutsError}}
+        {{#rollouts}}{{> rollout}}{{/rollouts}}
+        </section>
+        {{/hasRollouts}}
         <section>
         <h2>Resources</h2>
         {{#treeError}}<p class="error">{{.}}</p>{{/treeError}}
@@ -162,6 +169,82 @@ enum Templates {
         <li class="node" data-kind="{{kind}}"><span class="kind">{{kind}}</span> <span class="name">{{name}}</span>{{#sync}} <span class="status sync-{{syncClass}}">{{syncIcon}} {{sync}}</span>{{/sync}}{{#health}} <span class="status health-{{healthClass}}">{{healthIcon}} {{health}}</span>{{/health}}{{#message}} <span class="message">{{.}}</span>{{/message}}
         {{#hasChildren}}<ul>{{#children}}{{> node}}{{/children}}</ul>{{/hasChildren}}
         </li>
+        """
+
+    /// One rollout: phase, step k of n, weights, the steps, the analysis measurements with
+    /// their verdicts, and the buttons its state allows (each a form with the CSRF token).
+    static let rollout = """
+        <div class="rollout" data-rollout="{{key}}">
+        <h3>RolloutStrategy {{key}}{{#target}} <small>→ {{.}}</small>{{/target}}</h3>
+        <dl>
+        <dt>Application</dt><dd><a href="{{base}}/apps/{{appNamespace}}/{{appName}}">{{appKey}}</a></dd>
+        {{#strategy}}<dt>Strategy</dt><dd>{{.}}{{#router}}, router {{.}}{{/router}}</dd>{{/strategy}}
+        <dt>Phase</dt><dd><span class="status phase-{{phaseClass}}" data-field="phase">{{phaseIcon}} {{phase}}</span></dd>
+        <dt>Revision</dt><dd><code>{{revision}}</code></dd>
+        <dt>Step</dt><dd data-field="step">{{step}}</dd>
+        <dt>Weight</dt><dd data-field="weight">canary {{canaryWeight}}% / stable {{stableWeight}}%{{#replicas}} ({{.}}){{/replicas}}</dd>
+        {{#message}}<dt>Message</dt><dd data-field="message">{{.}}</dd>{{/message}}
+        {{#command}}<dt>Requested</dt><dd>{{.}}, not yet carried out</dd>{{/command}}
+        <dt>Updated</dt><dd>{{updated}}</dd>
+        </dl>
+        {{#hasSteps}}
+        <ol class="steps">
+        {{#steps}}<li class="step-{{state}}" data-state="{{state}}">{{text}} <span class="tag">{{state}}</span></li>{{/steps}}
+        </ol>
+        {{/hasSteps}}
+        <h4>Analysis</h4>
+        <table class="analysis">
+        <thead><tr><th>Metric</th><th>Verdict</th><th>Value</th><th>Threshold</th><th>Message</th><th>Measured</th></tr></thead>
+        <tbody>
+        {{#measurements}}<tr><td>{{metric}}</td><td><span class="status verdict-{{verdictClass}}">{{verdict}}</span></td><td><code>{{value}}</code></td><td>{{threshold}}</td><td class="message">{{message}}</td><td>{{at}}</td></tr>{{/measurements}}
+        {{^hasMeasurements}}<tr><td colspan="6" class="empty">No analysis has run yet.</td></tr>{{/hasMeasurements}}
+        </tbody>
+        </table>
+        <div class="actions">
+        {{#actions}}
+        <form method="post" action="{{base}}/apps/{{appNamespace}}/{{appName}}/rollouts/{{rolloutNamespace}}/{{rolloutName}}/{{command}}" class="inline">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <button type="submit" id="rollout-{{command}}-{{rolloutName}}">{{label}}</button>
+        </form>
+        {{/actions}}
+        </div>
+        </div>
+        """
+
+    static let rollouts = """
+        {{> head}}
+        <h1>Rollouts</h1>
+        {{#rolloutErrors}}<p class="error">{{.}}</p>{{/rolloutErrors}}
+        <p class="count">{{count}} rollouts</p>
+        {{#rollouts}}{{> rollout}}{{/rollouts}}
+        {{^rollouts}}<p class="empty">No rollout has run in the Applications you may list.</p>{{/rollouts}}
+        {{> foot}}
+        """
+
+    static let nodes = """
+        {{> head}}
+        <h1>Nodes</h1>
+        {{#nodesNote}}<p class="empty">{{.}}</p>{{/nodesNote}}
+        {{#configs}}
+        <section class="nodeconfig" data-nodeconfig="{{name}}">
+        <h2>NodeConfig {{name}}</h2>
+        <dl>
+        <dt>Revision</dt><dd><code>{{revision}}</code></dd>
+        <dt>Selects</dt><dd>{{selector}}</dd>
+        <dt>Max unavailable</dt><dd>{{maxUnavailable}}</dd>
+        <dt>Pool</dt><dd><span class="status pool-{{poolClass}}" data-field="pool">{{pool}}</span> {{summary}}</dd>
+        </dl>
+        <table class="nodes">
+        <thead><tr><th>Node</th><th>Revision applied</th><th>Phase</th><th>State</th><th>Changed</th><th>Since</th><th>Message / last error</th></tr></thead>
+        <tbody>
+        {{#nodes}}<tr data-node="{{node}}"><td>{{node}}</td><td><code>{{nodeRevision}}</code>{{#behind}} <span class="tag">older</span>{{/behind}}</td><td>{{phase}}</td><td><span class="status state-{{stateClass}}">{{state}}</span></td><td>{{changed}}</td><td>{{since}}</td><td class="message">{{#error}}{{.}}{{/error}}</td></tr>{{/nodes}}
+        {{^nodes}}<tr><td colspan="7" class="empty">No node agent has reported yet.</td></tr>{{/nodes}}
+        </tbody>
+        </table>
+        </section>
+        {{/configs}}
+        {{^configs}}{{^nodesNote}}<p class="empty">No NodeConfigs.</p>{{/nodesNote}}{{/configs}}
+        {{> foot}}
         """
 
     static let record = """

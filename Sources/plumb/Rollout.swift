@@ -118,16 +118,13 @@ struct RolloutRetry: AsyncParsableCommand {
 enum RolloutStatusFormat {
     static func text(_ s: RolloutControl.Status) -> String {
         var out = "\(s.ref)"
-        if let d = s.declaration { out += "  →  Deployment \(d.target.qualifiedName) (\(strategyName(d)), router \(d.routing.kind))" }
+        if let d = s.declaration { out += "  →  Deployment \(d.target.qualifiedName) (\(s.strategyName ?? ""), router \(d.routing.kind))" }
         out += "\n"
         guard let state = s.state else { return out + "  never rolled out\n" }
         func row(_ k: String, _ v: String) { out += "  " + k.padding(toLength: 10, withPad: " ", startingAt: 0) + v + "\n" }
         row("phase", state.phase.rawValue + (state.phase == .degraded ? ", rolled back" : ""))
         row("revision", state.shortRevision)
-        var step = state.stepText
-        if let d = s.declaration, state.step < d.steps.count, state.isActive { step += " (\(d.steps[state.step]))" }
-        if let failed = state.failedStep { step = "failed at step \(failed + 1) of \(state.steps)" }
-        row("step", step)
+        row("step", s.stepLine ?? state.stepText)
         var weight = "\(state.weight)"
         if let stable = s.stableReplicas, let d = s.declaration {
             weight += " (\(d.target.name) \(stable)" + (s.canaryReplicas.map { ", \(d.canaryName) \($0)" } ?? "") + " replicas)"
@@ -144,18 +141,8 @@ enum RolloutStatusFormat {
         return out
     }
 
-    static func strategyName(_ d: RolloutDeclaration) -> String {
-        if case .blueGreen = d.strategy { return "blueGreen" }
-        return "canary, \(d.steps.count) steps"
-    }
-
     static func json(_ s: RolloutControl.Status) -> String {
-        var v: Value = ["name": .string(s.ref.name), "namespace": .string(s.ref.namespace)]
-        v["rollout"] = s.state?.value ?? .null
-        v["stableReplicas"] = s.stableReplicas.map { .int(Int64($0)) } ?? .null
-        v["canaryReplicas"] = s.canaryReplicas.map { .int(Int64($0)) } ?? .null
-        v["command"] = s.command.map { .string($0.rawValue) } ?? .null
-        return ((try? JSONWriter().bytes(v)).map { String(decoding: $0, as: UTF8.self) } ?? "{}") + "\n"
+        ((try? JSONWriter().bytes(s.value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}") + "\n"
     }
 }
 
