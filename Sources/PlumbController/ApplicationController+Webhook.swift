@@ -14,7 +14,7 @@ extension ApplicationController {
     public func pushed(_ pushes: [WebhookPush]) async -> [AppKey] {
         var matched: [(Application, ApplicationSpec)] = []
         var news: Set<AppKey> = []
-        // One look at the clone per repository and commit, however many Applications use it.
+        // One look at the clone per repository, ref and commit, however many Applications use it.
         var announced: [String: Bool] = [:]
         for (_, object) in await apps.snapshot().objects {
             guard let app = Application(object), case .success(let spec) = app.spec() else { continue }
@@ -22,12 +22,12 @@ extension ApplicationController {
             let matching = pushes.filter { $0.matches(repoURL: url, revision: spec.source.revision) }
             guard !matching.isEmpty else { continue }
             for push in matching {
-                let key = url + "\n" + (push.commit ?? "")
+                let key = [url, push.ref, push.commit ?? ""].joined(separator: "\n")
                 let new: Bool
                 if let known = announced[key] {
                     new = known
                 } else {
-                    new = await reconciler.git.announce(url: url, commit: push.commit)
+                    new = await reconciler.git.announce(url: url, ref: push.ref, commit: push.commit)
                     announced[key] = new
                 }
                 if new { news.insert(app.key) }
@@ -36,43 +36,46 @@ extension ApplicationController {
         }
         for (app, _) in matched where news.contains(app.key) {
             if let task = running.withLock({ $0[app.key] }) {
-                // The reconcile running now may be for an older commit; the add below marks
-                // the key for another run, which reads the newest. (Cancelled before the add,
-                // so that it is never the run the add starts.)
+                // The reconcile running now may be for an older commit; the add when the burst
+                // settles marks the key for another run, which reads the newest.
                 task.cancel()
             }
         }
-        // The Applications the commit touches are queued first: a monorepo's others only
-        // move their revision, and wait behind them.
-        let (touched, untouched) = await reconciler.pushOrder(matched)
-        let ordered = touched + untouched
         // A burst settles first: queued once no newer push came for `pushQuiet`, or
-        // `pushMaxWait` after the first push of the burst, whichever is sooner.
+        // `pushMaxWait` after the first push of the burst, whichever is sooner. Nothing is
+        // fetched before: the fetch when it settles brings the burst's last commit, once.
         let stamp = ContinuousClock.now
         let due = pendingPushes.withLock { pending -> ContinuousClock.Instant in
             var due = stamp + Self.pushQuiet
-            for key in ordered {
-                let first = pending[key]?.first ?? stamp
-                pending[key] = (first, stamp)
+            for (app, _) in matched {
+                let first = pending[app.key]?.first ?? stamp
+                pending[app.key] = (first, stamp)
                 due = min(due, first + Self.pushMaxWait)
             }
             return due
         }
+        let candidates = matched
         Task {
             try? await Task.sleep(until: due, clock: .continuous)
-            for key in ordered {
-                let settled = pendingPushes.withLock { pending -> Bool in
-                    guard let p = pending[key], p.last == stamp || ContinuousClock.now >= p.first + Self.pushMaxWait else { return false }
-                    pending[key] = nil
+            let settled = candidates.filter { app, _ in
+                pendingPushes.withLock { pending -> Bool in
+                    guard let p = pending[app.key], p.last == stamp || ContinuousClock.now >= p.first + Self.pushMaxWait else { return false }
+                    pending[app.key] = nil
                     return true
                 }
-                // A newer push of the burst queues it.
-                guard settled else { continue }
+            }
+            // The others wait for a newer push of the burst, which queues them.
+            guard !settled.isEmpty else { return }
+            // The Applications the commit touches go first, ahead of any backlog: a
+            // monorepo's others only move their revision, and wait behind them.
+            let (touched, untouched) = await reconciler.pushOrder(settled)
+            for key in touched + untouched {
                 // A push alone may only move the revision (a commit elsewhere in a monorepo);
                 // an earlier cause that wants a full reconcile stays.
                 causes.withLock { if $0[key] == nil { $0[key] = .push } }
-                await queue.add(key)
             }
+            for key in touched { await queue.add(key, urgent: true) }
+            for key in untouched { await queue.add(key) }
         }
         return matched.map { $0.0.key }.sorted()
     }

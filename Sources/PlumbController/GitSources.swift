@@ -12,8 +12,8 @@ public actor GitSources {
     public nonisolated let cacheDirectory: String
     private var lastFetch: [String: ContinuousClock.Instant] = [:]
     private var running: [String: Task<Void, any Error>] = [:]
-    /// Commits announced by webhooks and not yet fetched, per URL ("" for a push that named none).
-    var pushed: [String: Set<String>] = [:]
+    /// Pushes announced by webhooks that the clone does not show yet, per URL.
+    var pushed: [String: Set<PushedRef>] = [:]
     /// Fetches made, per URL.
     public private(set) var fetches: [String: Int] = [:]
     /// How long each fetch took, for metrics: (url, seconds), newest last.

@@ -4,13 +4,17 @@
 /// as rate-limited (a retry after a failure, client-go's `AddRateLimited`) leave the queue at
 /// most `rate` per second (bursts of `burst`); events and interval requeues are not held back
 /// by that bucket, so a thousand Applications due at once do not delay a watch event behind
-/// them for longer than the workers take.
+/// them for longer than the workers take. A key added as `urgent` (an Application a pushed
+/// commit changed) is handed out before every other due key, so a push is not held behind the
+/// backlog of earlier ones.
 public actor WorkQueue<Key: Hashable & Sendable> {
     private var waiting: [Key: ContinuousClock.Instant] = [:]
     private var processing = Set<Key>()
     private var dirty: [Key: ContinuousClock.Instant] = [:]
     /// Keys whose next hand-out takes a token of the bucket.
     private var limited = Set<Key>()
+    /// Keys handed out before the others once due.
+    private var urgent = Set<Key>()
     private var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
     private var nextWaiter = 0
     private var shuttingDown = false
@@ -32,10 +36,12 @@ public actor WorkQueue<Key: Hashable & Sendable> {
     public var depth: Int { waiting.count }
 
     /// Queues `key` to be handed out after `delay` (now by default); `rateLimited`, as a retry
-    /// after a failure, also waits for a token of the bucket.
-    public func add(_ key: Key, after delay: Duration = .zero, rateLimited: Bool = false) {
+    /// after a failure, also waits for a token of the bucket; `urgent` goes before the other
+    /// due keys (until handed out, whatever adds come meanwhile).
+    public func add(_ key: Key, after delay: Duration = .zero, rateLimited: Bool = false, urgent: Bool = false) {
         guard !shuttingDown else { return }
         if rateLimited { limited.insert(key) } else { limited.remove(key) }
+        if urgent { self.urgent.insert(key) }
         let at = ContinuousClock.now + delay
         if processing.contains(key) {
             dirty[key] = min(dirty[key] ?? at, at)
@@ -53,11 +59,12 @@ public actor WorkQueue<Key: Hashable & Sendable> {
             let now = ContinuousClock.now
             refill(now)
             var next: ContinuousClock.Instant?
-            if let (key, at) = waiting.min(by: { $0.value < $1.value }) {
+            if let (key, at) = nextDue(now) {
                 let needsToken = limited.contains(key)
                 if at <= now && (!needsToken || tokens >= 1) {
                     if needsToken { tokens -= 1 }
                     limited.remove(key)
+                    urgent.remove(key)
                     waiting[key] = nil
                     processing.insert(key)
                     onDepth?(waiting.count)
@@ -67,6 +74,16 @@ public actor WorkQueue<Key: Hashable & Sendable> {
             }
             await sleep(until: next)
         }
+    }
+
+    /// The key to hand out next: the earliest due urgent one, else the earliest of all.
+    private func nextDue(_ now: ContinuousClock.Instant) -> (Key, ContinuousClock.Instant)? {
+        var first: (Key, ContinuousClock.Instant)?
+        for key in urgent {
+            guard let at = waiting[key], at <= now, first.map({ at < $0.1 }) ?? true else { continue }
+            first = (key, at)
+        }
+        return first ?? waiting.min(by: { $0.value < $1.value }).map { ($0.key, $0.value) }
     }
 
     /// Ends processing of `key`; an add that came meanwhile queues it again.
