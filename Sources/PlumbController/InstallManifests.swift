@@ -34,8 +34,35 @@ public enum InstallManifests {
         public var webhookSecret: String?
         /// An Ingress to the webhook Service (with `webhookSecret` only).
         public var webhookIngress: WebhookIngress?
+        /// A PostgreSQL audit database shared by the replicas; nil: SQLite on the PVC.
+        public var auditDatabase: SharedAuditDatabase?
 
         public init() {}
+
+        /// Why these options cannot run, or nil: several replicas need an audit database they
+        /// can all reach (the SQLite file lives on one ReadWriteOnce volume).
+        public var problem: String? {
+            guard auditDatabase == nil else { return nil }
+            if replicas > 1 || leaderElect || shards != nil {
+                return "several replicas (--replicas above 1, --leader-elect or --shards) need a PostgreSQL audit database"
+                    + " (--audit-db postgres://...): the SQLite one lives on a ReadWriteOnce volume only one pod can use"
+            }
+            return nil
+        }
+    }
+
+    /// The audit database of several replicas: its URL (without the password) and the Secret
+    /// key the password is read from, as `PLUMB_AUDIT_DB_PASSWORD`.
+    public struct SharedAuditDatabase: Sendable, Equatable {
+        public var url: String
+        public var passwordSecret: String
+        public var passwordKey: String
+
+        public init(url: String, passwordSecret: String = "plumb-audit-db", passwordKey: String = "password") {
+            self.url = url
+            self.passwordSecret = passwordSecret
+            self.passwordKey = passwordKey
+        }
     }
 
     public static let defaultImage = "ghcr.io/plumb-dev/plumb:0.1.0"
@@ -46,14 +73,16 @@ public enum InstallManifests {
     /// The port of /metrics, /healthz and /readyz.
     public static let httpPort: Int64 = 8080
 
-    /// The install objects in apply order: CRD, Namespace, ServiceAccount, RBAC, PVC, Service,
-    /// the webhook Service and Ingress (with a webhook Secret), Deployment.
+    /// The install objects in apply order: CRD, Namespace, ServiceAccount, RBAC, PVC (with the
+    /// SQLite audit database), Service, the webhook Service and Ingress (with a webhook Secret),
+    /// Deployment.
     public static func objects(_ options: Options = Options()) -> [Value] {
         var objects = [applicationCRD, nodeConfigCRD, namespaceObject(options)]
         objects.insert(contentsOf: rolloutCRDs, at: 1)
         objects.append(serviceAccount(options))
         objects += rbac(options)
-        objects += [persistentVolumeClaim(options), service(options)]
+        if options.auditDatabase == nil { objects.append(persistentVolumeClaim(options)) }
+        objects.append(service(options))
         objects += webhookObjects(options)
         objects.append(deployment(options))
         objects += nodeAgentObjects(options)

@@ -16,6 +16,7 @@ struct Install: ParsableCommand {
               plumb install --export --namespace gitops --image registry.acme.dev/plumb:0.1.0
               plumb install --export --namespaced --namespace team-a > plumb.yaml
               plumb install --export --webhook-secret plumb-webhooks --webhook-host plumb.acme.dev --webhook-tls-secret plumb-tls
+              plumb install --export --replicas 2 --leader-elect --audit-db 'postgres://plumb@audit-db:5432/audit?sslmode=require'
             """)
 
     @Flag(help: "Print the manifests (required: Plumb never installs itself).")
@@ -60,6 +61,12 @@ struct Install: ParsableCommand {
     @Option(help: "The TLS Secret of --webhook-host for the webhook Ingress.")
     var webhookTLSSecret: String?
 
+    @Option(help: "A PostgreSQL audit database shared by the replicas (postgres://USER@HOST[:PORT]/DB?sslmode=...), needed by --replicas above 1, --leader-elect and --shards; without it, SQLite on the PVC.")
+    var auditDB: String?
+
+    @Option(help: "The Secret in --namespace holding the --audit-db password, as NAME or NAME/KEY (key default: password).")
+    var auditDBPasswordSecret = "plumb-audit-db"
+
     @Flag(help: "Add plumb node-agent: a DaemonSet applying the NodeConfigs that select each node (host root at /host; docs/nodes.md lists its privileges).")
     var nodeAgent = false
 
@@ -88,9 +95,28 @@ struct Install: ParsableCommand {
         if webhookHost == nil, webhookIngressClass != nil || webhookTLSSecret != nil {
             throw ValidationError("--webhook-ingress-class and --webhook-tls-secret need --webhook-host (the Ingress)")
         }
+        if let auditDB {
+            guard auditDB.hasPrefix("postgres://") || auditDB.hasPrefix("postgresql://") else {
+                throw ValidationError("--audit-db \(auditDB): expected a postgres:// URL (SQLite is the default)")
+            }
+            let authority = auditDB.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false).dropFirst(2).first ?? ""
+            if authority.split(separator: "@").first?.contains(":") == true, authority.contains("@") {
+                throw ValidationError("--audit-db: the URL holds a password; put it in --audit-db-password-secret instead")
+            }
+            let secret = auditDBPasswordSecret.split(separator: "/", omittingEmptySubsequences: false)
+            guard secret.count <= 2, isDNSSubdomain(String(secret[0])), secret.count == 1 || !secret[1].isEmpty else {
+                throw ValidationError("--audit-db-password-secret \(auditDBPasswordSecret): expected NAME or NAME/KEY")
+            }
+        }
+        if let problem = options.problem { throw ValidationError(problem) }
     }
 
     func run() {
+        Terminal.writeOut(InstallManifests.yaml(options))
+    }
+
+    /// The manifests' options from the flags.
+    var options: InstallManifests.Options {
         var options = InstallManifests.Options()
         options.namespace = namespace
         options.image = image
@@ -108,7 +134,12 @@ struct Install: ParsableCommand {
         }
         options.nodeAgent = nodeAgent
         options.nodeAgentInterval = nodeAgentInterval
-        Terminal.writeOut(InstallManifests.yaml(options))
+        if let auditDB {
+            let secret = auditDBPasswordSecret.split(separator: "/", maxSplits: 1).map(String.init)
+            options.auditDatabase = InstallManifests.SharedAuditDatabase(
+                url: auditDB, passwordSecret: secret[0], passwordKey: secret.count > 1 ? secret[1] : "password")
+        }
+        return options
     }
 
     /// An RFC 1123 subdomain, as a Secret name must be.

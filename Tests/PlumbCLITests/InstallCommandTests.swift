@@ -92,13 +92,38 @@ final class InstallCommandTests: SandboxTestCase {
     func testBadFlagsAreOneLineWithExitCode2() throws {
         for args in [
             ["install"], ["install", "--export", "--log-format", "xml"], ["install", "--export", "-n", "Bad_NS"],
+            // Several replicas cannot share the SQLite file on a ReadWriteOnce volume.
+            ["install", "--export", "--replicas", "2", "--leader-elect"],
+            ["install", "--export", "--shards", "3", "--replicas", "3"],
+            ["install", "--export", "--leader-elect", "--audit-db", "sqlite:///x.db"],
+            ["install", "--export", "--leader-elect", "--audit-db", "postgres://plumb:hunter2@db/audit"],
         ] {
             let r = try plumb(args)
             XCTAssertEqual(r.status, 2, "\(args)")
             XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
             XCTAssertTrue(r.stderr.hasPrefix("error: "), r.stderr)
             XCTAssertEqual(r.stdout, "")
+            XCTAssertFalse(r.stderr.contains("hunter2"), r.stderr)
         }
+    }
+
+    /// With a shared PostgreSQL audit database, replicas have no PVC: the URL and the Secret
+    /// holding the password are in the Deployment, the password itself nowhere.
+    func testSeveralReplicasShareAPostgresAuditDatabase() throws {
+        let url = "postgres://plumb@audit-db:5432/audit?sslmode=require"
+        let r = try plumb([
+            "install", "--export", "--replicas", "2", "--leader-elect", "--audit-db", url,
+            "--audit-db-password-secret", "audit/pw",
+        ])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let objects = try YAML.parseDocuments(r.stdout, file: "export").map(\.value)
+        XCTAssertFalse(objects.contains { $0["kind"]?.stringValue == "PersistentVolumeClaim" })
+        let deployment = try XCTUnwrap(objects.first { $0["kind"]?.stringValue == "Deployment" })
+        let container = try XCTUnwrap(deployment[path: ["spec", "template", "spec", "containers"]]?.arrayValue?.first)
+        XCTAssertTrue(container["args"]?.arrayValue?.contains(.string("--audit-db=\(url)")) ?? false)
+        let password = container["env"]?.arrayValue?.first { $0["name"]?.stringValue == "PLUMB_AUDIT_DB_PASSWORD" }
+        XCTAssertEqual(password?[path: ["valueFrom", "secretKeyRef", "name"]]?.stringValue, "audit")
+        XCTAssertEqual(password?[path: ["valueFrom", "secretKeyRef", "key"]]?.stringValue, "pw")
     }
 
     /// The Deployment's command line is one `plumb controller` takes: run it (against the

@@ -11,9 +11,12 @@ import XCTest
 struct HelmSubset {
     enum Failure: Error, CustomStringConvertible {
         case syntax(String)
+        /// Helm's `fail`: the chart refuses to render, with this message.
+        case failed(String)
         var description: String {
             switch self {
             case .syntax(let s): return s
+            case .failed(let s): return "execution error: \(s)"
             }
         }
     }
@@ -227,6 +230,13 @@ struct HelmSubset {
             return .string("\"" + Self.print(args[0]).replacingOccurrences(of: "\"", with: "\\\"") + "\"")
         case ("default", 2):
             return Self.truthy(args[1]) ? args[1] : args[0]
+        case ("not", 1):
+            return .bool(!Self.truthy(args[0]))
+        case ("or", _) where args.count >= 2:
+            // Go's `or`: the first true argument, or the last.
+            return args.first(where: Self.truthy) ?? args[args.count - 1]
+        case ("fail", 1):
+            throw Failure.failed(Self.print(args[0]))
         case (_, 0) where name.hasPrefix(".") || name.hasPrefix("$") || name.hasPrefix("\""):
             return try operand(name, dot: dot, root: root)
         default:
@@ -258,6 +268,15 @@ final class InstallChartRendererTests: XCTestCase {
         XCTAssertEqual(
             try render([helpers, template], values: ["r": ["requests": ["cpu": "1"]]]),
             "labels:\n  k: v\n  ns: ns\nres:\n  requests:\n    cpu: \"1\"\n")
+    }
+
+    func testNotOrAndFail() throws {
+        let template = "{{- if not .Values.url }}{{- if or .Values.a .Values.n }}{{- fail \"needs url\" }}{{- end }}{{- end }}ok"
+        XCTAssertEqual(try render([template], values: ["url": "", "a": false, "n": 0]), "ok")
+        XCTAssertEqual(try render([template], values: ["url": "pg", "a": true, "n": 3]), "ok")
+        XCTAssertThrowsError(try render([template], values: ["url": "", "a": false, "n": 3])) {
+            XCTAssertEqual("\($0)", "execution error: needs url")
+        }
     }
 
     func testAnythingOutsideTheSubsetIsAnError() {
