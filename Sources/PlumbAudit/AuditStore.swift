@@ -20,8 +20,9 @@ public protocol AuditStore: Sendable {
     ) throws
 
     /// Marks `started` records whose process is gone (or, for another host's records, that are
-    /// older than the store's staleness bound) as `interrupted`, and returns them.
-    func markInterrupted(now: AuditTimestamp) throws -> [AuditRecord]
+    /// older than the store's staleness bound), and those of the `stopped` processes, as
+    /// `interrupted`, and returns them.
+    func markInterrupted(now: AuditTimestamp, stopped: [StoppedProcess]) throws -> [AuditRecord]
 
     /// Every record that was found interrupted, oldest first.
     func interruptedRecords() throws -> [AuditRecord]
@@ -43,6 +44,37 @@ public protocol AuditStore: Sendable {
     func export(format: AuditExportFormat, line: (String) throws -> Void) throws
 }
 
+extension AuditStore {
+    /// Marks `started` records whose process is gone (or, for another host's records, that are
+    /// older than the store's staleness bound) as `interrupted`, and returns them.
+    public func markInterrupted(now: AuditTimestamp) throws -> [AuditRecord] {
+        try markInterrupted(now: now, stopped: [])
+    }
+}
+
+/// A process known to have stopped working though it may still run, on this host or another:
+/// a controller replica whose Lease expired and another replica took over (a replica stops
+/// before its lease can expire, docs/controller.md). Its `started` records, of `apps` only
+/// when given, are interrupted at once instead of after the staleness bound.
+public struct StoppedProcess: Sendable, Equatable {
+    public var process: AuditProcess
+    /// The Lease holder identity it ran as.
+    public var identity: String
+    /// The Applications (`namespace/name`) whose records to mark; nil: all of them.
+    public var apps: Set<String>?
+
+    public init(process: AuditProcess, identity: String, apps: Set<String>? = nil) {
+        self.process = process
+        self.identity = identity
+        self.apps = apps
+    }
+
+    /// Whether `record` is one of this process's to mark.
+    func covers(_ record: AuditRecord) -> Bool {
+        record.process == process && (apps.map { $0.contains(record.app) } ?? true)
+    }
+}
+
 /// Formats of `AuditStore.export`.
 public enum AuditExportFormat: String, Sendable, CaseIterable {
     /// One canonical JSON object per line (sorted keys, compact), hashes included.
@@ -56,9 +88,13 @@ public let defaultAuditStaleness: Int64 = 6 * 3600 * 1000
 enum Interruption {
     /// Why `record` counts as interrupted now, or nil while its process may still be running.
     static func reason(
-        _ record: AuditRecord, now: AuditTimestamp, staleAfterMilliseconds: Int64, here: AuditProcess
+        _ record: AuditRecord, now: AuditTimestamp, staleAfterMilliseconds: Int64, here: AuditProcess,
+        stopped: [StoppedProcess] = []
     ) -> String? {
         let p = record.process
+        if let holder = stopped.first(where: { $0.covers(record) }) {
+            return "process \(p.pid) on \(p.host) (replica \(holder.identity)) lost its lease before the \(record.kind.rawValue) completed"
+        }
         if p.host == here.host {
             guard p.isGone(seenFrom: here) else { return nil }
             return "process \(p.pid) on \(p.host) ended before the \(record.kind.rawValue) completed"

@@ -50,13 +50,13 @@ public final class InMemoryAuditStore: AuditStore, @unchecked Sendable {
         }
     }
 
-    public func markInterrupted(now: AuditTimestamp) throws -> [AuditRecord] {
+    public func markInterrupted(now: AuditTimestamp, stopped: [StoppedProcess]) throws -> [AuditRecord] {
         let here = AuditProcess.current()
         return locked {
             var marked: [AuditRecord] = []
             for i in records.indices where records[i].result == .started {
                 guard
-                    let why = Interruption.reason(records[i], now: now, staleAfterMilliseconds: staleAfter, here: here)
+                    let why = Interruption.reason(records[i], now: now, staleAfterMilliseconds: staleAfter, here: here, stopped: stopped)
                 else { continue }
                 records[i].result = .interrupted
                 records[i].error = why

@@ -190,11 +190,11 @@ public final class SQLiteAuditStore: AuditStore, Sendable {
         }
     }
 
-    public func markInterrupted(now: AuditTimestamp) throws -> [AuditRecord] {
+    public func markInterrupted(now: AuditTimestamp, stopped: [StoppedProcess]) throws -> [AuditRecord] {
         let here = AuditProcess.current()
         func interrupted(_ records: [AuditRecord]) -> [(AuditRecord, String)] {
             records.compactMap { r in
-                Interruption.reason(r, now: now, staleAfterMilliseconds: staleAfter, here: here).map { (r, $0) }
+                Interruption.reason(r, now: now, staleAfterMilliseconds: staleAfter, here: here, stopped: stopped).map { (r, $0) }
             }
         }
         // Look first without the write lock: most runs find nothing, and need not wait for a writer.

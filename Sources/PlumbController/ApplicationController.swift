@@ -22,7 +22,7 @@ public final class ApplicationController: Service, Sendable {
     let concurrency: Int
     let logger: Logger
     let metrics: ControllerMetrics?
-    private let seen = Locked<[AppKey: (generation: Int64, reconcileAt: String?)]>([:])
+    let seen = Locked<[AppKey: (generation: Int64, reconcileAt: String?)]>([:])
     private let labels = Mutex<[String: AppKey]>([:])
     let running = Mutex<[AppKey: Task<Outcome, Never>]>([:])
     /// Why each queued Application was queued, when only a push asked (see `ReconcileCause`).
@@ -73,6 +73,7 @@ public final class ApplicationController: Service, Sendable {
                 }
             })
         gate?.onChange { [weak self] in await self?.gateChanged() }
+        if let gate, let metrics { metrics.onCollect { [weak self] in self?.reportGate(gate, to: metrics) } }
     }
 
     /// Whether the Application cache has synced (for `/readyz`).

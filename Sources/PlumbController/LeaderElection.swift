@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PlumbAudit
 import PlumbKube
 import ServiceLifecycle
 import Synchronization
@@ -61,6 +62,8 @@ public final class LeaderElector: WorkGate, Service, Sendable {
     public let identity: String
     public let timings: LeaseTimings
     let logger: Logger
+    /// This process, written beside the identity into the lease.
+    let process = AuditProcess.current()
     private let handlers = ChangeHandlers()
 
     struct State {
@@ -70,6 +73,8 @@ public final class LeaderElector: WorkGate, Service, Sendable {
         /// When the last successful acquire or renew was sent.
         var renewedAt: ContinuousClock.Instant?
         var leading = false
+        /// Holders whose expired lease this replica took, not yet handed to `takeStopped`.
+        var stopped: [StoppedProcess] = []
     }
     private let state = Mutex(State())
 
@@ -97,6 +102,26 @@ public final class LeaderElector: WorkGate, Service, Sendable {
 
     public func onChange(_ body: @escaping @Sendable () async -> Void) { handlers.add(body) }
 
+    public func takeStopped() -> [StoppedProcess] {
+        state.withLock { s in
+            defer { s.stopped = [] }
+            return s.stopped
+        }
+    }
+
+    /// How long a standby waits before its next look: the retry period, or less when the
+    /// holder's lease expires sooner (it is taken at that look, not one retry period later).
+    func nextLook() -> Duration {
+        if isLeader { return timings.retryPeriod }
+        let retry = timings.jitteredRetry
+        return state.withLock { s -> Duration in
+            guard let o = s.observed, !o.holderIdentity.isEmpty else { return retry }
+            // Past expiry already (the take failed): the retry period, not a busy loop.
+            let left = s.observedAt + .seconds(o.leaseDurationSeconds) + .milliseconds(1) - ContinuousClock.now
+            return left > .zero ? min(retry, left) : retry
+        }
+    }
+
     /// Tries the lease until graceful shutdown; releases it after (the controller, shut down
     /// before this service, has stopped by then).
     public func run() async {
@@ -121,7 +146,7 @@ public final class LeaderElector: WorkGate, Service, Sendable {
             // A hung request must not keep a holder that can no longer renew from stopping.
             let ok = await Self.within(budget) { await self.tryAcquireOrRenew() } ?? false
             await settle(wasLeading: leadingBefore, renewed: ok)
-            try? await Task.sleep(for: isLeader ? timings.retryPeriod : timings.jitteredRetry)
+            try? await Task.sleep(for: nextLook())
         }
     }
 
@@ -153,7 +178,7 @@ public final class LeaderElector: WorkGate, Service, Sendable {
         var record = LeaseRecord(
             holderIdentity: identity, leaseDurationSeconds: timings.leaseDurationSeconds, acquireTime: now,
             renewTime: now,
-            leaseTransitions: 0)
+            leaseTransitions: 0, holderProcess: process)
         let old: LeaseRecord?
         do {
             old = try await leases.get(name)
@@ -196,6 +221,14 @@ public final class LeaderElector: WorkGate, Service, Sendable {
         do {
             let written = try await leases.update(name, record)
             won(written, sent: sent)
+            // Taken over from a holder that stopped (its lease expired, or this identity's
+            // previous process): its started syncs are interrupted.
+            if !old.holderIdentity.isEmpty, let gone = old.holderProcess, gone != process {
+                logger.warning(
+                    "lease \(leases.namespace)/\(name) taken over from \(old.holderIdentity) (process \(gone.pid) on \(gone.host)), whose lease expired"
+                )
+                state.withLock { $0.stopped.append(StoppedProcess(process: gone, identity: old.holderIdentity)) }
+            }
             return true
         } catch {
             logger.debug("lease \(leases.namespace)/\(name) not updated: \(error)")

@@ -1,4 +1,5 @@
 import Foundation
+import PlumbAudit
 import PlumbCore
 import PlumbKube
 
@@ -14,11 +15,14 @@ public struct LeaseRecord: Sendable, Equatable {
     /// The resourceVersion the lease was read at; an update sends it (a newer one on the
     /// server makes the update a 409 Conflict: another replica wrote first).
     public var resourceVersion: String
+    /// The holder's process (annotation `plumb.dev/holder-process`), so that the replica that
+    /// takes an expired lease over can tell which audit records the holder left `started`.
+    public var holderProcess: AuditProcess?
 
     public init(
         holderIdentity: String, leaseDurationSeconds: Int64, acquireTime: Date?, renewTime: Date?,
         leaseTransitions: Int64,
-        resourceVersion: String = ""
+        resourceVersion: String = "", holderProcess: AuditProcess? = nil
     ) {
         self.holderIdentity = holderIdentity
         self.leaseDurationSeconds = leaseDurationSeconds
@@ -26,6 +30,20 @@ public struct LeaseRecord: Sendable, Equatable {
         self.renewTime = renewTime
         self.leaseTransitions = leaseTransitions
         self.resourceVersion = resourceVersion
+        self.holderProcess = holderProcess
+    }
+
+    /// The annotation that names the holder's process: `<pid> <start time> <boot id> <host>`.
+    public static let processAnnotation = "plumb.dev/holder-process"
+
+    static func format(_ p: AuditProcess) -> String {
+        "\(p.pid) \(p.startTime) \(p.bootID.isEmpty ? "-" : p.bootID) \(p.host)"
+    }
+
+    static func parseProcess(_ text: String) -> AuditProcess? {
+        let parts = text.split(separator: " ", maxSplits: 3).map(String.init)
+        guard parts.count == 4, let pid = Int32(parts[0]), let start = Int64(parts[1]) else { return nil }
+        return AuditProcess(pid: pid, host: parts[3], bootID: parts[2] == "-" ? "" : parts[2], startTime: start)
     }
 
     /// The record of a Lease object.
@@ -37,6 +55,8 @@ public struct LeaseRecord: Sendable, Equatable {
         renewTime = spec?["renewTime"]?.stringValue.flatMap(MicroTime.parse)
         leaseTransitions = spec?["leaseTransitions"]?.intValue ?? 0
         resourceVersion = object[path: ["metadata", "resourceVersion"]]?.stringValue ?? ""
+        holderProcess = object[path: ["metadata", "annotations", Self.processAnnotation]]?.stringValue.flatMap(
+            Self.parseProcess)
     }
 
     /// The `spec` of the Lease.
@@ -187,6 +207,9 @@ public struct LeaseClient: Sendable {
             var l: Value = [:]
             for (k, v) in labels.sorted(by: { $0.key < $1.key }) { l[k] = .string(v) }
             metadata["labels"] = l
+        }
+        if let process = record.holderProcess, !record.holderIdentity.isEmpty {
+            metadata["annotations"] = [LeaseRecord.processAnnotation: .string(LeaseRecord.format(process))]
         }
         return ["apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": metadata, "spec": record.spec]
     }

@@ -10,6 +10,9 @@
 // | `plumb_renders_total` | counter | `namespace`, `name` | renders of the Application's path (its renderer run on a new commit, a changed spec or a restart); a commit that touches none of its inputs reuses the last render and is not counted |
 // | `plumb_revision_moves_total` | counter | `namespace`, `name` | reconciles after a push that only moved `status.sync.revision` to a commit touching none of the Application's inputs: no render, no API request but the status write |
 // | `plumb_workqueue_depth` | gauge | — | Applications waiting in the work queue (each at most once) |
+// | `plumb_leader` | gauge | `identity` | with `--leader-elect`: 1 while this replica holds the leader Lease (renewed within the renew deadline), else 0 |
+// | `plumb_shard_applications` | gauge | `identity` | with `--shards`: the Applications this replica holds now (0 while it warms up or stands by) |
+// | `plumb_shard_members` | gauge | — | with `--shards`: the live replicas this replica sees, itself included, active or standing by |
 //
 // Histogram buckets (seconds): reconcile phases 0.005 to 300, Git fetches 0.01 to 120; see
 // `ControllerMetrics.reconcileBuckets` and `gitFetchBuckets`. All series of a deleted
@@ -70,6 +73,10 @@ public final class ControllerMetrics: Sendable {
 
     private let apps = Mutex<[AppKey: AppSeries]>([:])
     private let workqueue: Prometheus.Gauge
+    /// The high-availability gauges, made when first set (a single replica has none).
+    private let ha = Mutex<[String: Prometheus.Gauge]>([:])
+    /// Called before each exposition, to set gauges read from elsewhere.
+    private let collectors = Mutex<[@Sendable () -> Void]>([])
 
     /// A family's full name and help text.
     struct Family: Sendable {
@@ -99,6 +106,12 @@ public final class ControllerMetrics: Sendable {
         name: "plumb_revision_moves_total",
         help: "Pushed commits touching none of an Application's inputs: the status revision moved, nothing rendered or applied.")
     static let workqueueDepth = Family(name: "plumb_workqueue_depth", help: "Applications waiting in the work queue.")
+    static let leader = Family(
+        name: "plumb_leader", help: "1 while this replica holds the leader Lease (--leader-elect), else 0.")
+    static let shardApplications = Family(
+        name: "plumb_shard_applications", help: "Applications this replica holds now (--shards).")
+    static let shardMembers = Family(
+        name: "plumb_shard_members", help: "Live controller replicas this replica sees, itself included (--shards).")
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -217,9 +230,36 @@ public final class ControllerMetrics: Sendable {
         workqueue.set(Int64(n))
     }
 
+    /// Sets `plumb_leader{identity}`.
+    public func leader(identity: String, holds: Bool) {
+        gauge(Self.leader, [("identity", identity)]).set(Int64(holds ? 1 : 0))
+    }
+
+    /// Sets `plumb_shard_applications{identity}` and `plumb_shard_members`.
+    public func shard(identity: String, applications: Int, members: Int) {
+        gauge(Self.shardApplications, [("identity", identity)]).set(Int64(applications))
+        gauge(Self.shardMembers, []).set(Int64(members))
+    }
+
+    private func gauge(_ family: Family, _ labels: [(String, String)]) -> Prometheus.Gauge {
+        ha.withLock { all in
+            let key = family.name + labels.map { "|\($0.1)" }.joined()
+            if let g = all[key] { return g }
+            let g = registry.makeGauge(descriptor: family.descriptor, labels: labels)
+            all[key] = g
+            return g
+        }
+    }
+
+    /// Calls `body` before each exposition (gauges whose value is read, not pushed).
+    public func onCollect(_ body: @escaping @Sendable () -> Void) {
+        collectors.withLock { $0.append(body) }
+    }
+
     /// Every family in the Prometheus text format (version 0.0.4).
     public func exposition() -> String {
-        registry.emitToString()
+        for collect in collectors.withLock({ $0 }) { collect() }
+        return registry.emitToString()
     }
 
     /// The content type of `exposition()`.

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PlumbAudit
 import PlumbKube
 import ServiceLifecycle
 import Synchronization
@@ -30,6 +31,8 @@ public final class ShardMembership: WorkGate, Service, Sendable {
     public let shards: Int
     public let timings: LeaseTimings
     let logger: Logger
+    /// This process, written beside the identity into the lease.
+    let process = AuditProcess.current()
     private let handlers = ChangeHandlers()
 
     struct Seen {
@@ -51,8 +54,10 @@ public final class ShardMembership: WorkGate, Service, Sendable {
         var activeSince: ContinuousClock.Instant?
         var ring = ShardRing(members: [])
         var live: [String] = []
-        /// What `onChange` handlers last heard: the ring and whether this replica admitted.
-        var announced: ([String], Bool) = ([], false)
+        /// What `onChange` handlers last heard: the ring, whether this replica admitted, the live replicas.
+        var announced: ([String], Bool, [String]) = ([], false, [])
+        /// Replicas whose lease expired (not released) since the last `takeStopped`.
+        var stopped: [StoppedProcess] = []
     }
     private let state = Mutex(State())
 
@@ -101,6 +106,32 @@ public final class ShardMembership: WorkGate, Service, Sendable {
 
     public func onChange(_ body: @escaping @Sendable () async -> Void) { handlers.add(body) }
 
+    public func takeStopped() -> [StoppedProcess] {
+        state.withLock { s in
+            defer { s.stopped = [] }
+            return s.stopped
+        }
+    }
+
+    /// The live replicas this replica sees (itself included while fresh), active or standing by.
+    public var liveMembers: [String] { state.withLock { $0.live } }
+
+    /// How long to wait before the next look: the retry period, or less when another
+    /// replica's lease expires sooner, so that its Applications move at that look and not one
+    /// retry period later.
+    func nextLook() -> Duration {
+        let now = ContinuousClock.now
+        let me = leaseName
+        return state.withLock { s -> Duration in
+            var next = timings.retryPeriod
+            for (name, seen) in s.seen where name != me && !seen.record.holderIdentity.isEmpty {
+                let left = seen.observedAt + .seconds(seen.record.leaseDurationSeconds) + .milliseconds(1) - now
+                if left > .zero { next = min(next, left) }
+            }
+            return next
+        }
+    }
+
     private func fresh(_ s: State, now: ContinuousClock.Instant) -> Bool {
         guard let r = s.renewedAt, let l = s.listedAt else { return false }
         return now < min(r, l) + timings.renewDeadline
@@ -118,7 +149,7 @@ public final class ShardMembership: WorkGate, Service, Sendable {
             while !Task.isCancelled {
                 _ = await LeaderElector.within(self.timings.renewDeadline) { await self.tick() }
                 await self.settle()
-                try? await Task.sleep(for: self.timings.retryPeriod)
+                try? await Task.sleep(for: self.nextLook())
             }
         }
         await release()
@@ -165,7 +196,7 @@ public final class ShardMembership: WorkGate, Service, Sendable {
         var record = LeaseRecord(
             holderIdentity: identity, leaseDurationSeconds: timings.leaseDurationSeconds, acquireTime: date,
             renewTime: date,
-            leaseTransitions: 0)
+            leaseTransitions: 0, holderProcess: process)
         let labels = [Self.label: base]
         do {
             let written: LeaseRecord
@@ -224,14 +255,22 @@ public final class ShardMembership: WorkGate, Service, Sendable {
             let before = s.live
             s.live = live.map(\.name).sorted()
             s.ring = ring
+            // A replica gone without releasing its lease has stopped (rule 1 of
+            // docs/controller.md): its started syncs are interrupted by whoever takes its share.
+            for name in before where name != me && !s.live.contains(name) {
+                guard let r = s.seen[name]?.record, !r.holderIdentity.isEmpty, let p = r.holderProcess else { continue }
+                s.stopped.append(StoppedProcess(process: p, identity: r.holderIdentity))
+            }
             if active.contains(me) && fresh(s, now: now) {
                 if s.activeSince == nil { s.activeSince = now }
             } else {
                 s.activeSince = nil
             }
             let serving = serving(s, now: now)
-            guard s.announced.0 != ring.members || s.announced.1 != serving else { return nil }
-            s.announced = (ring.members, serving)
+            guard s.announced.0 != ring.members || s.announced.1 != serving || s.announced.2 != s.live else {
+                return nil
+            }
+            s.announced = (ring.members, serving, s.live)
             return (
                 ring.members, serving, s.live.filter { !before.contains($0) }, before.filter { !s.live.contains($0) }
             )

@@ -1,3 +1,4 @@
+import PlumbAudit
 import PlumbCore
 import PlumbKube
 import Synchronization
@@ -12,6 +13,14 @@ public protocol WorkGate: AnyObject, Sendable {
     /// Sets what is called when the admitted set may have changed (leadership won or lost,
     /// membership changed).
     func onChange(_ body: @escaping @Sendable () async -> Void)
+    /// The processes of the replicas whose expired leases this replica took over (their
+    /// lease, or their Applications) since the last call: they have stopped working, and
+    /// their `started` audit records of the Applications this replica now holds are interrupted.
+    func takeStopped() -> [StoppedProcess]
+}
+
+extension WorkGate {
+    public func takeStopped() -> [StoppedProcess] { [] }
 }
 
 /// The Application a task works for: the controller runs each reconcile (and the writing of
