@@ -2,20 +2,18 @@ import PlumbAudit
 import PlumbController
 import PlumbKube
 
-/// The Applications as the live stream sees them: one list of the API (the controller's watch
-/// cache answers it without etcd) per interval, however many browsers are connected, and only
-/// while one is. Commit subjects come from the audit trail once per Application and revision.
+/// The Applications as the live stream sees them: one look at the watched Applications
+/// (`AppCache`) per interval, however many browsers are connected, and only while one is.
+/// Commit subjects come from the audit trail once per Application and revision.
 actor AppFeed {
-    let client: KubeClient
-    let namespace: String?
+    let apps: AppCache
     let interval: Duration
     let subjects: CommitSubjects
     private var last: (at: ContinuousClock.Instant, views: [AppView], problem: String?)?
     private var running: Task<([AppView], String?), Never>?
 
-    init(client: KubeClient, namespace: String?, interval: Duration, subjects: CommitSubjects) {
-        self.client = client
-        self.namespace = namespace
+    init(apps: AppCache, interval: Duration, subjects: CommitSubjects) {
+        self.apps = apps
         self.interval = interval
         self.subjects = subjects
     }
@@ -35,8 +33,7 @@ actor AppFeed {
     private func poll() async -> ([AppView], String?) {
         let apps: [Application]
         do {
-            apps = try await client.list(apiVersion: Application.apiVersion, kind: Application.kind, namespace: namespace).items
-                .compactMap(Application.init).sorted { $0.key < $1.key }
+            apps = try await self.apps.applications()
         } catch {
             return (last?.views ?? [], "\(error)")
         }

@@ -19,10 +19,9 @@ extension Dashboard {
         return errorPage(.badGateway, "the API server: \(Self.oneLine(error))", caller: caller)
     }
 
-    /// The Applications this dashboard shows (its namespace, or all).
+    /// The Applications this dashboard shows (its namespace, or all), from the watched copy.
     func listApplications() async throws -> [PlumbApp] {
-        try await client.list(apiVersion: PlumbApp.apiVersion, kind: PlumbApp.kind, namespace: namespace).items
-            .compactMap(PlumbApp.init).sorted { $0.key < $1.key }
+        try await apps.applications()
     }
 
     /// `GET /ui/`: the table of Applications, filtered by `namespace`, `status` and `q`.

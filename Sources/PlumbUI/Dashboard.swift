@@ -37,6 +37,8 @@ public final class Dashboard: Sendable {
     let sessions = Sessions()
     let reviews: AccessReviews
     let feed: AppFeed
+    /// The Applications from one list and a watch, shared by every page and stream.
+    let apps: AppCache
     let subjects: CommitSubjects
     /// The CSRF token of `plumb ui`'s forms (one per process; a page of another origin cannot read it).
     let localCSRF = Sessions.random()
@@ -46,7 +48,7 @@ public final class Dashboard: Sendable {
     ///   - audit: the audit trail the history comes from (none: the history says so).
     ///   - diff: how an Application's diff is planned (none: no diff section).
     ///   - namespace: the one namespace whose Applications are shown (nil: all).
-    ///   - pollInterval: how often the live stream looks at the Applications.
+    ///   - pollInterval: how often the live stream looks at the Applications (the watched copy).
     public init(
         client: KubeClient, audit: (any AuditStore)?, diff: ApplicationDiff?, access: Access, namespace: String? = nil,
         pollInterval: Duration = .seconds(1), logger: Logger = Logger(label: "plumb.ui")
@@ -59,7 +61,8 @@ public final class Dashboard: Sendable {
         self.logger = logger
         self.reviews = AccessReviews(client: client)
         self.subjects = CommitSubjects(audit: audit)
-        self.feed = AppFeed(client: client, namespace: namespace, interval: pollInterval, subjects: subjects)
+        self.apps = AppCache(client: client, namespace: namespace)
+        self.feed = AppFeed(apps: apps, interval: pollInterval, subjects: subjects)
     }
 
     /// Adds the dashboard's routes (`/`, `/ui/...`) to `router`.
@@ -118,6 +121,12 @@ public final class Dashboard: Sendable {
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { channel in onBound(channel.localAddress?.port ?? port) },
             logger: quiet)
-        try await app.runService()
+        do {
+            try await app.runService()
+        } catch {
+            await apps.stop()
+            throw error
+        }
+        await apps.stop()
     }
 }

@@ -47,6 +47,24 @@ final class DashboardTests: UITestCase {
         XCTAssertTrue(js.body.contains("EventSource"))
     }
 
+    func testApplicationsPageFollowsChangesAfterTheFirstLoad() async throws {
+        try await makeApp("web", sync: "Synced", health: "Healthy", revision: web)
+        let port = try await serve(.kubeconfig(Viewer(name: "ada@laptop")))
+        XCTAssertTrue(try http(port, "/ui/").body.contains("1 of 1 Applications"))
+        // The page reads a watched copy of the Applications: a change, a new one and a deleted
+        // one show on the next loads.
+        try await makeApp("web", sync: "OutOfSync", health: "Degraded", revision: web)
+        try await makeApp("api", sync: "Synced", health: "Healthy", revision: api)
+        try await eventually("the change and the new Application on the page") {
+            let body = try http(port, "/ui/").body
+            return body.contains("2 of 2 Applications") && body.contains("≠ OutOfSync")
+        }
+        try kubectl(["delete", "application.plumb.dev", "api", "-n", namespace])
+        try await eventually("the deleted Application gone from the page") {
+            try http(port, "/ui/").body.contains("1 of 1 Applications")
+        }
+    }
+
     func testPlumbUIAnswersOnlyUnderLoopbackNames() async throws {
         let port = try await serve(.kubeconfig(Viewer(name: "ada@laptop")))
         XCTAssertEqual(try http(port, "/ui/", host: "localhost:\(port)").status, 200)
