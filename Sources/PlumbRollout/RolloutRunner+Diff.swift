@@ -9,18 +9,39 @@ extension RolloutRunner {
     /// running rollout's is drift, with a line saying the next sync restarts the rollout.
     /// Reads only. Invalid declarations give their problems as lines.
     public func diffView(_ plan: Plan, revision: String, target: any Target) async -> (plan: Plan, notes: [String]) {
+        let view = await view(plan, revision: revision, target: target)
+        return (view.plan, view.notes)
+    }
+
+    /// The plan's rollouts as `plumb diff` and the controller's compare see them: the plan with
+    /// each rollout under way held (its Deployment's pod template and replicas, its router's
+    /// weights), a line per rollout, and whether one has work for a sync now.
+    public func view(_ plan: Plan, revision: String, target: any Target) async -> RolloutView {
         let prepared = await prepare(plan, revision: revision, target: target)
-        guard prepared.problems.isEmpty else { return (plan, prepared.problems.map { "error: \($0)" }) }
+        guard prepared.problems.isEmpty else { return RolloutView(plan: plan, notes: prepared.problems.map { "error: \($0)" }) }
         var shown = plan
         var notes: [String] = []
+        var view = RolloutView(plan: plan)
         for rollout in prepared.rollouts {
             let ref = rollout.declaration.target
             let state = rollout.state
             switch rollout.action {
             case .resume:
-                if let (s, o) = Self.index(of: ref, in: prepared.plan) { shown.steps[s].objects[o] = prepared.plan.steps[s].objects[o] }
+                for held in [ref] + rollout.routerObjects {
+                    if let (s, o) = Self.index(of: held, in: prepared.plan) { shown.steps[s].objects[o] = prepared.plan.steps[s].objects[o] }
+                }
                 let phase = state.map { $0.phase == .paused ? " (Paused: \($0.message))" : "" } ?? ""
-                notes.append("\(ref)  rolling out to \(String(revision.prefix(7))), \(state?.stepText ?? "step 1")\(phase)")
+                let line = "\(ref)  rolling out to \(String(revision.prefix(7))), \(state?.stepText ?? "step 1")\(phase)"
+                notes.append(line)
+                for object in rollout.routerObjects {
+                    let what = object.kind == "Service" ? "selector" : "weights"
+                    notes.append("\(object)  \(what) held by the rollout (canary \(state?.weight ?? 0)%)")
+                }
+                if state?.phase == .paused && rollout.command == nil {
+                    view.paused.append(line)
+                } else {
+                    view.due = true  // steps to run, or a command to act on
+                }
             case .restart:
                 notes.append(
                     "\(ref)  rolling out to \(state?.shortRevision ?? "?"), \(state?.stepText ?? "?"); the next sync restarts it with \(String(revision.prefix(7)))")
@@ -34,6 +55,27 @@ extension RolloutRunner {
                 notes.append("\(ref)  a sync ends the rollout of \(state?.shortRevision ?? "?"): Git holds the stable template again")
             }
         }
-        return (shown, notes)
+        view.plan = shown
+        view.notes = notes
+        return view
+    }
+}
+
+/// A plan's rollouts as a diff or a reconcile sees them (`RolloutRunner.view`).
+public struct RolloutView: Sendable {
+    /// The plan with the rollouts under way held: what is drift.
+    public var plan: Plan
+    /// One line per rollout (`apps/v1 Deployment shop/web  rolling out to 3f9c2ab, step 2 of 4`)
+    /// and per router object held at the rollout's weights; `error: ...` for invalid declarations.
+    public var notes: [String] = []
+    /// The lines of rollouts under way that wait for `plumb rollout promote` or `abort`.
+    public var paused: [String] = []
+    /// Whether a rollout under way has work for a sync now: steps to run (a timed pause, a step
+    /// a stopped runner left) or a `plumb rollout` command to act on.
+    public var due = false
+
+    public init(plan: Plan, notes: [String] = []) {
+        self.plan = plan
+        self.notes = notes
     }
 }

@@ -56,10 +56,33 @@ extension RolloutRunner {
             heldObject.validated = false
             if let diff = try? target.compare(held, live: live) { heldObject.diff = diff }
             plan.steps[s].objects[o] = heldObject
-            pending.append(
-                PendingRollout(
-                    action: action, declaration: declaration, templates: templates, desired: planned.resource, held: held,
-                    state: state, revision: revision, templateHash: hash, changes: templateChanges))
+            var rollout = PendingRollout(
+                action: action, declaration: declaration, templates: templates, desired: planned.resource, held: held,
+                state: state, revision: revision, templateHash: hash, changes: templateChanges)
+            rollout.command = command.flatMap(RolloutCommand.init(rawValue:))
+            rollout.routerDesired = Self.heldFields(declaration).compactMap { group, kind, name, _ in
+                let identity = ObjectRef(group: group, version: "", kind: kind, namespace: declaration.target.namespace, name: name).identity
+                return Self.index(of: identity, in: plan).map { plan.steps[$0.0].objects[$0.1].resource }
+            }
+            if action == .resume, state != nil {
+                // The router's objects keep the rollout's weights: not drift, not re-applied.
+                for held in await Self.heldRouterObjects(declaration, in: plan, client: client) {
+                    var object = plan.steps[held.step].objects[held.object]
+                    object.resource = held.resource
+                    object.validated = false
+                    if let diff = try? target.compare(held.resource, live: held.live) { object.diff = diff }
+                    if object.action == .configured, let exact = await target.confirm(held.resource, live: held.live) {
+                        // The server's answer, as the planner has it: defaults are not differences.
+                        object.diff = exact
+                        object.validated = true
+                    }
+                    if held.resource.body != plan.steps[held.step].objects[held.object].resource.body {
+                        rollout.routerObjects.append(held.resource.ref)  // the rollout changed it
+                    }
+                    plan.steps[held.step].objects[held.object] = object
+                }
+            }
+            pending.append(rollout)
         }
         return PreparedRollouts(plan: plan, rollouts: pending, problems: [])
     }

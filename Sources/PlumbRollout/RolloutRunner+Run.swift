@@ -223,6 +223,8 @@ struct RolloutExecution {
         do {
             _ = try await client.delete(canaryRef)
         } catch let error as StatusError where error.reason == .notFound {}
+        // The router's objects and Services back to Git's (and to Plumb's field manager), as before the rollout.
+        for object in rollout.routerDesired { try await target.apply(object, force: true) }
     }
 }
 

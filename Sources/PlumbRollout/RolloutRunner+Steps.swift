@@ -31,6 +31,12 @@ extension RolloutExecution {
         let label = "\(state.stepText): \(step)"
         switch step {
         case .setWeight(let weight):
+            if declaration.routing != .none {
+                // A traffic router moves only traffic: the canary gets its share of the pods
+                // first (stable keeps its replicas), as Argo Rollouts scales it with the weight.
+                let replicas = ReplicaRatioRouter.canaryReplicas(total: rollout.totalReplicas, weight: weight)
+                _ = try await client.patch(canaryRef, .merge(["spec": ["replicas": .int(Int64(replicas))]]))
+            }
             try await runner.router(for: declaration).setWeight(weight, for: route)
             state.weight = weight
             state.message = "setWeight \(weight)"

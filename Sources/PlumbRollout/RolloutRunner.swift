@@ -85,6 +85,13 @@ public struct PendingRollout: Sendable {
     public var templateHash: String
     /// The pod template's changes, as the plan had them.
     public var changes: [FieldChange]
+    /// The `plumb rollout` command written on the RolloutStrategy when the sync began.
+    public var command: RolloutCommand?
+    /// The router's objects (and narrowed Services) the plan holds as the rollout has them (while it resumes).
+    public var routerObjects: [ObjectRef] = []
+    /// Those objects as Git has them: applied again (as `plumb`) when the rollout ends, so
+    /// Git's weights and selectors are what a later sync and diff compare with.
+    public var routerDesired: [Resource] = []
 
     /// Replicas Git declares for the Deployment.
     public var totalReplicas: Int { Int(desired.body[path: ["spec", "replicas"]]?.intValue ?? 1) }
