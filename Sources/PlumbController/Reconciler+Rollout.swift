@@ -1,3 +1,7 @@
+import PlumbCore
+import PlumbEngine
+import PlumbKube
+import PlumbManifests
 import PlumbRollout
 
 extension Reconciler {
@@ -11,5 +15,39 @@ extension Reconciler {
         runner.holdPauses = false
         runner.observer = settings.rollouts
         return runner
+    }
+
+    /// The plan's rollouts as the compare sees them (nil when the plan changes nothing or
+    /// declares no rollout): the plan with the rollouts under way held, and whether one has
+    /// work for a sync now. The same view `plumb diff` prints.
+    func rolloutView(_ plan: Plan, revision: String, target: KubernetesTarget) async -> RolloutView? {
+        guard plan.hasChanges, plan.objects.contains(where: { RolloutDeclarations.isDeclaration($0.ref) }) else { return nil }
+        return await rolloutRunner().view(plan, revision: revision, target: target)
+    }
+
+    /// Whether a sync carries a rollout under way on now: one has steps to run or a `plumb
+    /// rollout` command to act on, and the controller syncs this Application (automated, or asked).
+    static func rolloutDue(_ view: RolloutView?, spec: ApplicationSpec, forced: Bool) -> Bool {
+        (view?.due ?? false) && (spec.automated || forced)
+    }
+
+    /// The outcome of a compare whose only differences are rollouts under way with nothing to
+    /// do now (paused until promoted): Synced, Progressing with the rollouts' lines, back soon
+    /// to look for a command. Nil when there is more to it (drift, a rollout step due).
+    func rolloutWaiting(
+        _ app: Application, spec: ApplicationSpec, status: ApplicationStatus, view: RolloutView?, loaded: LoadedSource, forced: Bool
+    ) async -> Outcome? {
+        guard let view, !view.plan.hasChanges, !Self.rolloutDue(view, spec: spec, forced: forced) else { return nil }
+        var status = status
+        status.syncStatus = .synced
+        status.resources = await resources(view.plan, result: nil)
+        health(&status)
+        if !view.paused.isEmpty {
+            status.health = .progressing
+            status.healthMessage = view.paused.joined(separator: "; ")
+        }
+        status.set(condition(.ready, .true, app, ConditionReason.succeeded, "Applied revision \(Self.name(loaded))"))
+        status.remove(Condition.reconciling)
+        return Outcome(status: status, requeueAfter: min(spec.interval, Self.rolloutRequeue), events: healthEvents(app, status))
     }
 }

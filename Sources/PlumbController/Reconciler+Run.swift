@@ -60,7 +60,12 @@ extension Reconciler {
         let changes = plan.changeSet.objects.filter { $0.action != .unchanged }.count
         let memo = memory.withLock { $0[app.key] ?? Memory() }
         let exhausted = memo.failedRevision == revision && memo.failures > spec.retry.limit
-        let wanted = plan.hasChanges && spec.automated && (spec.selfHeal || forced || revision != app.status.lastSyncedRevision)
+        // A rollout under way is not drift: its Deployment and router weights are held.
+        let rollouts = await rolloutView(plan, revision: revision, target: target)
+        if let waiting = await rolloutWaiting(app, spec: spec, status: status, view: rollouts, loaded: loaded, forced: forced) { return waiting }
+        let wanted =
+            Self.rolloutDue(rollouts, spec: spec, forced: forced)
+            || plan.hasChanges && spec.automated && (spec.selfHeal || forced || revision != app.status.lastSyncedRevision)
         guard wanted, !exhausted || forced else {
             status.syncStatus = plan.hasChanges ? .outOfSync : .synced
             status.resources = await resources(plan, result: nil)
