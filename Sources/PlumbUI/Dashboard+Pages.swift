@@ -50,7 +50,6 @@ extension Dashboard {
         let views = apps.map { AppView($0, subject: subjects[$0.key.description] ?? "") }
         let shown = views.filter { $0.matches(namespace: ns, status: status, query: text) }
         var c = common(caller, title: "Applications", page: "apps")
-        c["apps"] = shown.map(\.context)
         c["shown"] = String(shown.count)
         c["total"] = String(views.count)
         c["query"] = text
@@ -62,8 +61,26 @@ extension Dashboard {
         ]
         c["statuses"] = statuses.map { ["value": $0.0, "label": $0.1, "selected": $0.0 == status] as [String: Any] }
         if let flash = query.get("done") { c["flash"] = flash }
-        return Self.html(Templates.render("apps", c))
+        // The head, the filters and the table's head go out first; the rows follow in chunks
+        // as they are rendered.
+        let top = Templates.render("appsTop", c)
+        let base = Self.base
+        return Response(
+            status: .ok, headers: Self.securityHeaders("text/html; charset=utf-8"),
+            body: ResponseBody { writer in
+                try await writer.write(ByteBuffer(string: top))
+                for start in stride(from: 0, to: shown.count, by: Self.rowsPerChunk) {
+                    let chunk = shown[start..<min(start + Self.rowsPerChunk, shown.count)]
+                    let rows: [String: Any] = ["base": base, "apps": chunk.map(\.context)]
+                    try await writer.write(ByteBuffer(string: Templates.render("appsRows", rows)))
+                }
+                try await writer.write(ByteBuffer(string: Templates.render("appsBottom", ["apps": !shown.isEmpty])))
+                try await writer.finish(nil)
+            })
     }
+
+    /// Rows of the applications table rendered and sent at a time.
+    static let rowsPerChunk = 200
 
     /// `GET /ui/apps/<namespace>/<name>`: summary, conditions, tree, diff, history and Events.
     func applicationPage(_ request: Request, _ key: AppKey) async -> Response {

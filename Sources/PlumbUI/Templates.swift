@@ -23,7 +23,7 @@ enum Templates {
     }
 
     static let sources: [String: String] = [
-        "head": head, "foot": foot, "apps": apps, "app": app, "node": node, "record": record, "login": login,
+        "head": head, "foot": foot, "apps": apps, "appsTop": appsTop, "appsRows": appsRows, "appsBottom": appsBottom, "app": app, "node": node, "record": record, "login": login,
         "error": error, "rollout": rollout, "rollouts": rollouts, "nodes": nodes,
     ]
 
@@ -56,7 +56,15 @@ enum Templates {
         </html>
         """
 
+    /// The applications page: `appsTop`, the rows, `appsBottom`; the page streams them in
+    /// that order (the head and filters go out before the rows are rendered).
     static let apps = """
+        {{> appsTop}}
+        {{> appsRows}}
+        {{> appsBottom}}
+        """
+
+    static let appsTop = """
         {{> head}}
         <h1>Applications</h1>
         <form class="filters" method="get" action="{{base}}/">
@@ -74,9 +82,17 @@ enum Templates {
         <table class="apps" id="apps">
         <thead><tr><th>Name</th><th>Namespace</th><th>Repository and path</th><th>Revision</th><th>Sync</th><th>Health</th><th>Last sync</th></tr></thead>
         <tbody>
+
+        """
+
+    static let appsRows = """
         {{#apps}}
         <tr data-key="{{key}}"><td><a href="{{base}}/apps/{{namespace}}/{{name}}">{{name}}</a>{{#suspended}} <span class="tag">suspended</span>{{/suspended}}</td><td>{{namespace}}</td><td class="repo">{{repo}} <span class="path">{{path}}</span></td><td><code data-field="revision">{{revision}}</code> <span data-field="subject">{{subject}}</span></td><td class="status sync-{{syncClass}}" data-field="sync">{{syncIcon}} {{sync}}</td><td class="status health-{{healthClass}}" data-field="health">{{healthIcon}} {{health}}</td><td data-field="lastSync">{{lastSync}}</td></tr>
         {{/apps}}
+
+        """
+
+    static let appsBottom = """
         {{^apps}}<tr><td colspan="7" class="empty">No Applications match.</td></tr>{{/apps}}
         </tbody>
         </table>
