@@ -70,7 +70,45 @@ extension PostgresAuditStore {
                 """,
                 "INSERT INTO audit_chain (singleton, last_id) VALUES (TRUE, 0)",
             ]
-        )
+        ),
+        (
+            // The audit sinks' outbox, as the SQLite store's: a record is queued for every
+            // registered sink by a trigger, in the transaction that completes it. With sinks,
+            // completions take a transaction lock first (advisory, "plumbout"), so that queue
+            // positions are given in commit order: a delivery never passes a completion whose
+            // lower position is not committed yet.
+            "v2: outbox: audit sinks",
+            [
+                "CREATE TABLE audit_sink (id TEXT PRIMARY KEY, registered_at BIGINT NOT NULL)",
+                """
+                CREATE TABLE audit_outbox (
+                    seq BIGSERIAL PRIMARY KEY,
+                    sink TEXT NOT NULL,
+                    record_id BIGINT NOT NULL REFERENCES audit_record (id) ON DELETE CASCADE ON UPDATE CASCADE,
+                    attempts BIGINT NOT NULL DEFAULT 0,
+                    not_before BIGINT NOT NULL DEFAULT 0,
+                    last_error TEXT
+                )
+                """,
+                "CREATE INDEX audit_outbox_sink ON audit_outbox (sink, seq)",
+                """
+                CREATE FUNCTION audit_outbox_enqueue() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF EXISTS (SELECT 1 FROM audit_sink) THEN
+                        PERFORM pg_advisory_xact_lock(8100978942396036468);
+                        INSERT INTO audit_outbox (sink, record_id) SELECT id, NEW.id FROM audit_sink;
+                    END IF;
+                    RETURN NEW;
+                END
+                $$
+                """,
+                """
+                CREATE TRIGGER audit_outbox_enqueue AFTER UPDATE OF result ON audit_record
+                FOR EACH ROW WHEN (OLD.result = 'started' AND NEW.result <> 'started')
+                EXECUTE FUNCTION audit_outbox_enqueue()
+                """,
+            ]
+        ),
     ]
 
     /// Creates the tables, or adds what later versions added, under the schema lock.

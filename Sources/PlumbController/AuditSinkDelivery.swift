@@ -20,29 +20,46 @@ public struct AuditSink: Sendable, Equatable {
 /// exponential backoff, so nothing is lost and nothing arrives out of order.
 public final class AuditSinkDelivery: Sendable {
     public let sinks: [AuditSink]
-    let outbox: AuditOutbox
-    let store: SQLiteAuditStore
+    let outbox: any AuditSinkQueue
     let client: WebhookClient
     let initialBackoff: Duration
     let maxBackoff: Duration
     let idlePoll: Duration
     let log: @Sendable (String) -> Void
 
-    /// Registers `sinks` with the outbox (records completed from now on are queued for them).
-    public init(
+    /// Registers `sinks` with the outbox of a SQLite audit database (records completed from
+    /// now on are queued for them).
+    public convenience init(
         store: SQLiteAuditStore, sinks: [AuditSink], key: [UInt8]?, initialBackoff: Duration = .seconds(1),
         maxBackoff: Duration = .seconds(300), idlePoll: Duration = .seconds(1), requestTimeout: Duration = .seconds(30),
         log: @escaping @Sendable (String) -> Void = { _ in }
     ) throws {
-        self.store = store
+        try self.init(
+            outbox: AuditOutbox(store: store), sinks: sinks, key: key, initialBackoff: initialBackoff,
+            maxBackoff: maxBackoff, idlePoll: idlePoll, requestTimeout: requestTimeout, log: log)
+    }
+
+    /// Registers `sinks` with `outbox` (records completed from now on are queued for them).
+    public init(
+        outbox: any AuditSinkQueue, sinks: [AuditSink], key: [UInt8]?, initialBackoff: Duration = .seconds(1),
+        maxBackoff: Duration = .seconds(300), idlePoll: Duration = .seconds(1), requestTimeout: Duration = .seconds(30),
+        log: @escaping @Sendable (String) -> Void = { _ in }
+    ) throws {
         self.sinks = sinks
-        self.outbox = AuditOutbox(store: store)
+        self.outbox = outbox
         self.client = WebhookClient(key: key, requestTimeout: requestTimeout)
         self.initialBackoff = initialBackoff
         self.maxBackoff = maxBackoff
         self.idlePoll = idlePoll
         self.log = log
-        try outbox.register(sinks: sinks.map(\.id))
+        try outbox.register(sinks: sinks.map(\.id), now: .now())
+    }
+
+    /// The outbox of `store`'s database: its SQLite file, or its PostgreSQL tables.
+    public static func outbox(of store: any AuditStore) -> (any AuditSinkQueue)? {
+        if let sqlite = store as? SQLiteAuditStore { return AuditOutbox(store: sqlite) }
+        if let postgres = store as? PostgresAuditStore { return PostgresAuditOutbox(store: postgres) }
+        return nil
     }
 
     /// Delivers until the task is cancelled, one loop per sink.
@@ -74,41 +91,29 @@ public final class AuditSinkDelivery: Sendable {
             guard left > .zero else { break }
             try? await Task.sleep(for: min(soonest, left))
         }
-        return (try? outbox.count()) ?? 0
+        return (try? outbox.count(sink: nil)) ?? 0
     }
 
     /// Sends `sink`'s due entries in order; stops at the first failure. Returns how long until
-    /// the head entry is due again, or nil when the sink's queue is empty.
+    /// the head entry is due again (or until another replica delivering the sink may have
+    /// finished), or nil when the sink's queue is empty.
     func deliverDue(_ sink: AuditSink) async -> Duration? {
         while !Task.isCancelled {
-            let entry: AuditOutbox.Entry
             do {
-                guard let head = try outbox.head(sink: sink.id) else { return nil }
-                entry = head
+                switch try await outbox.deliverHead(
+                    sink: sink.id, backoff: { [self] in backoff(attempts: $0) }, send: { [self] in try await send($0, to: sink) })
+                {
+                case .empty: return nil
+                case .delivered: continue
+                case .notDue(let wait): return wait
+                case .busy: return idlePoll
+                case .failed(let id, let message, let wait):
+                    log("audit sink \(WebhookClient.safe(sink.url)): record \(id): \(message); retrying in \(SyncWindows.text(wait))")
+                    return wait
+                }
             } catch {
                 log("audit sink \(WebhookClient.safe(sink.url)): outbox: \(error)")
                 return idlePoll
-            }
-            let now = AuditTimestamp.now().milliseconds
-            if entry.notBefore > now { return .milliseconds(entry.notBefore - now) }
-            do {
-                guard let record = try store.record(entry.recordID) else {
-                    try outbox.delivered(entry)  // the record is gone (cascade would have removed the row)
-                    continue
-                }
-                try await send(record, to: sink)
-                try outbox.delivered(entry)
-            } catch {
-                let backoff = backoff(attempts: entry.attempts)
-                let message = "\(error)"
-                log(
-                    "audit sink \(WebhookClient.safe(sink.url)): record \(entry.recordID): \(message); retrying in \(SyncWindows.text(backoff))"
-                )
-                let notBefore = AuditTimestamp(
-                    milliseconds: now + Int64(backoff.components.seconds) * 1000 + backoff.components.attoseconds
-                        / 1_000_000_000_000_000)
-                try? outbox.failed(entry, notBefore: notBefore, error: message)
-                return backoff
             }
         }
         return idlePoll

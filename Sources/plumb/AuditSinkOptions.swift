@@ -24,12 +24,14 @@ struct AuditSinkOptions: ParsableArguments {
     static let needsSQLite = CLIError(
         "--audit-sink: the delivery outbox is kept in a SQLite audit database; it is not available with a postgres:// --audit-db")
 
-    /// The delivery of `--audit-sink`, registered with the store's outbox, or nil.
+    /// The delivery of `--audit-sink`, registered with the outbox of the store's database
+    /// (SQLite or PostgreSQL), or nil.
     func delivery(
-        _ store: SQLiteAuditStore, initialBackoff: Duration, maxBackoff: Duration,
+        _ store: any AuditStore, initialBackoff: Duration, maxBackoff: Duration,
         log: @escaping @Sendable (String) -> Void
     ) throws -> AuditSinkDelivery? {
         guard !auditSink.isEmpty else { return nil }
+        guard let outbox = AuditSinkDelivery.outbox(of: store) else { throw Self.needsSQLite }
         let key = try auditSinkSecretFile.map { file in
             do { return try WebhookClient.key(file: file) } catch {
                 throw CLIError("--audit-sink-secret-file \(error)")
@@ -37,7 +39,7 @@ struct AuditSinkOptions: ParsableArguments {
         }
         do {
             return try AuditSinkDelivery(
-                store: store, sinks: auditSink.map(AuditSink.init(url:)), key: key, initialBackoff: initialBackoff,
+                outbox: outbox, sinks: auditSink.map(AuditSink.init(url:)), key: key, initialBackoff: initialBackoff,
                 maxBackoff: maxBackoff, requestTimeout: .seconds(10), log: log)
         } catch let error as AuditError {
             throw CLIError(error.description)

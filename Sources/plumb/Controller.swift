@@ -152,8 +152,7 @@ struct Controller: AsyncParsableCommand {
         // The lease service first: the group stops services in reverse, so the lease is
         // released after the controller stopped.
         var services: [any Service] = (gate.map { [$0] } ?? []) + [controller]
-        if !sinks.auditSink.isEmpty && !(store is SQLiteAuditStore) { throw AuditSinkOptions.needsSQLite }
-        if let store = store as? SQLiteAuditStore, let delivery = try sinks.delivery(store, initialBackoff: .seconds(1), maxBackoff: .seconds(300), log: { [logger] in logger.warning("\($0)") }) {
+        if let delivery = try sinks.delivery(store, initialBackoff: .seconds(1), maxBackoff: .seconds(300), log: { [logger] in logger.warning("\($0)") }) {
             services.append(AuditSinkService(delivery: delivery))
         }
         if metricsAddress != "off", let address = ProbeServer.Address(metricsAddress) {

@@ -113,7 +113,8 @@ final class PostgresAuditStoreTests: XCTestCase {
         try AuditFixture().addSyncs(2, to: first)
         let second = try store()
         XCTAssertEqual(try second.history(app: nil, limit: 5).map(\.id), [2, 1])
-        XCTAssertEqual(try server.psql("SELECT count(*) FROM audit_migration"), "1")
+        // v1 (records) and v2 (the audit sinks' outbox), each applied once.
+        XCTAssertEqual(try server.psql("SELECT count(*) FROM audit_migration"), "2")
         XCTAssertEqual(try server.psql("SELECT last_id FROM audit_chain"), "2")
     }
 
