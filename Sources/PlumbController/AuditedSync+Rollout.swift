@@ -16,10 +16,17 @@ extension AuditedSync {
     /// Runs the rollouts once the executor's writes succeeded; the target Deployments' entries
     /// then say what the rollout did (promoted, rolled back, still running).
     func runRollouts(_ prepared: PreparedRollouts, after result: ChangeSet, target: any Target, options: SyncOptions) async
-        -> (result: ChangeSet, entries: [AuditObjectEntry], waiting: [String])
+        -> (result: ChangeSet, entries: [AuditObjectEntry], waiting: [String], summaries: [RolloutSummary])
     {
-        guard let rollouts, !prepared.rollouts.isEmpty, result.succeeded, !Task.isCancelled else { return (result, [], []) }
+        guard let rollouts, !prepared.rollouts.isEmpty, result.succeeded, !Task.isCancelled else { return (result, [], [], []) }
         let report = await rollouts.run(prepared.rollouts, target: target, limits: RolloutLimits(timeout: options.timeout))
+        // Where each rollout stands, as its RolloutStrategy's status.rollout now says.
+        var summaries: [RolloutSummary] = []
+        for rollout in prepared.rollouts {
+            let live = try? await rollouts.client.get(rollout.declaration.ref)
+            guard let state = RolloutState(live?[path: ["status", "rollout"]]) ?? rollout.state else { continue }
+            summaries.append(RolloutSummary(rollout.declaration, state: state, action: rollout.action))
+        }
         var merged = result
         for change in report.changes {
             if let i = merged.objects.firstIndex(where: { $0.ref.identity == change.ref.identity }) {
@@ -28,7 +35,7 @@ extension AuditedSync {
                 merged.objects.append(change)
             }
         }
-        return (merged, report.entries, report.waiting)
+        return (merged, report.entries, report.waiting, summaries)
     }
 
     /// What a sync with invalid rollout declarations did: nothing. Each declaration's problem

@@ -65,6 +65,8 @@ public struct AuditedSync: Sendable {
         public var interrupted: Bool
         /// Rollouts the sync left running (paused, or out of time): one line each.
         public var rolloutsWaiting: [String] = []
+        /// Where each rollout of the sync stands at its end (phase, step, weight, failure).
+        public var rollouts: [RolloutSummary] = []
         /// The rollback that followed a failure (`rollbackOnFailure`), with its own record.
         public var rollback: RollbackOutcome?
     }
@@ -116,6 +118,7 @@ public struct AuditedSync: Sendable {
         var finished = false
         var interrupted = false
         var waiting: [String] = []
+        var summaries: [RolloutSummary] = []
         defer {
             // The one place the record is completed; a crash before it leaves `started`,
             // which `markInterrupted` turns into `interrupted` at the next start.
@@ -145,6 +148,7 @@ public struct AuditedSync: Sendable {
                 result = rolled.result
                 stepEntries = rolled.entries
                 waiting = rolled.waiting
+                summaries = rolled.summaries
             }
         } else {
             result = SensitiveValues(source.secrets).masked(await Executor(target: target, observer: observer).run(plan, options: options))
@@ -156,6 +160,7 @@ public struct AuditedSync: Sendable {
         finished = true
         var outcome = Outcome(result: result, auditID: id, duration: duration, interrupted: interrupted)
         outcome.rolloutsWaiting = waiting
+        outcome.rollouts = summaries
         return outcome
     }
 

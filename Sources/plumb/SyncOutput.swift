@@ -2,6 +2,7 @@ import ArgumentParser
 import PlumbAudit
 import PlumbController
 import PlumbCore
+import PlumbRollout
 
 /// `-o` of `plumb sync` and `plumb rollback`.
 enum SyncOutputFormat: String, ExpressibleByArgument, CaseIterable {
@@ -11,7 +12,7 @@ enum SyncOutputFormat: String, ExpressibleByArgument, CaseIterable {
 /// The JSON document `plumb sync -o json` and `plumb rollback -o json` print (docs/cli.md).
 enum SyncJSON {
     /// `{"kind", "app", "target", "revision", "auditID", "result", "dryRun", "durationSeconds",
-    /// "summary", "objects", "interruption"?}`: the change set as the executor produced it (its
+    /// "summary", "objects", "interruption"?, "rollouts"}`: the change set as the executor produced it (its
     /// `jsonValue`, the form the audit log reads back) with what identifies the sync.
     static func document(
         _ outcome: AuditedSync.Outcome, kind: AuditKind, app: String, target: String, revision: String, dryRun: Bool,
@@ -32,6 +33,7 @@ enum SyncJSON {
         if case .object(let changeSet) = result.jsonValue {
             for entry in changeSet { document[entry.key] = entry.value }
         }
+        document["rollouts"] = .array(outcome.rollouts.map(\.jsonValue))
         return document
     }
 

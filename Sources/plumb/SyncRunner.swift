@@ -147,6 +147,7 @@ struct SyncRunner {
                 throw PolicyOptions.refusal(verdict, objects: plan.objects.count, action: "nothing was applied, audit #\(outcome.auditID)")
             }
             for line in outcome.rolloutsWaiting { say(line + "\n") }
+            for rollout in outcome.rollouts { say(rollout.line + "\n") }
             if let rollback = outcome.rollback { RolloutWiring.report(rollback, say: say) }
             Self.report(
                 result, plan: plan, revision: "\(loaded.commit.id.short) (rendered by \(loaded.renderer))", duration: outcome.duration,
