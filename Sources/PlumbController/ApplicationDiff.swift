@@ -3,6 +3,7 @@ import PlumbEngine
 import PlumbGit
 import PlumbKube
 import PlumbManifests
+import PlumbRollout
 
 /// How an Application's live objects differ from its commit, as `plumb diff` shows a path:
 /// the revision the controller last planned (`status.syncRevision`, else `spec.source.revision`)
@@ -15,6 +16,8 @@ public struct ApplicationDiff: Sendable {
         public var plan: Plan
         public var revision: String
         public var branch: String?
+        /// What `plumb diff` prints of the rollouts: `rolling out to <rev>, step k of n`, held weights.
+        public var rolloutNotes: [String] = []
     }
 
     public let git: GitSources
@@ -65,6 +68,15 @@ public struct ApplicationDiff: Sendable {
         let desired = try await target.resolvingNamespaces(loaded.desired, defaultNamespace: spec.destinationNamespace)
         var plan = try await Planner(app: app.labelValue).plan(desired: desired, target: target, pruneCandidates: spec.prune)
         if !spec.prune { plan.prune = [] }
-        return Result(plan: SensitiveValues(loaded.secrets).masked(plan), revision: loaded.commit.id.hex, branch: loaded.branch)
+        // A rollout under way is not drift, as in `plumb diff` and the controller's compare.
+        var notes: [String] = []
+        if plan.objects.contains(where: { RolloutDeclarations.isDeclaration($0.ref) }) {
+            let view = await RolloutRunner(client: client).view(plan, revision: loaded.commit.id.hex, target: target)
+            plan = view.plan
+            notes = view.notes
+        }
+        var result = Result(plan: SensitiveValues(loaded.secrets).masked(plan), revision: loaded.commit.id.hex, branch: loaded.branch)
+        result.rolloutNotes = notes
+        return result
     }
 }

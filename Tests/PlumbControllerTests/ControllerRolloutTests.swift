@@ -2,6 +2,7 @@ import Foundation
 import PlumbAudit
 import PlumbController
 import PlumbCore
+import PlumbGit
 import PlumbKube
 import PlumbRollout
 import PlumbTesting
@@ -214,6 +215,20 @@ final class ControllerRolloutTests: ControllerTestCase {
         XCTAssertEqual(stableImage, "nginx:1.25", "stable keeps its template while paused")
         let recordsLater = try audit.history(app: "\(namespace)/web", limit: 100).count
         XCTAssertEqual(recordsLater, recordsAtPause, "no sync ran while paused")
+        // The dashboard's diff of the Application says the same as `plumb diff`.
+        let cache = tmp.sub("diffcache")
+        let diff = ApplicationDiff(
+            git: GitSources(cacheDirectory: cache),
+            options: GitSourceOptions(cacheDirectory: cache, lockTimeout: .seconds(20), environment: [:]),
+            scratchDirectory: tmp.sub("scratch"))
+        let shown = try await diff.plan(try await application("web"), client: client)
+        XCTAssertFalse(shown.plan.hasChanges, "\(shown.plan.changeSet.objects.filter { $0.action != .unchanged })")
+        XCTAssertEqual(
+            shown.rolloutNotes.first,
+            "apps/v1 Deployment \(namespace)/web  rolling out to \(v2.prefix(7)), step 2 of 3 (Paused: paused until `plumb rollout promote web`)")
+        XCTAssertTrue(
+            shown.rolloutNotes.contains("gateway.networking.k8s.io/v1 HTTPRoute \(namespace)/web  weights held by the rollout (canary 20%)"),
+            "\(shown.rolloutNotes)")
 
         // `plumb rollout promote web` writes this annotation; the next reconcile finishes the rollout.
         try kubectlOK(["annotate", "-n", namespace, "rolloutstrategy/web", "\(RolloutCommand.annotation)=promote"])
