@@ -148,7 +148,7 @@ func measureLeaderFailover(_ setup: ControllerScaleSetup) async throws {
     let everyone = ContinuousClock.now - killed
     let lease = try await leases.get("plumb-controller")
     print(
-        "controller-scale  leader killed (SIGKILL) right after a push (webhook \(delivered) at the standby): lease taken over after \(fmt(led)) (lease duration 15 s; leaseTransitions \(lease?.leaseTransitions ?? -1)), the pushed commit Synced by the new leader \(fmt(synced - killed)) after the kill (target < 15 s + one reconcile \(seconds(synced - killed) < 15 + 5 ? "met" : "MISSED"): the new leader queues all \(setup.appCount) Applications at takeover, the pushed one among them); every Application reconciled by the new leader \(fmt(everyone)) after the kill"
+        "controller-scale  leader killed (SIGKILL) right after a push (webhook \(delivered) at the standby): lease taken over after \(fmt(led)) (lease duration 15 s; leaseTransitions \(lease?.leaseTransitions ?? -1)), the pushed commit Synced by the new leader \(fmt(synced - killed)) after the kill (target < 15 s + one reconcile \(seconds(synced - killed) < 15 + 5 ? "met" : "MISSED"): the new leader queues all \(setup.appCount) Applications at takeover, those the pushed commit moved past their status first); every Application reconciled by the new leader \(fmt(everyone)) after the kill"
     )
 }
 
