@@ -26,13 +26,13 @@ public enum Patch: Sendable {
 }
 
 extension KubeClient {
-    /// Patches an object, or its `subresource` (e.g. `status`).
+    /// Patches an object, or its `subresource` (e.g. `status`), as `fieldManager` (default `plumb`).
     public func patch(
-        _ ref: ObjectRef, _ patch: Patch, subresource: String? = nil, dryRun: Bool = false
+        _ ref: ObjectRef, _ patch: Patch, subresource: String? = nil, dryRun: Bool = false, fieldManager: String? = nil
     ) async throws -> Value {
         let (mapping, namespace) = try await locate(ref)
         let path = mapping.objectPath(namespace: namespace, name: ref.name, subresource: subresource) + "?"
-            + PathEscape.query(mutationQuery(dryRun: dryRun))
+            + PathEscape.query(mutationQuery(dryRun: dryRun, fieldManager: fieldManager))
         let request = KubeRequest(
             method: "PATCH", path: path, headers: [HTTPHeader("Content-Type", patch.contentType)],
             body: try JSONWriter().bytes(patch.body))

@@ -130,6 +130,7 @@ struct RolloutExecution {
     mutating func steps() async -> Outcome {
         do {
             try await ensureCanary()
+            try await narrowSelectors()
             if let blueGreen {
                 // The new template at full size behind the preview Service, before any step.
                 if let problem = try await waitHealthy(canaryRef) {
@@ -223,6 +224,9 @@ struct RolloutExecution {
         do {
             _ = try await client.delete(canaryRef)
         } catch let error as StatusError where error.reason == .notFound {}
+        // The canary is gone before the stable Service selects every pod of the app again.
+        try await widenSelectors()
+        if case .istio(_, .some) = declaration.routing { try await runner.router(for: declaration).reset(for: route) }  // subsets follow
         // The router's objects and Services back to Git's (and to Plumb's field manager), as before the rollout.
         for object in rollout.routerDesired { try await target.apply(object, force: true) }
     }

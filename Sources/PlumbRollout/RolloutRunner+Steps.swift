@@ -161,6 +161,9 @@ extension RolloutExecution {
         state.message = "promoting: the new template goes to \(declaration.target.name)"
         try await write()
         runner.progress("rollout \(name): promoting \(state.shortRevision) to \(declaration.target.qualifiedName)\n")
+        // The stable Service stops pinning the old pods' template hash before they are replaced.
+        try await widenSelectors()
+        if case .istio(_, .some) = declaration.routing { try await runner.router(for: declaration).setWeight(state.weight, for: route) }
         try await target.apply(rollout.desired, force: true)
         if let problem = try await waitHealthy(declaration.target) {
             state.step = max(0, declaration.steps.count - 1)
