@@ -133,13 +133,20 @@ extension Dashboard {
             logger.info("login refused: the token was not authenticated")
             return loginPage(request, message: "The API server did not accept that token.", status: .unauthorized)
         }
-        let session = sessions.create(viewer)
+        // A session never outlives its token: a ServiceAccount or OIDC token's `exp` ends it.
+        let tokenLeft = TokenExpiry.notAfter(token).map { Duration.seconds($0.timeIntervalSinceNow) }
+        if let tokenLeft, tokenLeft <= .seconds(1) {
+            logger.info("login refused: the token has expired", metadata: ["user": "\(viewer.name)"])
+            return loginPage(request, message: "That token has expired.", status: .unauthorized)
+        }
+        let session = sessions.create(viewer, tokenLeft: tokenLeft)
         logger.info("login", metadata: ["user": "\(viewer.name)"])
         let secure = Self.overTLS(request)
+        let maxAge = min(sessions.lifetime, tokenLeft ?? sessions.lifetime).components.seconds
         return Self.redirect(
             Self.base + "/",
             cookies: [
-                Self.sessionCookie(session.id, secure: secure, maxAge: Int(sessions.lifetime.components.seconds)),
+                Self.sessionCookie(session.id, secure: secure, maxAge: Int(maxAge)),
                 "\(Self.loginCookie)=; Path=\(Self.base); Max-Age=0; HttpOnly; SameSite=Strict" + (secure ? "; Secure" : ""),
             ])
     }

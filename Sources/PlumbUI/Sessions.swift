@@ -35,10 +35,11 @@ final class Sessions: Sendable {
 
     init(lifetime: Duration = .seconds(8 * 3600)) { self.lifetime = lifetime }
 
-    /// A new session of `viewer`; returns it (its `id` goes into the cookie).
-    func create(_ viewer: Viewer) -> Session {
+    /// A new session of `viewer`, ending after `lifetime` or when the token it logged in with
+    /// expires (`tokenLeft`), whichever comes first; returns it (its `id` goes into the cookie).
+    func create(_ viewer: Viewer, tokenLeft: Duration? = nil) -> Session {
         let session = Session(
-            id: Self.random(), viewer: viewer, csrf: Self.random(), expires: .now + lifetime)
+            id: Self.random(), viewer: viewer, csrf: Self.random(), expires: .now + min(lifetime, tokenLeft ?? lifetime))
         table.withLock { sessions in
             let now = ContinuousClock.now
             sessions = sessions.filter { $0.value.expires > now }

@@ -135,6 +135,33 @@ final class DashboardTests: UITestCase {
         XCTAssertEqual(try http(port, "/ui/", jar: "lin").status, 303)
     }
 
+    /// A session ends when the token it logged in with expires (a JWT's `exp`), not 8 hours
+    /// later; an expired token does not log in.
+    func testASessionEndsWhenItsTokenExpires() async throws {
+        try await makeApp("web", sync: "Synced", health: "Healthy", revision: web)
+        let port = try await serve(.login)
+        let expired = try login(port, token: expiredToken, jar: "old")
+        XCTAssertEqual(expired.status, 401)
+        XCTAssertTrue(expired.body.contains("That token has expired."), expired.body)
+
+        let fresh = try login(port, token: expiringToken, jar: "ada")
+        XCTAssertEqual(fresh.status, 303)
+        let cookie = fresh.header("Set-Cookie").first { $0.hasPrefix("plumb_session=") } ?? ""
+        let maxAge = cookie.split(separator: ";").compactMap { part -> Int? in
+            let kv = part.trimmingCharacters(in: .whitespaces).split(separator: "=")
+            return kv.count == 2 && kv[0] == "Max-Age" ? Int(kv[1]) : nil
+        }.first
+        XCTAssertNotNil(maxAge, cookie)
+        XCTAssertLessThanOrEqual(maxAge ?? .max, 10, "the cookie lasts as long as the token: \(cookie)")
+        XCTAssertEqual(try http(port, "/ui/", jar: "ada").status, 200)
+
+        try await Task.sleep(for: .seconds(max(0, expiringTokenEnd.timeIntervalSinceNow) + 1))
+        // curl's jar would drop the cookie by itself; the server must refuse it too.
+        let later = try http(port, "/ui/", jar: "ada", cookie: cookie)
+        XCTAssertEqual(later.status, 303)
+        XCTAssertEqual(later.header("Location"), ["/ui/login"])
+    }
+
     func testApplicationPageShowsTreeConditionsHistoryAndRecord() async throws {
         try kubectl(["create", "deployment", "web", "-n", namespace, "--image=nginx:1.27", "--replicas=2"])
         try await eventually("the Deployment's Pods") {
@@ -272,6 +299,13 @@ final class DashboardTests: UITestCase {
             body.contains("<td>latency-p99</td><td><span class=\"status verdict-inconclusive\">inconclusive</span></td><td><code>-</code></td>"),
             body)
         XCTAssertTrue(body.contains("no values: no traffic &lt;script&gt;alert(1)&lt;/script&gt;"), body)
+        // The value against its threshold, drawn: the passing range from the bound at 0.95 up,
+        // the value's dot inside it in the verdict's class; a measurement without a value has none.
+        XCTAssertTrue(body.contains("aria-label=\"0.98 against min 0.95\""), body)
+        XCTAssertTrue(body.contains("<rect class=\"band\" x=\"177.3\" y=\"4\" width=\"22.7\" height=\"8\"/>"), body)
+        XCTAssertTrue(body.contains("<line class=\"bound\" x1=\"177.3\""), body)
+        XCTAssertTrue(body.contains("<circle class=\"mark verdict-pass\" cx=\"182.6\" cy=\"8\" r=\"4\"/>"), body)
+        XCTAssertEqual(body.components(separatedBy: "<svg class=\"chart\"").count - 1, 1, body)
         XCTAssertFalse(body.contains("<script>alert"), body)
         // A paused rollout can be promoted or aborted, not retried.
         XCTAssertTrue(body.contains("action=\"/ui/apps/team-a/web/rollouts/team-a/web/promote\""), body)
@@ -313,6 +347,7 @@ final class DashboardTests: UITestCase {
         XCTAssertTrue(adaPage.body.contains("✗ Degraded, rolled back"), adaPage.body)
         XCTAssertTrue(adaPage.body.contains("failed at step 2 of 4"), adaPage.body)
         XCTAssertTrue(adaPage.body.contains("<span class=\"status verdict-fail\">fail</span></td><td><code>0.82</code>"), adaPage.body)
+        XCTAssertTrue(adaPage.body.contains("<circle class=\"mark verdict-fail\""), "the failing value's dot is red")
         XCTAssertTrue(adaPage.body.contains("<li class=\"step-failed\" data-state=\"failed\">analysis success-rate"), adaPage.body)
         XCTAssertTrue(adaPage.body.contains("id=\"rollout-retry-web\""), "a rolled-back rollout offers Retry")
         XCTAssertFalse(adaPage.body.contains("id=\"rollout-promote-web\""))

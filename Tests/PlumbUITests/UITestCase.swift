@@ -20,6 +20,20 @@ class UITestCase: XCTestCase {
     var kubeconfig: String { tmp.sub("kubeconfig") }
     let namespace = "team-a"
     static let tokens = ["ada": "ada-token-4f1c0e", "lin": "lin-token-9b27d3", "eve": "eve-token-77a0c1"]
+    var expiringToken = ""
+    var expiringTokenEnd = Date()
+    var expiredToken = ""
+
+    /// A token shaped as a JWT with this `exp` (the signature is the API server's business).
+    static func jwt(exp: Date) -> String {
+        func part(_ json: String) -> String {
+            Data(json.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+                .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        }
+        return part(#"{"alg":"RS256","typ":"JWT"}"#) + "."
+            + part(#"{"iss":"https://kubernetes.default.svc","sub":"system:serviceaccount:team-a:ada","exp":\#(Int(exp.timeIntervalSince1970))}"#)
+            + ".c2lnbmF0dXJl"
+    }
 
     override func setUp() async throws {
         try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/kubectl"), "kubectl is not installed")
@@ -27,6 +41,14 @@ class UITestCase: XCTestCase {
         var options = LocalCluster.Options(port: 0, tls: true, workloadDelay: .milliseconds(50))
         for (name, token) in Self.tokens {
             options.users[token] = ClusterUser(name: name, groups: ["system:authenticated"])
+        }
+        // ada also has JWT-shaped tokens (as a TokenRequest or an OIDC provider issues): one
+        // expiring 10 s from now, one expired.
+        expiringTokenEnd = Date().addingTimeInterval(10)
+        expiringToken = Self.jwt(exp: expiringTokenEnd)
+        expiredToken = Self.jwt(exp: Date().addingTimeInterval(-60))
+        for token in [expiringToken, expiredToken] {
+            options.users[token] = ClusterUser(name: "ada", groups: ["system:authenticated"])
         }
         cluster = LocalCluster(options: options)
         _ = try await cluster.start()
@@ -101,10 +123,12 @@ class UITestCase: XCTestCase {
     /// A request with the real `curl`, cookies kept in `jar` (a file under the temp dir).
     func http(
         _ port: Int, _ path: String, method: String = "GET", form: [String: String]? = nil, jar: String = "jar",
-        maxTime: Int = 20, host: String? = nil
+        maxTime: Int = 20, host: String? = nil, cookie: String? = nil
     ) throws -> HTTPResult {
         var args = ["-sS", "-i", "--max-time", String(maxTime), "-b", tmp.sub(jar), "-c", tmp.sub(jar), "-X", method]
         if let host { args += ["-H", "Host: \(host)"] }
+        // A Set-Cookie value sent back as it is, whatever the jar thinks of its Max-Age.
+        if let cookie, let pair = cookie.split(separator: ";").first { args += ["-H", "Cookie: \(pair)"] }
         if let form {
             for (k, v) in form.sorted(by: { $0.key < $1.key }) { args += ["--data-urlencode", "\(k)=\(v)"] }
         }
