@@ -372,6 +372,8 @@ final class HAProcessTests: ControllerTestCase {
             "the dead shard's Applications moved within the lease duration, a retry period and one reconcile")
         print("HAProcessTests: the dead shard's \(share.count) Applications synced by the others \(String(format: "%.2f", rebalanced)) s after the kill")
         try await assertShardGauges(identities.filter { $0 != victim }, ring: two)
+        // Whatever the dead shard left started, the survivors that took its Applications marked.
+        XCTAssertEqual(try records().filter { $0.process.pid == victimPid && $0.result == .started }.map(\.id), [])
         // Those of the others stayed where they were.
         for name in names where !share.contains(name) { XCTAssertEqual(owner(two, name), owner(three, name)) }
 
