@@ -60,6 +60,13 @@ enum Assets {
         ol.steps .step-current { font-weight: 600; }
         ol.steps .step-pending { color: var(--muted); }
         ol.steps .step-failed { color: var(--bad); }
+        svg.chart .track { fill: var(--line); }
+        svg.chart .band { fill: #dafbe1; }
+        svg.chart .bound { stroke: var(--muted); stroke-width: 1; }
+        svg.chart .mark { fill: var(--muted); }
+        svg.chart .mark.verdict-pass { fill: var(--ok); }
+        svg.chart .mark.verdict-fail, svg.chart .mark.verdict-error { fill: var(--bad); }
+        svg.chart .mark.verdict-inconclusive { fill: var(--warn); }
         .phase-healthy, .verdict-pass, .pool-done, .state-done { color: var(--ok); }
         .phase-progressing, .phase-paused, .verdict-inconclusive, .pool-inprogress, .state-inprogress { color: var(--warn); }
         .phase-degraded, .verdict-fail, .verdict-error, .pool-degradedpool, .state-failed, .state-degradedpool { color: var(--bad); }

@@ -98,6 +98,7 @@ struct RolloutView: Sendable {
             return [
                 "metric": m.metric, "verdict": verdict, "verdictClass": verdict, "value": m.value ?? "-",
                 "threshold": m.threshold ?? "-", "message": m.message, "at": Self.time(m.at),
+                "chart": MeasurementChart(value: m.value, threshold: m.threshold)?.context(verdict: verdict) ?? false,
             ]
         }
         c["hasMeasurements"] = !state.measurements.isEmpty

@@ -210,10 +210,10 @@ enum Templates {
         {{/hasSteps}}
         <h4>Analysis</h4>
         <table class="analysis">
-        <thead><tr><th>Metric</th><th>Verdict</th><th>Value</th><th>Threshold</th><th>Message</th><th>Measured</th></tr></thead>
+        <thead><tr><th>Metric</th><th>Verdict</th><th>Value</th><th>Threshold</th><th>Against the threshold</th><th>Message</th><th>Measured</th></tr></thead>
         <tbody>
-        {{#measurements}}<tr><td>{{metric}}</td><td><span class="status verdict-{{verdictClass}}">{{verdict}}</span></td><td><code>{{value}}</code></td><td>{{threshold}}</td><td class="message">{{message}}</td><td>{{at}}</td></tr>{{/measurements}}
-        {{^hasMeasurements}}<tr><td colspan="6" class="empty">No analysis has run yet.</td></tr>{{/hasMeasurements}}
+        {{#measurements}}<tr><td>{{metric}}</td><td><span class="status verdict-{{verdictClass}}">{{verdict}}</span></td><td><code>{{value}}</code></td><td>{{threshold}}</td><td>{{#chart}}<svg class="chart" viewBox="0 0 {{width}} 16" width="{{width}}" height="16" role="img" aria-label="{{value}} against {{threshold}}"><rect class="track" x="0" y="7" width="{{width}}" height="2"/>{{#band}}<rect class="band" x="{{x}}" y="4" width="{{w}}" height="8"/>{{/band}}{{#bounds}}<line class="bound" x1="{{x}}" x2="{{x}}" y1="1" y2="15"/>{{/bounds}}{{#marks}}<circle class="mark verdict-{{verdictClass}}" cx="{{x}}" cy="8" r="4"/>{{/marks}}</svg>{{/chart}}</td><td class="message">{{message}}</td><td>{{at}}</td></tr>{{/measurements}}
+        {{^hasMeasurements}}<tr><td colspan="7" class="empty">No analysis has run yet.</td></tr>{{/hasMeasurements}}
         </tbody>
         </table>
         <div class="actions">
