@@ -195,4 +195,103 @@ final class RolloutDriftTests: RolloutTestCase {
         _ = try await sync(runner())
         XCTAssertEqual(try weights().weights, ["web-stable": 100, "web-canary": 0])
     }
+
+    static let istio = """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: web-stable, namespace: shop}
+        spec:
+          selector: {app: web}
+          ports: [{port: 80}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: web-canary, namespace: shop}
+        spec:
+          selector: {app: web, plumb.dev/rollout-role: canary}
+          ports: [{port: 80}]
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: web, namespace: shop}
+        spec:
+          host: web.shop.svc.cluster.local
+          subsets:
+            - name: stable
+              labels: {app: web}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: web, namespace: shop}
+        spec:
+          hosts: [web.shop.svc.cluster.local]
+          http:
+            - name: primary
+              route:
+                - destination: {host: web.shop.svc.cluster.local, subset: stable}
+                  weight: 100
+        ---
+        apiVersion: plumb.dev/v1alpha1
+        kind: RolloutStrategy
+        metadata: {name: web, namespace: shop}
+        spec:
+          targetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+          strategy:
+            canary:
+              stableService: web-stable
+              canaryService: web-canary
+              trafficRouting:
+                istio: {virtualService: web, destinationRule: web}
+              steps:
+                - setWeight: 40
+                - pause: {}
+
+        """
+
+    /// subset → weight of the VirtualService's primary route, and its resourceVersion.
+    func istioWeights() throws -> (weights: [String: Int64], version: String) {
+        let vs = try JSONReader().parse(try kubectlOK(["get", "-n", namespace, "virtualservice.networking.istio.io/web", "-o", "json"]))
+        var out: [String: Int64] = [:]
+        for d in vs[path: ["spec", "http"]]?.arrayValue?.first?["route"]?.arrayValue ?? [] {
+            out[d[path: ["destination", "subset"]]?.stringValue ?? ""] = d["weight"]?.intValue ?? -1
+        }
+        return (out, vs[path: ["metadata", "resourceVersion"]]?.stringValue ?? "")
+    }
+
+    func testIstioWeightsAndSubsetsOfARunningRolloutAreNotDrift() async throws {
+        let repository = URL(fileURLWithPath: Self.chart).deletingLastPathComponent().deletingLastPathComponent()
+        for (file, crd) in [("virtualservices", "virtualservices"), ("destinationrules", "destinationrules")] {
+            try kubectlOK(["apply", "--server-side", "-f", repository.appendingPathComponent("fixtures/crds/istio/\(file).yaml").path])
+            try kubectlOK(["wait", "--for=condition=Established", "--timeout=10s", "crd/\(crd).networking.istio.io"])
+        }
+        try commit(["app/web.yaml": deployment(image: "nginx:1.25"), "app/istio.yaml": Self.istio], message: "web 1.25")
+        let first = try await sync(runner())
+        XCTAssertTrue(first.result.succeeded, "\(first.result.failures)")
+        try commit(["app/web.yaml": deployment(image: "nginx:1.26")], message: "web 1.26")
+        let started = try await sync(runner(holdPauses: false))
+        XCTAssertTrue(started.result.succeeded, "\(started.result.failures)")
+        let atPause = try istioWeights()
+        XCTAssertEqual(atPause.weights, ["stable": 60, "canary": 40])
+
+        let (plain, _, _) = try await syncer.plan("HEAD")
+        XCTAssertEqual(plain.objects.first { $0.ref.kind == "VirtualService" }?.action, .configured)
+        let view = try await diffView()
+        XCTAssertFalse(view.plan.hasChanges, "\(view.plan.changeSet.objects.filter { $0.action != .unchanged })")
+        XCTAssertTrue(
+            view.notes.contains("networking.istio.io/v1 VirtualService shop/web  weights held by the rollout (canary 40%)"), "\(view.notes)")
+
+        let again = try await sync(runner(holdPauses: false))
+        XCTAssertTrue(again.result.succeeded, "\(again.result.failures)")
+        let afterSync = try istioWeights()
+        XCTAssertEqual(afterSync.weights, ["stable": 60, "canary": 40])
+        XCTAssertEqual(afterSync.version, atPause.version, "the VirtualService was not written")
+
+        try kubectlOK(["annotate", "-n", namespace, "rolloutstrategy/web", "plumb.dev/rollout-command=promote"])
+        let done = try await sync(runner())
+        XCTAssertTrue(done.result.succeeded, "\(done.result.failures)")
+        XCTAssertEqual(try istioWeights().weights, ["stable": 100], "Git's route again")
+        let settled = try await diffView()
+        XCTAssertFalse(settled.plan.hasChanges, "\(settled.plan.changeSet.objects.filter { $0.action != .unchanged })")
+        XCTAssertEqual(settled.notes, [])
+    }
 }
