@@ -58,7 +58,7 @@ public struct SourceRenderer {
         var settings = options.settings
         if settings == nil { settings = try pathSettings(path, inputs: inputs) }
         let renderer = try select(path: path, settings: settings ?? RenderSettings(), inputs: inputs)
-        let documents = try renderer.render(path: path, inputs: inputs)
+        let documents = try NodeConfigSources.inline(renderer.render(path: path, inputs: inputs), path: path, inputs: inputs)
         let resources = try ObjectBuilder.resources(documents)
         return RenderResult(
             desired: DesiredSet(resources: resources, files: inputs.files.sorted()), renderer: renderer.name,

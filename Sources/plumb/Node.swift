@@ -13,7 +13,7 @@ struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "node",
         abstract: "Show or sync the state of hosts (NodeConfig objects) over an inventory.",
-        subcommands: [NodeDiff.self, NodeSync.self])
+        subcommands: [NodeDiff.self, NodeSync.self, NodeStatusCommand.self])
 }
 
 /// Where the NodeConfigs and the hosts come from: shared by `node diff` and `node sync`.
@@ -48,8 +48,6 @@ struct NodeSourceOptions: ParsableArguments {
         for name in host where inventory.host(name) == nil {
             throw CLIError("--host \(name): not in \(self.inventory)")
         }
-        let snapshot = try openSnapshot(loaded)
-        let base = source.path.split(separator: "/").filter { $0 != "." }.joined(separator: "/")
         var configs: [NodeConfig] = []
         for resource in loaded.desired {
             guard NodeConfig.isNodeConfig(resource) else {
@@ -57,20 +55,8 @@ struct NodeSourceOptions: ParsableArguments {
                 continue
             }
             do {
-                configs.append(
-                    try NodeConfig(resource) { name in
-                        // Relative to --path; a leading / starts at the repository's root.
-                        var parts: [Substring] = name.hasPrefix("/") ? [] : base.split(separator: "/")
-                        for part in name.split(separator: "/") where part != "." {
-                            if part == ".." {
-                                guard !parts.isEmpty else { throw CLIError("\(name) leaves the repository") }
-                                parts.removeLast()
-                            } else {
-                                parts.append(part)
-                            }
-                        }
-                        return try snapshot.read(parts.joined(separator: "/"))
-                    })
+                // The render put every `source:` file inline (NodeConfigSources).
+                configs.append(try NodeConfig(resource))
             } catch {
                 throw CLIError(error.description)
             }
@@ -91,13 +77,6 @@ struct NodeSourceOptions: ParsableArguments {
         return (loaded, appName, hosts, inventory)
     }
 
-    private func openSnapshot(_ loaded: LoadedSource) throws -> GitSnapshot {
-        do {
-            return try GitSource.open(url: source.repo, options: source.sourceOptions).snapshot(at: loaded.commit.id)
-        } catch {
-            throw CLIError("\(error)")
-        }
-    }
 }
 
 extension NodeSourceOptions {
