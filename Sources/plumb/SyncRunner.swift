@@ -3,6 +3,7 @@ import Foundation
 import PlumbAudit
 import PlumbCore
 import PlumbEngine
+import PlumbGit
 import PlumbController
 import PlumbKube
 import PlumbManifests
@@ -39,10 +40,17 @@ struct SyncFlags: ParsableArguments {
     @Flag(help: "When the sync fails after its first write, sync the previous synced revision again (a rollback record linked to the failed one).")
     var rollbackOnFailure = false
 
+    @Flag(help: "After an automatic rollback (a canary's, or --rollback-on-failure's), push a commit reverting the synced commit to its branch.")
+    var revertCommit = false
+
+    @Option(help: "The author and committer of the revert commit, \"Name <email>\".")
+    var revertAuthor: String = GitAuthor.plumb.description
+
     func validate() throws {
         guard (1...256).contains(concurrency) else { throw ValidationError("--concurrency \(concurrency): expected 1 to 256") }
         guard Self.duration(timeout) != nil else { throw ValidationError("--timeout \(timeout): expected a duration such as 90s, 5m or 1h") }
         for rule in ignore { _ = try PlumbSettings.ignoreRule(flag: rule) }
+        guard GitAuthor(parsing: revertAuthor) != nil else { throw ValidationError("--revert-author \(revertAuthor): expected \"Name <email>\"") }
     }
 
     var options: SyncOptions {
@@ -56,6 +64,7 @@ struct SyncFlags: ParsableArguments {
             "prune": .bool(prune), "dryRun": .bool(dryRun), "wait": .bool(wait), "timeout": .string(timeout),
             "serverSideDiff": .bool(serverSideDiff), "forceConflicts": .bool(forceConflicts), "concurrency": .int(Int64(concurrency)),
             "rollbackOnFailure": .bool(rollbackOnFailure),
+            "revertCommit": .bool(revertCommit),
         ]
     }
 
@@ -149,6 +158,9 @@ struct SyncRunner {
             for line in outcome.rolloutsWaiting { say(line + "\n") }
             for rollout in outcome.rollouts { say(rollout.line + "\n") }
             if let rollback = outcome.rollback { RolloutWiring.report(rollback, say: say) }
+            if flags.revertCommit && kind == .sync && !flags.dryRun {
+                RevertCommit.afterRollback(outcome, app: appName, loaded: loaded, source: source, author: flags.revertAuthor, say: say)
+            }
             Self.report(
                 result, plan: plan, revision: "\(loaded.commit.id.short) (rendered by \(loaded.renderer))", duration: outcome.duration,
                 audit: outcome.auditID,

@@ -150,4 +150,88 @@ final class RolloutSyncOutputTests: SandboxTestCase {
         XCTAssertEqual(held["phase"], "Degraded")
         XCTAssertEqual(held[path: ["failure", "metric"]], "success-rate")
     }
+
+    /// A bare copy of the test repository served by git-daemon with pushes allowed.
+    func serveRepository() throws -> (url: String, bare: String, daemon: Server) {
+        let root = directory + "/git"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let bare = root + "/repo.git"
+        _ = try CLI.run("git", ["clone", "-q", "--bare", repo.path, bare])
+        let gitPort = try freePort()
+        let direct = FileManager.default.isExecutableFile(atPath: "/usr/lib/git-core/git-daemon")
+        let daemon = try Server(
+            direct ? "/usr/lib/git-core/git-daemon" : "/usr/bin/git",
+            (direct ? [] : ["daemon"]) + [
+                "--export-all", "--enable=receive-pack", "--base-path=\(root)", "--reuseaddr", "--listen=127.0.0.1",
+                "--port=\(gitPort)", root,
+            ],
+            log: directory + "/daemon.log")
+        try waitForPort(gitPort, server: daemon)
+        return ("git://127.0.0.1:\(gitPort)/repo.git", bare, daemon)
+    }
+
+    func testRevertCommitIsPushedAfterARollback() async throws {
+        try await start()
+        try writeApp(replicas: 2)
+        try writeRollout()
+        try repo.commit("web 1.27")
+        let (url, bare, daemon) = try serveRepository()
+        defer { daemon.stop() }
+        func push() throws { _ = try repo.git("push", "-q", bare, "main") }
+        func syncRemote(_ extra: [String]) throws -> CommandResult {
+            try plumb(["sync", "--repo", url, "--path", "apps/web", "--cache-dir", directory + "/cache", "--wait", "--timeout", "30s"] + extra)
+        }
+        let first = try syncRemote([])
+        XCTAssertEqual(first.status, 0, first.stdout + first.stderr)
+
+        try successRate(0.5)
+        try writeApp(replicas: 2, image: "nginx:1.29")
+        let bad = try repo.commit("web 1.29")
+        try push()
+        let failed = try syncRemote(["--revert-commit", "--revert-author", "Rollbot <rollbot@example.com>"])
+        XCTAssertEqual(failed.status, 1, failed.stdout + failed.stderr)
+        XCTAssertTrue(failed.stdout.contains("reverted \(bad.prefix(7)) on main: pushed "), failed.stdout + failed.stderr)
+
+        // The branch has the revert on top of the failed commit, by the given author, with Git's message.
+        let log = try CLI.run("git", ["--git-dir", bare, "log", "-2", "--format=%an <%ae>|%s|%P", "main"])
+        let lines = log.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 2, log.stdout + log.stderr)
+        let head = lines.first?.split(separator: "|").map(String.init) ?? []
+        XCTAssertEqual(head.first, "Rollbot <rollbot@example.com>")
+        XCTAssertEqual(head.dropFirst().first, "Revert \"web 1.29\"")
+        XCTAssertEqual(head.last, bad, "the revert's parent is the failed commit")
+        let body = try CLI.run("git", ["--git-dir", bare, "log", "-1", "--format=%b", "main"]).stdout
+        XCTAssertTrue(body.contains("This reverts commit \(bad)."), body)
+        XCTAssertTrue(body.contains("Plumb rolled back web/web"), body)
+        let tree = try CLI.run("git", ["--git-dir", bare, "show", "main:apps/web/deployment.yaml"]).stdout
+        XCTAssertTrue(tree.contains("image: nginx:1.27"), tree)
+
+        // Git and the cluster agree: the next sync of the branch starts no rollout and changes no template.
+        let again = try syncRemote(["-o", "json"])
+        XCTAssertEqual(again.status, 0, again.stdout + again.stderr)
+        let document = try json(again)
+        XCTAssertEqual(document["rollouts"], [], "Git's template is the stable one again: no rollout")
+        let deployment = document["objects"]?.arrayValue?.first { $0[path: ["ref", "kind"]] == "Deployment" }
+        XCTAssertEqual(deployment?["action"], "unchanged", again.stdout)
+        let image = try kubectl("get", "deployment", "web", "-n", "web", "-o", "jsonpath={.spec.template.spec.containers[0].image}")
+        XCTAssertEqual(image.stdout, "nginx:1.27")
+    }
+
+    func testRevertCommitNeedsARemote() async throws {
+        try await start()
+        try writeApp(replicas: 2)
+        try writeRollout()
+        try repo.commit("web 1.27")
+        XCTAssertEqual(try sync(["--wait", "--timeout", "30s"]).status, 0)
+        try successRate(0.5)
+        try writeApp(replicas: 2, image: "nginx:1.29")
+        try repo.commit("web 1.29")
+        let failed = try sync(["--wait", "--timeout", "30s", "--revert-commit"])
+        XCTAssertEqual(failed.status, 1)
+        XCTAssertTrue(failed.stderr.contains("error: revert commit of"), failed.stderr)
+        XCTAssertTrue(failed.stderr.contains("not to a local path"), failed.stderr)
+        let bad = try plumb(["sync", "--repo", repo.path, "--path", "apps/web", "--revert-author", "nobody"])
+        XCTAssertEqual(bad.status, 2, bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("--revert-author nobody: expected \"Name <email>\""), bad.stderr)
+    }
 }
