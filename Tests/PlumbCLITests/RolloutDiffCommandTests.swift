@@ -109,6 +109,10 @@ final class RolloutDiffCommandTests: SandboxTestCase {
         XCTAssertTrue(
             paused.stdout.contains("gateway.networking.k8s.io/v1 HTTPRoute web/web  weights held by the rollout (canary 30%)"), paused.stdout)
         XCTAssertTrue(paused.stdout.contains("0 to create, 0 to update, 0 to prune"), paused.stdout)
+        // The canary Deployment is the rollout's, not an object of the app left out of Git.
+        let pruning = try diff(["--prune"])
+        XCTAssertEqual(pruning.status, 0, pruning.stdout + pruning.stderr)
+        XCTAssertFalse(pruning.stdout.contains("web-canary"), pruning.stdout)
         // A second sync of the same commit leaves the weights alone.
         let again = try sync()
         XCTAssertEqual(again.status, 0, again.stdout + again.stderr)
