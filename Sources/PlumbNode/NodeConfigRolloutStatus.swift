@@ -99,6 +99,27 @@ public struct NodeConfigRolloutStatus: Sendable, Equatable {
         }
     }
 
+    /// The status as `plumb node status -o json` prints it.
+    public var value: Value {
+        var pool: Value = ["state": .string(self.pool.word)]
+        if case .degraded(let node, let message) = self.pool {
+            pool["node"] = .string(node)
+            pool["message"] = .string(message)
+        }
+        return [
+            "name": .string(name), "revision": .string(revision), "selector": .string(selector),
+            "maxUnavailable": .string(maxUnavailable), "pool": pool, "summary": .string(summary),
+            "nodes": .array(
+                nodes.map { node in
+                    var v = node.entry.value
+                    v["node"] = .string(node.name)
+                    v["state"] = .string(node.state.rawValue)
+                    v["current"] = .bool(node.current)
+                    return v
+                }),
+        ]
+    }
+
     /// `2 of 3 nodes at revision 7`, with where the rollout stopped when the pool is degraded.
     public var summary: String {
         let done = nodes.filter { $0.state == .done }.count

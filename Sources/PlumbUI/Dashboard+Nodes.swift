@@ -21,13 +21,18 @@ extension Dashboard {
         let objects: [Value]
         do {
             objects = try await client.list(apiVersion: KubeNodeAgentCluster.nodeConfigAPIVersion, kind: NodeConfig.kind).items
-        } catch let error as StatusError where error.reason == .notFound {
+        } catch {
+            let missing: Bool
+            switch error {
+            case let e as KubeClientError: missing = e.message.hasSuffix("does not serve this kind")
+            case let e as StatusError: missing = e.reason == .notFound
+            default: missing = false
+            }
+            guard missing else { return apiError(error, caller: caller) }
             // No NodeConfig CRD: nothing to show, and the page says why.
             c["nodesNote"] = "The NodeConfig resource is not installed in this cluster (see docs/nodes.md)."
             c["configs"] = [] as [Any]
             return Self.html(Templates.render("nodes", c))
-        } catch {
-            return apiError(error, caller: caller)
         }
         let configs = objects.map(NodeConfigRolloutStatus.init).sorted { $0.name < $1.name }
         c["configs"] = configs.map(Self.nodeConfigContext)

@@ -441,14 +441,24 @@ final class DashboardTests: UITestCase {
         let motd: [String: NodeAgentStatus] = ["db-1": NodeAgentStatus(revision: "1", phase: .synced, changed: true, lastTransitionTime: t)]
         for (name, entries) in [("web-tuning", tuning), ("chrony", chrony), ("motd", motd)] {
             let ref = ObjectRef(group: "plumb.dev", version: "v1alpha1", kind: NodeConfig.kind, name: name)
-            let object = NodeAgentStatus.object(try await client.get(ref), with: entries)
+            // The client finds a kind that appeared after it last looked within a few seconds.
+            var found: Value?
+            try await eventually("NodeConfig \(name) served") {
+                found = try? await client.get(ref)
+                return found != nil
+            }
+            let object = NodeAgentStatus.object(try XCTUnwrap(found), with: entries)
             _ = try await client.patch(ref, .merge(["status": object["status"] ?? .null]), subresource: "status")
         }
     }
 
     func testNodesPageShowsEachNodesRevisionStateAndError() async throws {
-        try await makeNodeConfigs()
         let port = try await serve(.kubeconfig(Viewer(name: "ada@laptop")))
+        let none = try http(port, "/ui/nodes")
+        XCTAssertEqual(none.status, 200)
+        XCTAssertTrue(none.body.contains("The NodeConfig resource is not installed in this cluster"), none.body)
+        try await makeNodeConfigs()
+        try await eventually("the NodeConfigs on the page") { try http(port, "/ui/nodes").body.contains("NodeConfig web-tuning") }
         let page = try http(port, "/ui/nodes")
         XCTAssertEqual(page.status, 200)
         let body = page.body
