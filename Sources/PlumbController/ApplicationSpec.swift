@@ -72,6 +72,9 @@ public struct ApplicationSpec: Sendable, Equatable {
     /// is followed by a sync of the previous synced revision, and the failed revision is not
     /// tried again until a newer commit or `plumb app sync`.
     public var rollbackOnFailure = false
+    /// `syncPolicy.revertCommitOnRollback`: after an automatic rollback (a canary's, or
+    /// `rollbackOnFailure`'s), push a commit reverting the synced commit to the source's branch.
+    public var revertCommitOnRollback = false
 
     public static let defaultInterval: Duration = .seconds(180)
     public static let defaultTimeout: Duration = .seconds(300)
@@ -119,6 +122,7 @@ public struct ApplicationSpec: Sendable, Equatable {
         prune = try Self.bool(policy, "prune", "spec.syncPolicy.prune")
         selfHeal = try Self.bool(policy, "selfHeal", "spec.syncPolicy.selfHeal")
         rollbackOnFailure = try Self.bool(policy, "rollbackOnFailure", "spec.syncPolicy.rollbackOnFailure")
+        revertCommitOnRollback = try Self.bool(policy, "revertCommitOnRollback", "spec.syncPolicy.revertCommitOnRollback")
         retry = Self.defaultRetry
         if let r = policy["retry"], !r.isNull {
             if let limit = r["limit"] {

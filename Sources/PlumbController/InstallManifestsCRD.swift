@@ -202,6 +202,12 @@ spec:
                         When a sync fails after its first write (a failed wave), sync the previous synced revision
                         again (a rollback record linked to the failed one); the failed revision is not retried until
                         a newer commit or a manual sync.
+                    revertCommitOnRollback:
+                      type: boolean
+                      default: false
+                      description: >-
+                        After an automatic rollback (a canary's, or rollbackOnFailure's), push a commit reverting the
+                        synced commit to the source's branch (author Plumb <plumb@localhost>, the secretRef's credentials).
                     retry:
                       type: object
                       description: How a failed sync is retried before the next interval.

@@ -55,13 +55,14 @@ extension Reconciler {
             status.syncStatus = .outOfSync
             let blocked = policy.flatMap { $0.blocks ? Self.policyFailure($0, plan: plan, revision: revision) : nil }
             let failure = blocked ?? Self.failure(result, plan: plan, revision: revision)
+            let reverted = await revertCommit(app, spec: spec, loaded: loaded, outcome: outcome)
             if let rollback = outcome.rollback, rollback.auditID != nil {
                 var out = rolledBack(app, spec: spec, status: status, failure: failure, sync: outcome, rollback: rollback)
-                out.events = events + out.events + healthEvents(app, out.status)
+                out.events = events + out.events + reverted + healthEvents(app, out.status)
                 return out
             }
             var out = failed(app, spec: spec, status: status, failure, sync: outcome)
-            out.events = events + out.events + healthEvents(app, out.status)
+            out.events = events + out.events + reverted + healthEvents(app, out.status)
             return out
         }
         memory.withLock { $0[app.key, default: Memory()].failures = 0 }

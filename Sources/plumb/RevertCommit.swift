@@ -9,7 +9,7 @@ enum RevertCommit {
     static func afterRollback(
         _ outcome: AuditedSync.Outcome, app: String, loaded: LoadedSource, source: RepoOptions, author: String, say: (String) -> Void
     ) {
-        guard let reason = reason(outcome, app: app) else { return }
+        guard let reason = outcome.revertReason(app: app) else { return }
         let short = loaded.commit.id.short
         guard let branch = loaded.branch else {
             Terminal.writeErr("error: revert commit: revision \(short) is on no branch (give --revision a branch name)\n")
@@ -23,17 +23,5 @@ enum RevertCommit {
         } catch {
             Terminal.writeErr("error: revert commit of \(short) on \(branch): \(error)\n")
         }
-    }
-
-    /// Why the commit is reverted, when the sync rolled back: a rollout rolled back by this
-    /// sync (not one merely still blocked), or the rollback of a failed wave.
-    static func reason(_ outcome: AuditedSync.Outcome, app: String) -> String? {
-        if let rollout = outcome.rollouts.first(where: { $0.phase == .degraded && $0.action != "blocked" }) {
-            return "Plumb rolled back \(rollout.target.qualifiedName) (\(rollout.strategy.qualifiedName)): \(rollout.message)"
-        }
-        if let rollback = outcome.rollback, let id = rollback.auditID, rollback.error == nil, rollback.result?.succeeded == true {
-            return "Plumb rolled back \(app) to \(rollback.revision.prefix(7)) after the sync failed (audit #\(outcome.auditID), rollback #\(id))."
-        }
-        return nil
     }
 }

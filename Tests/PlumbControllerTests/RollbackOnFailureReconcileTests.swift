@@ -2,6 +2,7 @@ import Foundation
 import PlumbAudit
 import PlumbController
 import PlumbCore
+import PlumbTesting
 import XCTest
 
 /// `syncPolicy.rollbackOnFailure` in the controller: a revision whose second wave fails is
@@ -92,6 +93,59 @@ final class RollbackOnFailureReconcileTests: ControllerTestCase {
         XCTAssertEqual(synced.status.condition(Condition.ready)?.reason, "Succeeded")
         let green = await configMapData("web")
         XCTAssertEqual(green?["color"], "green")
+    }
+
+    func testRevertCommitIsPushedAfterTheRollback() async throws {
+        // The served repository again, behind a git-daemon that takes pushes.
+        let port = try freePort()
+        let direct = FileManager.default.isExecutableFile(atPath: "/usr/lib/git-core/git-daemon")
+        let root = tmp.sub("served")
+        let pushable = try Server(
+            direct ? "/usr/lib/git-core/git-daemon" : "/usr/bin/git",
+            (direct ? [] : ["daemon"]) + [
+                "--export-all", "--enable=receive-pack", "--base-path=\(root)", "--reuseaddr", "--listen=127.0.0.1", "--port=\(port)", root,
+            ],
+            log: tmp.sub("pushable.log"))
+        defer {
+            if pushable.isRunning { kill(pushable.pid, SIGKILL) }
+            pushable.stop()
+        }
+        try waitForPort(port, server: pushable)
+        url = "git://127.0.0.1:\(port)/repo.git"
+        try applyApplication("web", prune: true, wait: true)
+        try kubectlOK([
+            "patch", "application", "web", "-n", namespace, "--type=merge", "-p",
+            #"{"spec":{"syncPolicy":{"rollbackOnFailure":true,"revertCommitOnRollback":true}}}"#,
+        ])
+        let v1 = try head()
+        startController()
+        try await eventually("v1 synced") { try await application("web").status.lastSyncedRevision == v1 }
+
+        await cluster.failWorkload(namespace: namespace, name: "worker")
+        let v2 = try commit(
+            ["apps/web/cm.yaml": configMap("web", ["color": "green"], wave: 0), "apps/web/worker.yaml": worker("busybox:1.36")],
+            message: "green, and a worker that never gets ready")
+        let bare = root + "/repo.git"
+        func tip() throws -> String { try git(["--git-dir", bare, "rev-parse", "main"], in: tmp.path) }
+        try await eventually("the revert pushed", timeout: 30) { try tip() != v2 }
+        let revert = try tip()
+        let log = try git(["--git-dir", bare, "log", "-1", "--format=%an <%ae>|%s|%P", "main"], in: tmp.path)
+        XCTAssertEqual(log, "Plumb <plumb@localhost>|Revert \"green, and a worker that never gets ready\"|\(v2)")
+        let body = try git(["--git-dir", bare, "log", "-1", "--format=%b", "main"], in: tmp.path)
+        XCTAssertTrue(body.contains("This reverts commit \(v2)."), body)
+        XCTAssertTrue(body.contains("rolled back \(namespace)/web to \(v1.prefix(7))"), body)
+        let files = try git(["--git-dir", bare, "ls-tree", "--name-only", "main", "apps/web/"], in: tmp.path)
+        XCTAssertEqual(files, "apps/web/cm.yaml", "the worker the failed commit added is gone from Git too")
+
+        // The controller takes the revert as the newest revision: Git and the cluster agree.
+        try await eventually("the revert is the Application's revision", timeout: 30) {
+            let app = try await application("web")
+            return app.status.syncRevision == revert && app.status.condition(Condition.ready)?.status == .true
+        }
+        let data = await configMapData("web")
+        XCTAssertEqual(data?["color"], "blue")
+        let rolledBack = try XCTUnwrap(try records().first { $0.kind == .rollback })
+        XCTAssertEqual(rolledBack.revision, v1)
     }
 
     func testSpecFieldMustBeABoolean() throws {
