@@ -53,7 +53,7 @@ public struct NodeConfigRolloutStatus: Sendable, Equatable {
     public var revision: String
     /// `role=web, zone=a` and/or `hosts a, b`; `every node` when neither is set.
     public var selector: String
-    /// `spec.maxUnavailable` as declared (`1` when absent).
+    /// `spec.rollout.maxUnavailable` as declared (`1` when absent).
     public var maxUnavailable: String
     public var pool: Pool
     /// The nodes by name.
@@ -72,7 +72,7 @@ public struct NodeConfigRolloutStatus: Sendable, Equatable {
             parts.append("hosts " + hosts.compactMap(\.stringValue).joined(separator: ", "))
         }
         selector = parts.isEmpty ? "every node" : parts.joined(separator: "; ")
-        let max = object[path: ["spec", "maxUnavailable"]]
+        let max = object[path: ["spec", "rollout", "maxUnavailable"]]
         maxUnavailable = max?.stringValue ?? max?.intValue.map { String($0) } ?? "1"
         let entries = NodeAgentStatus.entries(of: object)
         let failed = entries.filter { $0.value.phase == .failed && $0.value.revision == revision }.keys.sorted().first

@@ -406,7 +406,7 @@ final class DashboardTests: UITestCase {
                   annotations: {plumb.dev/revision: 3f9c2ab}
                 spec:
                   nodeSelector: {role: web}
-                  maxUnavailable: 1
+                  rollout: {maxUnavailable: 25%}
                   sysctls: {net.core.somaxconn: "4096"}
                 ---
                 apiVersion: plumb.dev/v1alpha1
@@ -465,6 +465,7 @@ final class DashboardTests: UITestCase {
         XCTAssertTrue(body.contains("<a href=\"/ui/nodes\">Nodes</a>"), body)
         XCTAssertTrue(body.contains("<h2>NodeConfig web-tuning</h2>"), body)
         XCTAssertTrue(body.contains("<dd>role=web</dd>"), body)
+        XCTAssertTrue(body.contains("<dt>Max unavailable</dt><dd>25%</dd>"), body)
         XCTAssertTrue(body.contains("data-field=\"pool\">degraded pool</span> 1 of 4 nodes at revision 3f9c2ab; stopped at node web-2"), body)
         func row(_ node: String) -> String {
             guard let start = body.range(of: "<tr data-node=\"\(node)\">") else { return "" }
