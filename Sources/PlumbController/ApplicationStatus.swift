@@ -57,7 +57,7 @@ public struct ApplicationStatus: Sendable, Equatable {
         lastAttemptedRevision = v["lastAttemptedRevision"]?.stringValue
         lastAuditID = v["lastAuditID"]?.intValue
         lastHandledReconcileAt = v["lastHandledReconcileAt"]?.stringValue
-        rolledBackRevision = v["rolledBackRevision"]?.stringValue
+        rolledBackRevision = v["rolledBackRevision"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
         conditions = (v["conditions"]?.arrayValue ?? []).compactMap(Condition.init)
         resources = (v["resources"]?.arrayValue ?? []).compactMap { r in
             guard let kind = r["kind"]?.stringValue, let name = r["name"]?.stringValue else { return nil }
@@ -101,8 +101,8 @@ public struct ApplicationStatus: Sendable, Equatable {
         if let lastAttemptedRevision { o["lastAttemptedRevision"] = .string(lastAttemptedRevision) }
         if let lastAuditID { o["lastAuditID"] = .int(lastAuditID) }
         if let lastHandledReconcileAt { o["lastHandledReconcileAt"] = .string(lastHandledReconcileAt) }
-        // null removes it in the status's merge patch once a newer revision synced.
-        o["rolledBackRevision"] = rolledBackRevision.map { .string($0) } ?? .null
+        // Always written ("" for none): a merge patch of the status would otherwise keep a stale one.
+        o["rolledBackRevision"] = .string(rolledBackRevision ?? "")
         o["conditions"] = .array(conditions.map(\.value))
         o["resources"] = .array(resources.map { r in
             var v = ValueObject()

@@ -395,7 +395,7 @@ spec:
                     (`plumb app sync --wait` waits for it, as `flux reconcile` waits for lastHandledReconcileAt).
                 rolledBackRevision:
                   type: string
-                  description: A revision whose sync failed and was rolled back (syncPolicy.rollbackOnFailure); not synced again until a newer commit or a manual sync.
+                  description: A revision whose sync failed and was rolled back (syncPolicy.rollbackOnFailure); not synced again until a newer commit or a manual sync. Empty when none.
                 conditions:
                   type: array
                   description: Ready, Reconciling and Stalled, in the shape of metav1.Condition.
