@@ -65,21 +65,25 @@ extension Dashboard {
         // as they are rendered.
         let top = Templates.render("appsTop", c)
         let base = Self.base
+        let rows = self.rows
+        rows.keep(Set(views.map(\.key)))
         return Response(
             status: .ok, headers: Self.securityHeaders("text/html; charset=utf-8"),
             body: ResponseBody { writer in
                 try await writer.write(ByteBuffer(string: top))
                 for start in stride(from: 0, to: shown.count, by: Self.rowsPerChunk) {
-                    let chunk = shown[start..<min(start + Self.rowsPerChunk, shown.count)]
-                    let rows: [String: Any] = ["base": base, "apps": chunk.map(\.context)]
-                    try await writer.write(ByteBuffer(string: Templates.render("appsRows", rows)))
+                    var html = ""
+                    for view in shown[start..<min(start + Self.rowsPerChunk, shown.count)] {
+                        html += rows.html(view) { Templates.render("appsRows", ["base": base, "apps": [$0.context]]) }
+                    }
+                    try await writer.write(ByteBuffer(string: html))
                 }
                 try await writer.write(ByteBuffer(string: Templates.render("appsBottom", ["apps": !shown.isEmpty])))
                 try await writer.finish(nil)
             })
     }
 
-    /// Rows of the applications table rendered and sent at a time.
+    /// Rows of the applications table sent at a time.
     static let rowsPerChunk = 200
 
     /// `GET /ui/apps/<namespace>/<name>`: summary, conditions, tree, diff, history and Events.

@@ -39,6 +39,8 @@ public final class Dashboard: Sendable {
     let feed: AppFeed
     /// The Applications from one list and a watch, shared by every page and stream.
     let apps: AppCache
+    /// The applications table's rendered rows, while their values stay the same.
+    let rows = RowCache()
     let subjects: CommitSubjects
     /// The CSRF token of `plumb ui`'s forms (one per process; a page of another origin cannot read it).
     let localCSRF = Sessions.random()
