@@ -17,11 +17,16 @@ extension Reconciler {
         return runner
     }
 
-    /// The plan's rollouts as the compare sees them (nil when the plan changes nothing or
-    /// declares no rollout): the plan with the rollouts under way held, and whether one has
-    /// work for a sync now. The same view `plumb diff` prints.
-    func rolloutView(_ plan: Plan, revision: String, target: KubernetesTarget) async -> RolloutView? {
-        guard plan.hasChanges, plan.objects.contains(where: { RolloutDeclarations.isDeclaration($0.ref) }) else { return nil }
+    /// The plan's rollouts as the compare sees them: the plan with the rollouts under way held,
+    /// and whether one has work for a sync now. The same view `plumb diff` prints. Nil when the
+    /// plan declares no rollout, or changes nothing while no rollout runs (the RolloutStrategy's
+    /// state is read from `live`, the watch cache, so a reconcile without drift reads nothing).
+    func rolloutView(_ plan: Plan, revision: String, target: KubernetesTarget, live: [ObjectIdentity: Value]) async -> RolloutView? {
+        let declarations = plan.objects.map(\.ref).filter(RolloutDeclarations.isDeclaration)
+        guard !declarations.isEmpty else { return nil }
+        // A commit that puts the stable template back changes nothing, yet its rollout must end.
+        let running = declarations.contains { RolloutState(live[$0.identity]?[path: ["status", "rollout"]])?.isActive == true }
+        guard plan.hasChanges || running else { return nil }
         return await rolloutRunner().view(plan, revision: revision, target: target)
     }
 

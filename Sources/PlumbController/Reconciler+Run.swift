@@ -61,7 +61,7 @@ extension Reconciler {
         let memo = memory.withLock { $0[app.key] ?? Memory() }
         let exhausted = memo.failedRevision == revision && memo.failures > spec.retry.limit
         // A rollout under way is not drift: its Deployment and router weights are held.
-        let rollouts = await rolloutView(plan, revision: revision, target: target)
+        let rollouts = await rolloutView(plan, revision: revision, target: target, live: observation.live)
         if let waiting = await rolloutWaiting(app, spec: spec, status: status, view: rollouts, loaded: loaded, forced: forced) { return waiting }
         let wanted =
             Self.rolloutDue(rollouts, spec: spec, forced: forced)

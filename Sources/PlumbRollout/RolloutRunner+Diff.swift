@@ -53,6 +53,7 @@ extension RolloutRunner {
                 notes.append("\(ref)  a sync rolls the new template out in \(rollout.declaration.steps.count) steps (\(rollout.declaration.ref))")
             case .cancel:
                 notes.append("\(ref)  a sync ends the rollout of \(state?.shortRevision ?? "?"): Git holds the stable template again")
+                view.due = true  // the canary and its traffic are still there
             }
         }
         view.plan = shown
@@ -71,7 +72,8 @@ public struct RolloutView: Sendable {
     /// The lines of rollouts under way that wait for `plumb rollout promote` or `abort`.
     public var paused: [String] = []
     /// Whether a rollout under way has work for a sync now: steps to run (a timed pause, a step
-    /// a stopped runner left) or a `plumb rollout` command to act on.
+    /// a stopped runner left), a `plumb rollout` command to act on, or a rollout to end because
+    /// Git holds the stable template again.
     public var due = false
 
     public init(plan: Plan, notes: [String] = []) {

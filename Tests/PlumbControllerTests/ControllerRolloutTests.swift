@@ -254,6 +254,40 @@ final class ControllerRolloutTests: ControllerTestCase {
         let records = try audit.history(app: "\(namespace)/web", limit: 100).filter { $0.revision == v2 }
         XCTAssertEqual(records.map(\.result), [.synced, .synced], "the start and the promotion, nothing between")
     }
+
+    func testACommitThatRestoresTheStableTemplateEndsTheRollout() async throws {
+        // Paused before any weight, with the Services outside the app: after the revert the plan
+        // changes nothing at all, yet the rollout (its canary, its state) must end.
+        let steps = ["pause: {}", "setWeight: 50"]
+        let services = try XCTUnwrap(Self.files(image: "", steps: [])["apps/web/routing.yaml"] ?? nil).components(separatedBy: "---\n")
+        try kubectlOK(["apply", "-n", namespace, "--server-side", "--field-manager=platform", "-f", "-"], stdin: services.dropLast().joined(separator: "---\n"))
+        func files(_ image: String) -> [String: String?] {
+            var files = Self.files(image: image, steps: steps)
+            files["apps/web/routing.yaml"] = services.last
+            return files
+        }
+        let v1 = try commit(files("nginx:1.25"), message: "web 1.25")
+        startController()
+        try applyApplication("web", interval: "1s")
+        try await eventually("v1 synced") { try await application("web").status.lastSyncedRevision == v1 }
+        try commit(files("nginx:1.26"), message: "web 1.26")
+        try await eventually("paused at its pause step") { try await rolloutState()?.phase == .paused }
+        let canary = try await object("Deployment", "web-canary")
+        XCTAssertNotNil(canary)
+        // Reverted in Git: the plan has nothing to change, yet the rollout must end.
+        let v3 = try commit(files("nginx:1.25"), message: "Revert web 1.26")
+        try await eventually("the rollout ended") { try await rolloutState()?.phase == .healthy }
+        let gone = try await object("Deployment", "web-canary")
+        XCTAssertNil(gone, "the canary is removed")
+        let weightsAfter = try await weights()
+        XCTAssertEqual(weightsAfter, ["web-stable": 100, "web-canary": 0])
+        let stableImage = try await image("web")
+        XCTAssertEqual(stableImage, "nginx:1.25")
+        try await eventually("the Application is Synced and Healthy at the revert") {
+            let s = try await application("web").status
+            return s.syncRevision == v3 && s.syncStatus == .synced && s.health == .healthy
+        }
+    }
 }
 
 /// `plumb controller` (the built binary) killed with SIGKILL in the middle of a rollout, then
