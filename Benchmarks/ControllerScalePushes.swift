@@ -37,7 +37,7 @@ func measureWebhookLatency(_ setup: ControllerScaleSetup) async throws {
         }
         guard let applied else { throw BenchmarkError("no apply of \(ControllerScaleSetup.appName(i)) within 60 s of the push") }
         latencies.append(applied - sent)
-        while await setup.controller.queue.depth > 0 && ContinuousClock.now - sent < .seconds(120) {
+        while await setup.controller.queue.backlog > 0 && ContinuousClock.now - sent < .seconds(120) {
             try await Task.sleep(for: .milliseconds(20))
         }
         drains.append(ContinuousClock.now - sent)

@@ -35,6 +35,12 @@ public actor WorkQueue<Key: Hashable & Sendable> {
     /// Keys waiting (not those being processed).
     public var depth: Int { waiting.count }
 
+    /// Keys waiting that are due now: the backlog (not those requeued for later).
+    public var backlog: Int {
+        let now = ContinuousClock.now
+        return waiting.values.filter { $0 <= now }.count
+    }
+
     /// Queues `key` to be handed out after `delay` (now by default); `rateLimited`, as a retry
     /// after a failure, also waits for a token of the bucket; `urgent` goes before the other
     /// due keys (until handed out, whatever adds come meanwhile).
