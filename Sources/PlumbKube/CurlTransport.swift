@@ -22,6 +22,9 @@ public struct TransportOptions: Sendable {
     public var maxHostConnections: Int = 8
     /// Offers HTTP/2 over TLS and multiplexes requests on one connection when accepted.
     public var http2: Bool = true
+    /// How long a connection may have been idle and still be reused (libcurl's
+    /// `CURLOPT_MAXAGE_CONN`, 118 s by default); an older one is closed and a new one opened.
+    public var maxIdleConnectionAge: Duration = .seconds(118)
 
     public init(server: String) { self.server = server }
 }
@@ -31,6 +34,11 @@ public struct TransportOptions: Sendable {
 public final class CurlTransport: KubeTransport {
     public let options: TransportOptions
     private let multi: CurlMulti
+    /// Watches, each on an HTTP/1.1 connection of its own, apart from the requests' pool: a
+    /// controller holds more watches than `maxHostConnections`, and in one multi handle they
+    /// would take every slot of the host, leaving requests (and further watches) waiting for
+    /// a connection that never frees.
+    private let streams: CurlMulti
     private let base: String
     /// `CURLOPT_CONNECT_TO` entry and `Host` header when `tlsServerName` is set.
     private let connectTo: String?
@@ -40,6 +48,7 @@ public final class CurlTransport: KubeTransport {
         self.options = options
         multi = try CurlMulti(
             maxHostConnections: options.maxHostConnections, multiplex: options.http2 && CurlGlobal.supportsHTTP2)
+        streams = try CurlMulti(maxHostConnections: 0, multiplex: false)
         var server = options.server
         while server.hasSuffix("/") { server.removeLast() }
         // To verify against another name, the URL carries that name and libcurl is told to
@@ -61,7 +70,10 @@ public final class CurlTransport: KubeTransport {
         }
     }
 
-    deinit { multi.stop() }
+    deinit {
+        multi.stop()
+        streams.stop()
+    }
 
     public func send(_ request: KubeRequest) async throws -> KubeResponse {
         let transfer = try makeTransfer(request, streaming: false)
@@ -81,9 +93,9 @@ public final class CurlTransport: KubeTransport {
         do {
             let transfer = try makeTransfer(request, streaming: true)
             transfer.sink = .stream(continuation)
-            let multi = self.multi
-            continuation.onTermination = { _ in multi.cancel(transfer) }
-            multi.add(transfer)
+            let streams = self.streams
+            continuation.onTermination = { _ in streams.cancel(transfer) }
+            streams.add(transfer)
         } catch {
             continuation.finish(throwing: error)
         }
@@ -111,6 +123,8 @@ public final class CurlTransport: KubeTransport {
             try easy.set(CURLOPT_PIPEWAIT, 1, "CURLOPT_PIPEWAIT")
         }
         try easy.set(CURLOPT_CONNECTTIMEOUT_MS, milliseconds(options.connectTimeout), "CURLOPT_CONNECTTIMEOUT_MS")
+        try easy.set(
+            CURLOPT_MAXAGE_CONN, max(1, Int(options.maxIdleConnectionAge.components.seconds)), "CURLOPT_MAXAGE_CONN")
         if let timeout = request.timeout ?? (streaming ? nil : options.requestTimeout) {
             try easy.set(CURLOPT_TIMEOUT_MS, milliseconds(timeout), "CURLOPT_TIMEOUT_MS")
         }

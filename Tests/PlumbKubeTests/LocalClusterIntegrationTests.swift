@@ -9,11 +9,12 @@ import XCTest
 /// The client end to end against PlumbLocalCluster: TLS with its CA, its bearer token, the
 /// kubeconfig it writes, and the real API verbs.
 final class LocalClusterIntegrationTests: XCTestCase {
+    var fixture: LocalClusterFixture!
     var cluster: LocalCluster!
     var client: KubeClient!
 
     override func setUp() async throws {
-        let fixture = try await LocalClusterFixture.start("cluster")
+        fixture = try await LocalClusterFixture.start("cluster")
         cluster = fixture.cluster
         let config = try fixture.config(namespace: "it")
         XCTAssertTrue(config.transport.server.hasPrefix("https://127.0.0.1:"))
@@ -140,6 +141,46 @@ final class LocalClusterIntegrationTests: XCTestCase {
             open = await cluster.openWatchCount()
         }
         XCTAssertEqual(open, 0, "the server ends a watch whose HTTP/2 stream the client reset")
+    }
+
+    /// Watches each hold an HTTP/1.1 connection of their own; a controller has more of them
+    /// than the keep-alive pool has connections. A request that needs a new connection (the
+    /// first one, or after libcurl retired an idle one) must still get one at once.
+    func testRequestsAreNotStarvedByMoreWatchesThanThePoolHasConnections() async throws {
+        var config = try fixture.config()
+        config.transport.maxIdleConnectionAge = .seconds(1)
+        let client = try KubeClient(config: config)
+        let cluster: LocalCluster = self.cluster
+        let watches = (0..<12).map { i in
+            client.watch(
+                WatchTarget(apiVersion: "v1", kind: "ConfigMap", namespace: "w\(i)"), resourceVersion: "0",
+                timeoutSeconds: 60)
+        }
+        let readers = watches.map { events in Task { for try await _ in events {} } }
+        defer { for reader in readers { reader.cancel() } }
+        var opened = 0
+        for _ in 0..<100 where opened < 12 {
+            try await Task.sleep(for: .milliseconds(100))
+            opened = await cluster.openWatchCount()
+        }
+        XCTAssertEqual(opened, 12, "every watch is open on the server")
+        try await Task.sleep(for: .seconds(2))
+        // The connection of the requests so far (discovery) has been idle too long to be
+        // reused: the next request needs a new one.
+        let answered = try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                _ = try await client.list(apiVersion: "v1", kind: "Namespace", namespace: nil)
+                return true
+            }
+            group.addTask {
+                try await Task.sleep(for: .seconds(10))
+                return false
+            }
+            let first = try await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        XCTAssertTrue(answered, "a list behind 12 open watches was answered within 10 s")
     }
 
     /// A request body larger than the server's stream and connection windows arrives whole:
