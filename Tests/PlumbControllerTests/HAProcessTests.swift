@@ -268,13 +268,26 @@ final class HAProcessTests: ControllerTestCase {
         let b = try startReplica("replica-b", ["--leader-elect"])
         defer { b.stop() }
         try await eventually("synced by the leader", timeout: 20) { await configMapData("web")?["color"] == "blue" }
+        // The object is written before its record completes: freeze a once its record is
+        // complete, not inside the audit database's write (replicas share one SQLite file
+        // here, and a writer frozen holding its lock would hold up b's writes too).
+        try await eventually("a's sync recorded", timeout: 20) {
+            let mine = try records().filter { $0.process.pid == a.pid }
+            return !mine.isEmpty && !mine.contains { $0.result == .started }
+        }
+        let frozenAt = AuditTimestamp.now()
         kill(a.pid, SIGSTOP)
         try await eventually("replica-b takes the lease", timeout: 15) {
             try await lease("plumb-controller")?.holderIdentity == "replica-b"
         }
         let sha = try commit(["apps/web/cm.yaml": configMap("web", ["color": "green"])])
-        try await eventually("the new leader syncs", timeout: 20) {
-            try await application("web").status.lastSyncedRevision == sha
+        do {
+            try await eventually("the new leader syncs", timeout: 20) {
+                try await application("web").status.lastSyncedRevision == sha
+            }
+        } catch {
+            XCTFail("replica-b's log:\n\(b.output)")
+            throw error
         }
         let thawed = AuditTimestamp.now()
         kill(a.pid, SIGCONT)
@@ -286,7 +299,9 @@ final class HAProcessTests: ControllerTestCase {
         XCTAssertEqual(late.map(\.id), [], "the old leader synced after it woke")
         let holder = try await lease("plumb-controller")?.holderIdentity
         XCTAssertEqual(holder, "replica-b")
-        try assertNoOverlappingSyncs(killedAt: [:])
+        // A record a left started when it froze was marked interrupted by b.
+        XCTAssertFalse(try records().contains { $0.process.pid == a.pid && $0.result == .started })
+        try assertNoOverlappingSyncs(killedAt: [a.pid: frozenAt])
     }
 
     func testAKilledShardsApplicationsMoveToTheOthersAndOnlyItsShareMovesBack() async throws {
