@@ -11,6 +11,12 @@ enum Admission {
     case failure(Response)
 }
 
+/// A page's caller with the Applications they may list, or the response that turns them away.
+enum Listing {
+    case success(Caller, [PlumbApp])
+    case failure(Response)
+}
+
 struct Caller: Sendable {
     var viewer: Viewer
     var csrf: String

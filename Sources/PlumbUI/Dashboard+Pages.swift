@@ -24,24 +24,37 @@ extension Dashboard {
         try await apps.applications()
     }
 
-    /// `GET /ui/`: the table of Applications, filtered by `namespace`, `status` and `q`.
-    func applicationsPage(_ request: Request) async -> Response {
+    /// The caller of a page that lists Applications, and those of them the caller may list;
+    /// or the page to answer instead (the login, an API error, a refusal).
+    func listingCaller(_ request: Request) async -> Listing {
         let caller: Caller
         switch self.caller(request) {
         case .success(let c): caller = c
-        case .failure(let response): return response
+        case .failure(let response): return .failure(response)
         }
-        var apps: [PlumbApp]
+        let apps: [PlumbApp]
         do {
             apps = try await listApplications()
         } catch {
-            return apiError(error, caller: caller)
+            return .failure(apiError(error, caller: caller))
         }
         let allowed = await listable(caller, Set(apps.map(\.key.namespace)))
         if case .login = access, allowed.isEmpty {
-            if let refusal = await authorize(caller, "list", namespace: namespace ?? "") { return refusal }
+            if let refusal = await authorize(caller, "list", namespace: namespace ?? "") {
+                return .failure(refusal)
+            }
         }
-        apps = apps.filter { allowed.contains($0.key.namespace) }
+        return .success(caller, apps.filter { allowed.contains($0.key.namespace) })
+    }
+
+    /// `GET /ui/`: the table of Applications, filtered by `namespace`, `status` and `q`.
+    func applicationsPage(_ request: Request) async -> Response {
+        let caller: Caller
+        var apps: [PlumbApp]
+        switch await listingCaller(request) {
+        case .success(let c, let found): (caller, apps) = (c, found)
+        case .failure(let response): return response
+        }
         let query = request.uri.queryParameters
         let ns = query.get("namespace") ?? ""
         let status = query.get("status") ?? ""

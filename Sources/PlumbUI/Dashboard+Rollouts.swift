@@ -30,21 +30,12 @@ extension Dashboard {
     /// `GET /ui/rollouts`: every rollout of the Applications the caller may list.
     func rolloutsPage(_ request: Request) async -> Response {
         let caller: Caller
-        switch self.caller(request) {
-        case .success(let c): caller = c
+        var apps: [PlumbApp]
+        switch await listingCaller(request) {
+        case .success(let c, let found): (caller, apps) = (c, found)
         case .failure(let response): return response
         }
-        var apps: [PlumbApp]
-        do {
-            apps = try await listApplications()
-        } catch {
-            return apiError(error, caller: caller)
-        }
-        let allowed = await listable(caller, Set(apps.map(\.key.namespace)))
-        if case .login = access, allowed.isEmpty {
-            if let refusal = await authorize(caller, "list", namespace: namespace ?? "") { return refusal }
-        }
-        apps = apps.filter { allowed.contains($0.key.namespace) && !Self.rolloutRefs($0).isEmpty }
+        apps = apps.filter { !Self.rolloutRefs($0).isEmpty }
         var views: [RolloutView] = []
         var problems: [String] = []
         for app in apps {
