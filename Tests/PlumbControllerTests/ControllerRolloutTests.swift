@@ -15,21 +15,7 @@ import XCTest
 final class ControllerRolloutTests: ControllerTestCase {
     override func setUp() async throws {
         try await super.setUp()
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        for name in ["rolloutstrategies.plumb.dev", "rolloutanalyses.plumb.dev"] {
-            try kubectlOK([
-                "apply", "--server-side", "-f", root.appendingPathComponent("charts/plumb/crds/\(name).yaml").path,
-            ])
-        }
-        try kubectlOK([
-            "apply", "--server-side", "-f",
-            root.appendingPathComponent("fixtures/crds/gateway-api/httproutes.yaml").path,
-        ])
-        for crd in ["rolloutstrategies.plumb.dev", "rolloutanalyses.plumb.dev", "httproutes.gateway.networking.k8s.io"]
-        {
-            try kubectlOK(["wait", "--for=condition=Established", "--timeout=10s", "crd/\(crd)"])
-        }
+        try installRolloutCRDs()
     }
 
     /// The Deployment `web` (4 replicas of `image`), its stable and canary Services, the
@@ -295,21 +281,7 @@ final class ControllerRolloutTests: ControllerTestCase {
 final class ControllerRolloutProcessTests: ControllerTestCase {
     override func setUp() async throws {
         try await super.setUp()
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        for name in ["rolloutstrategies.plumb.dev", "rolloutanalyses.plumb.dev"] {
-            try kubectlOK([
-                "apply", "--server-side", "-f", root.appendingPathComponent("charts/plumb/crds/\(name).yaml").path,
-            ])
-        }
-        try kubectlOK([
-            "apply", "--server-side", "-f",
-            root.appendingPathComponent("fixtures/crds/gateway-api/httproutes.yaml").path,
-        ])
-        for crd in ["rolloutstrategies.plumb.dev", "rolloutanalyses.plumb.dev", "httproutes.gateway.networking.k8s.io"]
-        {
-            try kubectlOK(["wait", "--for=condition=Established", "--timeout=10s", "crd/\(crd)"])
-        }
+        try installRolloutCRDs()
     }
 
     func startBinary(log: String) throws -> Server {
@@ -407,5 +379,26 @@ final class ControllerRolloutProcessTests: ControllerTestCase {
                 "spec.strategy.canary.steps[1].pause", "spec.strategy.canary.steps[2].setWeight",
                 "status.rollout.promotion",
             ])
+    }
+}
+
+extension ControllerTestCase {
+    /// Plumb's rollout CRDs (from the chart) and Gateway API's HTTPRoute CRD, established.
+    func installRolloutCRDs() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        for name in ["rolloutstrategies.plumb.dev", "rolloutanalyses.plumb.dev"] {
+            try kubectlOK([
+                "apply", "--server-side", "-f", root.appendingPathComponent("charts/plumb/crds/\(name).yaml").path,
+            ])
+        }
+        try kubectlOK([
+            "apply", "--server-side", "-f",
+            root.appendingPathComponent("fixtures/crds/gateway-api/httproutes.yaml").path,
+        ])
+        for crd in ["rolloutstrategies.plumb.dev", "rolloutanalyses.plumb.dev", "httproutes.gateway.networking.k8s.io"]
+        {
+            try kubectlOK(["wait", "--for=condition=Established", "--timeout=10s", "crd/\(crd)"])
+        }
     }
 }
